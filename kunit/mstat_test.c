@@ -1,0 +1,802 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * KUnit tests for mstat.
+ *
+ * The suite is linked into mstat itself so that it can drive the internals
+ * (size classes, central pools, donation, the /proc/mstat renderer).  It
+ * assumes nothing else allocates from mstat while it runs, which holds in
+ * a test kernel: counter deltas are asserted exactly.
+ */
+#include <kunit/test.h>
+#include <linux/completion.h>
+#include <linux/cpu.h>
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/spinlock.h>
+#include <linux/string.h>
+#include <linux/workqueue.h>
+
+#include <mstat.h>
+#include "../mstat_internal.h"
+
+static struct mstat_totals *snap(struct kunit *test)
+{
+	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	mstat_collect(t, NULL);
+	return t;
+}
+
+static u64 live_bytes(const struct mstat_totals *t)
+{
+	return mstat_total_alloc_bytes(&t->sum) - mstat_total_free_bytes(&t->sum);
+}
+
+static void fill(void *p, size_t n, u8 seed)
+{
+	u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		b[i] = seed + i * 7;
+}
+
+static bool check(const void *p, size_t n, u8 seed)
+{
+	const u8 *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (b[i] != (u8)(seed + i * 7))
+			return false;
+	return true;
+}
+
+static void mstat_test_size_classes(struct kunit *test)
+{
+	unsigned int cls;
+	size_t size;
+
+	KUNIT_EXPECT_EQ(test, mstat_classes[0].size, 8U);
+	KUNIT_EXPECT_EQ(test, mstat_classes[MSTAT_NR_CLASSES - 1].size, 32768U);
+	for (cls = 1; cls < MSTAT_NR_CLASSES; cls++) {
+		KUNIT_ASSERT_GT(test, mstat_classes[cls].size, mstat_classes[cls - 1].size);
+		KUNIT_ASSERT_EQ(test, mstat_classes[cls].size % MSTAT_MIN_SIZE, 0U);
+	}
+	for (size = 1; size <= MSTAT_MAX_SMALL; size++) {
+		unsigned int csize, waste;
+
+		cls = mstat_size_to_class(size);
+		KUNIT_ASSERT_LT_MSG(test, cls, MSTAT_NR_CLASSES, "size %zu", size);
+		csize = mstat_classes[cls].size;
+		/* the smallest class that fits */
+		KUNIT_ASSERT_GE_MSG(test, csize, size, "size %zu", size);
+		if (cls)
+			KUNIT_ASSERT_LT_MSG(test, mstat_classes[cls - 1].size, size,
+					    "size %zu", size);
+		/* at most 1/8 of the class, or under the 8-byte alignment */
+		waste = csize - size;
+		KUNIT_ASSERT_TRUE_MSG(test, waste * 8 <= csize || waste < MSTAT_MIN_SIZE,
+				      "size %zu in class %u wastes %u", size, csize, waste);
+	}
+}
+
+static void mstat_test_span_layout(struct kunit *test)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		const struct mstat_class *mc = &mstat_classes[cls];
+		unsigned long span = PAGE_SIZE << mc->span_order;
+		unsigned long tail = span - (unsigned long)mc->nobjs * mc->size;
+
+		KUNIT_EXPECT_LE(test, mc->span_order, MSTAT_MAX_SPAN_ORDER);
+		KUNIT_EXPECT_EQ(test, mc->nobjs, span / mc->size);
+		KUNIT_EXPECT_GE(test, mc->nobjs, 4U);
+		/* 1/8 wherever possible, and the two fallback classes under 1/7 */
+		KUNIT_EXPECT_TRUE_MSG(test, tail * 7 <= span, "class %u tail %lu of %lu",
+				      mc->size, tail, span);
+		KUNIT_EXPECT_GE(test, mc->batch, 1U);
+		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
+		KUNIT_EXPECT_LE(test, mc->cache_cap, MSTAT_CACHE_SLOTS);
+	}
+}
+
+#define OBJS_PER_CLASS 3
+
+static void mstat_test_roundtrip_classes(struct kunit *test)
+{
+	void *objs[OBJS_PER_CLASS];
+	unsigned int cls, i;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		unsigned int size = mstat_classes[cls].size;
+		/* smallest and largest request that maps to this class */
+		size_t req[OBJS_PER_CLASS] = {
+			cls ? mstat_classes[cls - 1].size + 1 : 1, size, size,
+		};
+
+		for (i = 0; i < OBJS_PER_CLASS; i++) {
+			objs[i] = mstat_alloc(req[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)size);
+			KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)objs[i], 8));
+			if (is_power_of_2(size))
+				KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)objs[i], size));
+			fill(objs[i], size, cls + i);
+		}
+		/* written over the whole usable size, and no overlap */
+		for (i = 0; i < OBJS_PER_CLASS; i++) {
+			KUNIT_EXPECT_TRUE_MSG(test, check(objs[i], size, cls + i),
+					      "class %u object %u corrupted", size, i);
+			mstat_free(objs[i]);
+		}
+	}
+}
+
+static void mstat_test_roundtrip_large(struct kunit *test)
+{
+	static const size_t sizes[] = { MSTAT_MAX_SMALL + 1, 40000, 65536, 100000, SZ_1M };
+	struct mstat_totals *before = snap(test), *after;
+	u64 bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		void *p = mstat_alloc(sizes[i], GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_TRUE(test, PAGE_ALIGNED(p));
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(p), PAGE_ALIGN(sizes[i]));
+		fill(p, PAGE_ALIGN(sizes[i]), i);
+		KUNIT_EXPECT_TRUE(test, check(p, PAGE_ALIGN(sizes[i]), i));
+		mstat_free(p);
+		bytes += PAGE_ALIGN(sizes[i]);
+	}
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->sum.large_nmalloc - before->sum.large_nmalloc,
+			(u64)ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, after->sum.large_nfree - before->sum.large_nfree,
+			(u64)ARRAY_SIZE(sizes));
+	KUNIT_EXPECT_EQ(test, after->sum.large_alloc_bytes - before->sum.large_alloc_bytes,
+			bytes);
+	KUNIT_EXPECT_EQ(test, after->sum.large_free_bytes - before->sum.large_free_bytes,
+			bytes);
+	KUNIT_EXPECT_EQ(test, after->sys_bytes, before->sys_bytes);
+}
+
+static void mstat_test_zeroing(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 100, 4096, 20000, MSTAT_MAX_SMALL, 50000 };
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t usable;
+		void *p;
+
+		/* dirty an object, free it: the cache hands it back next */
+		p = mstat_alloc(sizes[i], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		usable = mstat_usable_size(p);
+		memset(p, 0xa5, usable);
+		mstat_free(p);
+
+		p = (i & 1) ? mstat_zalloc(sizes[i], GFP_KERNEL) :
+			      mstat_alloc(sizes[i], GFP_KERNEL | __GFP_ZERO);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(p), usable);
+		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p, 0, usable),
+				      "size %zu not zeroed", sizes[i]);
+		mstat_free(p);
+	}
+}
+
+static void mstat_test_counter_deltas(struct kunit *test)
+{
+	unsigned int c24 = mstat_size_to_class(24), c1000 = mstat_size_to_class(1000);
+	size_t large = PAGE_ALIGN(50000);
+	struct mstat_totals *before, *mid, *after;
+	void *a[10], *b[5], *l[2];
+	unsigned int i;
+
+	before = snap(test);
+	for (i = 0; i < 10; i++)
+		a[i] = mstat_alloc(24, GFP_KERNEL);
+	for (i = 0; i < 5; i++)
+		b[i] = mstat_alloc(1000, GFP_KERNEL);
+	for (i = 0; i < 2; i++)
+		l[i] = mstat_alloc(50000, GFP_KERNEL);
+	for (i = 0; i < 4; i++)
+		mstat_free(a[i]);
+	mstat_free(b[0]);
+	mstat_free(l[0]);
+	mid = snap(test);
+
+	KUNIT_EXPECT_EQ(test, mid->sum.nmalloc[c24] - before->sum.nmalloc[c24], 10ULL);
+	KUNIT_EXPECT_EQ(test, mid->sum.nfree[c24] - before->sum.nfree[c24], 4ULL);
+	KUNIT_EXPECT_EQ(test, mid->sum.nmalloc[c1000] - before->sum.nmalloc[c1000], 5ULL);
+	KUNIT_EXPECT_EQ(test, mid->sum.nfree[c1000] - before->sum.nfree[c1000], 1ULL);
+	KUNIT_EXPECT_EQ(test, mid->sum.large_nmalloc - before->sum.large_nmalloc, 2ULL);
+	KUNIT_EXPECT_EQ(test, mid->sum.large_nfree - before->sum.large_nfree, 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&mid->sum) - mstat_nmalloc(&before->sum), 17ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&mid->sum) - mstat_nfree(&before->sum), 6ULL);
+	KUNIT_EXPECT_EQ(test, mstat_total_alloc_bytes(&mid->sum) -
+			mstat_total_alloc_bytes(&before->sum),
+			(u64)(10 * 24 + 5 * 1024 + 2 * large));
+	KUNIT_EXPECT_EQ(test, live_bytes(mid) - live_bytes(before),
+			(u64)(6 * 24 + 4 * 1024 + large));
+
+	for (i = 4; i < 10; i++)
+		mstat_free(a[i]);
+	for (i = 1; i < 5; i++)
+		mstat_free(b[i]);
+	mstat_free(l[1]);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&after->sum) - mstat_nmalloc(&before->sum), 17ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 17ULL);
+	KUNIT_EXPECT_EQ(test, live_bytes(after), live_bytes(before));
+}
+
+static void mstat_test_totals_are_sum_of_cpus(struct kunit *test)
+{
+	struct mstat_totals *cpus, *t, *sum;
+	unsigned int cpu;
+	void *keep = mstat_alloc(333, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, keep);
+	cpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
+	sum = kunit_kzalloc(test, sizeof(*sum), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, cpus);
+	KUNIT_ASSERT_NOT_NULL(test, sum);
+	t = snap(test);
+	mstat_collect(t, cpus);
+	for_each_possible_cpu(cpu) {
+		mstat_counters_add(&sum->sum, &cpus[cpu].sum);
+		sum->cached_bytes += cpus[cpu].cached_bytes;
+	}
+	KUNIT_EXPECT_EQ(test, memcmp(&sum->sum, &t->sum, sizeof(t->sum)), 0);
+	KUNIT_EXPECT_EQ(test, sum->cached_bytes, t->cached_bytes);
+	KUNIT_EXPECT_GE(test, mstat_nmalloc(&t->sum) - mstat_nfree(&t->sum), 1ULL);
+	mstat_free(keep);
+}
+
+static void fill_counters(struct mstat_counters *c, u64 seed)
+{
+	u64 *v = (u64 *)c;
+	size_t i;
+
+	for (i = 0; i < sizeof(*c) / sizeof(u64); i++)
+		v[i] = seed * 1000 + i;
+}
+
+static void mstat_test_donate_conserves(struct kunit *test)
+{
+	struct mstat_cache *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct mstat_cache *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct mstat_counters *want = kunit_kzalloc(test, sizeof(*want), GFP_KERNEL);
+	struct mstat_counters *zero = kunit_kzalloc(test, sizeof(*zero), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, want);
+	KUNIT_ASSERT_NOT_NULL(test, zero);
+	fill_counters(&a->stats, 3);
+	fill_counters(&b->stats, 11);
+	mstat_counters_add(want, &a->stats);
+	mstat_counters_add(want, &b->stats);
+
+	mstat_donate(a, b);
+	KUNIT_EXPECT_EQ(test, memcmp(&b->stats, want, sizeof(*want)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&a->stats, zero, sizeof(*zero)), 0);
+	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[5], 3005ULL + 11005ULL);
+	KUNIT_EXPECT_EQ(test, b->stats.ndonations,
+			3000ULL + 11000ULL + 2 * (sizeof(*want) / sizeof(u64) - 1));
+
+	/* a CPU that died, came back and died again donates from 0 again */
+	a->stats.nmalloc[0] = 1;
+	mstat_donate(a, b);
+	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[0], want->nmalloc[0] + 1);
+	KUNIT_EXPECT_EQ(test, a->stats.nmalloc[0], 0ULL);
+}
+
+/* Take every free object of a class out of its central pool. */
+static void drain_here(void *unused)
+{
+	mstat_drain_this_cpu();
+}
+
+/* Empty every CPU's cache, each on its own CPU. */
+static void drain_all_cpus(void)
+{
+	on_each_cpu(drain_here, NULL, 1);
+}
+
+static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
+{
+	unsigned int n = 0, got;
+
+	do {
+		got = mstat_central_take(cls, objs + n, min(max - n, 32U));
+		n += got;
+	} while (got && n < max);
+	return n;
+}
+
+static void mstat_test_drain_returns_objects(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(512), nobjs = mstat_classes[cls].nobjs;
+	struct mstat_cache *dead = kunit_kzalloc(test, sizeof(*dead), GFP_KERNEL);
+	unsigned int max = 4096, held, n;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, dead);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	held = take_all(cls, objs, max);
+	KUNIT_ASSERT_LT(test, held, max - nobjs);
+	KUNIT_ASSERT_EQ(test, take_all(cls, objs + held, max - held), 0U);
+
+	/* one fresh span; a "dead" cache holds 5 of its objects */
+	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+	n = mstat_central_take(cls, dead->cls[cls].objs, 5);
+	KUNIT_ASSERT_EQ(test, n, 5U);
+	dead->cls[cls].count = n;
+	KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 5ULL * 512);
+
+	mstat_cache_drain(dead);
+	KUNIT_EXPECT_EQ(test, dead->cls[cls].count, 0U);
+	KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 0ULL);
+	/* all of the span is back in the pool */
+	n = take_all(cls, objs + held, max - held);
+	KUNIT_EXPECT_EQ(test, n, nobjs);
+	mstat_central_put(cls, objs, held + n);
+}
+
+static void mstat_test_refill_flush_boundaries(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(64);
+	unsigned int batch = mstat_classes[cls].batch, cap = mstat_classes[cls].cache_cap;
+	unsigned int nalloc = 2 * batch + 1, i;
+	struct mstat_totals *t0, *t;
+	void **objs;
+
+	KUNIT_ASSERT_EQ(test, cap, 2 * batch);
+	objs = kunit_kcalloc(test, nalloc, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+
+	drain_all_cpus();
+	migrate_disable();
+	mstat_drain_this_cpu();
+	t0 = snap(test);
+	for (i = 0; i < nalloc; i++) {
+		objs[i] = mstat_alloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (i + 1 == batch) {
+			t = snap(test);
+			KUNIT_EXPECT_EQ(test, t->sum.nrefill - t0->sum.nrefill, 1ULL);
+			KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
+		} else if (i == batch) {
+			t = snap(test);
+			KUNIT_EXPECT_EQ(test, t->sum.nrefill - t0->sum.nrefill, 2ULL);
+			KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), batch - 1);
+		}
+	}
+	t = snap(test);
+	KUNIT_EXPECT_EQ(test, t->sum.nrefill - t0->sum.nrefill, 3ULL);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 3 * batch - nalloc);
+
+	/* frees fill the cache to cap; the next one flushes a batch first */
+	for (i = 0; i < cap - (3 * batch - nalloc); i++)
+		mstat_free(objs[i]);
+	t = snap(test);
+	KUNIT_EXPECT_EQ(test, t->sum.nflush - t0->sum.nflush, 0ULL);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cap);
+	mstat_free(objs[i++]);
+	t = snap(test);
+	KUNIT_EXPECT_EQ(test, t->sum.nflush - t0->sum.nflush, 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cap - batch + 1);
+	for (; i < nalloc; i++)
+		mstat_free(objs[i]);
+	t = snap(test);
+	KUNIT_EXPECT_EQ(test, t->sum.nflush - t0->sum.nflush, 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cap);
+	KUNIT_EXPECT_EQ(test, t->sum.nrefill - t0->sum.nrefill, 3ULL);
+	migrate_enable();
+}
+
+static void mstat_test_sys_bytes_falls(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(4096), n = 2000, i;
+	unsigned long span = PAGE_SIZE << mstat_classes[cls].span_order;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	u64 base, peak, after;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	base = mstat_sys_bytes();
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_alloc(4096, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	peak = mstat_sys_bytes();
+	/* at most one span's worth of objects came from before */
+	KUNIT_EXPECT_GE(test, peak, base + (u64)n * 4096 - span);
+	for (i = 0; i < n; i++)
+		mstat_free(objs[i]);
+	drain_all_cpus();
+	after = mstat_sys_bytes();
+	/* only the empty-span reserve of the class is kept */
+	KUNIT_EXPECT_LE(test, after, base + MSTAT_EMPTY_RESERVE * span);
+}
+
+/* Find "name value" among the summary lines of a rendered /proc/mstat. */
+static bool proc_value(char *text, const char *name, u64 *val)
+{
+	size_t len = strlen(name);
+	char *p = text;
+
+	while ((p = strstr(p, name))) {
+		if ((p == text || p[-1] == '\n') && p[len] == ' ')
+			return sscanf(p + len + 1, "%llu", val) == 1;
+		p += len;
+	}
+	return false;
+}
+
+static void expect_field(struct kunit *test, char *text, const char *name, u64 want)
+{
+	u64 got;
+
+	KUNIT_ASSERT_TRUE_MSG(test, proc_value(text, name, &got), "no %s line", name);
+	KUNIT_EXPECT_EQ_MSG(test, got, want, "%s", name);
+}
+
+/* No kernel address: every token is a known name, a row key or a number. */
+static void expect_only_numbers(struct kunit *test, char *text)
+{
+	char *line, *tok;
+
+	while ((line = strsep(&text, "\n"))) {
+		bool first = true;
+
+		if (!*line || line[0] == '#' || str_has_prefix(line, "mstat version "))
+			continue;
+		while ((tok = strsep(&line, " "))) {
+			long long v;
+
+			if (first) {
+				first = false;
+				continue;
+			}
+			KUNIT_EXPECT_EQ_MSG(test, kstrtoll(tok, 10, &v), 0, "token '%s'", tok);
+		}
+	}
+}
+
+#define CPU_LEGEND "# cpu online nmalloc nfree alloc_bytes cached_bytes nrefill nflush\n"
+
+static void mstat_test_proc_render(struct kunit *test)
+{
+	const size_t bufsize = 64 * 1024;
+	struct mstat_totals *cpus, *t;
+	struct seq_file m = { };
+	u64 sum_malloc = 0, sum_free = 0, sum_cached = 0;
+	s64 sum_bytes = 0;
+	unsigned int cls, rows = 0;
+	char *text, *line, *copy;
+	void *keep[3];
+
+	keep[0] = mstat_alloc(24, GFP_KERNEL);
+	keep[1] = mstat_alloc(3000, GFP_KERNEL);
+	keep[2] = mstat_alloc(70000, GFP_KERNEL);
+	cpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*cpus), GFP_KERNEL);
+	t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	m.buf = kunit_kzalloc(test, bufsize, GFP_KERNEL);
+	m.size = bufsize - 1;
+	KUNIT_ASSERT_NOT_NULL(test, cpus);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+
+	mstat_collect(t, cpus);
+	KUNIT_ASSERT_EQ(test, mstat_show(&m, NULL), 0);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(&m));
+	text = m.buf;
+	text[m.count] = '\0';
+	copy = kunit_kzalloc(test, m.count + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, copy);
+	memcpy(copy, text, m.count + 1);
+
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat version 1\n"));
+	expect_field(test, text, "alloc_bytes", live_bytes(t));
+	expect_field(test, text, "total_alloc_bytes", mstat_total_alloc_bytes(&t->sum));
+	expect_field(test, text, "total_free_bytes", mstat_total_free_bytes(&t->sum));
+	expect_field(test, text, "sys_bytes", t->sys_bytes);
+	expect_field(test, text, "cached_bytes", t->cached_bytes);
+	expect_field(test, text, "nmalloc", mstat_nmalloc(&t->sum));
+	expect_field(test, text, "nfree", mstat_nfree(&t->sum));
+	expect_field(test, text, "live_objects", mstat_nmalloc(&t->sum) - mstat_nfree(&t->sum));
+	expect_field(test, text, "large_nmalloc", t->sum.large_nmalloc);
+	expect_field(test, text, "large_nfree", t->sum.large_nfree);
+	expect_field(test, text, "large_alloc_bytes",
+		     t->sum.large_alloc_bytes - t->sum.large_free_bytes);
+	expect_field(test, text, "nrefill", t->sum.nrefill);
+	expect_field(test, text, "nflush", t->sum.nflush);
+	expect_field(test, text, "cpu_donations", t->sum.ndonations);
+	expect_field(test, text, "bad_pointers", t->nbad_ptr);
+	expect_field(test, text, "nr_classes", MSTAT_NR_CLASSES);
+
+	line = strstr(text, "\n# class size nmalloc nfree live_objects alloc_bytes\n");
+	KUNIT_ASSERT_NOT_NULL(test, line);
+	line = strchr(line + 1, '\n') + 1;
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		unsigned int c, size;
+		u64 nm, nf, live, bytes;
+
+		int fields = sscanf(line, "class%u %u %llu %llu %llu %llu",
+				    &c, &size, &nm, &nf, &live, &bytes);
+
+		KUNIT_ASSERT_EQ(test, fields, 6);
+		KUNIT_EXPECT_EQ(test, c, cls);
+		KUNIT_EXPECT_EQ(test, size, mstat_classes[cls].size);
+		KUNIT_EXPECT_EQ(test, nm, t->sum.nmalloc[cls]);
+		KUNIT_EXPECT_EQ(test, nf, t->sum.nfree[cls]);
+		KUNIT_EXPECT_EQ(test, live, nm - nf);
+		KUNIT_EXPECT_EQ(test, bytes, live * size);
+		line = strchr(line, '\n') + 1;
+	}
+	KUNIT_ASSERT_TRUE(test, str_has_prefix(line, CPU_LEGEND));
+	line = strchr(line, '\n') + 1;
+	while (*line) {
+		unsigned int cpu;
+		int online;
+		u64 nm, nf, cached, refill, flush;
+		s64 bytes;
+
+		int fields = sscanf(line, "cpu%u %d %llu %llu %lld %llu %llu %llu",
+				    &cpu, &online, &nm, &nf, &bytes, &cached,
+				    &refill, &flush);
+
+		KUNIT_ASSERT_EQ(test, fields, 8);
+		KUNIT_EXPECT_EQ(test, online, (int)cpu_online(cpu));
+		sum_malloc += nm;
+		sum_free += nf;
+		sum_bytes += bytes;
+		sum_cached += cached;
+		rows++;
+		line = strchr(line, '\n') + 1;
+	}
+	KUNIT_EXPECT_EQ(test, rows, num_possible_cpus());
+	KUNIT_EXPECT_EQ(test, sum_malloc, mstat_nmalloc(&t->sum));
+	KUNIT_EXPECT_EQ(test, sum_free, mstat_nfree(&t->sum));
+	KUNIT_EXPECT_EQ(test, (u64)sum_bytes, live_bytes(t));
+	KUNIT_EXPECT_EQ(test, sum_cached, t->cached_bytes);
+	expect_only_numbers(test, copy);
+
+	mstat_free(keep[0]);
+	mstat_free(keep[1]);
+	mstat_free(keep[2]);
+}
+
+static void mstat_test_bad_input(struct kunit *test)
+{
+	struct mstat_totals *before = snap(test), *after;
+	unsigned int cls = mstat_size_to_class(64);
+	unsigned int cached;
+	u8 *foreign = kunit_kzalloc(test, 64, GFP_KERNEL);
+	u8 *obj, *large;
+	int on_stack;
+
+	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	/* nothing at all: no counter moves */
+	mstat_free(NULL);
+	mstat_free(ZERO_SIZE_PTR);
+	KUNIT_EXPECT_PTR_EQ(test, mstat_alloc(0, GFP_KERNEL), ZERO_SIZE_PTR);
+	KUNIT_EXPECT_NULL(test, mstat_alloc(MSTAT_MAX_LARGE + 1, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, mstat_alloc(SIZE_MAX, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, mstat_alloc(64, GFP_KERNEL | __GFP_DMA));
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(NULL), 0UL);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(ZERO_SIZE_PTR), 0UL);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, memcmp(&after->sum, &before->sum, sizeof(after->sum)), 0);
+	KUNIT_EXPECT_EQ(test, after->nbad_ptr, before->nbad_ptr);
+
+	/* pointers mstat does not own are reported and left alone */
+	kunit_info(test, "expect one WARNING from mstat about a pointer it does not own\n");
+	obj = mstat_alloc(64, GFP_KERNEL);
+	large = mstat_alloc(3 * PAGE_SIZE + 1, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, obj);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+	fill(foreign, 64, 9);
+	before = snap(test);
+	cached = mstat_cached_count(cls);
+	mstat_free(foreign);			/* kmalloc's */
+	mstat_free(&on_stack);			/* the stack */
+	mstat_free(obj + 8);			/* inside a small object */
+	mstat_free(large + PAGE_SIZE);		/* inside a large object */
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(foreign), 0UL);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->nbad_ptr - before->nbad_ptr, 5ULL);
+	KUNIT_EXPECT_EQ(test, memcmp(&after->sum, &before->sum, sizeof(after->sum)), 0);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cached);
+	KUNIT_EXPECT_TRUE(test, check(foreign, 64, 9));
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(obj), 64UL);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(large), 4 * PAGE_SIZE);
+
+	mstat_free(obj);
+	mstat_free(large);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 2ULL);
+}
+
+static DEFINE_SPINLOCK(mstat_test_lock);
+
+/* One allocation cycle in whatever context the caller is in. */
+struct ctx_work {
+	struct hrtimer timer;
+	struct completion done;
+	bool in_hardirq, in_softirq, ok;
+};
+
+static bool alloc_cycle(void)
+{
+	static const size_t sizes[] = { 16, 4096, 40000 };
+	void *p[ARRAY_SIZE(sizes)];
+	bool ok = true;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		p[i] = mstat_alloc(sizes[i], GFP_ATOMIC);
+		if (!p[i])
+			return false;
+		fill(p[i], sizes[i], i);
+	}
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		ok &= check(p[i], sizes[i], i);
+		mstat_free(p[i]);
+	}
+	return ok;
+}
+
+static enum hrtimer_restart ctx_timer_fn(struct hrtimer *timer)
+{
+	struct ctx_work *w = container_of(timer, struct ctx_work, timer);
+
+	w->in_hardirq = in_hardirq();
+	w->in_softirq = in_serving_softirq();
+	w->ok = alloc_cycle();
+	complete(&w->done);
+	return HRTIMER_NORESTART;
+}
+
+static void run_in_timer(struct kunit *test, enum hrtimer_mode mode, struct ctx_work *w)
+{
+	init_completion(&w->done);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, mode);
+	w->timer.function = ctx_timer_fn;
+	hrtimer_start(&w->timer, ns_to_ktime(1000), mode);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&w->done, 10 * HZ), 0UL);
+	hrtimer_cancel(&w->timer);
+}
+
+static void mstat_test_atomic_contexts(struct kunit *test)
+{
+	struct mstat_totals *before = snap(test), *after;
+	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned long flags;
+	bool ok;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	spin_lock_irqsave(&mstat_test_lock, flags);
+	ok = alloc_cycle();
+	spin_unlock_irqrestore(&mstat_test_lock, flags);
+	KUNIT_EXPECT_TRUE(test, ok);
+
+	run_in_timer(test, HRTIMER_MODE_REL_HARD, w);
+	KUNIT_EXPECT_TRUE(test, w->in_hardirq);
+	KUNIT_EXPECT_TRUE(test, w->ok);
+
+	run_in_timer(test, HRTIMER_MODE_REL_SOFT, w);
+	KUNIT_EXPECT_TRUE(test, w->in_softirq);
+	KUNIT_EXPECT_TRUE(test, w->ok);
+
+	after = snap(test);
+	/* three contexts, two small objects and one large each */
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&after->sum) - mstat_nmalloc(&before->sum), 9ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 9ULL);
+	KUNIT_EXPECT_EQ(test, after->sum.large_nmalloc - before->sum.large_nmalloc, 3ULL);
+}
+
+#ifdef CONFIG_HOTPLUG_CPU
+#define HP_OBJS 40
+
+static long hp_alloc_on_cpu(void *arg)
+{
+	void **objs = arg;
+	unsigned int i;
+
+	for (i = 0; i < HP_OBJS; i++) {
+		objs[i] = mstat_alloc(i % 2 ? 200 : 40000, GFP_KERNEL);
+		if (!objs[i])
+			return -ENOMEM;
+	}
+	/* free some here: the dead CPU's row then holds frees and cached objects */
+	for (i = 0; i < HP_OBJS / 2; i++)
+		mstat_free(objs[i]);
+	return 0;
+}
+
+static void mstat_test_hotplug_donation(struct kunit *test)
+{
+	struct mstat_totals *b, *a, *bcpus, *acpus;
+	unsigned int victim = 0, cpu, i;
+	void **objs;
+
+	for_each_online_cpu(cpu)
+		victim = cpu;
+	if (!victim)
+		kunit_skip(test, "needs a second online CPU");
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	bcpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*bcpus), GFP_KERNEL);
+	acpus = kunit_kcalloc(test, nr_cpu_ids, sizeof(*acpus), GFP_KERNEL);
+	objs = kunit_kcalloc(test, HP_OBJS, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, bcpus);
+	KUNIT_ASSERT_NOT_NULL(test, acpus);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(victim, hp_alloc_on_cpu, objs), 0L);
+
+	mstat_collect(b, bcpus);
+	KUNIT_ASSERT_GT(test, mstat_nmalloc(&bcpus[victim].sum), 0ULL);
+	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
+	mstat_collect(a, acpus);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+
+	/* every total is unchanged; the dead CPU's row moved to CPU 0's */
+	KUNIT_EXPECT_EQ(test, a->sum.ndonations, b->sum.ndonations + 1);
+	a->sum.ndonations--;
+	KUNIT_EXPECT_EQ(test, memcmp(&a->sum, &b->sum, sizeof(a->sum)), 0);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&acpus[victim].sum), 0ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&acpus[victim].sum), 0ULL);
+	KUNIT_EXPECT_EQ(test, acpus[victim].cached_bytes, 0ULL);
+	mstat_counters_add(&bcpus[0].sum, &bcpus[victim].sum);
+	bcpus[0].sum.ndonations++;
+	KUNIT_EXPECT_EQ(test, memcmp(&acpus[0].sum, &bcpus[0].sum, sizeof(bcpus[0].sum)), 0);
+
+	for (i = HP_OBJS / 2; i < HP_OBJS; i++)
+		mstat_free(objs[i]);
+}
+#else
+static void mstat_test_hotplug_donation(struct kunit *test)
+{
+	kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
+}
+#endif
+
+static struct kunit_case mstat_test_cases[] = {
+	KUNIT_CASE(mstat_test_size_classes),
+	KUNIT_CASE(mstat_test_span_layout),
+	KUNIT_CASE(mstat_test_roundtrip_classes),
+	KUNIT_CASE(mstat_test_roundtrip_large),
+	KUNIT_CASE(mstat_test_zeroing),
+	KUNIT_CASE(mstat_test_counter_deltas),
+	KUNIT_CASE(mstat_test_totals_are_sum_of_cpus),
+	KUNIT_CASE(mstat_test_donate_conserves),
+	KUNIT_CASE(mstat_test_drain_returns_objects),
+	KUNIT_CASE(mstat_test_refill_flush_boundaries),
+	KUNIT_CASE(mstat_test_sys_bytes_falls),
+	KUNIT_CASE(mstat_test_proc_render),
+	KUNIT_CASE(mstat_test_bad_input),
+	KUNIT_CASE(mstat_test_atomic_contexts),
+	KUNIT_CASE(mstat_test_hotplug_donation),
+	{}
+};
+
+static struct kunit_suite mstat_test_suite = {
+	.name = "mstat",
+	.test_cases = mstat_test_cases,
+};
+
+kunit_test_suite(mstat_test_suite);

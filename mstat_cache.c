@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat per-CPU caches: the allocation fast path, the counters each CPU
+ * keeps of its own work, and the donation of a dead CPU's counters.
+ *
+ * A CPU touches only its own cache, under its local_lock (interrupts off
+ * on !PREEMPT_RT), so that mstat_alloc() and mstat_free() may be called
+ * from any context kmalloc(GFP_ATOMIC) may.  The counters are plain u64s
+ * written by their owner only: no atomics, no shared cache lines.  Another
+ * CPU's cache is touched only when that CPU is dead (hotplug teardown) and
+ * its counters are then added to a live CPU's by that CPU itself.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpumask.h>
+#include <linux/export.h>
+#include <linux/sched/mm.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/string.h>
+
+#include <mstat.h>
+#include "mstat_internal.h"
+
+struct mstat_cache __percpu *mstat_caches;
+
+void mstat_cache_init(struct mstat_cache *c)
+{
+	local_lock_init(&c->lock);
+}
+
+/* Called with the cache's lock held and its class cache empty. */
+static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls)
+{
+	struct mstat_class_cache *cc = &c->cls[cls];
+
+	cc->count = mstat_central_take(cls, cc->objs, mstat_classes[cls].batch);
+	if (!cc->count)
+		return false;
+	mstat_count(&c->stats.nrefill, 1);
+	return true;
+}
+
+/* Called with the cache's lock held and its class cache full. */
+static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
+{
+	struct mstat_class_cache *cc = &c->cls[cls];
+	unsigned int batch = mstat_classes[cls].batch;
+
+	/* Give back the oldest objects and keep the cache-hot ones. */
+	mstat_central_put(cls, cc->objs, batch);
+	cc->count -= batch;
+	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
+	mstat_count(&c->stats.nflush, 1);
+}
+
+static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
+{
+	struct mstat_class_cache *cc;
+	struct mstat_cache *c;
+	unsigned long irqflags;
+	void *obj;
+
+	for (;;) {
+		local_lock_irqsave(&mstat_caches->lock, irqflags);
+		c = this_cpu_ptr(mstat_caches);
+		cc = &c->cls[cls];
+		if (likely(cc->count) || mstat_cache_refill(c, cls)) {
+			obj = cc->objs[--cc->count];
+			mstat_count(&c->stats.nmalloc[cls], 1);
+			local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+			return obj;
+		}
+		local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+		/* The pool is empty: grow it where the caller's flags allow. */
+		if (mstat_central_grow(cls, flags))
+			return NULL;
+	}
+}
+
+static void mstat_cache_free(unsigned int cls, void *obj)
+{
+	struct mstat_class_cache *cc;
+	struct mstat_cache *c;
+	unsigned long irqflags;
+
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	c = this_cpu_ptr(mstat_caches);
+	cc = &c->cls[cls];
+	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
+		mstat_cache_flush(c, cls);
+	cc->objs[cc->count++] = obj;
+	mstat_count(&c->stats.nfree[cls], 1);
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+}
+
+static void *mstat_alloc_large(size_t size, gfp_t flags)
+{
+	unsigned long irqflags;
+	struct mstat_cache *c;
+	size_t usable;
+	void *obj;
+
+	obj = mstat_large_alloc(size, flags, &usable);
+	if (!obj)
+		return NULL;
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	c = this_cpu_ptr(mstat_caches);
+	mstat_count(&c->stats.large_nmalloc, 1);
+	mstat_count(&c->stats.large_alloc_bytes, usable);
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	return obj;
+}
+
+static void mstat_free_large(void *obj, size_t usable)
+{
+	unsigned long irqflags;
+	struct mstat_cache *c;
+
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	c = this_cpu_ptr(mstat_caches);
+	mstat_count(&c->stats.large_nfree, 1);
+	mstat_count(&c->stats.large_free_bytes, usable);
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_large_free(obj, usable);
+}
+
+/**
+ * mstat_alloc - allocate memory from mstat
+ * @size: bytes wanted
+ * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
+ *	With GFP_ATOMIC it may be called wherever kmalloc(GFP_ATOMIC) may:
+ *	process context, softirq, hardirq, with a spinlock held.
+ *
+ * Objects up to 32 KiB come from the calling CPU's cache for their size
+ * class; larger ones come from the page allocator.  The allocation is
+ * counted in the calling CPU's statistics.  mstat serves normal memory
+ * only: the zone modifiers __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM get
+ * NULL.
+ *
+ * Return: the object, at least 8-byte aligned (class sizes that are powers
+ * of two are aligned to their size); ZERO_SIZE_PTR for @size 0; NULL if
+ * @size cannot be served (above 2^MAX_PAGE_ORDER pages) or memory is short.
+ */
+void *mstat_alloc(size_t size, gfp_t flags)
+{
+	unsigned int cls;
+	void *obj;
+
+	might_alloc(flags);
+	if (unlikely(!size))
+		return ZERO_SIZE_PTR;
+	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
+		return NULL;
+	if (unlikely(size > MSTAT_MAX_SMALL))
+		return mstat_alloc_large(size, flags);
+
+	cls = mstat_size_to_class(size);
+	obj = mstat_cache_alloc(cls, flags);
+	if (obj && unlikely(flags & __GFP_ZERO))
+		memset(obj, 0, mstat_classes[cls].size);
+	return obj;
+}
+EXPORT_SYMBOL_GPL(mstat_alloc);
+
+/**
+ * mstat_free - free memory mstat_alloc() returned
+ * @ptr: the object; NULL and ZERO_SIZE_PTR are ignored
+ *
+ * May be called on any CPU, not only the one that allocated @ptr, and in
+ * any context mstat_alloc(GFP_ATOMIC) may.  The free is counted in the
+ * calling CPU's statistics.  A pointer that is not the start of a live
+ * mstat object is reported once with a warning naming the caller, counted
+ * in /proc/mstat's bad_pointers, and otherwise left alone.
+ */
+void mstat_free(const void *ptr)
+{
+	unsigned int cls;
+	size_t usable;
+
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	switch (mstat_owner(ptr, &cls, &usable)) {
+	case MSTAT_SMALL:
+		mstat_cache_free(cls, (void *)ptr);
+		break;
+	case MSTAT_LARGE:
+		mstat_free_large((void *)ptr, usable);
+		break;
+	case MSTAT_FOREIGN:
+		mstat_report_bad_ptr(__func__, ptr, _RET_IP_);
+		break;
+	}
+}
+EXPORT_SYMBOL_GPL(mstat_free);
+
+/**
+ * mstat_usable_size - bytes usable at an mstat object
+ * @ptr: the object
+ *
+ * Return: the object's class size, or for a large object its size rounded
+ * up to whole pages; 0 for NULL, ZERO_SIZE_PTR and pointers mstat does not
+ * own (which are reported as by mstat_free()).
+ */
+size_t mstat_usable_size(const void *ptr)
+{
+	unsigned int cls;
+	size_t usable;
+
+	if (ZERO_OR_NULL_PTR(ptr))
+		return 0;
+	if (mstat_owner(ptr, &cls, &usable) != MSTAT_FOREIGN)
+		return usable;
+	mstat_report_bad_ptr(__func__, ptr, _RET_IP_);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(mstat_usable_size);
+
+/**
+ * mstat_cache_drain - return every cached object of a cache to the pools
+ * @c: a cache whose owner cannot run mstat code: its CPU is dead, the
+ *	module is going away, or the caller is the owner with the lock held
+ *
+ * Counters are left alone: draining is not a flush the owner did, and a
+ * drain at hotplug must not change any total.
+ */
+void mstat_cache_drain(struct mstat_cache *c)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		struct mstat_class_cache *cc = &c->cls[cls];
+
+		if (!cc->count)
+			continue;
+		mstat_central_put(cls, cc->objs, cc->count);
+		WRITE_ONCE(cc->count, 0);
+	}
+}
+
+/**
+ * mstat_drain_this_cpu - return the calling CPU's cached objects to the pools
+ */
+void mstat_drain_this_cpu(void)
+{
+	unsigned long irqflags;
+
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	mstat_cache_drain(this_cpu_ptr(mstat_caches));
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+}
+
+/**
+ * mstat_cached_count - free objects of a class in the calling CPU's cache
+ * @cls: class index
+ *
+ * Return: the count.
+ */
+unsigned int mstat_cached_count(unsigned int cls)
+{
+	unsigned long irqflags;
+	unsigned int n;
+
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	n = this_cpu_ptr(mstat_caches)->cls[cls].count;
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	return n;
+}
+
+/**
+ * mstat_cache_cached_bytes - bytes of free objects sitting in a cache
+ * @c: the cache, possibly another CPU's: the result is then a moment's view
+ *
+ * Return: the bytes.
+ */
+u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
+{
+	unsigned int cls;
+	u64 bytes = 0;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		bytes += mstat_class_bytes(cls, READ_ONCE(c->cls[cls].count));
+	return bytes;
+}
+
+static void mstat_move(u64 *to, u64 *from)
+{
+	mstat_count(to, *from);
+	WRITE_ONCE(*from, 0);
+}
+
+/**
+ * mstat_donate - add one cache's counters to another's and zero the first
+ * @from: the donor, whose CPU is dead
+ * @to: the recipient, the calling CPU's own cache with its lock held
+ *
+ * Every counter moves, ndonations included, so the sum over all caches is
+ * the same before and after.
+ */
+void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
+{
+	struct mstat_counters *f = &from->stats, *t = &to->stats;
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		mstat_move(&t->nmalloc[cls], &f->nmalloc[cls]);
+		mstat_move(&t->nfree[cls], &f->nfree[cls]);
+	}
+	mstat_move(&t->large_nmalloc, &f->large_nmalloc);
+	mstat_move(&t->large_nfree, &f->large_nfree);
+	mstat_move(&t->large_alloc_bytes, &f->large_alloc_bytes);
+	mstat_move(&t->large_free_bytes, &f->large_free_bytes);
+	mstat_move(&t->nrefill, &f->nrefill);
+	mstat_move(&t->nflush, &f->nflush);
+	mstat_move(&t->ndonations, &f->ndonations);
+}
+
+/* Runs on the recipient CPU, so that only it writes its counters. */
+static void mstat_donate_here(void *info)
+{
+	struct mstat_cache *dead = info;
+	unsigned long irqflags;
+	struct mstat_cache *c;
+
+	local_lock_irqsave(&mstat_caches->lock, irqflags);
+	c = this_cpu_ptr(mstat_caches);
+	mstat_donate(dead, c);
+	mstat_count(&c->stats.ndonations, 1);
+	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+}
+
+/**
+ * mstat_donate_dead_cpu - hand a dead CPU's objects and counters on
+ * @cpu: the CPU that died
+ *
+ * Called from the hotplug teardown, on a control CPU, with the hotplug
+ * lock held for writing: /proc/mstat readers hold it for reading, so none
+ * sees the donation half done.  The cached objects go back to the central
+ * pools; the counters go to CPU 0, or to the lowest-numbered online CPU if
+ * CPU 0 is offline, and are zeroed so that the CPU comes back from 0.
+ */
+void mstat_donate_dead_cpu(unsigned int cpu)
+{
+	struct mstat_cache *dead = per_cpu_ptr(mstat_caches, cpu);
+
+	mstat_cache_drain(dead);
+	smp_call_function_single(cpumask_first(cpu_online_mask),
+				 mstat_donate_here, dead, 1);
+}

@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat core: module life, size classes, central pools, spans of pages,
+ * large objects and CPU hotplug.
+ *
+ * Every span and every large object is registered in an xarray keyed by
+ * the pfn of its first page.  mstat_free() finds an object's span from its
+ * address alone (head page -> pfn -> span), without a per-object header,
+ * and a pointer that maps to no entry is known not to be mstat's.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
+#include <linux/init.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/xarray.h>
+
+#include "mstat_internal.h"
+
+struct mstat_class mstat_classes[MSTAT_NR_CLASSES] __read_mostly;
+static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
+
+/* pfn of a span's or large object's first page -> span or xa_mk_value(npages) */
+static DEFINE_XARRAY_FLAGS(mstat_pages, XA_FLAGS_LOCK_IRQ);
+
+/* Pages held from the page allocator, in bytes: changes on the slow path only. */
+static atomic_long_t mstat_sys = ATOMIC_LONG_INIT(0);
+/* Pointers handed to mstat_free() or mstat_usable_size() that were not ours. */
+static atomic_long_t mstat_nbad = ATOMIC_LONG_INIT(0);
+
+static int mstat_hp_state;
+
+/* The part of a caller's GFP mask that applies to mstat's own metadata. */
+#define MSTAT_META_GFP	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
+			 __GFP_NOWARN | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
+			 __GFP_NOFAIL | __GFP_MEMALLOC | __GFP_NOMEMALLOC)
+
+static unsigned int mstat_class_size(unsigned int cls)
+{
+	unsigned int group, lower;
+
+	if (cls < MSTAT_NR_LINEAR)
+		return (cls + 1) * MSTAT_MIN_SIZE;
+	group = (cls - MSTAT_NR_LINEAR) >> MSTAT_STEPS_SHIFT;
+	lower = MSTAT_LINEAR_MAX << group;
+	return lower + ((cls - MSTAT_NR_LINEAR) % (1U << MSTAT_STEPS_SHIFT) + 1) *
+		       (lower >> MSTAT_STEPS_SHIFT);
+}
+
+/*
+ * The smallest span that holds at least four objects with no more than
+ * 1/8 of it left over at the tail; failing that (22.5 and 26 KiB), the
+ * order up to MSTAT_MAX_SPAN_ORDER that wastes the smallest fraction.
+ * Four objects keep central-pool traffic down for the big classes.
+ */
+static unsigned int mstat_pick_span_order(unsigned int size)
+{
+	unsigned int order, best = MSTAT_MAX_SPAN_ORDER;
+	unsigned long span, waste;
+
+	for (order = 0; order <= MSTAT_MAX_SPAN_ORDER; order++) {
+		span = PAGE_SIZE << order;
+		waste = span % size;
+		if (span / size >= 4 && waste * 8 <= span)
+			return order;
+	}
+	for (order = 0; order < MSTAT_MAX_SPAN_ORDER; order++) {
+		span = PAGE_SIZE << order;
+		/* waste / span < best's waste / best's span, without dividing */
+		if (span >= size &&
+		    (span % size) * (PAGE_SIZE << best) <
+		    ((PAGE_SIZE << best) % size) * span)
+			best = order;
+	}
+	return best;
+}
+
+static void mstat_classes_init(void)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		struct mstat_class *mc = &mstat_classes[cls];
+
+		mc->size = mstat_class_size(cls);
+		mc->span_order = mstat_pick_span_order(mc->size);
+		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->size;
+		/* Cache at most about 64 KiB of a class per CPU. */
+		mc->cache_cap = clamp_t(unsigned int, SZ_64K / mc->size, 4,
+					MSTAT_CACHE_SLOTS);
+		mc->batch = mc->cache_cap / 2;
+		mc->size_recip = reciprocal_value(mc->size);
+	}
+}
+
+static int mstat_map(struct page *page, void *entry, gfp_t gfp)
+{
+	XA_STATE(xas, &mstat_pages, page_to_pfn(page));
+	unsigned long flags;
+
+	/* xas_nomem() allocates with the caller's gfp outside the xa_lock. */
+	do {
+		xas_lock_irqsave(&xas, flags);
+		xas_store(&xas, entry);
+		xas_unlock_irqrestore(&xas, flags);
+	} while (xas_nomem(&xas, gfp & MSTAT_META_GFP));
+	return xas_error(&xas);
+}
+
+static void mstat_unmap(struct page *page)
+{
+	unsigned long flags;
+
+	xa_lock_irqsave(&mstat_pages, flags);
+	__xa_erase(&mstat_pages, page_to_pfn(page));
+	xa_unlock_irqrestore(&mstat_pages, flags);
+}
+
+static void *mstat_page_entry(const void *ptr)
+{
+	if (!virt_addr_valid(ptr))
+		return NULL;
+	return xa_load(&mstat_pages, page_to_pfn(virt_to_head_page(ptr)));
+}
+
+/**
+ * mstat_owner - tell what a pointer is
+ * @ptr: pointer given to mstat_free() or mstat_usable_size()
+ * @cls: set to the class index of a small object
+ * @usable: set to the usable size of the object
+ *
+ * Only the start of an object counts as an object: a pointer into the
+ * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.
+ *
+ * Return: what @ptr is.
+ */
+enum mstat_owner mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
+{
+	void *entry = mstat_page_entry(ptr);
+	const struct mstat_class *mc;
+	struct mstat_span *span;
+	unsigned long off;
+	u32 idx;
+
+	if (!entry)
+		return MSTAT_FOREIGN;
+	if (xa_is_value(entry)) {
+		if (offset_in_page(ptr))
+			return MSTAT_FOREIGN;
+		*usable = xa_to_value(entry) << PAGE_SHIFT;
+		return MSTAT_LARGE;
+	}
+	span = entry;
+	mc = &mstat_classes[span->cls];
+	off = (unsigned long)ptr - (unsigned long)span->base;
+	idx = reciprocal_divide(off, mc->size_recip);
+	if (idx >= mc->nobjs || idx * mc->size != off)
+		return MSTAT_FOREIGN;
+	*cls = span->cls;
+	*usable = mc->size;
+	return MSTAT_SMALL;
+}
+
+/**
+ * mstat_report_bad_ptr - report a pointer mstat does not own
+ * @fn: the API function it was passed to
+ * @ptr: the pointer
+ * @caller: return address of that function's caller
+ */
+void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller)
+{
+	atomic_long_inc(&mstat_nbad);
+	WARN_ONCE(1, "mstat: %s(%p) from %pS: not an object mstat allocated\n",
+		  fn, ptr, (void *)caller);
+}
+
+u64 mstat_sys_bytes(void)
+{
+	return atomic_long_read(&mstat_sys);
+}
+
+u64 mstat_nbad_ptr(void)
+{
+	return atomic_long_read(&mstat_nbad);
+}
+
+static struct mstat_span *mstat_obj_span(void *obj)
+{
+	/* Only for objects known to be ours: those in caches. */
+	return xa_load(&mstat_pages, page_to_pfn(virt_to_head_page(obj)));
+}
+
+static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *base)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	void *obj = base + (mc->nobjs - 1) * mc->size;
+	void *next = NULL;
+
+	span->base = base;
+	span->cls = cls;
+	span->nfree = mc->nobjs;
+	/* Link the objects lowest address first: refills hand out runs. */
+	for (;;) {
+		*(void **)obj = next;
+		next = obj;
+		if (obj == base)
+			break;
+		obj -= mc->size;
+	}
+	span->freelist = base;
+}
+
+static void mstat_span_release(struct mstat_span *span)
+{
+	unsigned int order = mstat_classes[span->cls].span_order;
+	struct page *page = virt_to_page(span->base);
+
+	mstat_unmap(page);
+	atomic_long_sub(PAGE_SIZE << order, &mstat_sys);
+	__free_pages(page, order);
+	kfree(span);
+}
+
+/**
+ * mstat_central_grow - add a new span to a class's central pool
+ * @cls: class index
+ * @gfp: the allocating caller's GFP flags; may sleep if they allow it
+ *
+ * Called with no lock held.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mstat_central_grow(unsigned int cls, gfp_t gfp)
+{
+	struct mstat_central *central = &mstat_central[cls];
+	unsigned int order = mstat_classes[cls].span_order;
+	struct mstat_span *span;
+	unsigned long flags;
+	struct page *page;
+
+	span = kmalloc(sizeof(*span), gfp & MSTAT_META_GFP);
+	if (!span)
+		return -ENOMEM;
+	page = alloc_pages((gfp & ~__GFP_ZERO) | __GFP_COMP, order);
+	if (!page)
+		goto free_span;
+	mstat_span_init(span, cls, page_address(page));
+	if (mstat_map(page, span, gfp))
+		goto free_pages;
+	atomic_long_add(PAGE_SIZE << order, &mstat_sys);
+
+	spin_lock_irqsave(&central->lock, flags);
+	list_add_tail(&span->list, &central->partial);
+	central->nspans++;
+	central->nempty++;
+	spin_unlock_irqrestore(&central->lock, flags);
+	return 0;
+
+free_pages:
+	__free_pages(page, order);
+free_span:
+	kfree(span);
+	return -ENOMEM;
+}
+
+/**
+ * mstat_central_take - move free objects from a central pool to a cache
+ * @cls: class index
+ * @objs: where to put them
+ * @want: how many
+ *
+ * Return: how many were moved; 0 if the pool needs to grow.
+ */
+unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want)
+{
+	struct mstat_central *central = &mstat_central[cls];
+	unsigned int nobjs = mstat_classes[cls].nobjs;
+	struct mstat_span *span;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&central->lock, flags);
+	while (n < want && !list_empty(&central->partial)) {
+		span = list_first_entry(&central->partial, struct mstat_span, list);
+		if (span->nfree == nobjs)
+			central->nempty--;
+		while (n < want && span->freelist) {
+			void *obj = span->freelist;
+
+			span->freelist = *(void **)obj;
+			span->nfree--;
+			objs[n++] = obj;
+		}
+		if (!span->nfree)
+			list_move(&span->list, &central->full);
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+	return n;
+}
+
+/**
+ * mstat_central_put - return free objects to their spans
+ * @cls: class index
+ * @objs: the objects, all of class @cls
+ * @n: how many
+ *
+ * A span whose objects are all free again goes back to the page allocator
+ * once the pool already keeps MSTAT_EMPTY_RESERVE such spans.
+ */
+void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
+{
+	struct mstat_central *central = &mstat_central[cls];
+	unsigned int nobjs = mstat_classes[cls].nobjs;
+	struct mstat_span *span, *tmp;
+	unsigned long flags;
+	LIST_HEAD(release);
+	unsigned int i;
+
+	spin_lock_irqsave(&central->lock, flags);
+	for (i = 0; i < n; i++) {
+		span = mstat_obj_span(objs[i]);
+		*(void **)objs[i] = span->freelist;
+		span->freelist = objs[i];
+		if (span->nfree++ == 0)
+			list_move(&span->list, &central->partial);
+		if (span->nfree < nobjs)
+			continue;
+		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
+			list_move(&span->list, &release);
+			central->nspans--;
+		} else {
+			list_move_tail(&span->list, &central->partial);
+			central->nempty++;
+		}
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+
+	list_for_each_entry_safe(span, tmp, &release, list)
+		mstat_span_release(span);
+}
+
+/**
+ * mstat_large_alloc - allocate an object above the largest class
+ * @size: bytes wanted
+ * @gfp: the caller's GFP flags
+ * @usable: set to the page-rounded size
+ *
+ * Return: the object, or NULL if @size is too large or memory is short.
+ */
+void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
+{
+	unsigned long npages;
+	void *addr;
+
+	if (size > MSTAT_MAX_LARGE)
+		return NULL;
+	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
+	addr = alloc_pages_exact(size, gfp & ~__GFP_COMP);
+	if (!addr)
+		return NULL;
+	if (mstat_map(virt_to_page(addr), xa_mk_value(npages), gfp)) {
+		free_pages_exact(addr, size);
+		return NULL;
+	}
+	*usable = npages << PAGE_SHIFT;
+	atomic_long_add(*usable, &mstat_sys);
+	return addr;
+}
+
+/**
+ * mstat_large_free - free an object mstat_large_alloc() returned
+ * @ptr: the object
+ * @usable: its usable size, as mstat_owner() found it
+ */
+void mstat_large_free(void *ptr, size_t usable)
+{
+	mstat_unmap(virt_to_page(ptr));
+	atomic_long_sub(usable, &mstat_sys);
+	free_pages_exact(ptr, usable);
+}
+
+/*
+ * Teardown of CPUHP_BP_PREPARE_DYN: runs on a control CPU after @cpu is
+ * dead, so nothing can touch the dead CPU's cache while we empty it.
+ */
+static int mstat_cpu_dead(unsigned int cpu)
+{
+	mstat_donate_dead_cpu(cpu);
+	return 0;
+}
+
+static void mstat_central_init(void)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		spin_lock_init(&mstat_central[cls].lock);
+		INIT_LIST_HEAD(&mstat_central[cls].partial);
+		INIT_LIST_HEAD(&mstat_central[cls].full);
+	}
+}
+
+static void mstat_release_list(struct list_head *spans)
+{
+	struct mstat_span *span, *tmp;
+
+	list_for_each_entry_safe(span, tmp, spans, list)
+		mstat_span_release(span);
+}
+
+/* Module unload: no caller is left, so every cache and pool is idle. */
+static void mstat_release_all(void)
+{
+	unsigned long index;
+	unsigned int cls;
+	void *entry;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		mstat_release_list(&mstat_central[cls].partial);
+		mstat_release_list(&mstat_central[cls].full);
+	}
+	/* What is left in the xarray is large objects nobody freed. */
+	xa_for_each(&mstat_pages, index, entry) {
+		unsigned long bytes = xa_to_value(entry) << PAGE_SHIFT;
+
+		atomic_long_sub(bytes, &mstat_sys);
+		free_pages_exact(page_address(pfn_to_page(index)), bytes);
+	}
+	xa_destroy(&mstat_pages);
+}
+
+static void mstat_report_live(void)
+{
+	struct mstat_totals *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	u64 small = 0, large;
+	unsigned int cls;
+
+	if (!t)
+		return;
+	mstat_collect(t, NULL);
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		small += t->sum.nmalloc[cls] - t->sum.nfree[cls];
+	large = t->sum.large_nmalloc - t->sum.large_nfree;
+	if (small || large)
+		pr_warn("unloading with %llu live objects (%llu small, %llu large); their memory is returned to the page allocator\n",
+			small + large, small, large);
+	kfree(t);
+}
+
+static int __init mstat_init(void)
+{
+	unsigned int cpu;
+	int ret;
+
+	mstat_classes_init();
+	mstat_central_init();
+	mstat_caches = alloc_percpu(struct mstat_cache);
+	if (!mstat_caches)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		mstat_cache_init(per_cpu_ptr(mstat_caches, cpu));
+
+	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/mstat:dead",
+					NULL, mstat_cpu_dead);
+	if (ret < 0)
+		goto free_caches;
+	mstat_hp_state = ret;
+
+	ret = mstat_proc_init();
+	if (ret)
+		goto remove_state;
+	pr_info("%u size classes, %u..%u bytes\n", MSTAT_NR_CLASSES,
+		mstat_classes[0].size, mstat_classes[MSTAT_NR_CLASSES - 1].size);
+	return 0;
+
+remove_state:
+	cpuhp_remove_state_nocalls(mstat_hp_state);
+free_caches:
+	free_percpu(mstat_caches);
+	return ret;
+}
+
+static void __exit mstat_exit(void)
+{
+	unsigned int cpu;
+
+	cpuhp_remove_state_nocalls(mstat_hp_state);
+	mstat_proc_exit();
+	mstat_report_live();
+	for_each_possible_cpu(cpu)
+		mstat_cache_drain(per_cpu_ptr(mstat_caches, cpu));
+	mstat_release_all();
+	free_percpu(mstat_caches);
+}
+
+module_init(mstat_init);
+module_exit(mstat_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Small-object allocator with exact per-CPU statistics in /proc/mstat");
+MODULE_AUTHOR("mstat developers");

@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * mstat internals shared by the core (classes, central pools, spans,
+ * hotplug), the per-CPU caches and the /proc/mstat reader.
+ */
+#ifndef _MSTAT_INTERNAL_H
+#define _MSTAT_INTERNAL_H
+
+#include <linux/bitops.h>
+#include <linux/list.h>
+#include <linux/local_lock.h>
+#include <linux/mm.h>
+#include <linux/percpu.h>
+#include <linux/reciprocal_div.h>
+#include <linux/seq_file.h>
+#include <linux/spinlock.h>
+
+/*
+ * Size classes: 8-byte steps up to 64 bytes, then eight classes per
+ * power of two (step = 1/8 of the lower power), up to 32 KiB.  Rounding a
+ * request up to its class therefore wastes less than 1/8 of the class
+ * size, or less than the 8-byte minimum alignment below 64 bytes.
+ */
+#define MSTAT_MIN_SIZE		8
+#define MSTAT_LINEAR_MAX	64
+#define MSTAT_STEPS_SHIFT	3	/* 8 classes per power of two */
+#define MSTAT_MAX_SMALL		32768
+#define MSTAT_NR_LINEAR		(MSTAT_LINEAR_MAX / MSTAT_MIN_SIZE)
+#define MSTAT_NR_CLASSES	(MSTAT_NR_LINEAR + \
+				 ((ilog2(MSTAT_MAX_SMALL) - ilog2(MSTAT_LINEAR_MAX)) \
+				  << MSTAT_STEPS_SHIFT))
+
+/* Spans never exceed this order; see mstat_pick_span_order(). */
+#define MSTAT_MAX_SPAN_ORDER	5
+/* Free object slots in one per-CPU class cache. */
+#define MSTAT_CACHE_SLOTS	32
+/* Wholly free spans a central pool keeps before returning pages. */
+#define MSTAT_EMPTY_RESERVE	1
+
+#ifdef MAX_PAGE_ORDER
+#define MSTAT_MAX_LARGE_ORDER	MAX_PAGE_ORDER
+#else
+#define MSTAT_MAX_LARGE_ORDER	(MAX_ORDER - 1)
+#endif
+#define MSTAT_MAX_LARGE		(PAGE_SIZE << MSTAT_MAX_LARGE_ORDER)
+
+/**
+ * struct mstat_class - one size class, fixed after init
+ * @size: object size in bytes
+ * @span_order: page order of the spans the objects are carved from
+ * @nobjs: objects per span
+ * @cache_cap: most free objects a per-CPU cache holds of this class
+ * @batch: objects moved per refill from, or flush to, the central pool
+ * @size_recip: reciprocal of @size, to check object offsets without a divide
+ */
+struct mstat_class {
+	unsigned int size;
+	unsigned int span_order;
+	unsigned int nobjs;
+	unsigned int cache_cap;
+	unsigned int batch;
+	struct reciprocal_value size_recip;
+};
+
+extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
+
+/**
+ * struct mstat_span - pages carved into objects of one class
+ * @list: on the central pool's partial or full list
+ * @base: address of the first object
+ * @freelist: free objects held by the span, linked through their first word
+ * @cls: size class index
+ * @nfree: objects on @freelist
+ */
+struct mstat_span {
+	struct list_head list;
+	void *base;
+	void *freelist;
+	unsigned int cls;
+	unsigned int nfree;
+};
+
+/**
+ * struct mstat_central - the pool of spans of one class, shared by all CPUs
+ * @lock: protects everything below; taken only on the slow path
+ * @partial: spans with free objects, partly used ones first
+ * @full: spans whose objects are all out (in caches or in use)
+ * @nspans: spans of this class
+ * @nempty: spans on @partial whose objects are all free
+ */
+struct mstat_central {
+	spinlock_t lock;	/* protects the fields below */
+	struct list_head partial;
+	struct list_head full;
+	unsigned long nspans;
+	unsigned long nempty;
+};
+
+/**
+ * struct mstat_counters - statistics of one CPU, written only by that CPU
+ * @nmalloc: small objects allocated, per class
+ * @nfree: small objects freed, per class
+ * @large_nmalloc: large objects allocated
+ * @large_nfree: large objects freed
+ * @large_alloc_bytes: usable bytes of the large objects allocated
+ * @large_free_bytes: usable bytes of the large objects freed
+ * @nrefill: refills of a class cache from its central pool
+ * @nflush: flushes of a class cache to its central pool
+ * @ndonations: donations received from CPUs that went offline
+ *
+ * Small-object bytes are not counted: they are nmalloc (or nfree) times
+ * the class size, so the fast path does one increment.  The counters are
+ * cumulative and never reset, except when a dead CPU's are donated.
+ */
+struct mstat_counters {
+	u64 nmalloc[MSTAT_NR_CLASSES];
+	u64 nfree[MSTAT_NR_CLASSES];
+	u64 large_nmalloc;
+	u64 large_nfree;
+	u64 large_alloc_bytes;
+	u64 large_free_bytes;
+	u64 nrefill;
+	u64 nflush;
+	u64 ndonations;
+};
+
+/**
+ * struct mstat_class_cache - free objects of one class cached by one CPU
+ * @count: objects in @objs
+ * @objs: a stack: allocation pops the most recently freed object
+ */
+struct mstat_class_cache {
+	unsigned int count;
+	void *objs[MSTAT_CACHE_SLOTS];
+};
+
+/**
+ * struct mstat_cache - the per-CPU cache
+ * @lock: serialises the owning CPU against its own interrupts
+ * @stats: this CPU's counters
+ * @cls: free objects, per class
+ */
+struct mstat_cache {
+	local_lock_t lock;
+	struct mstat_counters stats;
+	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
+};
+
+extern struct mstat_cache __percpu *mstat_caches;
+
+/* Snapshot of the statistics, as /proc/mstat prints them. */
+struct mstat_totals {
+	struct mstat_counters sum;
+	u64 cached_bytes;
+	u64 sys_bytes;
+	u64 nbad_ptr;
+};
+
+/**
+ * mstat_size_to_class - class index for a small request
+ * @size: 1..MSTAT_MAX_SMALL
+ *
+ * Return: index of the smallest class that holds @size bytes.
+ */
+static inline unsigned int mstat_size_to_class(size_t size)
+{
+	unsigned int shift;
+
+	if (size <= MSTAT_LINEAR_MAX)
+		return (size - 1) / MSTAT_MIN_SIZE;
+	/* size - 1 lies in [2^(shift+3), 2^(shift+4)): step is 2^shift */
+	shift = __fls(size - 1) - MSTAT_STEPS_SHIFT;
+	return MSTAT_NR_LINEAR +
+	       ((shift + MSTAT_STEPS_SHIFT - ilog2(MSTAT_LINEAR_MAX)) << MSTAT_STEPS_SHIFT) +
+	       (((size - 1) >> shift) & ((1U << MSTAT_STEPS_SHIFT) - 1));
+}
+
+static inline u64 mstat_class_bytes(unsigned int cls, u64 nobjs)
+{
+	return nobjs * mstat_classes[cls].size;
+}
+
+/*
+ * Counters are written by their own CPU only, with plain read-modify-write
+ * under the cache lock; readers on other CPUs use READ_ONCE().  WRITE_ONCE()
+ * keeps the store from being torn or invented.
+ */
+static inline void mstat_count(u64 *ctr, u64 n)
+{
+	WRITE_ONCE(*ctr, *ctr + n);
+}
+
+/* What a pointer handed to mstat_free() is, as far as mstat can tell. */
+enum mstat_owner {
+	MSTAT_FOREIGN,	/* not the start of an object mstat allocated */
+	MSTAT_SMALL,	/* an object of a size class */
+	MSTAT_LARGE,	/* pages straight from the page allocator */
+};
+
+/* mstat_core.c */
+unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
+void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
+int mstat_central_grow(unsigned int cls, gfp_t gfp);
+void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
+void mstat_large_free(void *ptr, size_t usable);
+enum mstat_owner mstat_owner(const void *ptr, unsigned int *cls, size_t *usable);
+u64 mstat_sys_bytes(void);
+u64 mstat_nbad_ptr(void);
+void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller);
+
+/* mstat_cache.c */
+void mstat_cache_init(struct mstat_cache *c);
+void mstat_cache_drain(struct mstat_cache *c);
+void mstat_donate(struct mstat_cache *from, struct mstat_cache *to);
+void mstat_donate_dead_cpu(unsigned int cpu);
+void mstat_drain_this_cpu(void);
+unsigned int mstat_cached_count(unsigned int cls);
+u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
+
+/* mstat_proc.c */
+void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);
+u64 mstat_nmalloc(const struct mstat_counters *c);
+u64 mstat_nfree(const struct mstat_counters *c);
+u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
+u64 mstat_total_free_bytes(const struct mstat_counters *c);
+void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
+int mstat_show(struct seq_file *m, void *v);
+int mstat_proc_init(void);
+void mstat_proc_exit(void);
+
+#endif /* _MSTAT_INTERNAL_H */

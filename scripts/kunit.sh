@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run the mstat KUnit suite under UML with KASAN, lockdep, DEBUG_ATOMIC_SLEEP
+# and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
+# build packages, linux-source-6.12 unpacked once into $MSTAT_CACHE
+# (default ~/.cache/mstat), mstat joined to that tree as drivers/mstat.
+# A second run reuses the build.
+#
+# Prints the KTAP results, then a last line "kunit: N passed, N failed,
+# N skipped"; exits non-zero on any failure, on any kernel report (BUG,
+# WARNING, KASAN, lockdep, ...) other than the one the bad-input test
+# expects, or if no mstat test ran.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+mstat_need build-essential flex bison bc python3 libelf-dev libssl-dev || exit 1
+tree=$(mstat_kernel_source) || exit 1
+mstat_overlay "$tree"
+build=$(mstat_build_dir "$tree" build-uml)
+out=$build/kunit-output.txt
+
+mstat_log "KUnit under UML (build: $build)"
+cd "$tree" || exit 1
+python3 tools/testing/kunit/kunit.py run \
+	--build_dir="$build" \
+	--kunitconfig=drivers/mstat/kunit/.kunitconfig \
+	--jobs="$(nproc)" 2>&1 | tee "$out"
+rc=${PIPESTATUS[0]}
+
+exec python3 "$MSTAT_ROOT/scripts/kunit_verdict.py" "$out" "$build/test.log" "$rc"

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Judge a kunit.py run: count the mstat test cases from the KTAP output and
+fail on any kernel report in the raw kernel log.
+
+usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE
+Prints "kunit: N passed, N failed, N skipped" last; exit 0 only if all is well.
+"""
+import re
+import sys
+
+# Reports from the debugging options the suite runs with, and crashes.
+REPORT = re.compile(r"BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|"
+                    r"possible circular locking|inconsistent lock state|"
+                    r"non-static key|sleeping function called|"
+                    r"suspicious RCU usage|hung_task|general protection")
+# The one WARNING the bad-input test provokes on purpose.
+EXPECTED_MARK = "expect one WARNING from mstat about a pointer it does not own"
+EXPECTED_WARN = re.compile(r"WARNING: .* mstat_report_bad_ptr")
+
+
+def count_cases(ktap):
+    """Results of the mstat suite's cases, from the KTAP lines."""
+    passed = failed = skipped = 0
+    in_suite = False
+    for line in ktap:
+        line = re.sub(r"^\[[0-9:]+\]\s*", "", line).strip()
+        if re.match(r"#?\s*Subtest: mstat$", line) or line.startswith("====") and " mstat " in line:
+            in_suite = True
+            continue
+        if not in_suite:
+            continue
+        m = re.match(r"^\[(PASSED|FAILED|SKIPPED|CRASHED)\] (\w+)", line)
+        if m:
+            kind = m.group(1)
+            if kind == "PASSED":
+                passed += 1
+            elif kind == "SKIPPED":
+                skipped += 1
+            else:
+                failed += 1
+        if line.startswith("====") and ("[PASSED] mstat" in line or "[FAILED] mstat" in line):
+            in_suite = False
+    return passed, failed, skipped
+
+
+def kernel_reports(log):
+    expected_ok = EXPECTED_MARK in log
+    reports = []
+    allowed = 0
+    for line in log.splitlines():
+        if not REPORT.search(line):
+            continue
+        if expected_ok and allowed == 0 and EXPECTED_WARN.search(line):
+            allowed += 1
+            continue
+        reports.append(line.strip())
+    return reports
+
+
+def main():
+    out_path, log_path, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    with open(out_path, errors="replace") as f:
+        ktap = f.read().splitlines()
+    try:
+        with open(log_path, errors="replace") as f:
+            log = f.read()
+    except OSError:
+        log = ""
+    passed, failed, skipped = count_cases(ktap)
+    ok = True
+    if rc != 0:
+        print(f"kunit: kunit.py exited with {rc}")
+        ok = False
+    if passed + failed == 0:
+        print("kunit: no mstat test ran")
+        failed += 1
+        ok = False
+    reports = kernel_reports(log)
+    if reports:
+        print("kunit: kernel reports in the log (each one fails the run):")
+        for r in reports[:20]:
+            print("  " + r)
+        failed += 1
+        ok = False
+    print(f"kunit: {passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if ok and failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
