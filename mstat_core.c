@@ -51,29 +51,31 @@ static unsigned int mstat_class_size(unsigned int cls)
 		       (lower >> MSTAT_STEPS_SHIFT);
 }
 
+/* Tail left over in a span of @order, in 1/1024ths of the span. */
+static unsigned long mstat_span_waste(unsigned int size, unsigned int order)
+{
+	unsigned long span = PAGE_SIZE << order;
+
+	return span < size ? ULONG_MAX : (span % size) * 1024 / span;
+}
+
 /*
  * The smallest span that holds at least four objects with no more than
- * 1/8 of it left over at the tail; failing that (22.5 and 26 KiB), the
- * order up to MSTAT_MAX_SPAN_ORDER that wastes the smallest fraction.
- * Four objects keep central-pool traffic down for the big classes.
+ * 1/8 of it left over at the tail; failing that (the 22 and 26 KiB
+ * classes), the smallest order up to MSTAT_MAX_SPAN_ORDER that wastes the
+ * least.  Four objects keep central-pool traffic down for big classes.
  */
 static unsigned int mstat_pick_span_order(unsigned int size)
 {
-	unsigned int order, best = MSTAT_MAX_SPAN_ORDER;
-	unsigned long span, waste;
+	unsigned int order, best = 0;
 
 	for (order = 0; order <= MSTAT_MAX_SPAN_ORDER; order++) {
-		span = PAGE_SIZE << order;
-		waste = span % size;
-		if (span / size >= 4 && waste * 8 <= span)
+		if ((PAGE_SIZE << order) / size >= 4 &&
+		    mstat_span_waste(size, order) <= 1024 / 8)
 			return order;
 	}
-	for (order = 0; order < MSTAT_MAX_SPAN_ORDER; order++) {
-		span = PAGE_SIZE << order;
-		/* waste / span < best's waste / best's span, without dividing */
-		if (span >= size &&
-		    (span % size) * (PAGE_SIZE << best) <
-		    ((PAGE_SIZE << best) % size) * span)
+	for (order = 1; order <= MSTAT_MAX_SPAN_ORDER; order++) {
+		if (mstat_span_waste(size, order) < mstat_span_waste(size, best))
 			best = order;
 	}
 	return best;
@@ -89,10 +91,10 @@ static void mstat_classes_init(void)
 		mc->size = mstat_class_size(cls);
 		mc->span_order = mstat_pick_span_order(mc->size);
 		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->size;
-		/* Cache at most about 64 KiB of a class per CPU. */
-		mc->cache_cap = clamp_t(unsigned int, SZ_64K / mc->size, 4,
-					MSTAT_CACHE_SLOTS);
-		mc->batch = mc->cache_cap / 2;
+		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
+		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
+				    MSTAT_CACHE_SLOTS / 2);
+		mc->cache_cap = 2 * mc->batch;
 		mc->size_recip = reciprocal_value(mc->size);
 	}
 }

@@ -83,9 +83,16 @@ static void mstat_test_size_classes(struct kunit *test)
 	}
 }
 
+static bool span_fits(unsigned int size, unsigned int order)
+{
+	unsigned long span = PAGE_SIZE << order;
+
+	return span / size >= 4 && (span % size) * 8 <= span;
+}
+
 static void mstat_test_span_layout(struct kunit *test)
 {
-	unsigned int cls;
+	unsigned int cls, order;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		const struct mstat_class *mc = &mstat_classes[cls];
@@ -94,13 +101,26 @@ static void mstat_test_span_layout(struct kunit *test)
 
 		KUNIT_EXPECT_LE(test, mc->span_order, MSTAT_MAX_SPAN_ORDER);
 		KUNIT_EXPECT_EQ(test, mc->nobjs, span / mc->size);
-		KUNIT_EXPECT_GE(test, mc->nobjs, 4U);
-		/* 1/8 wherever possible, and the two fallback classes under 1/7 */
-		KUNIT_EXPECT_TRUE_MSG(test, tail * 7 <= span, "class %u tail %lu of %lu",
-				      mc->size, tail, span);
+		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
 		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
 		KUNIT_EXPECT_LE(test, mc->cache_cap, MSTAT_CACHE_SLOTS);
+		/* no smaller span would do */
+		for (order = 0; order < mc->span_order; order++)
+			KUNIT_EXPECT_FALSE_MSG(test, span_fits(mc->size, order),
+					       "class %u: order %u fits", mc->size, order);
+		if (span_fits(mc->size, mc->span_order))
+			continue;
+		/* none fits: no span up to the limit wastes a smaller share */
+		for (order = 0; order <= MSTAT_MAX_SPAN_ORDER; order++) {
+			unsigned long s = PAGE_SIZE << order;
+
+			KUNIT_EXPECT_FALSE(test, span_fits(mc->size, order));
+			if (s >= mc->size)
+				KUNIT_EXPECT_LE_MSG(test, tail * 1024 / span,
+						    (s % mc->size) * 1024 / s,
+						    "class %u order %u", mc->size, order);
+		}
 	}
 }
 
@@ -604,7 +624,7 @@ static void mstat_test_bad_input(struct kunit *test)
 	/* pointers mstat does not own are reported and left alone */
 	kunit_info(test, "expect one WARNING from mstat about a pointer it does not own\n");
 	obj = mstat_alloc(64, GFP_KERNEL);
-	large = mstat_alloc(3 * PAGE_SIZE + 1, GFP_KERNEL);
+	large = mstat_alloc(MSTAT_MAX_SMALL + 1, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_ASSERT_NOT_NULL(test, large);
 	fill(foreign, 64, 9);
@@ -621,7 +641,7 @@ static void mstat_test_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cached);
 	KUNIT_EXPECT_TRUE(test, check(foreign, 64, 9));
 	KUNIT_EXPECT_EQ(test, mstat_usable_size(obj), 64UL);
-	KUNIT_EXPECT_EQ(test, mstat_usable_size(large), 4 * PAGE_SIZE);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(large), PAGE_ALIGN(MSTAT_MAX_SMALL + 1));
 
 	mstat_free(obj);
 	mstat_free(large);
