@@ -2,8 +2,11 @@
 #
 # make                 build mstat.ko against the running kernel's headers
 # make KDIR=<dir>      build against another kernel build directory
+# make demo            mstat in a 4-CPU QEMU VM on Debian's 6.1 kernel
 # make kunit           run the KUnit suite under UML (sets everything up)
-# make check           every test: KUnit and the build checks
+# make kunit-x86_64    the same suite on an SMP x86_64 kernel in QEMU
+# make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
+# make check           every test: KUnit (both), end-to-end, build checks
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
@@ -22,10 +25,19 @@ clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -f *.o *.ko *.mod *.mod.c *.mod.o .*.cmd modules.order Module.symvers kunit/*.o
 
+demo:
+	scripts/demo.sh
+
 kunit:
 	scripts/kunit.sh
+
+kunit-x86_64:
+	scripts/kunit.sh --arch x86_64
+
+e2e:
+	python3 scripts/mstat_vm.py e2e
 
 check:
 	scripts/check.sh
 
-.PHONY: all modules clean kunit check
+.PHONY: all modules clean demo kunit kunit-x86_64 e2e check

@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every mstat test, set up from scratch on a fresh Debian 12 machine:
-#   - the KUnit suite under UML (scripts/kunit.sh), each case counted;
+#   - the KUnit suite under UML and on x86_64 SMP in QEMU (scripts/kunit.sh),
+#     each case counted;
+#   - the end-to-end tests in a 4-CPU VM on Debian's 6.1 and 6.12 kernels
+#     (scripts/mstat_vm.py e2e), each check counted;
 #   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud headers,
 #     no warning allowed; sparse (C=1) on the 6.12 build;
 #   - checkpatch.pl --strict on every C file and header.
@@ -10,6 +13,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+mstat_need build-essential sparse python3 || exit 1
 passed=0 failed=0 skipped=0
 result() {	# name ok|fail [detail]
 	if [ "$2" = ok ]; then
@@ -19,22 +23,36 @@ result() {	# name ok|fail [detail]
 	fi
 }
 
-# --- KUnit under UML ---------------------------------------------------
-kout=$(mktemp)
-"$MSTAT_ROOT/scripts/kunit.sh" 2>&1 | tee "$kout"
-krc=${PIPESTATUS[0]}
-line=$(grep -E '^kunit: [0-9]+ passed, [0-9]+ failed' "$kout" | tail -n 1)
-if [ -n "$line" ]; then
-	read -r kp kf ks < <(echo "$line" | sed -E 's/kunit: ([0-9]+) passed, ([0-9]+) failed, ([0-9]+) skipped/\1 \2 \3/')
-	passed=$((passed + kp)); failed=$((failed + kf)); skipped=$((skipped + ks))
-	[ "$krc" -eq 0 ] || [ "$kf" -gt 0 ] || failed=$((failed + 1))
-else
-	result "kunit (uml)" fail "no result line"
-fi
-rm -f "$kout"
+# Run a command that ends with "<word>: N passed, N failed[, N skipped]" and
+# add its counts; a non-zero exit with no failure counted counts as one.
+count_from() {	# label command...
+	local label=$1 out rc line p f s
+	shift
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	line=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "$line" ]; then
+		result "$label" fail "no result line"
+		return
+	fi
+	read -r p f s < <(echo "$line" |
+		sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/')
+	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		result "$label" fail "exit code $rc"
+	fi
+}
+
+# --- KUnit: UML, then x86_64 SMP in QEMU (-smp 4, real hotplug) -----------
+count_from "kunit (uml)" "$MSTAT_ROOT/scripts/kunit.sh"
+count_from "kunit (x86_64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64
+
+# --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
+count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e
 
 # --- out-of-tree builds, W=1, against Debian's kernels ---------------------
-mstat_need build-essential sparse || true
 build_against() {	# name meta extra-make-args...
 	local name=$1 meta=$2 kdir dir log
 	shift 2

@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Run the mstat KUnit suite under UML with KASAN, lockdep, DEBUG_ATOMIC_SLEEP
-# and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
+# Run the mstat KUnit suite under UML (default) or, with --arch x86_64, on an
+# SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), with
+# KASAN, lockdep, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
 # build packages, linux-source-6.12 unpacked once into $MSTAT_CACHE
 # (default ~/.cache/mstat), mstat joined to that tree as drivers/mstat.
 # A second run reuses the build.
@@ -14,18 +15,31 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
+arch=um
+if [ "${1:-}" = --arch ]; then
+	arch=${2:?--arch needs um or x86_64}
+fi
+case $arch in
+um)	extra=() ;;
+x86_64)	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
+	       "--qemu_args=-smp 4")
+	mstat_need qemu-system-x86 || exit 1 ;;
+*)	mstat_log "unknown arch $arch"; exit 2 ;;
+esac
+
 mstat_need build-essential flex bison bc python3 libelf-dev libssl-dev || exit 1
 tree=$(mstat_kernel_source) || exit 1
 mstat_overlay "$tree"
-build=$(mstat_build_dir "$tree" build-uml)
+build=$(mstat_build_dir "$tree" "build-$arch")
 out=$build/kunit-output.txt
 
-mstat_log "KUnit under UML (build: $build)"
+mstat_log "KUnit on $arch (build: $build)"
 cd "$tree" || exit 1
 python3 tools/testing/kunit/kunit.py run \
 	--build_dir="$build" \
 	--kunitconfig=drivers/mstat/kunit/.kunitconfig \
+	"${extra[@]}" \
 	--jobs="$(nproc)" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}
 
-exec python3 "$MSTAT_ROOT/scripts/kunit_verdict.py" "$out" "$build/test.log" "$rc"
+exec python3 "$MSTAT_ROOT/scripts/kunit_verdict.py" "$out" "$build/test.log" "$rc" "$arch"

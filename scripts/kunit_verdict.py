@@ -3,7 +3,7 @@
 """Judge a kunit.py run: count the mstat test cases from the KTAP output and
 fail on any kernel report in the raw kernel log.
 
-usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE
+usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE [ARCH]
 Prints "kunit: N passed, N failed, N skipped" last; exit 0 only if all is well.
 """
 import re
@@ -60,6 +60,7 @@ def kernel_reports(log):
 
 def main():
     out_path, log_path, rc = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    arch = sys.argv[4] if len(sys.argv) > 4 else "um"
     with open(out_path, errors="replace") as f:
         ktap = f.read().splitlines()
     try:
@@ -70,15 +71,15 @@ def main():
     passed, failed, skipped = count_cases(ktap)
     ok = True
     if rc != 0:
-        print(f"kunit: kunit.py exited with {rc}")
+        print(f"kunit ({arch}): kunit.py exited with {rc}")
         ok = False
     if passed + failed == 0:
-        print("kunit: no mstat test ran")
+        print(f"kunit ({arch}): no mstat test ran")
         failed += 1
         ok = False
     reports = kernel_reports(log)
     if reports:
-        print("kunit: kernel reports in the log (each one fails the run):")
+        print(f"kunit ({arch}): kernel reports in the log (each one fails the run):")
         for r in reports[:20]:
             print("  " + r)
         failed += 1

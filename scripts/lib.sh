@@ -86,3 +86,13 @@ mstat_overlay() {
 	grep -q 'CONFIG_MSTAT' "$tree/drivers/Makefile" ||
 		echo 'obj-$(CONFIG_MSTAT)		+= mstat/' >> "$tree/drivers/Makefile"
 }
+
+# Print the kernel image (/boot/vmlinuz-*) for a meta package, installing it.
+mstat_image_path() {
+	local meta=$1 pkg
+	mstat_need "$meta" || return 1
+	pkg=$(mstat_resolve_meta "$meta" linux-image-)
+	[ -n "$pkg" ] || { mstat_log "cannot resolve $meta"; return 1; }
+	mstat_need "$pkg" || return 1
+	echo "/boot/vmlinuz-${pkg#linux-image-}"
+}

@@ -1,0 +1,544 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Run mstat for real in a throwaway VM: QEMU (TCG, -smp 4) booting Debian's
+own kernel with a busybox initramfs, mstat.ko and its clients built against
+that kernel's headers.
+
+  mstat_vm.py demo [--kernel 6.1|6.12]   the demo a person watches
+  mstat_vm.py e2e  [--kernel 6.1 6.12]   the end-to-end tests
+
+Packages (qemu-system-x86, busybox-static, the kernel images and headers)
+are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
+"""
+import argparse
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import time
+from collections import deque
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("MSTAT_CACHE", os.path.expanduser("~/.cache/mstat"))
+KERNELS = {  # name: (image meta package, headers meta package)
+    "6.1": ("linux-image-cloud-amd64", "linux-headers-cloud-amd64"),
+    "6.12": ("linux-image-6.12-cloud-amd64", "linux-headers-6.12-cloud-amd64"),
+}
+NCPUS = 4
+
+
+def log(msg):
+    print(f"[mstat] {msg}", file=sys.stderr, flush=True)
+
+
+def lib(call):
+    """Run a function of scripts/lib.sh and return what it prints."""
+    out = subprocess.run(["bash", "-c", f'. "{ROOT}/scripts/lib.sh" && {call}'],
+                         stdout=subprocess.PIPE, check=True, text=True)
+    return out.stdout.strip()
+
+
+def setup_kernel(name):
+    image_meta, headers_meta = KERNELS[name]
+    lib("mstat_need qemu-system-x86 busybox-static cpio build-essential")
+    vmlinuz = lib(f"mstat_image_path {image_meta}")
+    kdir = lib(f"mstat_headers_dir {headers_meta}")
+    return vmlinuz, kdir
+
+
+def make(args, what):
+    res = subprocess.run(["make"] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    if res.returncode:
+        sys.stdout.write(res.stdout)
+        raise SystemExit(f"mstat: building {what} failed")
+
+
+def build_modules(name, kdir):
+    """mstat.ko, the sample client and the e2e client, for one kernel."""
+    src = os.path.join(CACHE, "vm", name, "src")
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "*.o", "*.ko"))
+    log(f"building mstat.ko and its clients against {kdir}")
+    make(["-C", kdir, f"M={src}", "modules"], "mstat.ko")
+    symvers = os.path.join(src, "Module.symvers")
+    mods = {"mstat": os.path.join(src, "mstat.ko")}
+    for mod, sub in (("mstat_client", "samples/mstat_client"), ("mstat_e2e", "tests")):
+        d = os.path.join(src, sub)
+        make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
+              f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
+        mods[mod] = os.path.join(d, mod + ".ko")
+    return mods
+
+
+INIT_HEAD = """#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+"""
+
+
+def make_initramfs(name, mods, init_body):
+    root = os.path.join(CACHE, "vm", name, "initramfs")
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ("bin", "lib", "proc", "sys", "dev"):
+        os.makedirs(os.path.join(root, d))
+    shutil.copy("/bin/busybox", os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+    # the kernel opens /dev/console for init before anything is mounted
+    os.mknod(os.path.join(root, "dev", "console"), stat.S_IFCHR | 0o600, os.makedev(5, 1))
+    for mod, path in mods.items():
+        shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
+    init = os.path.join(root, "init")
+    with open(init, "w") as f:
+        f.write(INIT_HEAD + init_body + "\nsync\npoweroff -f\n")
+    os.chmod(init, 0o755)
+    image = os.path.join(CACHE, "vm", name, "initramfs.cpio.gz")
+    subprocess.run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{image}'",
+                   shell=True, check=True)
+    return image
+
+
+def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None):
+    """Boot, return the console output as lines (also written to @logfile)."""
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(NCPUS),
+           "-m", "1024", "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
+           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init"]
+    lines = []
+    out = open(logfile, "w") if logfile else None
+    proc = subprocess.Popen(["timeout", "-s", "KILL", str(timeout)] + cmd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\r\n").replace("\r", "")
+            lines.append(line)
+            if out:
+                out.write(line + "\n")
+                out.flush()
+            if echo:
+                echo(line)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if out:
+            out.close()
+    if proc.returncode == 137:	# timeout(1) killed QEMU
+        lines.append(f"@@TIMEOUT: killed after {timeout} s")
+    return lines
+
+
+# ---------------------------------------------------------------- /proc/mstat
+
+class Snap:
+    """One read of /proc/mstat, columns found by their legends."""
+
+    def __init__(self, text_lines):
+        self.totals, self.classes, self.cpus = {}, {}, {}
+        self.problems = []
+        if not text_lines or text_lines[0] != "mstat version 1":
+            self.problems.append(f"first line {text_lines[:1]!r}, expected 'mstat version 1'")
+        legend, table = None, None
+        for line in text_lines[1:]:
+            if line.startswith("# "):
+                legend = line[2:].split()
+                table = self.classes if legend[0] == "class" else self.cpus
+                continue
+            words = line.split()
+            for w in words[1:]:
+                if not re.fullmatch(r"-?[0-9]+", w):
+                    self.problems.append(f"not a decimal number: {w!r} in {line!r}")
+            if legend is None:
+                if len(words) != 2:
+                    self.problems.append(f"bad line {line!r}")
+                    continue
+                self.totals[words[0]] = int(words[1])
+            else:
+                key = int(re.sub(r"^[a-z]+", "", words[0]))
+                table[key] = dict(zip(legend[1:], (int(w) for w in words[1:])))
+
+    def cpu(self, n, col):
+        return self.cpus[n][col]
+
+
+def snapshots(lines):
+    snaps, cur, name = {}, None, None
+    for line in lines:
+        if line.startswith("@@SNAP "):
+            name, cur = line.split(None, 1)[1], []
+        elif line == "@@END" and cur is not None:
+            snaps[name] = Snap(cur)
+            cur = None
+        elif cur is not None:
+            cur.append(line)
+    return snaps
+
+
+def block(lines, start):
+    out, inside = [], False
+    for line in lines:
+        if line == start:
+            inside = True
+        elif line == "@@END" and inside:
+            return out
+        elif inside:
+            out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------- the demo
+
+def demo_script():
+    return """
+step() { echo; echo "=== $* ==="; sleep 0.2; }
+echo; echo "mstat demo: Linux $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs"
+step "insmod mstat.ko"
+insmod /lib/mstat.ko && dmesg | grep 'mstat:' | tail -n 2
+step "insmod mstat_client.ko: every online CPU allocates 64 objects (16 B to 40 KB) and frees 16, the next CPU frees 16 more, 32 stay until unload"
+insmod /lib/mstat_client.ko && dmesg | grep 'mstat_client:'
+step "cat /proc/mstat"
+echo "@@SNAP before"; cat /proc/mstat; echo "@@END"
+step "take CPUs 2 and 3 offline (echo 0 > /sys/devices/system/cpu/cpuN/online)"
+echo 0 > /sys/devices/system/cpu/cpu2/online
+echo 0 > /sys/devices/system/cpu/cpu3/online
+grep -H . /sys/devices/system/cpu/cpu[0-3]/online 2>/dev/null
+step "cat /proc/mstat: CPUs 2 and 3 donated their counters to CPU 0, totals unchanged"
+echo "@@SNAP after"; cat /proc/mstat; echo "@@END"
+step "bring CPUs 2 and 3 back online"
+echo 1 > /sys/devices/system/cpu/cpu2/online
+echo 1 > /sys/devices/system/cpu/cpu3/online
+grep -H . /sys/devices/system/cpu/cpu[0-3]/online 2>/dev/null
+step "rmmod mstat_client mstat"
+rmmod mstat_client && dmesg | grep 'mstat_client: freeing'
+grep -E '^(nmalloc|nfree|live_objects|alloc_bytes|sys_bytes) ' /proc/mstat
+rmmod mstat && echo "mstat unloaded; /proc/mstat is gone: $(ls /proc/mstat 2>&1)"
+dmesg | grep -E 'mstat: unloading|WARNING|BUG' || echo "kernel log: no warnings"
+step "power off"
+"""
+
+
+TOTALS = ("nmalloc", "nfree", "live_objects", "alloc_bytes", "total_alloc_bytes",
+          "total_free_bytes", "large_nmalloc", "large_nfree", "large_alloc_bytes")
+
+
+def demo(args):
+    name = args.kernel[0]
+    vmlinuz, kdir = setup_kernel(name)
+    mods = build_modules(name, kdir)
+    initrd = make_initramfs(name, mods, demo_script())
+    log(f"booting {os.path.basename(vmlinuz)} with -smp {NCPUS} under QEMU (TCG)")
+
+    def show(line):
+        if not line.startswith("@@"):
+            print(line, flush=True)
+
+    start = time.monotonic()
+    lines = boot(vmlinuz, initrd, 1, show, 300)
+    snaps = snapshots(lines)
+    print()
+    if "before" not in snaps or "after" not in snaps:
+        print("demo: the VM did not get as far as both reads of /proc/mstat")
+        return 1
+    b, a = snaps["before"], snaps["after"]
+    same = all(b.totals[k] == a.totals[k] for k in TOTALS)
+    print("=== what changed across the offline ===")
+    for k in ("nmalloc", "nfree", "alloc_bytes", "cpu_donations"):
+        print(f"  {k:14} {b.totals[k]:>10} -> {a.totals[k]:>10}")
+    for c in (0, 2, 3):
+        print(f"  cpu{c} nmalloc  {b.cpu(c, 'nmalloc'):>10} -> {a.cpu(c, 'nmalloc'):>10}")
+    print(f"demo: totals {'unchanged' if same else 'CHANGED'} across the offline; "
+          f"{time.monotonic() - start:.0f} s in the VM")
+    return 0 if same else 1
+
+
+# ---------------------------------------------------------------- e2e tests
+
+def class_of(snap, size):
+    for idx in sorted(snap.classes):
+        if snap.classes[idx]["size"] >= size:
+            return idx
+    return None
+
+
+def usable(snap, size):
+    idx = class_of(snap, size)
+    return snap.classes[idx]["size"] if idx is not None else -(-size // 4096) * 4096
+
+
+ACCOUNT_ALLOCS = [(0, 100, 24), (1, 50, 200), (2, 30, 3000), (3, 5, 40000),
+                  (1, 7, 70000), (2, 64, 8), (3, 20, 32768), (0, 9, 1)]
+ACCOUNT_FREES = [(3, 60), (2, 40), (0, 50), (1, 35)]
+DONATION_ROUNDS = 3
+HOTPLUG_CYCLES = 50
+
+
+def e2e_script():
+    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         "echo \"@@MODE $(stat -c %a /proc/mstat)\"",
+         "snap s0"]
+    s += [f"ctl alloc {c} {n} {size}" for c, n, size in ACCOUNT_ALLOCS]
+    s.append("snap s1")
+    s += [f"ctl free {c} {n}" for c, n in ACCOUNT_FREES]
+    s.append("snap s2")
+    for r in range(DONATION_ROUNDS):
+        for c in (1, 2, 3):
+            s += [f"echo 0 > /sys/devices/system/cpu/cpu{c}/online", f"snap off{r}.{c}"]
+        for c in (1, 2, 3):
+            s += [f"echo 1 > /sys/devices/system/cpu/cpu{c}/online", f"snap on{r}.{c}"]
+    s += ["ctl free 2 all", "snap s3",
+          f"ctl stress_start {NCPUS}", "sleep 1", "snap s4",
+          "i=0",
+          f"while [ $i -lt {HOTPLUG_CYCLES} ]; do",
+          "  c=$((i % 3 + 1))",
+          "  echo 0 > /sys/devices/system/cpu/cpu$c/online || echo @@CMDFAIL offline",
+          "  sleep 0.05",
+          "  echo 1 > /sys/devices/system/cpu/cpu$c/online || echo @@CMDFAIL online",
+          "  i=$((i + 1))",
+          "  echo \"@@CYCLE $i\"",
+          "done",
+          "ctl stress_stop", "snap s5",
+          "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
+          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+          "rmmod mstat || echo '@@FAIL rmmod mstat'",
+          "echo @@DMESG1; dmesg; echo @@END",
+          "dmesg -c > /dev/null",
+          "insmod /lib/mstat.ko && insmod /lib/mstat_e2e.ko",
+          "ctl alloc 1 10 100", "ctl alloc 2 3 50000", "ctl leak",
+          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e (leak)'",
+          "rmmod mstat || echo '@@FAIL rmmod mstat (leak)'",
+          "[ -e /proc/mstat ] && echo '@@FAIL /proc/mstat still there'",
+          "echo @@DMESG2; dmesg; echo @@END",
+          "echo @@ALIVE"]
+    return "\n".join(s)
+
+
+class Checks:
+    def __init__(self, kernel):
+        self.kernel, self.results = kernel, []
+
+    def run(self, name, fn):
+        errors = []
+        try:
+            fn(errors)
+        except (KeyError, IndexError, TypeError) as e:
+            errors.append(f"missing data: {e!r}")
+        ok = not errors
+        self.results.append(ok)
+        print(f"e2e: {'PASS' if ok else 'FAIL'} {self.kernel} {name}")
+        for e in errors[:15]:
+            print(f"      {e}")
+
+
+def expect(errors, what, want, got):
+    if want != got:
+        errors.append(f"{what}: expected {want}, read {got}")
+
+
+def check_accounting(errors, snaps):
+    s0, s1, s2 = snaps["s0"], snaps["s1"], snaps["s2"]
+    fifo = deque()
+    want_malloc = {c: 0 for c in range(NCPUS)}
+    want_free = {c: 0 for c in range(NCPUS)}
+    cls_malloc, cls_free = {}, {}
+    large = bytes_alloc = 0
+    for c, n, size in ACCOUNT_ALLOCS:
+        want_malloc[c] += n
+        idx = class_of(s0, size)
+        if idx is None:
+            large += n
+        else:
+            cls_malloc[idx] = cls_malloc.get(idx, 0) + n
+        bytes_alloc += n * usable(s0, size)
+        fifo.extend([size] * n)
+    nmalloc = sum(n for _, n, _ in ACCOUNT_ALLOCS)
+
+    def delta(a, b, k):
+        return b.totals[k] - a.totals[k]
+
+    expect(errors, "nmalloc delta", nmalloc, delta(s0, s1, "nmalloc"))
+    expect(errors, "live_objects delta", nmalloc, delta(s0, s1, "live_objects"))
+    expect(errors, "large_nmalloc delta", large, delta(s0, s1, "large_nmalloc"))
+    expect(errors, "total_alloc_bytes delta", bytes_alloc, delta(s0, s1, "total_alloc_bytes"))
+    expect(errors, "alloc_bytes delta", bytes_alloc, delta(s0, s1, "alloc_bytes"))
+    for idx, n in cls_malloc.items():
+        expect(errors, f"class{idx} nmalloc delta", n,
+               s1.classes[idx]["nmalloc"] - s0.classes[idx]["nmalloc"])
+    for c in range(NCPUS):
+        expect(errors, f"cpu{c} nmalloc delta", want_malloc[c],
+               s1.cpu(c, "nmalloc") - s0.cpu(c, "nmalloc"))
+
+    freed_bytes = nfree = large_free = 0
+    for c, n in ACCOUNT_FREES:
+        want_free[c] += n
+        for _ in range(n):
+            size = fifo.popleft()
+            idx = class_of(s0, size)
+            if idx is None:
+                large_free += 1
+            else:
+                cls_free[idx] = cls_free.get(idx, 0) + 1
+            freed_bytes += usable(s0, size)
+            nfree += 1
+    expect(errors, "nfree delta", nfree, delta(s1, s2, "nfree"))
+    expect(errors, "live_objects delta after frees", -nfree, delta(s1, s2, "live_objects"))
+    expect(errors, "large_nfree delta", large_free, delta(s1, s2, "large_nfree"))
+    expect(errors, "alloc_bytes delta after frees", -freed_bytes, delta(s1, s2, "alloc_bytes"))
+    expect(errors, "total_alloc_bytes unchanged by frees", 0, delta(s1, s2, "total_alloc_bytes"))
+    for idx, n in cls_free.items():
+        expect(errors, f"class{idx} nfree delta", n,
+               s2.classes[idx]["nfree"] - s1.classes[idx]["nfree"])
+    for c in range(NCPUS):
+        expect(errors, f"cpu{c} nfree delta", want_free[c],
+               s2.cpu(c, "nfree") - s1.cpu(c, "nfree"))
+    # the class rows plus large add up to the totals
+    for s, label in ((s1, "s1"), (s2, "s2")):
+        expect(errors, f"{label}: class nmalloc + large_nmalloc", s.totals["nmalloc"],
+               sum(r["nmalloc"] for r in s.classes.values()) + s.totals["large_nmalloc"])
+        expect(errors, f"{label}: cpu rows' alloc_bytes", s.totals["alloc_bytes"],
+               sum(r["alloc_bytes"] for r in s.cpus.values()))
+
+
+def same_totals(errors, what, a, b):
+    for k in TOTALS:
+        expect(errors, f"{what}: {k}", a.totals[k], b.totals[k])
+    for idx in a.classes:
+        for col in ("nmalloc", "nfree"):
+            expect(errors, f"{what}: class{idx} {col}", a.classes[idx][col], b.classes[idx][col])
+
+
+def check_donation(errors, snaps):
+    prev = snaps["s2"]
+    for r in range(DONATION_ROUNDS):
+        for c in (1, 2, 3):
+            cur = snaps[f"off{r}.{c}"]
+            what = f"round {r} cpu{c} offline"
+            same_totals(errors, what, prev, cur)
+            expect(errors, f"{what}: cpu_donations", prev.totals["cpu_donations"] + 1,
+                   cur.totals["cpu_donations"])
+            expect(errors, f"{what}: cpu{c} online", 0, cur.cpu(c, "online"))
+            for col in ("nmalloc", "nfree", "alloc_bytes", "cached_bytes"):
+                expect(errors, f"{what}: cpu{c} {col}", 0, cur.cpu(c, col))
+            for col in ("nmalloc", "nfree", "alloc_bytes", "nrefill", "nflush"):
+                expect(errors, f"{what}: cpu0 {col}", prev.cpu(0, col) + prev.cpu(c, col),
+                       cur.cpu(0, col))
+            prev = cur
+        for c in (1, 2, 3):
+            cur = snaps[f"on{r}.{c}"]
+            what = f"round {r} cpu{c} online"
+            same_totals(errors, what, prev, cur)
+            expect(errors, f"{what}: cpu{c} online", 1, cur.cpu(c, "online"))
+            expect(errors, f"{what}: cpu{c} nmalloc", 0, cur.cpu(c, "nmalloc"))
+            prev = cur
+    s3 = snaps["s3"]
+    expect(errors, "after freeing all: live_objects back to the start",
+           snaps["s0"].totals["live_objects"], s3.totals["live_objects"])
+    expect(errors, "after freeing all: alloc_bytes back to the start",
+           snaps["s0"].totals["alloc_bytes"], s3.totals["alloc_bytes"])
+
+
+def check_stress(errors, snaps, lines):
+    s3, s4, s5 = snaps["s3"], snaps["s4"], snaps["s5"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    if s4.totals["live_objects"] <= s3.totals["live_objects"]:
+        errors.append("no objects live while the load ran: was it running?")
+    for k in ("live_objects", "alloc_bytes"):
+        expect(errors, f"{k} back at the baseline", s3.totals[k], s5.totals[k])
+    expect(errors, "nmalloc delta == nfree delta",
+           s5.totals["nmalloc"] - snaps["s3"].totals["nmalloc"],
+           s5.totals["nfree"] - snaps["s3"].totals["nfree"])
+    expect(errors, "cpu_donations during the run", HOTPLUG_CYCLES,
+           s5.totals["cpu_donations"] - s3.totals["cpu_donations"])
+    expect(errors, "objects with wrong contents", "0", e2e.get("bad_contents"))
+    if int(e2e.get("stress_nalloc", 0)) < 1000:
+        errors.append(f"stress allocated only {e2e.get('stress_nalloc')} objects")
+    expect(errors, "stress frees == allocations", e2e.get("stress_nalloc"),
+           e2e.get("stress_nfree"))
+    print(f"      stress: {e2e.get('stress_nalloc')} allocations and frees across "
+          f"{HOTPLUG_CYCLES} offline/online cycles")
+
+
+REPORT = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|general protection|"
+                    r"blocked for more than|lockdep|possible circular|Call Trace")
+
+
+def check_unload(errors, lines):
+    d1, d2 = block(lines, "@@DMESG1"), block(lines, "@@DMESG2")
+    if any("live objects" in line for line in d1):
+        errors.append("clean unload reported live objects")
+    want = "unloading with 13 live objects (10 small, 3 large)"
+    if not any(want in line for line in d2):
+        errors.append(f"leaky unload: expected '{want}' in the log, read "
+                      f"{[line for line in d2 if 'mstat' in line]}")
+    if "@@ALIVE" not in lines:
+        errors.append("the VM did not survive the unload")
+
+
+def check_kernel_log(errors, lines):
+    for line in block(lines, "@@DMESG1") + block(lines, "@@DMESG2"):
+        if REPORT.search(line):
+            errors.append(f"kernel log: {line}")
+
+
+def check_proc(errors, lines, snaps):
+    mode = [line.split()[1] for line in lines if line.startswith("@@MODE ")]
+    expect(errors, "/proc/mstat mode", ["444"], mode)
+    for name, s in snaps.items():
+        for p in s.problems:
+            errors.append(f"read {name}: {p}")
+        expect(errors, f"read {name}: cpu rows", NCPUS, len(s.cpus))
+
+
+def e2e_kernel(name):
+    vmlinuz, kdir = setup_kernel(name)
+    mods = build_modules(name, kdir)
+    initrd = make_initramfs(name, mods, e2e_script())
+    log(f"e2e: booting {os.path.basename(vmlinuz)} with -smp {NCPUS}")
+    logfile = os.path.join(CACHE, "vm", name, "e2e-console.log")
+    lines = boot(vmlinuz, initrd, 1, None, 420, logfile)
+    snaps = snapshots(lines)
+    checks = Checks(name)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    checks.run("boot and commands", lambda e: e.extend(fails))
+    checks.run("exact accounting", lambda e: check_accounting(e, snaps))
+    checks.run("donation on offline/online", lambda e: check_donation(e, snaps))
+    checks.run("hotplug under load", lambda e: check_stress(e, snaps, lines))
+    checks.run("unload", lambda e: check_unload(e, lines))
+    checks.run("/proc/mstat mode and format", lambda e: check_proc(e, lines, snaps))
+    checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))
+    if not all(checks.results):
+        print(f"      console log: {logfile}")
+    return checks.results
+
+
+def e2e(args):
+    results = []
+    for name in args.kernel:
+        results += e2e_kernel(name)
+    passed = sum(results)
+    print(f"e2e: {passed} passed, {len(results) - passed} failed")
+    return 0 if all(results) and results else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("mode", choices=("demo", "e2e"))
+    ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
+    args = ap.parse_args()
+    if args.kernel is None:
+        args.kernel = ["6.1"] if args.mode == "demo" else ["6.1", "6.12"]
+    return demo(args) if args.mode == "demo" else e2e(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat_e2e: the test client the end-to-end tests drive (scripts/mstat_vm.py).
+ *
+ * Commands written to /proc/mstat_e2e:
+ *   alloc CPU COUNT SIZE  on CPU, allocate COUNT objects of SIZE, fill them
+ *                         and queue them (FIFO)
+ *   free CPU COUNT        on CPU, free the COUNT oldest queued objects after
+ *                         checking their contents; COUNT "all" frees all
+ *   stress_start N        start N unbound threads that allocate, pass objects
+ *                         to each other through a shared ring and free them,
+ *                         half of the time with GFP_ATOMIC under a spinlock
+ *   stress_stop           stop them and free everything they hold
+ *   leak                  leave the queued objects live at unload
+ * Reading it prints counters in "name value" lines.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/cpu.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/proc_fs.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/uaccess.h>
+#include <linux/workqueue.h>
+
+#include <mstat.h>
+
+#define E2E_QUEUE	BIT(16)
+#define E2E_RING	1024
+#define E2E_THREADS	16
+
+struct e2e_obj {
+	u8 *ptr;
+	u32 size;
+};
+
+/* The FIFO of queued objects, driven by commands. */
+static DEFINE_MUTEX(e2e_lock);
+static struct e2e_obj *e2e_queue;
+static unsigned int e2e_head, e2e_tail;
+static bool e2e_leak;
+static atomic_long_t e2e_bad_contents = ATOMIC_LONG_INIT(0);
+
+/* The stress ring, shared by the stress threads. */
+static DEFINE_SPINLOCK(ring_lock);
+static struct e2e_obj ring[E2E_RING];
+static unsigned int ring_count;
+static struct task_struct *stress_threads[E2E_THREADS];
+static unsigned int stress_nthreads;
+static atomic64_t stress_nalloc = ATOMIC64_INIT(0);
+static atomic64_t stress_nfree = ATOMIC64_INIT(0);
+static atomic64_t stress_nfail = ATOMIC64_INIT(0);
+
+static void e2e_fill(u8 *p, u32 size)
+{
+	u8 seed = (unsigned long)p >> 3;
+	u32 i;
+
+	for (i = 0; i < size; i++)
+		p[i] = seed + i;
+}
+
+static void e2e_check_free(u8 *p, u32 size)
+{
+	u8 seed = (unsigned long)p >> 3;
+	u32 i;
+
+	for (i = 0; i < size; i++) {
+		if (p[i] != (u8)(seed + i)) {
+			atomic_long_inc(&e2e_bad_contents);
+			break;
+		}
+	}
+	mstat_free(p);
+}
+
+struct e2e_cmd {
+	unsigned int count;
+	u32 size;
+};
+
+/* Runs on the chosen CPU (work_on_cpu); e2e_lock held by the caller. */
+static long e2e_alloc_here(void *arg)
+{
+	struct e2e_cmd *cmd = arg;
+	unsigned int i;
+
+	for (i = 0; i < cmd->count; i++) {
+		u8 *p;
+
+		if (e2e_tail - e2e_head >= E2E_QUEUE)
+			return -ENOSPC;
+		p = mstat_alloc(cmd->size, GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		e2e_fill(p, cmd->size);
+		e2e_queue[e2e_tail % E2E_QUEUE] = (struct e2e_obj){ p, cmd->size };
+		e2e_tail++;
+	}
+	return 0;
+}
+
+static long e2e_free_here(void *arg)
+{
+	struct e2e_cmd *cmd = arg;
+	unsigned int i;
+
+	for (i = 0; i < cmd->count && e2e_head != e2e_tail; i++) {
+		struct e2e_obj *o = &e2e_queue[e2e_head % E2E_QUEUE];
+
+		e2e_check_free(o->ptr, o->size);
+		e2e_head++;
+	}
+	return 0;
+}
+
+static int e2e_on_cpu(unsigned int cpu, long (*fn)(void *), struct e2e_cmd *cmd)
+{
+	long ret;
+
+	cpus_read_lock();
+	if (cpu >= nr_cpu_ids || !cpu_online(cpu))
+		ret = -EINVAL;
+	else
+		ret = work_on_cpu(cpu, fn, cmd);
+	cpus_read_unlock();
+	return ret;
+}
+
+static bool stress_push(struct e2e_obj o)
+{
+	bool ok = false;
+
+	spin_lock(&ring_lock);
+	if (ring_count < E2E_RING) {
+		ring[ring_count++] = o;
+		ok = true;
+	}
+	spin_unlock(&ring_lock);
+	return ok;
+}
+
+/* Take a random object: most were queued by threads on other CPUs. */
+static bool stress_pop(struct e2e_obj *o)
+{
+	bool ok = false;
+
+	spin_lock(&ring_lock);
+	if (ring_count) {
+		unsigned int i = get_random_u32() % ring_count;
+
+		*o = ring[i];
+		ring[i] = ring[--ring_count];
+		ok = true;
+	}
+	spin_unlock(&ring_lock);
+	return ok;
+}
+
+static void stress_free(struct e2e_obj o)
+{
+	e2e_check_free(o.ptr, min_t(u32, o.size, 64));
+	atomic64_inc(&stress_nfree);
+}
+
+static u32 stress_size(void)
+{
+	u32 r = get_random_u32();
+
+	/* one in 64 large, the rest 8..4096 */
+	return (r & 63) == 0 ? 32769 + (r >> 20) : 8 + (r >> 8) % 4089;
+}
+
+static void stress_one(void)
+{
+	struct e2e_obj o = { .size = stress_size() }, old;
+	unsigned long flags;
+
+	if (get_random_u32() & 1) {
+		o.ptr = mstat_alloc(o.size, GFP_KERNEL);
+	} else {
+		/* as a driver would from its own locked section */
+		spin_lock_irqsave(&ring_lock, flags);
+		o.ptr = mstat_alloc(o.size, GFP_ATOMIC | __GFP_NOWARN);
+		spin_unlock_irqrestore(&ring_lock, flags);
+	}
+	if (!o.ptr) {
+		atomic64_inc(&stress_nfail);
+		return;
+	}
+	atomic64_inc(&stress_nalloc);
+	e2e_fill(o.ptr, min_t(u32, o.size, 64));
+	if (stress_push(o))
+		return;
+	/* ring full: free one of someone else's to make room */
+	if (stress_pop(&old))
+		stress_free(old);
+	if (!stress_push(o))
+		stress_free(o);
+}
+
+static int stress_fn(void *unused)
+{
+	struct e2e_obj o;
+
+	while (!kthread_should_stop()) {
+		stress_one();
+		if ((get_random_u32() & 3) == 0 && stress_pop(&o))
+			stress_free(o);
+		cond_resched();
+	}
+	return 0;
+}
+
+static int stress_start(unsigned int n)
+{
+	unsigned int i;
+
+	if (stress_nthreads || !n || n > E2E_THREADS)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		struct task_struct *t = kthread_run(stress_fn, NULL, "mstat_e2e/%u", i);
+
+		if (IS_ERR(t))
+			return PTR_ERR(t);
+		stress_threads[stress_nthreads++] = t;
+	}
+	return 0;
+}
+
+static void stress_stop(void)
+{
+	struct e2e_obj o;
+
+	while (stress_nthreads)
+		kthread_stop(stress_threads[--stress_nthreads]);
+	while (stress_pop(&o))
+		stress_free(o);
+}
+
+static int e2e_command(char *line)
+{
+	struct e2e_cmd cmd = { };
+	unsigned int cpu, n;
+	char what[16];
+	int ret;
+
+	if (sscanf(line, "alloc %u %u %u", &cpu, &cmd.count, &cmd.size) == 3)
+		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	if (sscanf(line, "free %u %15s", &cpu, what) == 2) {
+		cmd.count = UINT_MAX;
+		if (strcmp(what, "all")) {
+			ret = kstrtouint(what, 10, &cmd.count);
+			if (ret)
+				return ret;
+		}
+		return e2e_on_cpu(cpu, e2e_free_here, &cmd);
+	}
+	if (sscanf(line, "stress_start %u", &n) == 1)
+		return stress_start(n);
+	if (!strcmp(line, "stress_stop")) {
+		stress_stop();
+		return 0;
+	}
+	if (!strcmp(line, "leak")) {
+		e2e_leak = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static ssize_t e2e_write(struct file *file, const char __user *ubuf, size_t len,
+			 loff_t *ppos)
+{
+	char buf[64];
+	int ret;
+
+	if (len >= sizeof(buf))
+		return -EINVAL;
+	if (copy_from_user(buf, ubuf, len))
+		return -EFAULT;
+	buf[len] = '\0';
+	strim(buf);
+	mutex_lock(&e2e_lock);
+	ret = e2e_command(buf);
+	mutex_unlock(&e2e_lock);
+	return ret ? ret : len;
+}
+
+static int e2e_show(struct seq_file *m, void *v)
+{
+	seq_printf(m, "queued %u\n", e2e_tail - e2e_head);
+	seq_printf(m, "bad_contents %ld\n", atomic_long_read(&e2e_bad_contents));
+	seq_printf(m, "stress_nalloc %lld\n", atomic64_read(&stress_nalloc));
+	seq_printf(m, "stress_nfree %lld\n", atomic64_read(&stress_nfree));
+	seq_printf(m, "stress_nfail %lld\n", atomic64_read(&stress_nfail));
+	return 0;
+}
+
+static int e2e_open(struct inode *inode, struct file *file)
+{
+	return single_open(file, e2e_show, NULL);
+}
+
+static const struct proc_ops e2e_proc_ops = {
+	.proc_open = e2e_open,
+	.proc_read = seq_read,
+	.proc_lseek = seq_lseek,
+	.proc_release = single_release,
+	.proc_write = e2e_write,
+};
+
+static int __init mstat_e2e_init(void)
+{
+	e2e_queue = kvcalloc(E2E_QUEUE, sizeof(*e2e_queue), GFP_KERNEL);
+	if (!e2e_queue)
+		return -ENOMEM;
+	if (!proc_create("mstat_e2e", 0600, NULL, &e2e_proc_ops)) {
+		kvfree(e2e_queue);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static void __exit mstat_e2e_exit(void)
+{
+	remove_proc_entry("mstat_e2e", NULL);
+	stress_stop();
+	if (e2e_leak)
+		pr_info("leaving %u objects live on purpose\n", e2e_tail - e2e_head);
+	else
+		while (e2e_head != e2e_tail)
+			mstat_free(e2e_queue[e2e_head++ % E2E_QUEUE].ptr);
+	kvfree(e2e_queue);
+}
+
+module_init(mstat_e2e_init);
+module_exit(mstat_e2e_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mstat end-to-end test client");
