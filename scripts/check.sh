@@ -38,7 +38,7 @@ count_from() {	# label command...
 		return
 	fi
 	read -r p f s < <(echo "$line" |
-		sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \3/')
+		sed -E 's/^[a-z0-9]+: ([0-9]+) passed, ([0-9]+) failed(, ([0-9]+) skipped)?.*/\1 \2 \4/')
 	passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + ${s:-0}))
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		result "$label" fail "exit code $rc"
