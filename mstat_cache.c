@@ -23,6 +23,7 @@
 #include "mstat_internal.h"
 
 struct mstat_cache __percpu *mstat_caches;
+struct mstat_cache **mstat_cpu_caches;
 
 void mstat_cache_init(struct mstat_cache *c)
 {
@@ -283,12 +284,6 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
 	return bytes;
 }
 
-static void mstat_move(u64 *to, u64 *from)
-{
-	mstat_count(to, *from);
-	WRITE_ONCE(*from, 0);
-}
-
 /**
  * mstat_donate - add one cache's counters to another's and zero the first
  * @from: the donor, whose CPU is dead
@@ -299,20 +294,13 @@ static void mstat_move(u64 *to, u64 *from)
  */
 void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 {
-	struct mstat_counters *f = &from->stats, *t = &to->stats;
-	unsigned int cls;
+	u64 *f = mstat_counter_array(&from->stats), *t = mstat_counter_array(&to->stats);
+	unsigned int i;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		mstat_move(&t->nmalloc[cls], &f->nmalloc[cls]);
-		mstat_move(&t->nfree[cls], &f->nfree[cls]);
+	for (i = 0; i < MSTAT_NR_COUNTERS; i++) {
+		mstat_count(&t[i], f[i]);
+		WRITE_ONCE(f[i], 0);
 	}
-	mstat_move(&t->large_nmalloc, &f->large_nmalloc);
-	mstat_move(&t->large_nfree, &f->large_nfree);
-	mstat_move(&t->large_alloc_bytes, &f->large_alloc_bytes);
-	mstat_move(&t->large_free_bytes, &f->large_free_bytes);
-	mstat_move(&t->nrefill, &f->nrefill);
-	mstat_move(&t->nflush, &f->nflush);
-	mstat_move(&t->ndonations, &f->ndonations);
 }
 
 /* Runs on the recipient CPU, so that only it writes its counters. */

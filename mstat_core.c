@@ -461,10 +461,15 @@ static int __init mstat_init(void)
 	mstat_classes_init();
 	mstat_central_init();
 	mstat_caches = alloc_percpu(struct mstat_cache);
-	if (!mstat_caches)
-		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		mstat_cache_init(per_cpu_ptr(mstat_caches, cpu));
+	mstat_cpu_caches = kcalloc(nr_cpu_ids, sizeof(*mstat_cpu_caches), GFP_KERNEL);
+	if (!mstat_caches || !mstat_cpu_caches) {
+		ret = -ENOMEM;
+		goto free_caches;
+	}
+	for_each_possible_cpu(cpu) {
+		mstat_cpu_caches[cpu] = per_cpu_ptr(mstat_caches, cpu);
+		mstat_cache_init(mstat_cpu_caches[cpu]);
+	}
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/mstat:dead",
 					NULL, mstat_cpu_dead);
@@ -482,6 +487,7 @@ static int __init mstat_init(void)
 remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
+	kfree(mstat_cpu_caches);
 	free_percpu(mstat_caches);
 	return ret;
 }
@@ -496,6 +502,7 @@ static void __exit mstat_exit(void)
 	for_each_possible_cpu(cpu)
 		mstat_cache_drain(per_cpu_ptr(mstat_caches, cpu));
 	mstat_release_all();
+	kfree(mstat_cpu_caches);
 	free_percpu(mstat_caches);
 }
 

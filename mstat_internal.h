@@ -14,6 +14,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/seq_file.h>
 #include <linux/spinlock.h>
+#include <linux/stddef.h>
 
 /*
  * Size classes: 8-byte steps up to 64 bytes, then eight classes per
@@ -98,12 +99,12 @@ struct mstat_central {
 
 /**
  * struct mstat_counters - statistics of one CPU, written only by that CPU
- * @nmalloc: small objects allocated, per class
  * @nfree: small objects freed, per class
- * @large_nmalloc: large objects allocated
  * @large_nfree: large objects freed
- * @large_alloc_bytes: usable bytes of the large objects allocated
  * @large_free_bytes: usable bytes of the large objects freed
+ * @nmalloc: small objects allocated, per class
+ * @large_nmalloc: large objects allocated
+ * @large_alloc_bytes: usable bytes of the large objects allocated
  * @nrefill: refills of a class cache from its central pool
  * @nflush: flushes of a class cache to its central pool
  * @ndonations: donations received from CPUs that went offline
@@ -111,18 +112,31 @@ struct mstat_central {
  * Small-object bytes are not counted: they are nmalloc (or nfree) times
  * the class size, so the fast path does one increment.  The counters are
  * cumulative and never reset, except when a dead CPU's are donated.
+ *
+ * All fields are u64 and the "free" ones come first: a read takes them in
+ * a first pass over the CPUs and the rest in a second (mstat_read_caches()).
  */
 struct mstat_counters {
-	u64 nmalloc[MSTAT_NR_CLASSES];
 	u64 nfree[MSTAT_NR_CLASSES];
-	u64 large_nmalloc;
 	u64 large_nfree;
-	u64 large_alloc_bytes;
 	u64 large_free_bytes;
+	/* second pass from here */
+	u64 nmalloc[MSTAT_NR_CLASSES];
+	u64 large_nmalloc;
+	u64 large_alloc_bytes;
 	u64 nrefill;
 	u64 nflush;
 	u64 ndonations;
 };
+
+#define MSTAT_NR_COUNTERS	(sizeof(struct mstat_counters) / sizeof(u64))
+#define MSTAT_NR_FREE_COUNTERS	(offsetof(struct mstat_counters, nmalloc) / sizeof(u64))
+
+/* The counters as an array, for code that treats them all alike. */
+static inline u64 *mstat_counter_array(struct mstat_counters *c)
+{
+	return (u64 *)c;
+}
 
 /**
  * struct mstat_class_cache - free objects of one class cached by one CPU
@@ -147,6 +161,8 @@ struct mstat_cache {
 };
 
 extern struct mstat_cache __percpu *mstat_caches;
+/* per_cpu_ptr(mstat_caches, cpu) for every possible CPU, NULL elsewhere */
+extern struct mstat_cache **mstat_cpu_caches;
 
 /* Snapshot of the statistics, as /proc/mstat prints them. */
 struct mstat_totals {
@@ -219,6 +235,11 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
 
 /* mstat_proc.c */
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);
+void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
+		       struct mstat_cache *const *caches, unsigned int n);
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+extern void (*mstat_read_hook)(unsigned int pass, unsigned int i);
+#endif
 u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);

@@ -8,9 +8,12 @@
  * table and a CPU table, each led by a "# " legend naming its columns.
  */
 #include <linux/cpu.h>
+#include <linux/export.h>
+#include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/slab.h>
 
+#include <mstat.h>
 #include "mstat_internal.h"
 
 #define MSTAT_FORMAT_VERSION	1
@@ -18,23 +21,16 @@
 /**
  * mstat_counters_add - add one set of counters into another
  * @sum: the running sum
- * @c: counters to add, possibly another CPU's (read with READ_ONCE())
+ * @c: counters to add, not being written meanwhile
  */
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c)
 {
-	unsigned int cls;
+	const u64 *src = (const u64 *)c;
+	u64 *dst = mstat_counter_array(sum);
+	unsigned int i;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		sum->nmalloc[cls] += READ_ONCE(c->nmalloc[cls]);
-		sum->nfree[cls] += READ_ONCE(c->nfree[cls]);
-	}
-	sum->large_nmalloc += READ_ONCE(c->large_nmalloc);
-	sum->large_nfree += READ_ONCE(c->large_nfree);
-	sum->large_alloc_bytes += READ_ONCE(c->large_alloc_bytes);
-	sum->large_free_bytes += READ_ONCE(c->large_free_bytes);
-	sum->nrefill += READ_ONCE(c->nrefill);
-	sum->nflush += READ_ONCE(c->nflush);
-	sum->ndonations += READ_ONCE(c->ndonations);
+	for (i = 0; i < MSTAT_NR_COUNTERS; i++)
+		dst[i] += src[i];
 }
 
 u64 mstat_nmalloc(const struct mstat_counters *c)
@@ -77,64 +73,174 @@ u64 mstat_total_free_bytes(const struct mstat_counters *c)
 	return bytes;
 }
 
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+/* Lets the tests act between the steps of a read. */
+void (*mstat_read_hook)(unsigned int pass, unsigned int i);
+
+static void mstat_read_step(unsigned int pass, unsigned int i)
+{
+	if (mstat_read_hook)
+		mstat_read_hook(pass, i);
+}
+#else
+static inline void mstat_read_step(unsigned int pass, unsigned int i) { }
+#endif
+
+/* Read counters [@from, @to) of @c into @t's sum and, if given, @row. */
+static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
+			     struct mstat_cache *c, unsigned int from, unsigned int to)
+{
+	const u64 *src = mstat_counter_array(&c->stats);
+	u64 *sum = mstat_counter_array(&t->sum);
+	unsigned int i;
+
+	for (i = from; i < to; i++) {
+		u64 v = READ_ONCE(src[i]);
+
+		sum[i] += v;
+		if (row)
+			mstat_counter_array(&row->sum)[i] = v;
+	}
+}
+
 /**
- * mstat_collect - sum the statistics of every CPU
+ * mstat_read_caches - read the counters of a set of caches consistently
+ * @t: filled with the totals
+ * @rows: if not NULL, an array of @n filled with each cache's part
+ * @caches: the caches, owned by CPUs that may be counting meanwhile; NULL
+ *	entries are skipped
+ * @n: number of entries in @caches
+ *
+ * A plain sum over CPUs is not a snapshot: an object allocated on CPU A
+ * after A was read, and freed on CPU B before B is read, would be counted
+ * freed but never allocated.  So the read takes two passes.  The first
+ * takes every free counter (nfree, large_nfree, large_free_bytes) of every
+ * cache; the second, after smp_rmb(), every other counter.  A free the
+ * first pass sees happened after its allocation, so the allocation was
+ * counted before the second pass started, and that pass sees it.  Hence,
+ * in every read, per class and in total: nfree <= nmalloc, bytes freed <=
+ * bytes allocated, and the rows (read once each) sum to the totals.  The
+ * writers pay nothing for this: no sequence count, no barrier.  What a
+ * read gives up is a single instant: allocations made during the read may
+ * be counted whose frees are not, which is a state the allocator really
+ * was in between the two passes.
+ *
+ * The caller must keep donations out (cpus_read_lock()) for the counters
+ * to be monotonic from one read to the next.
+ */
+void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
+		       struct mstat_cache *const *caches, unsigned int n)
+{
+	unsigned int i;
+
+	memset(t, 0, sizeof(*t));
+	if (rows)
+		memset(rows, 0, n * sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		if (!caches[i])
+			continue;
+		mstat_read_range(t, rows ? &rows[i] : NULL, caches[i], 0,
+				 MSTAT_NR_FREE_COUNTERS);
+		mstat_read_step(1, i);
+	}
+	/* Pairs with the ordering that made each free follow its allocation. */
+	smp_rmb();
+	for (i = 0; i < n; i++) {
+		u64 cached;
+
+		if (!caches[i])
+			continue;
+		mstat_read_range(t, rows ? &rows[i] : NULL, caches[i],
+				 MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
+		cached = mstat_cache_cached_bytes(caches[i]);
+		t->cached_bytes += cached;
+		if (rows)
+			rows[i].cached_bytes = cached;
+		mstat_read_step(2, i);
+	}
+	t->sys_bytes = mstat_sys_bytes();
+	t->nbad_ptr = mstat_nbad_ptr();
+}
+
+/**
+ * mstat_collect - read the statistics of every possible CPU
  * @t: filled with the totals
  * @cpus: if not NULL, an array of nr_cpu_ids filled with each CPU's part,
  *	from the same reads the totals are summed from
  *
  * Holds cpus_read_lock(): a donation runs under the hotplug lock held for
- * writing, so it is seen either wholly or not at all.
+ * writing, so it is seen either wholly or not at all.  May sleep.
  */
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
-	unsigned int cpu;
-
-	memset(t, 0, sizeof(*t));
 	cpus_read_lock();
-	for_each_possible_cpu(cpu) {
-		const struct mstat_cache *c = per_cpu_ptr(mstat_caches, cpu);
-		u64 cached = mstat_cache_cached_bytes(c);
-
-		if (cpus) {
-			memset(&cpus[cpu], 0, sizeof(cpus[cpu]));
-			mstat_counters_add(&cpus[cpu].sum, &c->stats);
-			cpus[cpu].cached_bytes = cached;
-			mstat_counters_add(&t->sum, &cpus[cpu].sum);
-		} else {
-			mstat_counters_add(&t->sum, &c->stats);
-		}
-		t->cached_bytes += cached;
-	}
+	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids);
 	cpus_read_unlock();
-	t->sys_bytes = mstat_sys_bytes();
-	t->nbad_ptr = mstat_nbad_ptr();
 }
+
+/* The summary of a read, as /proc/mstat and mstat_read_stats() give it. */
+static void mstat_fill_stats(struct mstat_stats *st, const struct mstat_totals *t)
+{
+	const struct mstat_counters *s = &t->sum;
+
+	st->total_alloc_bytes = mstat_total_alloc_bytes(s);
+	st->total_free_bytes = mstat_total_free_bytes(s);
+	st->alloc_bytes = st->total_alloc_bytes - st->total_free_bytes;
+	st->sys_bytes = t->sys_bytes;
+	st->cached_bytes = t->cached_bytes;
+	st->nmalloc = mstat_nmalloc(s);
+	st->nfree = mstat_nfree(s);
+	st->live_objects = st->nmalloc - st->nfree;
+	st->large_nmalloc = s->large_nmalloc;
+	st->large_nfree = s->large_nfree;
+	st->large_alloc_bytes = s->large_alloc_bytes - s->large_free_bytes;
+	st->nrefill = s->nrefill;
+	st->nflush = s->nflush;
+	st->cpu_donations = s->ndonations;
+	st->bad_pointers = t->nbad_ptr;
+}
+
+/* mstat_read_stats() reads into this rather than onto a caller's stack. */
+static DEFINE_MUTEX(mstat_stats_lock);
+static struct mstat_totals mstat_stats_buf;
+
+/**
+ * mstat_read_stats - read mstat's statistics
+ * @st: filled with one consistent read, the same /proc/mstat prints
+ *
+ * Costs the allocating CPUs nothing: see mstat_read_caches() for how the
+ * read is made consistent.  May sleep.
+ */
+void mstat_read_stats(struct mstat_stats *st)
+{
+	mutex_lock(&mstat_stats_lock);
+	mstat_collect(&mstat_stats_buf, NULL);
+	mstat_fill_stats(st, &mstat_stats_buf);
+	mutex_unlock(&mstat_stats_lock);
+}
+EXPORT_SYMBOL_GPL(mstat_read_stats);
 
 static void mstat_show_totals(struct seq_file *m, const struct mstat_totals *t)
 {
-	const struct mstat_counters *s = &t->sum;
-	u64 nmalloc = mstat_nmalloc(s), nfree = mstat_nfree(s);
-	u64 total_alloc = mstat_total_alloc_bytes(s);
-	u64 total_free = mstat_total_free_bytes(s);
+	struct mstat_stats st;
 
+	mstat_fill_stats(&st, t);
 	seq_printf(m, "mstat version %d\n", MSTAT_FORMAT_VERSION);
-	seq_printf(m, "alloc_bytes %llu\n", total_alloc - total_free);
-	seq_printf(m, "total_alloc_bytes %llu\n", total_alloc);
-	seq_printf(m, "total_free_bytes %llu\n", total_free);
-	seq_printf(m, "sys_bytes %llu\n", t->sys_bytes);
-	seq_printf(m, "cached_bytes %llu\n", t->cached_bytes);
-	seq_printf(m, "nmalloc %llu\n", nmalloc);
-	seq_printf(m, "nfree %llu\n", nfree);
-	seq_printf(m, "live_objects %llu\n", nmalloc - nfree);
-	seq_printf(m, "large_nmalloc %llu\n", s->large_nmalloc);
-	seq_printf(m, "large_nfree %llu\n", s->large_nfree);
-	seq_printf(m, "large_alloc_bytes %llu\n",
-		   s->large_alloc_bytes - s->large_free_bytes);
-	seq_printf(m, "nrefill %llu\n", s->nrefill);
-	seq_printf(m, "nflush %llu\n", s->nflush);
-	seq_printf(m, "cpu_donations %llu\n", s->ndonations);
-	seq_printf(m, "bad_pointers %llu\n", t->nbad_ptr);
+	seq_printf(m, "alloc_bytes %llu\n", st.alloc_bytes);
+	seq_printf(m, "total_alloc_bytes %llu\n", st.total_alloc_bytes);
+	seq_printf(m, "total_free_bytes %llu\n", st.total_free_bytes);
+	seq_printf(m, "sys_bytes %llu\n", st.sys_bytes);
+	seq_printf(m, "cached_bytes %llu\n", st.cached_bytes);
+	seq_printf(m, "nmalloc %llu\n", st.nmalloc);
+	seq_printf(m, "nfree %llu\n", st.nfree);
+	seq_printf(m, "live_objects %llu\n", st.live_objects);
+	seq_printf(m, "large_nmalloc %llu\n", st.large_nmalloc);
+	seq_printf(m, "large_nfree %llu\n", st.large_nfree);
+	seq_printf(m, "large_alloc_bytes %llu\n", st.large_alloc_bytes);
+	seq_printf(m, "nrefill %llu\n", st.nrefill);
+	seq_printf(m, "nflush %llu\n", st.nflush);
+	seq_printf(m, "cpu_donations %llu\n", st.cpu_donations);
+	seq_printf(m, "bad_pointers %llu\n", st.bad_pointers);
 	seq_printf(m, "nr_classes %u\n", MSTAT_NR_CLASSES);
 }
 

@@ -12,9 +12,51 @@
 #include <linux/gfp.h>
 #include <linux/types.h>
 
+/**
+ * struct mstat_stats - one consistent read of mstat's statistics
+ * @alloc_bytes: usable bytes of the live objects
+ * @total_alloc_bytes: usable bytes of every object ever allocated
+ * @total_free_bytes: usable bytes of every object ever freed
+ * @sys_bytes: bytes of pages held from the page allocator
+ * @cached_bytes: bytes of free objects in per-CPU caches
+ * @nmalloc: allocations
+ * @nfree: frees
+ * @live_objects: @nmalloc - @nfree
+ * @large_nmalloc: allocations above the largest size class
+ * @large_nfree: frees of those
+ * @large_alloc_bytes: usable bytes of the live large objects
+ * @nrefill: refills of per-CPU caches from the central pools
+ * @nflush: flushes of per-CPU caches to the central pools
+ * @cpu_donations: donations of dead CPUs' counters
+ * @bad_pointers: pointers passed to mstat that it does not own
+ *
+ * The fields are those of /proc/mstat's summary lines.  In every read,
+ * @nfree <= @nmalloc (per size class too), @total_free_bytes <=
+ * @total_alloc_bytes, and the cumulative counts never decrease from one
+ * read to the next.
+ */
+struct mstat_stats {
+	u64 alloc_bytes;
+	u64 total_alloc_bytes;
+	u64 total_free_bytes;
+	u64 sys_bytes;
+	u64 cached_bytes;
+	u64 nmalloc;
+	u64 nfree;
+	u64 live_objects;
+	u64 large_nmalloc;
+	u64 large_nfree;
+	u64 large_alloc_bytes;
+	u64 nrefill;
+	u64 nflush;
+	u64 cpu_donations;
+	u64 bad_pointers;
+};
+
 void *mstat_alloc(size_t size, gfp_t flags);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
+void mstat_read_stats(struct mstat_stats *st);
 
 /**
  * mstat_zalloc - allocate zeroed memory from mstat

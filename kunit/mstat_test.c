@@ -296,6 +296,7 @@ static void mstat_test_donate_conserves(struct kunit *test)
 	struct mstat_cache *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	struct mstat_counters *want = kunit_kzalloc(test, sizeof(*want), GFP_KERNEL);
 	struct mstat_counters *zero = kunit_kzalloc(test, sizeof(*zero), GFP_KERNEL);
+	u64 i;
 
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
@@ -309,15 +310,146 @@ static void mstat_test_donate_conserves(struct kunit *test)
 	mstat_donate(a, b);
 	KUNIT_EXPECT_EQ(test, memcmp(&b->stats, want, sizeof(*want)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&a->stats, zero, sizeof(*zero)), 0);
-	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[5], 3005ULL + 11005ULL);
-	KUNIT_EXPECT_EQ(test, b->stats.ndonations,
-			3000ULL + 11000ULL + 2 * (sizeof(*want) / sizeof(u64) - 1));
+	i = offsetof(struct mstat_counters, nmalloc[5]) / sizeof(u64);
+	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[5], 3000ULL + i + 11000ULL + i);
+	i = offsetof(struct mstat_counters, ndonations) / sizeof(u64);
+	KUNIT_EXPECT_EQ(test, b->stats.ndonations, 3000ULL + i + 11000ULL + i);
 
 	/* a CPU that died, came back and died again donates from 0 again */
 	a->stats.nmalloc[0] = 1;
 	mstat_donate(a, b);
 	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[0], want->nmalloc[0] + 1);
 	KUNIT_EXPECT_EQ(test, a->stats.nmalloc[0], 0ULL);
+}
+
+/*
+ * Read consistency.  Two caches stand for two CPUs; between any two steps
+ * of a read, the hook makes an object be allocated on one and then freed on
+ * the other (or the same), the order the free must follow.
+ */
+struct read_race {
+	struct mstat_cache *caches[2];
+	unsigned int pass, idx;		/* where the event strikes */
+	unsigned int on_alloc, on_free;	/* which cache allocates and frees */
+	unsigned int cls;
+	unsigned int nevents;
+	bool fired;
+};
+
+static struct read_race *race;
+
+static void race_event(void)
+{
+	struct mstat_counters *a = &race->caches[race->on_alloc]->stats;
+	struct mstat_counters *f = &race->caches[race->on_free]->stats;
+
+	a->nmalloc[race->cls]++;
+	a->large_nmalloc++;
+	a->large_alloc_bytes += PAGE_SIZE;
+	f->nfree[race->cls]++;
+	f->large_nfree++;
+	f->large_free_bytes += PAGE_SIZE;
+	race->nevents++;
+	race->fired = true;
+}
+
+static void race_hook(unsigned int pass, unsigned int idx)
+{
+	if (pass == race->pass && idx == race->idx)
+		race_event();
+}
+
+static void expect_consistent(struct kunit *test, const struct mstat_totals *t,
+			      const struct mstat_totals *rows, unsigned int n)
+{
+	struct mstat_counters *sum = kunit_kzalloc(test, sizeof(*sum), GFP_KERNEL);
+	unsigned int cls, i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sum);
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		KUNIT_EXPECT_LE(test, t->sum.nfree[cls], t->sum.nmalloc[cls]);
+	KUNIT_EXPECT_LE(test, t->sum.large_nfree, t->sum.large_nmalloc);
+	KUNIT_EXPECT_LE(test, t->sum.large_free_bytes, t->sum.large_alloc_bytes);
+	KUNIT_EXPECT_LE(test, mstat_nfree(&t->sum), mstat_nmalloc(&t->sum));
+	for (i = 0; i < n; i++)
+		mstat_counters_add(sum, &rows[i].sum);
+	KUNIT_EXPECT_EQ(test, memcmp(sum, &t->sum, sizeof(*sum)), 0);
+}
+
+static void mstat_test_read_consistency(struct kunit *test)
+{
+	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct mstat_totals *rows = kunit_kcalloc(test, 2, sizeof(*rows), GFP_KERNEL);
+	struct mstat_counters *naive = kunit_kzalloc(test, sizeof(*naive), GFP_KERNEL);
+	unsigned int k, c;
+	bool naive_broken = false;
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	KUNIT_ASSERT_NOT_NULL(test, naive);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	for (c = 0; c < 2; c++) {
+		race->caches[c] = kunit_kzalloc(test, sizeof(struct mstat_cache), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, race->caches[c]);
+	}
+	race->cls = 3;
+
+	/* every place in the read (2 passes x 2 caches), every pair of CPUs */
+	for (k = 0; k < 16; k++) {
+		race->pass = 1 + (k >> 3);
+		race->idx = (k >> 2) & 1;
+		race->on_alloc = (k >> 1) & 1;
+		race->on_free = k & 1;
+		race->fired = false;
+		mstat_read_hook = race_hook;
+		mstat_read_caches(t, rows, race->caches, 2);
+		mstat_read_hook = NULL;
+		KUNIT_EXPECT_TRUE(test, race->fired);
+		expect_consistent(test, t, rows, 2);
+
+		/* the same event against a plain one-pass sum */
+		memset(naive, 0, sizeof(*naive));
+		mstat_counters_add(naive, &race->caches[0]->stats);
+		if (race->pass == 1 && race->idx == 0)
+			race_event();
+		mstat_counters_add(naive, &race->caches[1]->stats);
+		naive_broken |= naive->nfree[race->cls] > naive->nmalloc[race->cls];
+	}
+	/* the test does strike where a plain sum breaks */
+	KUNIT_EXPECT_TRUE(test, naive_broken);
+	/* and all the events were counted in the end */
+	mstat_read_caches(t, NULL, race->caches, 2);
+	KUNIT_EXPECT_EQ(test, race->nevents, 16U + 4U);
+	KUNIT_EXPECT_EQ(test, t->sum.nmalloc[race->cls], (u64)race->nevents);
+	KUNIT_EXPECT_EQ(test, t->sum.nfree[race->cls], (u64)race->nevents);
+	KUNIT_EXPECT_EQ(test, t->sum.large_alloc_bytes, (u64)race->nevents * PAGE_SIZE);
+}
+
+static void mstat_test_read_stats(struct kunit *test)
+{
+	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct mstat_stats st;
+	void *p = mstat_alloc(100, GFP_KERNEL), *l = mstat_alloc(50000, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, l);
+	mstat_collect(t, NULL);
+	mstat_read_stats(&st);
+	KUNIT_EXPECT_EQ(test, st.nmalloc, mstat_nmalloc(&t->sum));
+	KUNIT_EXPECT_EQ(test, st.nfree, mstat_nfree(&t->sum));
+	KUNIT_EXPECT_EQ(test, st.live_objects, st.nmalloc - st.nfree);
+	KUNIT_EXPECT_GE(test, st.live_objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_bytes, live_bytes(t));
+	KUNIT_EXPECT_EQ(test, st.total_alloc_bytes, mstat_total_alloc_bytes(&t->sum));
+	KUNIT_EXPECT_EQ(test, st.large_alloc_bytes,
+			t->sum.large_alloc_bytes - t->sum.large_free_bytes);
+	KUNIT_EXPECT_GE(test, st.large_alloc_bytes, (u64)PAGE_ALIGN(50000));
+	KUNIT_EXPECT_EQ(test, st.sys_bytes, t->sys_bytes);
+	KUNIT_EXPECT_EQ(test, st.cpu_donations, t->sum.ndonations);
+	mstat_free(p);
+	mstat_free(l);
 }
 
 /* Take every free object of a class out of its central pool. */
@@ -804,6 +936,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_counter_deltas),
 	KUNIT_CASE(mstat_test_totals_are_sum_of_cpus),
 	KUNIT_CASE(mstat_test_donate_conserves),
+	KUNIT_CASE(mstat_test_read_consistency),
+	KUNIT_CASE(mstat_test_read_stats),
 	KUNIT_CASE(mstat_test_drain_returns_objects),
 	KUNIT_CASE(mstat_test_refill_flush_boundaries),
 	KUNIT_CASE(mstat_test_sys_bytes_falls),
