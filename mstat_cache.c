@@ -24,6 +24,9 @@
 
 struct mstat_cache __percpu *mstat_caches;
 struct mstat_cache **mstat_cpu_caches;
+#ifdef MSTAT_STATS_ATOMIC
+atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
+#endif
 
 void mstat_cache_init(struct mstat_cache *c)
 {
@@ -38,7 +41,7 @@ static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls)
 	cc->count = mstat_central_take(cls, cc->objs, mstat_classes[cls].batch);
 	if (!cc->count)
 		return false;
-	mstat_count(&c->stats.nrefill, 1);
+	mstat_stat_add(c, &c->stats.nrefill, 1);
 	return true;
 }
 
@@ -52,7 +55,7 @@ static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	mstat_central_put(cls, cc->objs, batch);
 	cc->count -= batch;
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
-	mstat_count(&c->stats.nflush, 1);
+	mstat_stat_add(c, &c->stats.nflush, 1);
 }
 
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
@@ -68,7 +71,7 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 		cc = &c->cls[cls];
 		if (likely(cc->count) || mstat_cache_refill(c, cls)) {
 			obj = cc->objs[--cc->count];
-			mstat_count(&c->stats.nmalloc[cls], 1);
+			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
 			local_unlock_irqrestore(&mstat_caches->lock, irqflags);
 			return obj;
 		}
@@ -91,7 +94,7 @@ static void mstat_cache_free(unsigned int cls, void *obj)
 	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
 		mstat_cache_flush(c, cls);
 	cc->objs[cc->count++] = obj;
-	mstat_count(&c->stats.nfree[cls], 1);
+	mstat_stat_add(c, &c->stats.nfree[cls], 1);
 	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
 }
 
@@ -107,8 +110,8 @@ static void *mstat_alloc_large(size_t size, gfp_t flags)
 		return NULL;
 	local_lock_irqsave(&mstat_caches->lock, irqflags);
 	c = this_cpu_ptr(mstat_caches);
-	mstat_count(&c->stats.large_nmalloc, 1);
-	mstat_count(&c->stats.large_alloc_bytes, usable);
+	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
+	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
 	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
 	return obj;
 }
@@ -120,8 +123,8 @@ static void mstat_free_large(void *obj, size_t usable)
 
 	local_lock_irqsave(&mstat_caches->lock, irqflags);
 	c = this_cpu_ptr(mstat_caches);
-	mstat_count(&c->stats.large_nfree, 1);
-	mstat_count(&c->stats.large_free_bytes, usable);
+	mstat_stat_add(c, &c->stats.large_nfree, 1);
+	mstat_stat_add(c, &c->stats.large_free_bytes, usable);
 	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
 	mstat_large_free(obj, usable);
 }
@@ -298,7 +301,7 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 	unsigned int i;
 
 	for (i = 0; i < MSTAT_NR_COUNTERS; i++) {
-		mstat_count(&t[i], f[i]);
+		WRITE_ONCE(t[i], t[i] + f[i]);
 		WRITE_ONCE(f[i], 0);
 	}
 }
@@ -313,7 +316,7 @@ static void mstat_donate_here(void *info)
 	local_lock_irqsave(&mstat_caches->lock, irqflags);
 	c = this_cpu_ptr(mstat_caches);
 	mstat_donate(dead, c);
-	mstat_count(&c->stats.ndonations, 1);
+	mstat_stat_add(c, &c->stats.ndonations, 1);
 	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
 }
 

@@ -6,6 +6,7 @@
 #ifndef _MSTAT_INTERNAL_H
 #define _MSTAT_INTERNAL_H
 
+#include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/list.h>
 #include <linux/local_lock.h>
@@ -200,10 +201,24 @@ static inline u64 mstat_class_bytes(unsigned int cls, u64 nobjs)
  * Counters are written by their own CPU only, with plain read-modify-write
  * under the cache lock; readers on other CPUs use READ_ONCE().  WRITE_ONCE()
  * keeps the store from being torn or invented.
+ *
+ * Two other builds exist only to measure what the statistics cost (make
+ * bench): MSTAT_STATS_NONE counts nothing, MSTAT_STATS_ATOMIC counts in one
+ * global set of atomic64_t, the design the per-CPU counters replace.  Their
+ * /proc/mstat is not meaningful.
  */
-static inline void mstat_count(u64 *ctr, u64 n)
+#ifdef MSTAT_STATS_ATOMIC
+extern atomic64_t mstat_global_stats[];
+#endif
+
+/* Add @n to counter @ctr of @c, the calling CPU's own cache, lock held. */
+static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
 {
+#if defined(MSTAT_STATS_ATOMIC)
+	atomic64_add(n, &mstat_global_stats[ctr - mstat_counter_array(&c->stats)]);
+#elif !defined(MSTAT_STATS_NONE)
 	WRITE_ONCE(*ctr, *ctr + n);
+#endif
 }
 
 /* What a pointer handed to mstat_free() is, as far as mstat can tell. */

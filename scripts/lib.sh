@@ -76,9 +76,10 @@ mstat_build_dir() {
 # directory into drivers/Makefile and drivers/Kconfig once.
 mstat_overlay() {
 	local tree=$1 dst=$1/drivers/mstat f
-	mkdir -p "$dst/include" "$dst/kunit"
+	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
 	for f in Kbuild mstat_core.c mstat_cache.c mstat_proc.c mstat_internal.h \
-		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig; do
+		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
+		 bench/mstat_bench.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
 	done
 	grep -q 'drivers/mstat/kunit/Kconfig' "$tree/drivers/Kconfig" ||

@@ -70,6 +70,11 @@ def build_modules(name, kdir):
         make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
               f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
         mods[mod] = os.path.join(d, mod + ".ko")
+    check = os.path.join(src, "tools", "mstat_check")
+    res = subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", check, check + ".c"])
+    if res.returncode:
+        raise SystemExit("mstat: building tools/mstat_check failed")
+    mods["mstat_check"] = check
     return mods
 
 
@@ -85,14 +90,17 @@ mount -t devtmpfs dev /dev 2>/dev/null
 def make_initramfs(name, mods, init_body):
     root = os.path.join(CACHE, "vm", name, "initramfs")
     shutil.rmtree(root, ignore_errors=True)
-    for d in ("bin", "lib", "proc", "sys", "dev"):
+    for d in ("bin", "lib", "proc", "sys", "dev", "tmp"):
         os.makedirs(os.path.join(root, d))
     shutil.copy("/bin/busybox", os.path.join(root, "bin", "busybox"))
     os.symlink("busybox", os.path.join(root, "bin", "sh"))
     # the kernel opens /dev/console for init before anything is mounted
     os.mknod(os.path.join(root, "dev", "console"), stat.S_IFCHR | 0o600, os.makedev(5, 1))
     for mod, path in mods.items():
-        shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
+        if path.endswith(".ko"):
+            shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
+        else:
+            shutil.copy(path, os.path.join(root, "bin", mod))
     init = os.path.join(root, "init")
     with open(init, "w") as f:
         f.write(INIT_HEAD + init_body + "\nsync\npoweroff -f\n")
@@ -277,6 +285,8 @@ ACCOUNT_ALLOCS = [(0, 100, 24), (1, 50, 200), (2, 30, 3000), (3, 5, 40000),
 ACCOUNT_FREES = [(3, 60), (2, 40), (0, 50), (1, 35)]
 DONATION_ROUNDS = 3
 HOTPLUG_CYCLES = 50
+CHECK_SECONDS = 20
+CHECK_READS = 10000
 
 
 def e2e_script():
@@ -307,6 +317,17 @@ def e2e_script():
           "  echo \"@@CYCLE $i\"",
           "done",
           "ctl stress_stop", "snap s5",
+          # consistent reads under cross-CPU churn, then with hotplug too
+          f"ctl stress_start {NCPUS}",
+          f"mstat_check -t {CHECK_SECONDS} -n {CHECK_READS}; echo \"@@CHECK churn rc=$?\"",
+          "touch /tmp/hotplug",
+          "( i=0; while [ -e /tmp/hotplug ]; do c=$((i % 3 + 1));"
+          " echo 0 > /sys/devices/system/cpu/cpu$c/online;"
+          " echo 1 > /sys/devices/system/cpu/cpu$c/online; i=$((i + 1)); done;"
+          " echo \"@@HOTPLUG_CYCLES $i\" ) &",
+          f"mstat_check -t {CHECK_SECONDS} -n {CHECK_READS}; echo \"@@CHECK hotplug rc=$?\"",
+          "rm /tmp/hotplug", "wait",
+          "ctl stress_stop", "snap s6",
           "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
           "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
           "rmmod mstat || echo '@@FAIL rmmod mstat'",
@@ -483,6 +504,35 @@ def check_unload(errors, lines):
         errors.append("the VM did not survive the unload")
 
 
+def check_consistency(errors, lines, snaps, phase):
+    """One mstat_check phase: every read satisfied the five invariants."""
+    out = [line for line in lines if line.startswith("mstat_check: ")]
+    results = [line for line in out if line.startswith("mstat_check: reads ")]
+    idx = 0 if phase == "churn" else 1
+    if len(results) <= idx:
+        errors.append(f"no mstat_check result for the {phase} phase")
+        return
+    m = re.match(r"mstat_check: reads (\d+) violations (\d+)", results[idx])
+    reads, violations = int(m.group(1)), int(m.group(2))
+    print(f"      {phase}: {reads} reads of /proc/mstat, {violations} violations")
+    expect(errors, f"{phase}: invariant violations", 0, violations)
+    if reads < CHECK_READS:
+        errors.append(f"{phase}: expected at least {CHECK_READS} reads, made {reads}")
+    errors.extend(line for line in out if "violations" not in line)
+    rc = [line for line in lines if line.startswith(f"@@CHECK {phase} ")]
+    expect(errors, f"{phase}: mstat_check exit", [f"@@CHECK {phase} rc=0"], rc)
+    if phase == "hotplug":
+        cycles = [line for line in lines if line.startswith("@@HOTPLUG_CYCLES ")]
+        if not cycles or int(cycles[0].split()[1]) < 10:
+            errors.append(f"hotplug phase: too few offline/online cycles: {cycles}")
+        else:
+            print(f"      hotplug: {cycles[0].split()[1]} offline/online cycles meanwhile")
+        s3, s6 = snaps["s3"], snaps["s6"]
+        for k in ("live_objects", "alloc_bytes"):
+            expect(errors, f"after the load: {k} back at the baseline", s3.totals[k],
+                   s6.totals[k])
+
+
 def check_kernel_log(errors, lines):
     for line in block(lines, "@@DMESG1") + block(lines, "@@DMESG2"):
         if REPORT.search(line):
@@ -512,6 +562,10 @@ def e2e_kernel(name):
     checks.run("exact accounting", lambda e: check_accounting(e, snaps))
     checks.run("donation on offline/online", lambda e: check_donation(e, snaps))
     checks.run("hotplug under load", lambda e: check_stress(e, snaps, lines))
+    checks.run("consistent reads under cross-CPU churn",
+               lambda e: check_consistency(e, lines, snaps, "churn"))
+    checks.run("consistent reads under churn and hotplug",
+               lambda e: check_consistency(e, lines, snaps, "hotplug"))
     checks.run("unload", lambda e: check_unload(e, lines))
     checks.run("/proc/mstat mode and format", lambda e: check_proc(e, lines, snaps))
     checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))

@@ -7,9 +7,10 @@
  *                         and queue them (FIFO)
  *   free CPU COUNT        on CPU, free the COUNT oldest queued objects after
  *                         checking their contents; COUNT "all" frees all
- *   stress_start N        start N unbound threads that allocate, pass objects
- *                         to each other through a shared ring and free them,
- *                         half of the time with GFP_ATOMIC under a spinlock
+ *   stress_start N        start N threads, thread i kept to CPU i while it is
+ *                         online, that allocate, pass objects to each other
+ *                         through a shared ring and free them, half of the
+ *                         time with GFP_ATOMIC under a spinlock
  *   stress_stop           stop them and free everything they hold
  *   leak                  leave the queued objects live at unload
  * Reading it prints counters in "name value" lines.
@@ -206,11 +207,25 @@ static void stress_one(void)
 		stress_free(o);
 }
 
-static int stress_fn(void *unused)
+/*
+ * Thread i keeps to CPU i (when it is online), so that the objects it puts
+ * in the ring are mostly freed by threads on other CPUs.
+ */
+static void stress_keep_to(unsigned int cpu)
 {
+	if (raw_smp_processor_id() != cpu && cpu_online(cpu))
+		set_cpus_allowed_ptr(current, cpumask_of(cpu));
+}
+
+static int stress_fn(void *arg)
+{
+	unsigned int cpu = (unsigned long)arg % nr_cpu_ids;
+	unsigned long n = 0;
 	struct e2e_obj o;
 
 	while (!kthread_should_stop()) {
+		if (n++ % 256 == 0)
+			stress_keep_to(cpu);
 		stress_one();
 		if ((get_random_u32() & 3) == 0 && stress_pop(&o))
 			stress_free(o);
@@ -226,7 +241,8 @@ static int stress_start(unsigned int n)
 	if (stress_nthreads || !n || n > E2E_THREADS)
 		return -EINVAL;
 	for (i = 0; i < n; i++) {
-		struct task_struct *t = kthread_run(stress_fn, NULL, "mstat_e2e/%u", i);
+		struct task_struct *t = kthread_run(stress_fn, (void *)(unsigned long)i,
+						    "mstat_e2e/%u", i);
 
 		if (IS_ERR(t))
 			return PTR_ERR(t);

@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat_bench: mstat_alloc()/mstat_free() against kmalloc()/kfree() and a
+ * dedicated kmem_cache per size, in the same kernel and the same boot.
+ * Driven by scripts/bench.py; a benchmark, never a test.
+ *
+ * mode=fast   fast-path patterns per size, each allocator, @reps repetitions:
+ *             hot (alloc, free, repeat), batch-fifo / batch-lifo /
+ *             batch-random (BATCH allocs, then free them in order, in
+ *             reverse, in random order), mixed (random sizes 8..4096 with a
+ *             random live set of BATCH objects); then the memory figure
+ *             after the mixed workload.
+ * mode=scale  one thread per online CPU, each doing hot pairs and mixed
+ *             work for @seconds, mstat then kmalloc: operations per second;
+ *             with reader=1 a thread calls mstat_read_stats() meanwhile.
+ * mode=read   the cost of mstat_read_stats(), @reps x 1000 calls.
+ *
+ * One "op" is one allocation or one free.  Lines start with "BENCH ".
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/delay.h>
+#include <linux/kthread.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/random.h>
+#include <linux/reboot.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/vmstat.h>
+
+#include <mstat.h>
+
+static char *mode = "fast";
+module_param(mode, charp, 0444);
+static char *variant = "percpu";
+module_param(variant, charp, 0444);
+static unsigned int reps = 7;
+module_param(reps, uint, 0444);
+static unsigned int seconds = 2;
+module_param(seconds, uint, 0444);
+static bool reader;
+module_param(reader, bool, 0444);
+static bool poweroff;
+module_param(poweroff, bool, 0444);
+
+#define BATCH		10000
+#define HOT_ITERS	200000
+#define MAX_REPS	31
+
+static const size_t sizes[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
+				16384, 65536 };
+
+enum bench_alloc { A_MSTAT, A_KMALLOC, A_CACHE, NR_ALLOCS };
+static const char *const alloc_names[] = { "mstat", "kmalloc", "kmem_cache" };
+
+struct bench_ctx {
+	enum bench_alloc a;
+	struct kmem_cache *cache;
+	size_t size;
+	void **objs;
+	u32 *order;		/* a random permutation of 0..BATCH-1 */
+	u32 *msizes;		/* random sizes for the mixed pattern */
+};
+
+static __always_inline void *b_alloc(struct bench_ctx *b, size_t size)
+{
+	switch (b->a) {
+	case A_MSTAT:
+		return mstat_alloc(size, GFP_KERNEL);
+	case A_KMALLOC:
+		return kmalloc(size, GFP_KERNEL);
+	default:
+		return kmem_cache_alloc(b->cache, GFP_KERNEL);
+	}
+}
+
+static __always_inline void b_free(struct bench_ctx *b, void *p)
+{
+	switch (b->a) {
+	case A_MSTAT:
+		mstat_free(p);
+		break;
+	case A_KMALLOC:
+		kfree(p);
+		break;
+	default:
+		kmem_cache_free(b->cache, p);
+	}
+}
+
+/* Returns picoseconds per op, or 0 if an allocation failed. */
+static u64 run_hot(struct bench_ctx *b)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < HOT_ITERS; i++) {
+		void *p = b_alloc(b, b->size);
+
+		if (!p)
+			return 0;
+		WRITE_ONCE(*(char *)p, 1);
+		b_free(b, p);
+	}
+	return (ktime_get_ns() - t0) * 1000 / (2 * HOT_ITERS);
+}
+
+enum batch_order { FIFO, LIFO, RANDOM };
+
+static u64 run_batch(struct bench_ctx *b, enum batch_order how)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < BATCH; i++) {
+		b->objs[i] = b_alloc(b, b->size);
+		if (!b->objs[i])
+			return 0;
+		WRITE_ONCE(*(char *)b->objs[i], 1);
+	}
+	for (i = 0; i < BATCH; i++) {
+		unsigned int j = how == FIFO ? i : how == LIFO ? BATCH - 1 - i : b->order[i];
+
+		b_free(b, b->objs[j]);
+	}
+	return (ktime_get_ns() - t0) * 1000 / (2 * BATCH);
+}
+
+static bool mixed_fill(struct bench_ctx *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < BATCH; i++) {
+		b->objs[i] = b_alloc(b, b->msizes[i]);
+		if (!b->objs[i])
+			return false;
+	}
+	return true;
+}
+
+static void mixed_empty(struct bench_ctx *b)
+{
+	unsigned int i;
+
+	for (i = 0; i < BATCH; i++)
+		b_free(b, b->objs[i]);
+}
+
+/* Replace random live objects with new ones of random size. */
+static u64 run_mixed(struct bench_ctx *b)
+{
+	unsigned int i, n = 4 * BATCH;
+	u64 t0, dt;
+
+	if (!mixed_fill(b))
+		return 0;
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		u32 slot = b->order[i % BATCH];
+
+		b_free(b, b->objs[slot]);
+		b->objs[slot] = b_alloc(b, b->msizes[(i * 7 + 3) % BATCH]);
+		if (!b->objs[slot])
+			return 0;
+	}
+	dt = ktime_get_ns() - t0;
+	mixed_empty(b);
+	return dt * 1000 / (2 * n);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	u64 x = *(const u64 *)a, y = *(const u64 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct bench_ctx *))
+{
+	u64 ps[MAX_REPS];
+	unsigned int r, n = min_t(unsigned int, reps, MAX_REPS);
+
+	fn(b);	/* warm up: fill the caches and pools */
+	for (r = 0; r < n; r++) {
+		ps[r] = fn(b);
+		if (!ps[r]) {
+			pr_err("BENCH alloc=%s pattern=%s size=%zu failed\n",
+			       alloc_names[b->a], pattern, b->size);
+			return;
+		}
+		cond_resched();
+	}
+	sort(ps, n, sizeof(ps[0]), cmp_u64, NULL);
+	pr_info("BENCH variant=%s alloc=%s pattern=%s size=%zu median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
+		variant, alloc_names[b->a], pattern, b->size, ps[n / 2], ps[0], ps[n - 1], n);
+}
+
+static u64 run_fifo(struct bench_ctx *b) { return run_batch(b, FIFO); }
+static u64 run_lifo(struct bench_ctx *b) { return run_batch(b, LIFO); }
+static u64 run_random(struct bench_ctx *b) { return run_batch(b, RANDOM); }
+
+static void bench_size(struct bench_ctx *b)
+{
+	report(b, "hot", run_hot);
+	report(b, "batch-fifo", run_fifo);
+	report(b, "batch-lifo", run_lifo);
+	report(b, "batch-random", run_random);
+}
+
+/* Memory after the mixed workload: pages held per byte handed out. */
+static void report_memory(struct bench_ctx *b)
+{
+	unsigned long slab0, slab1, used = 0;
+	struct mstat_stats st;
+	unsigned int i;
+
+	b->a = A_MSTAT;
+	if (!mixed_fill(b))
+		return;
+	mstat_read_stats(&st);
+	pr_info("BENCH variant=%s memory alloc=mstat sys_bytes=%llu alloc_bytes=%llu\n",
+		variant, st.sys_bytes, st.alloc_bytes);
+	mixed_empty(b);
+
+	b->a = A_KMALLOC;
+	slab0 = global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	if (!mixed_fill(b))
+		return;
+	slab1 = global_node_page_state_pages(NR_SLAB_UNRECLAIMABLE_B);
+	for (i = 0; i < BATCH; i++)
+		used += ksize(b->objs[i]);
+	pr_info("BENCH variant=%s memory alloc=kmalloc sys_bytes=%lu alloc_bytes=%lu\n",
+		variant, (slab1 - slab0) << PAGE_SHIFT, used);
+	mixed_empty(b);
+}
+
+static int bench_fast(void)
+{
+	struct bench_ctx b = { };
+	unsigned int i, s;
+	int ret = -ENOMEM;
+
+	b.objs = kvcalloc(BATCH, sizeof(*b.objs), GFP_KERNEL);
+	b.order = kvcalloc(BATCH, sizeof(*b.order), GFP_KERNEL);
+	b.msizes = kvcalloc(BATCH, sizeof(*b.msizes), GFP_KERNEL);
+	if (!b.objs || !b.order || !b.msizes)
+		goto out;
+	for (i = 0; i < BATCH; i++) {
+		u32 j = get_random_u32() % (i + 1);
+
+		b.order[i] = b.order[j];
+		b.order[j] = i;
+		b.msizes[i] = 8 + get_random_u32() % 4089;
+	}
+
+	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		b.size = sizes[s];
+		b.cache = kmem_cache_create("mstat_bench", b.size, 0, 0, NULL);
+		if (!b.cache)
+			goto out;
+		for (b.a = 0; b.a < NR_ALLOCS; b.a++)
+			bench_size(&b);
+		kmem_cache_destroy(b.cache);
+		b.cache = NULL;
+	}
+	b.size = 0;
+	for (b.a = 0; b.a < A_CACHE; b.a++)
+		report(&b, "mixed", run_mixed);
+	report_memory(&b);
+	ret = 0;
+out:
+	kvfree(b.objs);
+	kvfree(b.order);
+	kvfree(b.msizes);
+	return ret;
+}
+
+/* ---- scaling: every online CPU at once ---- */
+
+struct scale_thread {
+	struct task_struct *task;
+	enum bench_alloc a;
+	u64 ops;
+	unsigned int cpu;
+};
+
+static atomic_t scale_go = ATOMIC_INIT(0);
+static atomic_t scale_stop = ATOMIC_INIT(0);
+
+static int scale_fn(void *arg)
+{
+	struct scale_thread *t = arg;
+	struct bench_ctx b = { .a = t->a };
+	void *keep[64] = { };
+	u32 r = get_random_u32();
+	u64 ops = 0;
+
+	while (!atomic_read(&scale_go))
+		cpu_relax();
+	while (!atomic_read(&scale_stop)) {
+		unsigned int k = r % ARRAY_SIZE(keep);
+
+		r = r * 1103515245 + 12345;
+		b_free(&b, keep[k]);	/* NULL-safe for both */
+		keep[k] = b_alloc(&b, 8 + (r >> 16) % 1024);
+		ops += 2;
+		if ((ops & 1023) == 0)
+			cond_resched();
+	}
+	for (r = 0; r < ARRAY_SIZE(keep); r++)
+		b_free(&b, keep[r]);
+	t->ops = ops;
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static int reader_fn(void *arg)
+{
+	struct mstat_stats st;
+	u64 *nreads = arg;
+
+	while (!atomic_read(&scale_go))
+		cpu_relax();
+	while (!atomic_read(&scale_stop)) {
+		mstat_read_stats(&st);
+		(*nreads)++;
+		cond_resched();
+	}
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void scale_run(enum bench_alloc a, bool with_reader)
+{
+	struct scale_thread t[8] = { };
+	struct task_struct *rd = NULL;
+	unsigned int n = 0, cpu, i;
+	u64 total = 0, nreads = 0;
+
+	atomic_set(&scale_go, 0);
+	atomic_set(&scale_stop, 0);
+	for_each_online_cpu(cpu) {
+		if (n == ARRAY_SIZE(t))
+			break;
+		t[n].a = a;
+		t[n].cpu = cpu;
+		t[n].task = kthread_create(scale_fn, &t[n], "mstat_bench/%u", cpu);
+		if (IS_ERR(t[n].task))
+			return;
+		kthread_bind(t[n].task, cpu);
+		wake_up_process(t[n].task);
+		n++;
+	}
+	if (with_reader) {
+		rd = kthread_run(reader_fn, &nreads, "mstat_bench_rd");
+		if (IS_ERR(rd))
+			rd = NULL;
+	}
+	atomic_set(&scale_go, 1);
+	msleep(seconds * 1000);
+	atomic_set(&scale_stop, 1);
+	for (i = 0; i < n; i++) {
+		kthread_stop(t[i].task);
+		total += t[i].ops;
+	}
+	if (rd)
+		kthread_stop(rd);
+	pr_info("BENCH variant=%s scale alloc=%s cpus=%u reader=%d ops_per_sec=%llu reads=%llu\n",
+		variant, alloc_names[a], n, with_reader, div_u64(total, seconds), nreads);
+}
+
+static void bench_scale(void)
+{
+	scale_run(A_MSTAT, false);
+	scale_run(A_KMALLOC, false);
+	if (reader)
+		scale_run(A_MSTAT, true);
+}
+
+static void bench_read(void)
+{
+	struct mstat_stats st;
+	u64 ns[MAX_REPS];
+	unsigned int r, i, n = min_t(unsigned int, reps, MAX_REPS);
+
+	for (r = 0; r < n; r++) {
+		u64 t0 = ktime_get_ns();
+
+		for (i = 0; i < 1000; i++)
+			mstat_read_stats(&st);
+		ns[r] = (ktime_get_ns() - t0) / 1000;
+	}
+	sort(ns, n, sizeof(ns[0]), cmp_u64, NULL);
+	pr_info("BENCH variant=%s read cpus_possible=%u median_ns=%llu min_ns=%llu max_ns=%llu\n",
+		variant, num_possible_cpus(), ns[n / 2], ns[0], ns[n - 1]);
+}
+
+static int __init mstat_bench_init(void)
+{
+	int ret = 0;
+
+	if (!strcmp(mode, "fast"))
+		ret = bench_fast();
+	else if (!strcmp(mode, "scale"))
+		bench_scale();
+	else if (!strcmp(mode, "read"))
+		bench_read();
+	else
+		ret = -EINVAL;
+	pr_info("BENCH done mode=%s ret=%d\n", mode, ret);
+	if (poweroff)
+		kernel_power_off();
+	return ret;
+}
+
+static void __exit mstat_bench_exit(void)
+{
+}
+
+/* Built in (UML), run after mstat itself is up. */
+late_initcall(mstat_bench_init);
+module_exit(mstat_bench_exit);
+
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("mstat against kmalloc, side by side");

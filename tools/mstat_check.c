@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat_check: read /proc/mstat as fast as possible and check, on every
+ * single read, the invariants mstat promises:
+ *   1. live_objects == nmalloc - nfree >= 0, alloc_bytes >= 0 and equal to
+ *      total_alloc_bytes - total_free_bytes;
+ *   2. every class row: nfree <= nmalloc, live_objects and alloc_bytes
+ *      consistent with them;
+ *   3. the class rows plus the large objects sum to the totals;
+ *   4. nmalloc, nfree and total_alloc_bytes never decrease between reads;
+ *   5. the CPU rows sum to the totals.
+ * Columns are found by the legends.
+ *
+ * usage: mstat_check [-t SECONDS] [-n MIN_READS] [-f FILE]
+ * Reads for at least SECONDS and MIN_READS reads (at most 10 x SECONDS),
+ * then prints "mstat_check: reads N violations M" and exits 0 only if M is
+ * 0 and N reached MIN_READS.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define MAX_COLS	16
+#define BUF_SIZE	(256 * 1024)
+
+struct table {
+	char cols[MAX_COLS][32];
+	int ncols;
+};
+
+struct totals {
+	unsigned long long nmalloc, nfree, live_objects, alloc_bytes;
+	unsigned long long total_alloc_bytes, total_free_bytes;
+	unsigned long long large_nmalloc, large_nfree, large_alloc_bytes;
+};
+
+static long long violations;
+static long long reads;
+
+static void violation(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (violations++ < 20) {
+		printf("mstat_check: read %lld: ", reads);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	}
+}
+
+static int col(const struct table *t, const char *name)
+{
+	int i;
+
+	for (i = 0; i < t->ncols; i++)
+		if (!strcmp(t->cols[i], name))
+			return i;
+	return -1;
+}
+
+static void parse_legend(struct table *t, char *line)
+{
+	char *tok, *save;
+
+	t->ncols = 0;
+	for (tok = strtok_r(line + 2, " ", &save); tok && t->ncols < MAX_COLS;
+	     tok = strtok_r(NULL, " ", &save))
+		snprintf(t->cols[t->ncols++], sizeof(t->cols[0]), "%s", tok);
+}
+
+/* Split a row into its key and up to MAX_COLS - 1 values. */
+static int split_row(char *line, long long *v)
+{
+	char *tok, *save;
+	int n = 0;
+
+	strtok_r(line, " ", &save);
+	while ((tok = strtok_r(NULL, " ", &save)) && n < MAX_COLS - 1)
+		v[n++] = strtoll(tok, NULL, 10);
+	return n;
+}
+
+static void set_total(struct totals *s, const char *name, unsigned long long v)
+{
+	static const struct { const char *name; size_t off; } fields[] = {
+#define F(x) { #x, offsetof(struct totals, x) }
+		F(nmalloc), F(nfree), F(live_objects), F(alloc_bytes),
+		F(total_alloc_bytes), F(total_free_bytes), F(large_nmalloc),
+		F(large_nfree), F(large_alloc_bytes),
+#undef F
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(fields); i++)
+		if (!strcmp(fields[i].name, name))
+			*(unsigned long long *)((char *)s + fields[i].off) = v;
+}
+
+static void check_read(char *text, struct totals *prev)
+{
+	unsigned long long c_nmalloc = 0, c_nfree = 0, c_live = 0, c_bytes = 0;
+	unsigned long long p_nmalloc = 0, p_nfree = 0;
+	long long p_bytes = 0, v[MAX_COLS];
+	struct table classes = { .ncols = 0 }, cpus = { .ncols = 0 };
+	struct table *cur = NULL;
+	struct totals s = { 0 };
+	char *line, *save;
+
+	line = strtok_r(text, "\n", &save);
+	if (!line || strcmp(line, "mstat version 1")) {
+		violation("first line is not 'mstat version 1'");
+		return;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		if (!strncmp(line, "# class ", 8)) {
+			parse_legend(&classes, line);
+			cur = &classes;
+		} else if (!strncmp(line, "# cpu ", 6)) {
+			parse_legend(&cpus, line);
+			cur = &cpus;
+		} else if (!cur) {
+			char name[64];
+			unsigned long long val;
+
+			if (sscanf(line, "%63s %llu", name, &val) == 2)
+				set_total(&s, name, val);
+		} else if (cur == &classes) {
+			int n = split_row(line, v), im = col(cur, "nmalloc") - 1;
+			int nf = col(cur, "nfree") - 1, il = col(cur, "live_objects") - 1;
+			int ib = col(cur, "alloc_bytes") - 1, is = col(cur, "size") - 1;
+
+			if (im < 0 || nf < 0 || il < 0 || ib < 0 || is < 0 || n <= ib) {
+				violation("class row '%s' does not match its legend", line);
+				continue;
+			}
+			if (v[nf] > v[im])
+				violation("%s: nfree %lld > nmalloc %lld", line, v[nf], v[im]);
+			if (v[il] != v[im] - v[nf] || v[ib] != v[il] * v[is])
+				violation("%s: live_objects/alloc_bytes inconsistent", line);
+			c_nmalloc += v[im];
+			c_nfree += v[nf];
+			c_live += v[il];
+			c_bytes += v[ib];
+		} else {
+			int n = split_row(line, v), im = col(cur, "nmalloc") - 1;
+			int nf = col(cur, "nfree") - 1, ib = col(cur, "alloc_bytes") - 1;
+
+			if (im < 0 || nf < 0 || ib < 0 || n <= ib) {
+				violation("cpu row '%s' does not match its legend", line);
+				continue;
+			}
+			p_nmalloc += v[im];
+			p_nfree += v[nf];
+			p_bytes += v[ib];
+		}
+	}
+
+	/* 1 */
+	if (s.nfree > s.nmalloc || s.live_objects != s.nmalloc - s.nfree)
+		violation("nmalloc %llu nfree %llu live_objects %llu", s.nmalloc, s.nfree,
+			  s.live_objects);
+	if (s.total_free_bytes > s.total_alloc_bytes ||
+	    s.alloc_bytes != s.total_alloc_bytes - s.total_free_bytes)
+		violation("alloc_bytes %llu total_alloc_bytes %llu total_free_bytes %llu",
+			  s.alloc_bytes, s.total_alloc_bytes, s.total_free_bytes);
+	if (s.large_nfree > s.large_nmalloc)
+		violation("large_nfree %llu > large_nmalloc %llu", s.large_nfree, s.large_nmalloc);
+	/* 3 */
+	if (c_nmalloc + s.large_nmalloc != s.nmalloc || c_nfree + s.large_nfree != s.nfree ||
+	    c_live + s.large_nmalloc - s.large_nfree != s.live_objects ||
+	    c_bytes + s.large_alloc_bytes != s.alloc_bytes)
+		violation("class rows + large do not sum to the totals");
+	/* 4 */
+	if (s.nmalloc < prev->nmalloc || s.nfree < prev->nfree ||
+	    s.total_alloc_bytes < prev->total_alloc_bytes)
+		violation("decreased: nmalloc %llu->%llu nfree %llu->%llu total_alloc %llu->%llu",
+			  prev->nmalloc, s.nmalloc, prev->nfree, s.nfree,
+			  prev->total_alloc_bytes, s.total_alloc_bytes);
+	/* 5 */
+	if (p_nmalloc != s.nmalloc || p_nfree != s.nfree ||
+	    (unsigned long long)p_bytes != s.alloc_bytes)
+		violation("cpu rows: %llu %llu %lld, totals: %llu %llu %llu",
+			  p_nmalloc, p_nfree, p_bytes, s.nmalloc, s.nfree, s.alloc_bytes);
+	*prev = s;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+int main(int argc, char **argv)
+{
+	const char *path = "/proc/mstat";
+	double seconds = 20, start;
+	long long min_reads = 10000;
+	struct totals prev = { 0 };
+	char *buf = malloc(BUF_SIZE);
+	int opt;
+
+	while ((opt = getopt(argc, argv, "t:n:f:")) != -1) {
+		if (opt == 't')
+			seconds = atof(optarg);
+		else if (opt == 'n')
+			min_reads = atoll(optarg);
+		else if (opt == 'f')
+			path = optarg;
+		else
+			return 2;
+	}
+	if (!buf)
+		return 2;
+	start = now();
+	for (;;) {
+		double elapsed = now() - start;
+		ssize_t len = 0, r;
+		int fd;
+
+		if ((elapsed >= seconds && reads >= min_reads) || elapsed >= 10 * seconds)
+			break;
+		fd = open(path, O_RDONLY);
+		if (fd < 0) {
+			printf("mstat_check: %s: %s\n", path, strerror(errno));
+			return 1;
+		}
+		while ((r = read(fd, buf + len, BUF_SIZE - 1 - len)) > 0)
+			len += r;
+		close(fd);
+		buf[len] = '\0';
+		reads++;
+		check_read(buf, &prev);
+	}
+	printf("mstat_check: reads %lld violations %lld in %.1f s\n", reads, violations,
+	       now() - start);
+	return violations || reads < min_reads;
+}
