@@ -6,6 +6,7 @@
 # make kunit           run the KUnit suite under UML (sets everything up)
 # make kunit-x86_64    the same suite on an SMP x86_64 kernel in QEMU
 # make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
+# make bench           mstat against kmalloc; writes BENCHMARKS.md and bench.png
 # make check           every test: KUnit (both), end-to-end, build checks
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
@@ -37,7 +38,10 @@ kunit-x86_64:
 e2e:
 	python3 scripts/mstat_vm.py e2e
 
+bench:
+	scripts/bench.sh
+
 check:
 	scripts/check.sh
 
-.PHONY: all modules clean demo kunit kunit-x86_64 e2e check
+.PHONY: all modules clean demo kunit kunit-x86_64 e2e bench check

@@ -65,7 +65,8 @@ def build_modules(name, kdir):
     make(["-C", kdir, f"M={src}", "modules"], "mstat.ko")
     symvers = os.path.join(src, "Module.symvers")
     mods = {"mstat": os.path.join(src, "mstat.ko")}
-    for mod, sub in (("mstat_client", "samples/mstat_client"), ("mstat_e2e", "tests")):
+    for mod, sub in (("mstat_client", "samples/mstat_client"), ("mstat_e2e", "tests"),
+                     ("mstat_bench", "bench")):
         d = os.path.join(src, sub)
         make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
               f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
@@ -111,9 +112,9 @@ def make_initramfs(name, mods, init_body):
     return image
 
 
-def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None):
+def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS):
     """Boot, return the console output as lines (also written to @logfile)."""
-    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(NCPUS),
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
            "-m", "1024", "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
            "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init"]
