@@ -3,10 +3,13 @@
  * mstat core: module life, size classes, central pools, spans of pages,
  * large objects and CPU hotplug.
  *
- * Every span and every large object is registered in an xarray keyed by
- * the pfn of its first page.  mstat_free() finds an object's span from its
- * address alone (head page -> pfn -> span), without a per-object header,
- * and a pointer that maps to no entry is known not to be mstat's.
+ * The first page of every span and of every large object has its bit set
+ * in mstat_owned, a bitmap over all page frames, and its page->private
+ * pointing at the span (or holding the large object's size).  mstat_free()
+ * finds an object's span from its address alone, without a per-object
+ * header: head page, one bit, page->private.  A pointer whose head page's
+ * bit is clear is known not to be mstat's, and mstat never reads the
+ * page->private of a page it does not own.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -16,16 +19,23 @@
 #include <linux/gfp.h>
 #include <linux/init.h>
 #include <linux/module.h>
+#include <linux/nodemask.h>
 #include <linux/slab.h>
-#include <linux/xarray.h>
 
 #include "mstat_internal.h"
 
 struct mstat_class mstat_classes[MSTAT_NR_CLASSES] __read_mostly;
 static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 
-/* pfn of a span's or large object's first page -> span or xa_mk_value(npages) */
-static DEFINE_XARRAY_FLAGS(mstat_pages, XA_FLAGS_LOCK_IRQ);
+/* One bit per page frame below mstat_owned_pfns: see the top of this file. */
+static unsigned long *mstat_owned;
+static unsigned long mstat_owned_pfns;
+
+/*
+ * page->private of an owned first page: a span pointer (aligned, so bit 0
+ * is clear), or a large object's page count shifted left once, bit 0 set.
+ */
+#define MSTAT_LARGE_TAG		1UL
 
 /* Pages held from the page allocator, in bytes: changes on the slow path only. */
 static atomic_long_t mstat_sys = ATOMIC_LONG_INIT(0);
@@ -99,34 +109,43 @@ static void mstat_classes_init(void)
 	}
 }
 
-static int mstat_map(struct page *page, void *entry, gfp_t gfp)
+/*
+ * Page frames of memory hot-added after mstat was loaded lie beyond the
+ * bitmap: mstat does not use them (the allocation that got them fails).
+ */
+static bool mstat_map(struct page *page, unsigned long info)
 {
-	XA_STATE(xas, &mstat_pages, page_to_pfn(page));
-	unsigned long flags;
+	unsigned long pfn = page_to_pfn(page);
 
-	/* xas_nomem() allocates with the caller's gfp outside the xa_lock. */
-	do {
-		xas_lock_irqsave(&xas, flags);
-		xas_store(&xas, entry);
-		xas_unlock_irqrestore(&xas, flags);
-	} while (xas_nomem(&xas, gfp & MSTAT_META_GFP));
-	return xas_error(&xas);
+	if (pfn >= mstat_owned_pfns) {
+		pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
+		return false;
+	}
+	set_page_private(page, info);
+	set_bit(pfn, mstat_owned);
+	return true;
 }
 
 static void mstat_unmap(struct page *page)
 {
-	unsigned long flags;
-
-	xa_lock_irqsave(&mstat_pages, flags);
-	__xa_erase(&mstat_pages, page_to_pfn(page));
-	xa_unlock_irqrestore(&mstat_pages, flags);
+	clear_bit(page_to_pfn(page), mstat_owned);
+	set_page_private(page, 0);
 }
 
-static void *mstat_page_entry(const void *ptr)
+/* The page->private of the head page of @ptr, if mstat owns it; else 0. */
+static unsigned long mstat_page_info(const void *ptr, struct page **headp)
 {
+	struct page *head;
+	unsigned long pfn;
+
 	if (!virt_addr_valid(ptr))
-		return NULL;
-	return xa_load(&mstat_pages, page_to_pfn(virt_to_head_page(ptr)));
+		return 0;
+	head = virt_to_head_page(ptr);
+	pfn = page_to_pfn(head);
+	if (pfn >= mstat_owned_pfns || !test_bit(pfn, mstat_owned))
+		return 0;
+	*headp = head;
+	return page_private(head);
 }
 
 /**
@@ -142,21 +161,22 @@ static void *mstat_page_entry(const void *ptr)
  */
 enum mstat_owner mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
 {
-	void *entry = mstat_page_entry(ptr);
 	const struct mstat_class *mc;
 	struct mstat_span *span;
-	unsigned long off;
+	struct page *head;
+	unsigned long info, off;
 	u32 idx;
 
-	if (!entry)
+	info = mstat_page_info(ptr, &head);
+	if (!info)
 		return MSTAT_FOREIGN;
-	if (xa_is_value(entry)) {
-		if (offset_in_page(ptr))
+	if (info & MSTAT_LARGE_TAG) {
+		if (ptr != page_address(head))
 			return MSTAT_FOREIGN;
-		*usable = xa_to_value(entry) << PAGE_SHIFT;
+		*usable = (info >> 1) << PAGE_SHIFT;
 		return MSTAT_LARGE;
 	}
-	span = entry;
+	span = (struct mstat_span *)info;
 	mc = &mstat_classes[span->cls];
 	off = (unsigned long)ptr - (unsigned long)span->base;
 	idx = reciprocal_divide(off, mc->size_recip);
@@ -193,7 +213,7 @@ u64 mstat_nbad_ptr(void)
 static struct mstat_span *mstat_obj_span(void *obj)
 {
 	/* Only for objects known to be ours: those in caches. */
-	return xa_load(&mstat_pages, page_to_pfn(virt_to_head_page(obj)));
+	return (struct mstat_span *)page_private(virt_to_head_page(obj));
 }
 
 static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *base)
@@ -251,7 +271,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	if (!page)
 		goto free_span;
 	mstat_span_init(span, cls, page_address(page));
-	if (mstat_map(page, span, gfp))
+	if (!mstat_map(page, (unsigned long)span))
 		goto free_pages;
 	atomic_long_add(PAGE_SIZE << order, &mstat_sys);
 
@@ -345,6 +365,14 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 		mstat_span_release(span);
 }
 
+static void mstat_large_release(void *addr, unsigned long npages)
+{
+	if (is_power_of_2(npages))
+		__free_pages(virt_to_page(addr), ilog2(npages));
+	else
+		free_pages_exact(addr, npages << PAGE_SHIFT);
+}
+
 /**
  * mstat_large_alloc - allocate an object above the largest class
  * @size: bytes wanted
@@ -356,16 +384,24 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 {
 	unsigned long npages;
+	struct page *page;
 	void *addr;
 
 	if (size > MSTAT_MAX_LARGE)
 		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	addr = alloc_pages_exact(size, gfp & ~__GFP_COMP);
+	/* A power of two is one compound page; anything else is trimmed to size. */
+	if (is_power_of_2(npages)) {
+		page = alloc_pages(gfp | __GFP_COMP, ilog2(npages));
+		addr = page ? page_address(page) : NULL;
+	} else {
+		addr = alloc_pages_exact(size, gfp & ~__GFP_COMP);
+		page = addr ? virt_to_page(addr) : NULL;
+	}
 	if (!addr)
 		return NULL;
-	if (mstat_map(virt_to_page(addr), xa_mk_value(npages), gfp)) {
-		free_pages_exact(addr, size);
+	if (!mstat_map(page, npages << 1 | MSTAT_LARGE_TAG)) {
+		mstat_large_release(addr, npages);
 		return NULL;
 	}
 	*usable = npages << PAGE_SHIFT;
@@ -382,7 +418,7 @@ void mstat_large_free(void *ptr, size_t usable)
 {
 	mstat_unmap(virt_to_page(ptr));
 	atomic_long_sub(usable, &mstat_sys);
-	free_pages_exact(ptr, usable);
+	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
 
 /*
@@ -417,22 +453,29 @@ static void mstat_release_list(struct list_head *spans)
 /* Module unload: no caller is left, so every cache and pool is idle. */
 static void mstat_release_all(void)
 {
-	unsigned long index;
+	unsigned long pfn;
 	unsigned int cls;
-	void *entry;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		mstat_release_list(&mstat_central[cls].partial);
 		mstat_release_list(&mstat_central[cls].full);
 	}
-	/* What is left in the xarray is large objects nobody freed. */
-	xa_for_each(&mstat_pages, index, entry) {
-		unsigned long bytes = xa_to_value(entry) << PAGE_SHIFT;
+	/* What is left owned is large objects nobody freed. */
+	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
+		struct page *page = pfn_to_page(pfn);
 
-		atomic_long_sub(bytes, &mstat_sys);
-		free_pages_exact(page_address(pfn_to_page(index)), bytes);
+		mstat_large_free(page_address(page), (page_private(page) >> 1) << PAGE_SHIFT);
 	}
-	xa_destroy(&mstat_pages);
+}
+
+static unsigned long mstat_end_pfn(void)
+{
+	unsigned long end = 0;
+	int nid;
+
+	for_each_online_node(nid)
+		end = max(end, node_end_pfn(nid));
+	return end;
 }
 
 static void mstat_report_live(void)
@@ -460,9 +503,11 @@ static int __init mstat_init(void)
 
 	mstat_classes_init();
 	mstat_central_init();
+	mstat_owned_pfns = mstat_end_pfn();
+	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	mstat_caches = alloc_percpu(struct mstat_cache);
 	mstat_cpu_caches = kcalloc(nr_cpu_ids, sizeof(*mstat_cpu_caches), GFP_KERNEL);
-	if (!mstat_caches || !mstat_cpu_caches) {
+	if (!mstat_owned || !mstat_caches || !mstat_cpu_caches) {
 		ret = -ENOMEM;
 		goto free_caches;
 	}
@@ -489,6 +534,7 @@ remove_state:
 free_caches:
 	kfree(mstat_cpu_caches);
 	free_percpu(mstat_caches);
+	kvfree(mstat_owned);
 	return ret;
 }
 
@@ -504,6 +550,7 @@ static void __exit mstat_exit(void)
 	mstat_release_all();
 	kfree(mstat_cpu_caches);
 	free_percpu(mstat_caches);
+	kvfree(mstat_owned);
 }
 
 module_init(mstat_init);
