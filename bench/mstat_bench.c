@@ -10,15 +10,18 @@
  *             reverse, in random order), mixed (random sizes 8..4096 with a
  *             random live set of BATCH objects); then the memory figure
  *             after the mixed workload.
- * mode=scale  one thread per online CPU, each doing hot pairs and mixed
- *             work for @seconds, mstat then kmalloc: operations per second;
- *             with reader=1 a thread calls mstat_read_stats() meanwhile.
+ * mode=scale  one thread per online CPU, each freeing and allocating
+ *             random sizes for @seconds, mstat and kmalloc alternately:
+ *             operations per second.  With reader=1, mstat only, the last
+ *             CPU runs either a thread calling mstat_read_stats() as fast
+ *             as it can or, as the control, one as busy that reads nothing.
  * mode=read   the cost of mstat_read_stats(), @reps x 1000 calls.
  *
  * One "op" is one allocation or one free.  Lines start with "BENCH ".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/kthread.h>
@@ -177,24 +180,38 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct bench_ctx *))
+/*
+ * Run @fn for the first @nallocs allocators, @reps times, interleaved (A, B,
+ * C, A, B, C, ...) so that drift on the host shifts all of them alike.
+ */
+static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct bench_ctx *),
+		   unsigned int nallocs)
 {
-	u64 ps[MAX_REPS];
-	unsigned int r, n = min_t(unsigned int, reps, MAX_REPS);
+	u64 ps[NR_ALLOCS][MAX_REPS];
+	unsigned int r, a, n = min_t(unsigned int, reps, MAX_REPS);
 
-	fn(b);	/* warm up: fill the caches and pools */
+	for (a = 0; a < nallocs; a++) {	/* warm up: fill the caches and pools */
+		b->a = a;
+		fn(b);
+	}
 	for (r = 0; r < n; r++) {
-		ps[r] = fn(b);
-		if (!ps[r]) {
-			pr_err("BENCH alloc=%s pattern=%s size=%zu failed\n",
-			       alloc_names[b->a], pattern, b->size);
-			return;
+		for (a = 0; a < nallocs; a++) {
+			b->a = a;
+			ps[a][r] = fn(b);
+			if (!ps[a][r]) {
+				pr_err("BENCH alloc=%s pattern=%s size=%zu failed\n",
+				       alloc_names[a], pattern, b->size);
+				return;
+			}
 		}
 		cond_resched();
 	}
-	sort(ps, n, sizeof(ps[0]), cmp_u64, NULL);
-	pr_info("BENCH variant=%s alloc=%s pattern=%s size=%zu median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
-		variant, alloc_names[b->a], pattern, b->size, ps[n / 2], ps[0], ps[n - 1], n);
+	for (a = 0; a < nallocs; a++) {
+		sort(ps[a], n, sizeof(ps[a][0]), cmp_u64, NULL);
+		pr_info("BENCH variant=%s alloc=%s pattern=%s size=%zu median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
+			variant, alloc_names[a], pattern, b->size, ps[a][n / 2], ps[a][0],
+			ps[a][n - 1], n);
+	}
 }
 
 static u64 run_fifo(struct bench_ctx *b) { return run_batch(b, FIFO); }
@@ -203,10 +220,10 @@ static u64 run_random(struct bench_ctx *b) { return run_batch(b, RANDOM); }
 
 static void bench_size(struct bench_ctx *b)
 {
-	report(b, "hot", run_hot);
-	report(b, "batch-fifo", run_fifo);
-	report(b, "batch-lifo", run_lifo);
-	report(b, "batch-random", run_random);
+	report(b, "hot", run_hot, NR_ALLOCS);
+	report(b, "batch-fifo", run_fifo, NR_ALLOCS);
+	report(b, "batch-lifo", run_lifo, NR_ALLOCS);
+	report(b, "batch-random", run_random, NR_ALLOCS);
 }
 
 /* Memory after the mixed workload: pages held per byte handed out. */
@@ -260,14 +277,12 @@ static int bench_fast(void)
 		b.cache = kmem_cache_create("mstat_bench", b.size, 0, 0, NULL);
 		if (!b.cache)
 			goto out;
-		for (b.a = 0; b.a < NR_ALLOCS; b.a++)
-			bench_size(&b);
+		bench_size(&b);
 		kmem_cache_destroy(b.cache);
 		b.cache = NULL;
 	}
 	b.size = 0;
-	for (b.a = 0; b.a < A_CACHE; b.a++)
-		report(&b, "mixed", run_mixed);
+	report(&b, "mixed", run_mixed, A_CACHE);	/* kmem_cache has one size */
 	report_memory(&b);
 	ret = 0;
 out:
@@ -286,7 +301,7 @@ struct scale_thread {
 	unsigned int cpu;
 };
 
-static atomic_t scale_go = ATOMIC_INIT(0);
+static DECLARE_COMPLETION(scale_go);
 static atomic_t scale_stop = ATOMIC_INIT(0);
 
 static int scale_fn(void *arg)
@@ -297,8 +312,7 @@ static int scale_fn(void *arg)
 	u32 r = get_random_u32();
 	u64 ops = 0;
 
-	while (!atomic_read(&scale_go))
-		cpu_relax();
+	wait_for_completion(&scale_go);
 	while (!atomic_read(&scale_stop)) {
 		unsigned int k = r % ARRAY_SIZE(keep);
 
@@ -317,16 +331,49 @@ static int scale_fn(void *arg)
 	return 0;
 }
 
-static int reader_fn(void *arg)
+enum third { THIRD_NONE, THIRD_BUSY, THIRD_READER };
+static const char *const third_names[] = { "none", "busy", "reader" };
+
+/* What the control reads instead of the counters: the same amount, its own. */
+#define CONTROL_WORDS	(8 * 256)
+static u64 control_words[CONTROL_WORDS];
+static DEFINE_MUTEX(control_lock);
+
+static u64 control_read(void)
+{
+	unsigned int i, cpu, n = min_t(unsigned int, num_possible_cpus(), 8) * 256;
+	u64 sum = 0;
+
+	cpus_read_lock();
+	mutex_lock(&control_lock);
+	for (cpu = 0; cpu < 2; cpu++)	/* two passes, like a real read */
+		for (i = 0; i < n; i++)
+			sum += READ_ONCE(control_words[i]);
+	mutex_unlock(&control_lock);
+	cpus_read_unlock();
+	return sum;
+}
+
+/*
+ * The extra thread on the last CPU: a reader calling mstat_read_stats() as
+ * fast as it can, or, as the control, a thread doing the same amount of
+ * work (locks and reads) on memory of its own, so that only the touching
+ * of the allocating CPUs' counters differs.
+ */
+static int third_fn(void *arg)
 {
 	struct mstat_stats st;
-	u64 *nreads = arg;
+	u64 *count = arg;
+	bool read = *count;
 
-	while (!atomic_read(&scale_go))
-		cpu_relax();
+	*count = 0;
+	wait_for_completion(&scale_go);
 	while (!atomic_read(&scale_stop)) {
-		mstat_read_stats(&st);
-		(*nreads)++;
+		if (read)
+			mstat_read_stats(&st);
+		else
+			WRITE_ONCE(control_words[0], control_read());
+		(*count)++;
 		cond_resched();
 	}
 	while (!kthread_should_stop())
@@ -334,51 +381,67 @@ static int reader_fn(void *arg)
 	return 0;
 }
 
-static void scale_run(enum bench_alloc a, bool with_reader)
+static void scale_run(enum bench_alloc a, enum third third)
 {
 	struct scale_thread t[8] = { };
-	struct task_struct *rd = NULL;
-	unsigned int n = 0, cpu, i;
-	u64 total = 0, nreads = 0;
+	struct task_struct *extra = NULL;
+	unsigned int n = 0, cpu, i, last = 0, nalloc;
+	u64 total = 0, count = third == THIRD_READER;
 
-	atomic_set(&scale_go, 0);
+	for_each_online_cpu(cpu)
+		last = cpu;
+	nalloc = min_t(unsigned int, num_online_cpus() - (third != THIRD_NONE),
+		       ARRAY_SIZE(t));
+	reinit_completion(&scale_go);
 	atomic_set(&scale_stop, 0);
 	for_each_online_cpu(cpu) {
-		if (n == ARRAY_SIZE(t))
+		if (n == nalloc)
 			break;
 		t[n].a = a;
 		t[n].cpu = cpu;
 		t[n].task = kthread_create(scale_fn, &t[n], "mstat_bench/%u", cpu);
 		if (IS_ERR(t[n].task))
-			return;
+			break;
 		kthread_bind(t[n].task, cpu);
 		wake_up_process(t[n].task);
 		n++;
 	}
-	if (with_reader) {
-		rd = kthread_run(reader_fn, &nreads, "mstat_bench_rd");
-		if (IS_ERR(rd))
-			rd = NULL;
+	if (third != THIRD_NONE) {
+		extra = kthread_create(third_fn, &count, "mstat_bench_%s", third_names[third]);
+		if (IS_ERR(extra)) {
+			extra = NULL;
+		} else {
+			kthread_bind(extra, last);
+			wake_up_process(extra);
+		}
 	}
-	atomic_set(&scale_go, 1);
+	complete_all(&scale_go);
 	msleep(seconds * 1000);
 	atomic_set(&scale_stop, 1);
 	for (i = 0; i < n; i++) {
 		kthread_stop(t[i].task);
 		total += t[i].ops;
 	}
-	if (rd)
-		kthread_stop(rd);
-	pr_info("BENCH variant=%s scale alloc=%s cpus=%u reader=%d ops_per_sec=%llu reads=%llu\n",
-		variant, alloc_names[a], n, with_reader, div_u64(total, seconds), nreads);
+	if (extra)
+		kthread_stop(extra);
+	pr_info("BENCH variant=%s scale alloc=%s cpus=%u third=%s ops_per_sec=%llu third_loops=%llu\n",
+		variant, alloc_names[a], n, third_names[third], div_u64(total, seconds), count);
 }
 
 static void bench_scale(void)
 {
-	scale_run(A_MSTAT, false);
-	scale_run(A_KMALLOC, false);
-	if (reader)
-		scale_run(A_MSTAT, true);
+	if (reader) {
+		/* the reader against an equally busy control on the last CPU */
+		scale_run(A_MSTAT, THIRD_BUSY);
+		scale_run(A_MSTAT, THIRD_READER);
+		scale_run(A_MSTAT, THIRD_BUSY);
+		scale_run(A_MSTAT, THIRD_READER);
+		return;
+	}
+	scale_run(A_MSTAT, THIRD_NONE);
+	scale_run(A_KMALLOC, THIRD_NONE);
+	scale_run(A_MSTAT, THIRD_NONE);
+	scale_run(A_KMALLOC, THIRD_NONE);
 }
 
 static void bench_read(void)

@@ -98,14 +98,19 @@ def qemu_runs():
         rows += parse(mstat_vm.boot(vmlinuz, initrd, 1, None, 600, smp=n))
     scale_script = "\n".join([
         "insmod /lib/mstat.ko",
-        "insmod /lib/mstat_bench.ko mode=scale seconds=5 reader=1 variant=percpu",
+        "insmod /lib/mstat_bench.ko mode=scale seconds=3 variant=percpu",
         "rmmod mstat_bench", "rmmod mstat",
         "insmod /lib/mstat_atomic.ko",
-        "insmod /lib/mstat_bench.ko mode=scale seconds=5 variant=atomic",
+        "insmod /lib/mstat_bench.ko mode=scale seconds=3 variant=atomic",
         "dmesg | grep BENCH"])
     initrd = mstat_vm.make_initramfs(name, mods, scale_script)
     log("QEMU: scaling with -smp 2")
     rows += parse(mstat_vm.boot(vmlinuz, initrd, 1, None, 600, smp=2))
+    reader_script = ("insmod /lib/mstat.ko && insmod /lib/mstat_bench.ko mode=scale "
+                     "seconds=3 reader=1 variant=percpu && dmesg | grep BENCH")
+    initrd = mstat_vm.make_initramfs(name, mods, reader_script)
+    log("QEMU: reader impact with -smp 3")
+    rows += parse(mstat_vm.boot(vmlinuz, initrd, 1, None, 600, smp=3))
     return rows, os.path.basename(vmlinuz)
 
 
@@ -234,29 +239,49 @@ def report(rows, qemu_kernel):
       "are added (it includes a fixed part for the lock and the summary).\n")
 
     w("## Scaling (QEMU, TCG, -smp 2, one thread per CPU)\n")
+    w("Both vCPUs (= both host cores) free and allocate random sizes 8..1031 at "
+      "once, mstat and kmalloc alternately, two runs each of 3 s; the mean of "
+      "the two. The global-atomics build is loaded in place of the real one in "
+      "the same boot.\n")
     scale = [r for r in rows if r["kind"] == "scale"]
-    w("| build | allocator | reader | ops/s |")
-    w("|---|---|---|---:|")
-    for r in scale:
-        w(f"| {r['variant']} | {r['alloc']} | {'yes' if r['reader'] == '1' else 'no'} | "
-          f"{int(r['ops_per_sec']):,} |")
 
-    def ops(variant, alloc, rd):
-        for r in scale:
-            if r["variant"] == variant and r["alloc"] == alloc and r["reader"] == rd:
-                return int(r["ops_per_sec"])
-        return None
-    pc, at = ops("percpu", "mstat", "0"), ops("atomic", "mstat", "0")
-    rd = ops("percpu", "mstat", "1")
-    nreads = [r.get("reads") for r in scale if r["reader"] == "1"]
+    def ops(variant, alloc, third):
+        v = [int(r["ops_per_sec"]) for r in scale if r["variant"] == variant and
+             r["alloc"] == alloc and r["third"] == third]
+        return sum(v) / len(v) if v else None
+    w("| build | allocator | ops/s |")
+    w("|---|---|---:|")
+    for variant, alloc in (("percpu", "mstat"), ("percpu", "kmalloc"),
+                           ("atomic", "mstat"), ("atomic", "kmalloc")):
+        v = ops(variant, alloc, "none")
+        if v:
+            w(f"| {variant} | {alloc} | {v:,.0f} |")
+    pc, at = ops("percpu", "mstat", "none"), ops("atomic", "mstat", "none")
+    km = ops("percpu", "kmalloc", "none")
     if pc and at:
-        w(f"\nPer-CPU counters against the global-atomics build: {pc / at:.2f}x the "
-          "throughput.")
-    if pc and rd:
-        w(f"With a reader calling `mstat_read_stats()` as fast as it can "
-          f"({nreads[0] if nreads else '?'} reads in the run), the allocating CPUs keep "
-          f"{rd / pc * 100:.1f}% of their throughput.\n")
-
+        w(f"\nPer-CPU counters: {pc / at:.2f}x the throughput of the global-atomics "
+          f"build{f'; mstat {pc / km:.2f}x kmalloc' if km else ''}. Under TCG, atomic "
+          "operations and cache lines moving between vCPUs cost what the emulator "
+          "makes them cost, not what hardware would: the figures are the "
+          "emulator's, and only their ratios mean something.\n")
+    w("### A reader against the allocating CPUs (QEMU, TCG, -smp 3)\n")
+    w("Two CPUs allocate as above; the third runs either a thread calling "
+      "`mstat_read_stats()` as fast as it can, or, as the control, a thread "
+      "doing the same work (the hotplug read lock, a mutex, two passes reading "
+      "as many words) on memory of its own, so that the emulator's sharing of "
+      "two host cores among three vCPUs is the same in both and only the "
+      "reading of the allocating CPUs' counters differs. Two runs of each.\n")
+    busy, rd = ops("percpu", "mstat", "busy"), ops("percpu", "mstat", "reader")
+    nreads = [int(r["third_loops"]) for r in scale if r["third"] == "reader"]
+    w("| third CPU | allocating ops/s |")
+    w("|---|---:|")
+    if busy:
+        w(f"| control (same work, own memory) | {busy:,.0f} |")
+    if rd:
+        w(f"| reader ({statistics.mean(nreads) / 3:,.0f} reads/s) | {rd:,.0f} |")
+    if busy and rd:
+        w(f"\nWith the reader, the allocating CPUs keep {rd / busy * 100:.1f}% of their "
+          "throughput.\n")
     w("## Targets\n")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))
     w(f"- Hot pair at most 0.8x kmalloc up to 4096 B: worst {hot_max:.2f} -- "
@@ -266,12 +291,13 @@ def report(rows, qemu_kernel):
     w(f"- Statistics at most 5% of the fast path: {stats_cost * 100:+.1f}% -- "
       f"{'met' if stats_cost <= 0.05 else 'not met'}.")
     if pc and at:
-        w(f"- Per-CPU clearly ahead of global atomics with 2 CPUs: {pc / at:.2f}x.")
+        w(f"- Per-CPU clearly ahead of global atomics with 2 CPUs: {pc / at:.2f}x -- "
+          f"{'met' if pc / at >= 1.1 else 'not shown under TCG (see Scaling)'}.")
     w(f"- sys_bytes / alloc_bytes at most 1.25 after the mixed workload: "
       f"{mem_ratio:.3f} -- {'met' if mem_ratio <= 1.25 else 'not met'}.")
-    if pc and rd:
+    if busy and rd:
         w(f"- A reader costs the allocating CPUs at most 10%: "
-          f"{(1 - rd / pc) * 100:.1f}% -- {'met' if rd / pc >= 0.9 else 'not met'}.")
+          f"{(1 - rd / busy) * 100:.1f}% -- {'met' if rd / busy >= 0.9 else 'not met'}.")
     w("")
     w("## How UML differs from hardware\n")
     w("UML runs the kernel as a user process at native speed, so code costs "
