@@ -42,6 +42,7 @@ static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls)
 	if (!cc->count)
 		return false;
 	mstat_stat_add(c, &c->stats.nrefill, 1);
+	mstat_stat_add(c, &c->stats.nrefill_objs[cls], cc->count);
 	return true;
 }
 
@@ -56,6 +57,7 @@ static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	cc->count -= batch;
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
 	mstat_stat_add(c, &c->stats.nflush, 1);
+	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch);
 }
 
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
@@ -225,8 +227,9 @@ EXPORT_SYMBOL_GPL(mstat_usable_size);
  * @c: a cache whose owner cannot run mstat code: its CPU is dead, the
  *	module is going away, or the caller is the owner with the lock held
  *
- * Counters are left alone: draining is not a flush the owner did, and a
- * drain at hotplug must not change any total.
+ * nflush is left alone (a drain is not a flush the owner did, and a drain at
+ * hotplug must not change any total); nflush_objs counts the objects, so
+ * that the counters keep telling how many the cache holds: none.
  */
 void mstat_cache_drain(struct mstat_cache *c)
 {
@@ -238,6 +241,7 @@ void mstat_cache_drain(struct mstat_cache *c)
 		if (!cc->count)
 			continue;
 		mstat_central_put(cls, cc->objs, cc->count);
+		mstat_stat_add(c, &c->stats.nflush_objs[cls], cc->count);
 		WRITE_ONCE(cc->count, 0);
 	}
 }

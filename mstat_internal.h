@@ -109,6 +109,12 @@ struct mstat_central {
  * @nrefill: refills of a class cache from its central pool
  * @nflush: flushes of a class cache to its central pool
  * @ndonations: donations received from CPUs that went offline
+ * @nrefill_objs: objects refills brought into the cache, per class
+ * @nflush_objs: objects flushes (and drains) took out of it, per class
+ *
+ * The cache of a class holds nrefill_objs - nflush_objs - nmalloc + nfree
+ * objects, so a reader learns cached_bytes from the counters without
+ * touching the cache lines the fast path works on.
  *
  * Small-object bytes are not counted: they are nmalloc (or nfree) times
  * the class size, so the fast path does one increment.  The counters are
@@ -128,6 +134,8 @@ struct mstat_counters {
 	u64 nrefill;
 	u64 nflush;
 	u64 ndonations;
+	u64 nrefill_objs[MSTAT_NR_CLASSES];
+	u64 nflush_objs[MSTAT_NR_CLASSES];
 };
 
 #define MSTAT_NR_COUNTERS	(sizeof(struct mstat_counters) / sizeof(u64))
@@ -259,6 +267,7 @@ u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
 u64 mstat_total_free_bytes(const struct mstat_counters *c);
+u64 mstat_counters_cached_bytes(const struct mstat_counters *c);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
 int mstat_show(struct seq_file *m, void *v);
 int mstat_proc_init(void);

@@ -146,20 +146,41 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 	/* Pairs with the ordering that made each free follow its allocation. */
 	smp_rmb();
 	for (i = 0; i < n; i++) {
-		u64 cached;
-
 		if (!caches[i])
 			continue;
 		mstat_read_range(t, rows ? &rows[i] : NULL, caches[i],
 				 MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
-		cached = mstat_cache_cached_bytes(caches[i]);
-		t->cached_bytes += cached;
 		if (rows)
-			rows[i].cached_bytes = cached;
+			rows[i].cached_bytes = mstat_counters_cached_bytes(&rows[i].sum);
 		mstat_read_step(2, i);
 	}
+	/* per class over all CPUs, so the rows may not add up to it exactly */
+	t->cached_bytes = mstat_counters_cached_bytes(&t->sum);
 	t->sys_bytes = mstat_sys_bytes();
 	t->nbad_ptr = mstat_nbad_ptr();
+}
+
+/**
+ * mstat_counters_cached_bytes - bytes of free objects a cache holds
+ * @c: the cache's counters, or a sum of several caches' counters
+ *
+ * Return: the bytes, from the counters alone (see struct mstat_counters).
+ * Counters read while the cache works may disagree by a few objects; a
+ * class never counts below zero.
+ */
+u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
+{
+	unsigned int cls;
+	u64 bytes = 0;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		s64 n = c->nrefill_objs[cls] - c->nflush_objs[cls] - c->nmalloc[cls] +
+			c->nfree[cls];
+
+		if (n > 0)
+			bytes += mstat_class_bytes(cls, n);
+	}
+	return bytes;
 }
 
 /**

@@ -277,6 +277,11 @@ static void mstat_test_totals_are_sum_of_cpus(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, memcmp(&sum->sum, &t->sum, sizeof(t->sum)), 0);
 	KUNIT_EXPECT_EQ(test, sum->cached_bytes, t->cached_bytes);
+	/* cached_bytes told by the counters is what the caches really hold */
+	for_each_possible_cpu(cpu)
+		KUNIT_EXPECT_EQ_MSG(test, cpus[cpu].cached_bytes,
+				    mstat_cache_cached_bytes(per_cpu_ptr(mstat_caches, cpu)),
+				    "cpu%u", cpu);
 	KUNIT_EXPECT_GE(test, mstat_nmalloc(&t->sum) - mstat_nfree(&t->sum), 1ULL);
 	mstat_free(keep);
 }
@@ -878,6 +883,16 @@ static long hp_alloc_on_cpu(void *arg)
 	return 0;
 }
 
+/* The dead CPU's drain returns its cached objects: count them as flushed. */
+static void add_drained(struct mstat_counters *c, const struct mstat_counters *dead)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		c->nflush_objs[cls] += dead->nrefill_objs[cls] - dead->nflush_objs[cls] -
+				       dead->nmalloc[cls] + dead->nfree[cls];
+}
+
 static void mstat_test_hotplug_donation(struct kunit *test)
 {
 	struct mstat_totals *b, *a, *bcpus, *acpus;
@@ -909,11 +924,13 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 	/* every total is unchanged; the dead CPU's row moved to CPU 0's */
 	KUNIT_EXPECT_EQ(test, a->sum.ndonations, b->sum.ndonations + 1);
 	a->sum.ndonations--;
+	add_drained(&b->sum, &bcpus[victim].sum);
 	KUNIT_EXPECT_EQ(test, memcmp(&a->sum, &b->sum, sizeof(a->sum)), 0);
 	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&acpus[victim].sum), 0ULL);
 	KUNIT_EXPECT_EQ(test, mstat_nfree(&acpus[victim].sum), 0ULL);
 	KUNIT_EXPECT_EQ(test, acpus[victim].cached_bytes, 0ULL);
 	mstat_counters_add(&bcpus[0].sum, &bcpus[victim].sum);
+	add_drained(&bcpus[0].sum, &bcpus[victim].sum);
 	bcpus[0].sum.ndonations++;
 	KUNIT_EXPECT_EQ(test, memcmp(&acpus[0].sum, &bcpus[0].sum, sizeof(bcpus[0].sum)), 0);
 
@@ -921,6 +938,16 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 		mstat_free(objs[i]);
 }
 #else
+/* The dead CPU's drain returns its cached objects: count them as flushed. */
+static void add_drained(struct mstat_counters *c, const struct mstat_counters *dead)
+{
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		c->nflush_objs[cls] += dead->nrefill_objs[cls] - dead->nflush_objs[cls] -
+				       dead->nmalloc[cls] + dead->nfree[cls];
+}
+
 static void mstat_test_hotplug_donation(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
