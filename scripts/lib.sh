@@ -32,13 +32,21 @@ mstat_resolve_meta() {
 		awk -v pre="$2" '$1 == "Depends:" && index($2, pre) == 1 { print $2; exit }'
 }
 
-# Print the headers directory for a meta package, installing it if needed.
-mstat_headers_dir() {
-	local meta=$1 pkg
+# Install a meta package and the versioned package it stands for (named
+# PREFIX...); print the versioned package's name.
+mstat_install_meta() {
+	local meta=$1 prefix=$2 pkg
 	mstat_need "$meta" || return 1
-	pkg=$(mstat_resolve_meta "$meta" linux-headers-)
+	pkg=$(mstat_resolve_meta "$meta" "$prefix")
 	[ -n "$pkg" ] || { mstat_log "cannot resolve $meta"; return 1; }
 	mstat_need "$pkg" || return 1
+	echo "$pkg"
+}
+
+# Print the headers directory for a meta package, installing it if needed.
+mstat_headers_dir() {
+	local pkg
+	pkg=$(mstat_install_meta "$1" linux-headers-) || return 1
 	echo "/usr/src/$pkg"
 }
 
@@ -90,10 +98,7 @@ mstat_overlay() {
 
 # Print the kernel image (/boot/vmlinuz-*) for a meta package, installing it.
 mstat_image_path() {
-	local meta=$1 pkg
-	mstat_need "$meta" || return 1
-	pkg=$(mstat_resolve_meta "$meta" linux-image-)
-	[ -n "$pkg" ] || { mstat_log "cannot resolve $meta"; return 1; }
-	mstat_need "$pkg" || return 1
+	local pkg
+	pkg=$(mstat_install_meta "$1" linux-image-) || return 1
 	echo "/boot/vmlinuz-${pkg#linux-image-}"
 }
