@@ -236,13 +236,78 @@ enum mstat_owner {
 	MSTAT_LARGE,	/* pages straight from the page allocator */
 };
 
+/* mstat_core.c: which page frames hold the first page of a span or large object */
+extern unsigned long *mstat_owned;
+extern unsigned long mstat_owned_pfns;
+
+/*
+ * page->private of an owned first page: a span pointer (aligned, so bit 0
+ * is clear), or a large object's page count shifted left once, bit 0 set.
+ */
+#define MSTAT_LARGE_TAG		1UL
+
+/* The page->private of the head page of @ptr, if mstat owns it; else 0. */
+static inline unsigned long mstat_page_info(const void *ptr, struct page **headp)
+{
+	struct page *head;
+	unsigned long pfn;
+
+	if (!virt_addr_valid(ptr))
+		return 0;
+	head = virt_to_head_page(ptr);
+	pfn = page_to_pfn(head);
+	if (pfn >= mstat_owned_pfns || !test_bit(pfn, mstat_owned))
+		return 0;
+	*headp = head;
+	return page_private(head);
+}
+
+/**
+ * mstat_owner - tell what a pointer is
+ * @ptr: pointer given to mstat_free() or mstat_usable_size()
+ * @cls: set to the class index of a small object
+ * @usable: set to the usable size of the object
+ *
+ * Only the start of an object counts as an object: a pointer into the
+ * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.
+ *
+ * Return: what @ptr is.
+ */
+static inline enum mstat_owner
+mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
+{
+	const struct mstat_class *mc;
+	struct mstat_span *span;
+	struct page *head;
+	unsigned long info, off;
+	u32 idx;
+
+	info = mstat_page_info(ptr, &head);
+	if (!info)
+		return MSTAT_FOREIGN;
+	if (info & MSTAT_LARGE_TAG) {
+		if (ptr != page_address(head))
+			return MSTAT_FOREIGN;
+		*usable = (info >> 1) << PAGE_SHIFT;
+		return MSTAT_LARGE;
+	}
+	span = (struct mstat_span *)info;
+	mc = &mstat_classes[span->cls];
+	off = (unsigned long)ptr - (unsigned long)span->base;
+	idx = reciprocal_divide(off, mc->size_recip);
+	if (idx >= mc->nobjs || idx * mc->size != off)
+		return MSTAT_FOREIGN;
+	*cls = span->cls;
+	*usable = mc->size;
+	return MSTAT_SMALL;
+}
+
 /* mstat_core.c */
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
 void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
 int mstat_central_grow(unsigned int cls, gfp_t gfp);
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
 void mstat_large_free(void *ptr, size_t usable);
-enum mstat_owner mstat_owner(const void *ptr, unsigned int *cls, size_t *usable);
 u64 mstat_sys_bytes(void);
 u64 mstat_nbad_ptr(void);
 void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller);
