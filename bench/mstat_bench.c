@@ -430,12 +430,14 @@ static void scale_run(enum bench_alloc a, enum third third)
 
 static void bench_scale(void)
 {
+	unsigned int i;
+
 	if (reader) {
-		/* the reader against an equally busy control on the last CPU */
-		scale_run(A_MSTAT, THIRD_BUSY);
-		scale_run(A_MSTAT, THIRD_READER);
-		scale_run(A_MSTAT, THIRD_BUSY);
-		scale_run(A_MSTAT, THIRD_READER);
+		/* the reader against the same-work control on the last CPU, in pairs */
+		for (i = 0; i < 7; i++) {
+			scale_run(A_MSTAT, THIRD_BUSY);
+			scale_run(A_MSTAT, THIRD_READER);
+		}
 		return;
 	}
 	scale_run(A_MSTAT, THIRD_NONE);

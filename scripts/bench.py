@@ -286,7 +286,9 @@ def report(rows, qemu_kernel):
       "doing the same work (the hotplug read lock, a mutex, two passes reading "
       "as many words) on memory of its own, so that the emulator's sharing of "
       "two host cores among three vCPUs is the same in both and only the "
-      "reading of the allocating CPUs' counters differs. Two runs of each.\n")
+      "reading of the allocating CPUs' counters differs. Seven pairs of 3 s "
+      "runs (control, then reader); the table gives the means, the verdict the "
+      "median of the seven reader/control ratios, with their range.\n")
     busy, rd = ops("percpu", "mstat", "busy"), ops("percpu", "mstat", "reader")
     nreads = [int(r["third_loops"]) for r in scale if r["third"] == "reader"]
     w("| third CPU | allocating ops/s |")
@@ -295,9 +297,13 @@ def report(rows, qemu_kernel):
         w(f"| control (same work, own memory) | {busy:,.0f} |")
     if rd:
         w(f"| reader ({statistics.mean(nreads) / 3:,.0f} reads/s) | {rd:,.0f} |")
-    if busy and rd:
-        w(f"\nWith the reader, the allocating CPUs keep {rd / busy * 100:.1f}% of their "
-          "throughput.\n")
+    pairs = [int(r["ops_per_sec"]) for r in scale if r["third"] in ("busy", "reader")]
+    pair_ratios = sorted(pairs[i + 1] / pairs[i] for i in range(0, len(pairs) - 1, 2))
+    keep = statistics.median(pair_ratios) if pair_ratios else None
+    if keep:
+        w(f"\nWith the reader, the allocating CPUs keep {keep * 100:.1f}% of their "
+          f"throughput (median of {len(pair_ratios)} pairs; range "
+          f"{pair_ratios[0] * 100:.1f}%-{pair_ratios[-1] * 100:.1f}%).\n")
     w("## Targets\n")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))
     w(f"- Hot pair at most 0.8x kmalloc up to 4096 B: worst {hot_max:.2f} -- "
@@ -311,9 +317,9 @@ def report(rows, qemu_kernel):
           f"{'met' if pc / at >= 1.1 else 'not shown under TCG (see Scaling)'}.")
     w(f"- sys_bytes / alloc_bytes at most 1.25 after the mixed workload: "
       f"{mem_ratio:.3f} -- {'met' if mem_ratio <= 1.25 else 'not met'}.")
-    if busy and rd:
+    if keep:
         w(f"- A reader costs the allocating CPUs at most 10%: "
-          f"{(1 - rd / busy) * 100:.1f}% -- {'met' if rd / busy >= 0.9 else 'not met'}.")
+          f"{(1 - keep) * 100:.1f}% (median) -- {'met' if keep >= 0.9 else 'not met'}.")
     w("")
     w(WHY)
     w("## How UML differs from hardware\n")
