@@ -119,7 +119,8 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
  * first pass sees happened after its allocation, so the allocation was
  * counted before the second pass started, and that pass sees it.  Hence,
  * in every read, per class and in total: nfree <= nmalloc, bytes freed <=
- * bytes allocated, and the rows (read once each) sum to the totals.  The
+ * bytes allocated, and the rows' counters (read once each) sum to the
+ * totals (cached_bytes, a gauge, only at rest).  The
  * writers pay nothing for this: no sequence count, no barrier.  What a
  * read gives up is a single instant: allocations made during the read may
  * be counted whose frees are not, which is a state the allocator really
