@@ -3,12 +3,15 @@
  * mstat per-CPU caches: the allocation fast path, the counters each CPU
  * keeps of its own work, and the donation of a dead CPU's counters.
  *
- * A CPU touches only its own cache, under its local_lock (interrupts off
- * on !PREEMPT_RT), so that mstat_alloc() and mstat_free() may be called
- * from any context kmalloc(GFP_ATOMIC) may.  The counters are plain u64s
- * written by their owner only: no atomics, no shared cache lines.  Another
- * CPU's cache is touched only when that CPU is dead (hotplug teardown) and
- * its counters are then added to a live CPU's by that CPU itself.
+ * A CPU touches only its own caches: in task context the task cache under
+ * local_lock() (preemption off), in softirq and hardirq context the irq
+ * cache under local_lock_irqsave() (see enum mstat_ctx).  So mstat_alloc()
+ * and mstat_free() may be called from any context kmalloc(GFP_ATOMIC) may,
+ * and the common case never touches the interrupt flag.  The counters are
+ * plain u64s written by their owner only: no atomics, no shared cache
+ * lines.  Another CPU's caches are touched only when that CPU is dead
+ * (hotplug teardown), and their counters are then added to a live CPU's by
+ * that CPU itself.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,15 +25,46 @@
 #include <mstat.h>
 #include "mstat_internal.h"
 
-struct mstat_cache __percpu *mstat_caches;
+struct mstat_cache __percpu *mstat_caches[MSTAT_NR_CTX];
 struct mstat_cache **mstat_cpu_caches;
 #ifdef MSTAT_STATS_ATOMIC
 atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #endif
 
-void mstat_cache_init(struct mstat_cache *c)
+void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
 {
-	local_lock_init(&c->lock);
+	/*
+	 * Two call sites, two lockdep classes: a drain holds a CPU's task
+	 * cache and then its irq cache, which is not recursion.
+	 */
+	if (ctx == MSTAT_TASK)
+		local_lock_init(&c->lock);
+	else
+		local_lock_init(&c->lock);
+}
+
+/*
+ * Lock and return the calling context's cache on this CPU.  @irqflags is
+ * only used for the irq cache.  The task cache needs no more than
+ * preemption off: interrupt handlers never use it.
+ */
+static __always_inline struct mstat_cache *mstat_lock_cache(bool task,
+							    unsigned long *irqflags)
+{
+	if (likely(task)) {
+		local_lock(&mstat_caches[MSTAT_TASK]->lock);
+		return this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	}
+	local_lock_irqsave(&mstat_caches[MSTAT_IRQ]->lock, *irqflags);
+	return this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
+}
+
+static __always_inline void mstat_unlock_cache(bool task, unsigned long irqflags)
+{
+	if (likely(task))
+		local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	else
+		local_unlock_irqrestore(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
 }
 
 /* Called with the cache's lock held and its class cache empty. */
@@ -62,22 +96,22 @@ static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 {
+	bool task = in_task();
 	struct mstat_class_cache *cc;
+	unsigned long irqflags = 0;
 	struct mstat_cache *c;
-	unsigned long irqflags;
 	void *obj;
 
 	for (;;) {
-		local_lock_irqsave(&mstat_caches->lock, irqflags);
-		c = this_cpu_ptr(mstat_caches);
+		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
 		if (likely(cc->count) || mstat_cache_refill(c, cls)) {
 			obj = cc->objs[--cc->count];
 			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
-			local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+			mstat_unlock_cache(task, irqflags);
 			return obj;
 		}
-		local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+		mstat_unlock_cache(task, irqflags);
 		/* The pool is empty: grow it where the caller's flags allow. */
 		if (mstat_central_grow(cls, flags))
 			return NULL;
@@ -86,23 +120,24 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 
 static void mstat_cache_free(unsigned int cls, void *obj)
 {
+	bool task = in_task();
 	struct mstat_class_cache *cc;
+	unsigned long irqflags = 0;
 	struct mstat_cache *c;
-	unsigned long irqflags;
 
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	c = this_cpu_ptr(mstat_caches);
+	c = mstat_lock_cache(task, &irqflags);
 	cc = &c->cls[cls];
 	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
 		mstat_cache_flush(c, cls);
 	cc->objs[cc->count++] = obj;
 	mstat_stat_add(c, &c->stats.nfree[cls], 1);
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_unlock_cache(task, irqflags);
 }
 
 static void *mstat_alloc_large(size_t size, gfp_t flags)
 {
-	unsigned long irqflags;
+	bool task = in_task();
+	unsigned long irqflags = 0;
 	struct mstat_cache *c;
 	size_t usable;
 	void *obj;
@@ -110,24 +145,23 @@ static void *mstat_alloc_large(size_t size, gfp_t flags)
 	obj = mstat_large_alloc(size, flags, &usable);
 	if (!obj)
 		return NULL;
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	c = this_cpu_ptr(mstat_caches);
+	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_unlock_cache(task, irqflags);
 	return obj;
 }
 
 static void mstat_free_large(void *obj, size_t usable)
 {
-	unsigned long irqflags;
+	bool task = in_task();
+	unsigned long irqflags = 0;
 	struct mstat_cache *c;
 
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	c = this_cpu_ptr(mstat_caches);
+	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nfree, 1);
 	mstat_stat_add(c, &c->stats.large_free_bytes, usable);
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_unlock_cache(task, irqflags);
 	mstat_large_free(obj, usable);
 }
 
@@ -248,30 +282,34 @@ void mstat_cache_drain(struct mstat_cache *c)
 
 /**
  * mstat_drain_this_cpu - return the calling CPU's cached objects to the pools
+ *
+ * Context: task context (a work item on each CPU, say), since only there
+ * may the task cache be taken; not from an IPI.
  */
 void mstat_drain_this_cpu(void)
 {
-	unsigned long irqflags;
+	unsigned long irqflags = 0;
 
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	mstat_cache_drain(this_cpu_ptr(mstat_caches));
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_cache_drain(mstat_lock_cache(true, &irqflags));
+	mstat_cache_drain(mstat_lock_cache(false, &irqflags));
+	mstat_unlock_cache(false, irqflags);
+	mstat_unlock_cache(true, irqflags);
 }
 
 /**
- * mstat_cached_count - free objects of a class in the calling CPU's cache
+ * mstat_cached_count - free objects of a class in the calling context's cache
  * @cls: class index
  *
- * Return: the count.
+ * Return: the count, in the task or the irq cache of the calling CPU.
  */
 unsigned int mstat_cached_count(unsigned int cls)
 {
-	unsigned long irqflags;
+	bool task = in_task();
+	unsigned long irqflags = 0;
 	unsigned int n;
 
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	n = this_cpu_ptr(mstat_caches)->cls[cls].count;
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	n = mstat_lock_cache(task, &irqflags)->cls[cls].count;
+	mstat_unlock_cache(task, irqflags);
 	return n;
 }
 
@@ -310,18 +348,23 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 	}
 }
 
-/* Runs on the recipient CPU, so that only it writes its counters. */
+/*
+ * Runs on the recipient CPU, so that only it writes its counters.  This is
+ * an IPI, which may have interrupted the task cache's lock holder: the
+ * counters go to the irq cache.
+ */
 static void mstat_donate_here(void *info)
 {
-	struct mstat_cache *dead = info;
-	unsigned long irqflags;
+	struct mstat_cache **dead = info;
+	unsigned long irqflags = 0;
 	struct mstat_cache *c;
+	unsigned int ctx;
 
-	local_lock_irqsave(&mstat_caches->lock, irqflags);
-	c = this_cpu_ptr(mstat_caches);
-	mstat_donate(dead, c);
+	c = mstat_lock_cache(false, &irqflags);
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
+		mstat_donate(dead[ctx], c);
 	mstat_stat_add(c, &c->stats.ndonations, 1);
-	local_unlock_irqrestore(&mstat_caches->lock, irqflags);
+	mstat_unlock_cache(false, irqflags);
 }
 
 /**
@@ -330,15 +373,20 @@ static void mstat_donate_here(void *info)
  *
  * Called from the hotplug teardown, on a control CPU, with the hotplug
  * lock held for writing: /proc/mstat readers hold it for reading, so none
- * sees the donation half done.  The cached objects go back to the central
- * pools; the counters go to CPU 0, or to the lowest-numbered online CPU if
- * CPU 0 is offline, and are zeroed so that the CPU comes back from 0.
+ * sees the donation half done.  The cached objects of both its caches go
+ * back to the central pools; the counters go to CPU 0, or to the
+ * lowest-numbered online CPU if CPU 0 is offline, and are zeroed so that
+ * the CPU comes back from 0.
  */
 void mstat_donate_dead_cpu(unsigned int cpu)
 {
-	struct mstat_cache *dead = per_cpu_ptr(mstat_caches, cpu);
+	struct mstat_cache *dead[MSTAT_NR_CTX];
+	unsigned int ctx;
 
-	mstat_cache_drain(dead);
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
+		dead[ctx] = per_cpu_ptr(mstat_caches[ctx], cpu);
+		mstat_cache_drain(dead[ctx]);
+	}
 	smp_call_function_single(cpumask_first(cpu_online_mask),
 				 mstat_donate_here, dead, 1);
 }

@@ -3,13 +3,14 @@
  * mstat core: module life, size classes, central pools, spans of pages,
  * large objects and CPU hotplug.
  *
- * The first page of every span and of every large object has its bit set
- * in mstat_owned, a bitmap over all page frames, and its page->private
- * pointing at the span (or holding the large object's size).  mstat_free()
- * finds an object's span from its address alone, without a per-object
- * header: head page, one bit, page->private.  A pointer whose head page's
+ * Every page of a span, and the first page of every large object, has its
+ * bit set in mstat_owned, a bitmap over all page frames, and its
+ * page->private pointing at the span (or holding the large object's size).
+ * mstat_free() finds an object's span from its address alone, without a
+ * per-object header: one bit, then page->private.  A pointer whose page's
  * bit is clear is known not to be mstat's, and mstat never reads the
- * page->private of a page it does not own.
+ * struct page of a page it does not own.  Spans are not compound pages, so
+ * that every page's private field is mstat's to use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -104,26 +105,36 @@ static void mstat_classes_init(void)
 }
 
 /*
+ * Mark @npages pages from @page as mstat's, with @info in their private.
  * Page frames of memory hot-added after mstat was loaded lie beyond the
  * bitmap: mstat does not use them (the allocation that got them fails).
  */
-static bool mstat_map(struct page *page, unsigned long info)
+static bool mstat_map(struct page *page, unsigned int npages, unsigned long info)
 {
 	unsigned long pfn = page_to_pfn(page);
+	unsigned int i;
 
-	if (pfn >= mstat_owned_pfns) {
+	if (pfn + npages > mstat_owned_pfns) {
 		pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
 		return false;
 	}
-	set_page_private(page, info);
-	set_bit(pfn, mstat_owned);
+	for (i = 0; i < npages; i++) {
+		set_page_private(page + i, info);
+		/* other CPUs set bits in the same word: atomically */
+		set_bit(pfn + i, mstat_owned);
+	}
 	return true;
 }
 
-static void mstat_unmap(struct page *page)
+static void mstat_unmap(struct page *page, unsigned int npages)
 {
-	clear_bit(page_to_pfn(page), mstat_owned);
-	set_page_private(page, 0);
+	unsigned long pfn = page_to_pfn(page);
+	unsigned int i;
+
+	for (i = 0; i < npages; i++) {
+		clear_bit(pfn + i, mstat_owned);
+		set_page_private(page + i, 0);
+	}
 }
 
 /**
@@ -152,7 +163,7 @@ u64 mstat_nbad_ptr(void)
 static struct mstat_span *mstat_obj_span(void *obj)
 {
 	/* Only for objects known to be ours: those in caches. */
-	return (struct mstat_span *)page_private(virt_to_head_page(obj));
+	return (struct mstat_span *)page_private(virt_to_page(obj));
 }
 
 static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *base)
@@ -180,7 +191,7 @@ static void mstat_span_release(struct mstat_span *span)
 	unsigned int order = mstat_classes[span->cls].span_order;
 	struct page *page = virt_to_page(span->base);
 
-	mstat_unmap(page);
+	mstat_unmap(page, 1U << order);
 	atomic_long_sub(PAGE_SIZE << order, &mstat_sys);
 	__free_pages(page, order);
 	kfree(span);
@@ -206,11 +217,11 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	span = kmalloc(sizeof(*span), gfp & MSTAT_META_GFP);
 	if (!span)
 		return -ENOMEM;
-	page = alloc_pages((gfp & ~__GFP_ZERO) | __GFP_COMP, order);
+	page = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), order);
 	if (!page)
 		goto free_span;
 	mstat_span_init(span, cls, page_address(page));
-	if (!mstat_map(page, (unsigned long)span))
+	if (!mstat_map(page, 1U << order, (unsigned long)span))
 		goto free_pages;
 	atomic_long_add(PAGE_SIZE << order, &mstat_sys);
 
@@ -339,7 +350,7 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 	}
 	if (!addr)
 		return NULL;
-	if (!mstat_map(page, npages << 1 | MSTAT_LARGE_TAG)) {
+	if (!mstat_map(page, 1, npages << 1 | MSTAT_LARGE_TAG)) {
 		mstat_large_release(addr, npages);
 		return NULL;
 	}
@@ -355,7 +366,7 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
  */
 void mstat_large_free(void *ptr, size_t usable)
 {
-	mstat_unmap(virt_to_page(ptr));
+	mstat_unmap(virt_to_page(ptr), 1);
 	atomic_long_sub(usable, &mstat_sys);
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
@@ -435,25 +446,50 @@ static void mstat_report_live(void)
 	kfree(t);
 }
 
+static void mstat_free_caches(void)
+{
+	unsigned int ctx;
+
+	kfree(mstat_cpu_caches);
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
+		free_percpu(mstat_caches[ctx]);
+}
+
+static int mstat_alloc_caches(void)
+{
+	unsigned int cpu, ctx;
+
+	mstat_cpu_caches = kcalloc(nr_cpu_ids * MSTAT_NR_CTX, sizeof(*mstat_cpu_caches),
+				   GFP_KERNEL);
+	if (!mstat_cpu_caches)
+		return -ENOMEM;
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
+		mstat_caches[ctx] = alloc_percpu(struct mstat_cache);
+		if (!mstat_caches[ctx])
+			return -ENOMEM;
+		for_each_possible_cpu(cpu) {
+			struct mstat_cache *c = per_cpu_ptr(mstat_caches[ctx], cpu);
+
+			mstat_cache_init(c, ctx);
+			mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx] = c;
+		}
+	}
+	return 0;
+}
+
 static int __init mstat_init(void)
 {
-	unsigned int cpu;
 	int ret;
 
 	mstat_classes_init();
 	mstat_central_init();
 	mstat_owned_pfns = mstat_end_pfn();
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
-	mstat_caches = alloc_percpu(struct mstat_cache);
-	mstat_cpu_caches = kcalloc(nr_cpu_ids, sizeof(*mstat_cpu_caches), GFP_KERNEL);
-	if (!mstat_owned || !mstat_caches || !mstat_cpu_caches) {
-		ret = -ENOMEM;
+	if (!mstat_owned)
+		return -ENOMEM;
+	ret = mstat_alloc_caches();
+	if (ret)
 		goto free_caches;
-	}
-	for_each_possible_cpu(cpu) {
-		mstat_cpu_caches[cpu] = per_cpu_ptr(mstat_caches, cpu);
-		mstat_cache_init(mstat_cpu_caches[cpu]);
-	}
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/mstat:dead",
 					NULL, mstat_cpu_dead);
@@ -471,24 +507,24 @@ static int __init mstat_init(void)
 remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
-	kfree(mstat_cpu_caches);
-	free_percpu(mstat_caches);
+	mstat_free_caches();
 	kvfree(mstat_owned);
 	return ret;
 }
 
 static void __exit mstat_exit(void)
 {
-	unsigned int cpu;
+	unsigned int i;
 
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 	mstat_proc_exit();
 	mstat_report_live();
-	for_each_possible_cpu(cpu)
-		mstat_cache_drain(per_cpu_ptr(mstat_caches, cpu));
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (mstat_cpu_caches[i])
+			mstat_cache_drain(mstat_cpu_caches[i]);
+	}
 	mstat_release_all();
-	kfree(mstat_cpu_caches);
-	free_percpu(mstat_caches);
+	mstat_free_caches();
 	kvfree(mstat_owned);
 }
 

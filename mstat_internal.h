@@ -158,9 +158,9 @@ struct mstat_class_cache {
 };
 
 /**
- * struct mstat_cache - the per-CPU cache
- * @lock: serialises the owning CPU against its own interrupts
- * @stats: this CPU's counters
+ * struct mstat_cache - a per-CPU cache
+ * @lock: makes its holder the only code on this CPU using the cache
+ * @stats: the counters of the work done through this cache
  * @cls: free objects, per class
  */
 struct mstat_cache {
@@ -169,8 +169,28 @@ struct mstat_cache {
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
 
-extern struct mstat_cache __percpu *mstat_caches;
-/* per_cpu_ptr(mstat_caches, cpu) for every possible CPU, NULL elsewhere */
+/*
+ * Each CPU has two caches, one per kind of context.  Task context uses the
+ * task cache with preemption off; interrupts never touch it, so they stay
+ * on.  Softirq and hardirq context use the irq cache with interrupts off.
+ * Keeping interrupts enabled on the common path is what makes it cheap: on
+ * x86 pushf/cli/popf costs more than the rest of an allocation, and on UML
+ * each flip of the interrupt flag is a call into the host side.  memcg's
+ * per-CPU object stock was split the same way ("mm/memcg: optimize user
+ * context object stock access", Linux 5.14): most allocations come from
+ * task context.
+ */
+enum mstat_ctx {
+	MSTAT_TASK,
+	MSTAT_IRQ,
+	MSTAT_NR_CTX
+};
+
+extern struct mstat_cache __percpu *mstat_caches[MSTAT_NR_CTX];
+/*
+ * Every possible CPU's caches, [cpu * MSTAT_NR_CTX + ctx]; NULL for CPUs
+ * that are not possible.
+ */
 extern struct mstat_cache **mstat_cpu_caches;
 
 /* Snapshot of the statistics, as /proc/mstat prints them. */
@@ -236,30 +256,36 @@ enum mstat_owner {
 	MSTAT_LARGE,	/* pages straight from the page allocator */
 };
 
-/* mstat_core.c: which page frames hold the first page of a span or large object */
+/*
+ * mstat_core.c: which page frames are mstat's.  Every page of a span has its
+ * bit set and page->private pointing at the span; the first page of a large
+ * object has its bit set and page->private holding its page count shifted
+ * left once, with bit 0 set (a span pointer is aligned, so its bit 0 is
+ * clear).  The other pages of a large object are not marked: no object
+ * starts there.
+ */
 extern unsigned long *mstat_owned;
 extern unsigned long mstat_owned_pfns;
 
-/*
- * page->private of an owned first page: a span pointer (aligned, so bit 0
- * is clear), or a large object's page count shifted left once, bit 0 set.
- */
 #define MSTAT_LARGE_TAG		1UL
 
-/* The page->private of the head page of @ptr, if mstat owns it; else 0. */
-static inline unsigned long mstat_page_info(const void *ptr, struct page **headp)
+/*
+ * The page->private of the page @ptr lies in, if mstat owns that page;
+ * else 0.  Only the linear map holds mstat's memory, and __pa() is valid
+ * there, so the bit is found by arithmetic alone: no struct page is read
+ * before the bit says the page is mstat's.
+ */
+static inline unsigned long mstat_page_info(const void *ptr)
 {
-	struct page *head;
-	unsigned long pfn;
+	unsigned long addr = (unsigned long)ptr, pfn;
 
-	if (!virt_addr_valid(ptr))
+	if (addr - PAGE_OFFSET >= (unsigned long)high_memory - PAGE_OFFSET)
 		return 0;
-	head = virt_to_head_page(ptr);
-	pfn = page_to_pfn(head);
-	if (pfn >= mstat_owned_pfns || !test_bit(pfn, mstat_owned))
+	pfn = PHYS_PFN(__pa(addr));
+	if (pfn >= mstat_owned_pfns ||
+	    !(READ_ONCE(mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
 		return 0;
-	*headp = head;
-	return page_private(head);
+	return page_private(pfn_to_page(pfn));
 }
 
 /**
@@ -278,15 +304,14 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
 {
 	const struct mstat_class *mc;
 	struct mstat_span *span;
-	struct page *head;
 	unsigned long info, off;
 	u32 idx;
 
-	info = mstat_page_info(ptr, &head);
+	info = mstat_page_info(ptr);
 	if (!info)
 		return MSTAT_FOREIGN;
 	if (info & MSTAT_LARGE_TAG) {
-		if (ptr != page_address(head))
+		if (offset_in_page(ptr))
 			return MSTAT_FOREIGN;
 		*usable = (info >> 1) << PAGE_SHIFT;
 		return MSTAT_LARGE;
@@ -313,7 +338,7 @@ u64 mstat_nbad_ptr(void);
 void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller);
 
 /* mstat_cache.c */
-void mstat_cache_init(struct mstat_cache *c);
+void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
 void mstat_cache_drain(struct mstat_cache *c);
 void mstat_donate(struct mstat_cache *from, struct mstat_cache *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
@@ -324,7 +349,8 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
 /* mstat_proc.c */
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);
 void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
-		       struct mstat_cache *const *caches, unsigned int n);
+		       struct mstat_cache *const *caches, unsigned int n,
+		       unsigned int per_row);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_read_hook)(unsigned int pass, unsigned int i);
 #endif

@@ -86,7 +86,7 @@ static void mstat_read_step(unsigned int pass, unsigned int i)
 static inline void mstat_read_step(unsigned int pass, unsigned int i) { }
 #endif
 
-/* Read counters [@from, @to) of @c into @t's sum and, if given, @row. */
+/* Add counters [@from, @to) of @c to @t's sum and, if given, to @row's. */
 static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 			     struct mstat_cache *c, unsigned int from, unsigned int to)
 {
@@ -99,17 +99,19 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 
 		sum[i] += v;
 		if (row)
-			mstat_counter_array(&row->sum)[i] = v;
+			mstat_counter_array(&row->sum)[i] += v;
 	}
 }
 
 /**
  * mstat_read_caches - read the counters of a set of caches consistently
  * @t: filled with the totals
- * @rows: if not NULL, an array of @n filled with each cache's part
+ * @rows: if not NULL, an array of @n / @per_row filled with the part of
+ *	each run of @per_row caches (a CPU's task and irq caches, say)
  * @caches: the caches, owned by CPUs that may be counting meanwhile; NULL
  *	entries are skipped
  * @n: number of entries in @caches
+ * @per_row: caches summed into one row
  *
  * A plain sum over CPUs is not a snapshot: an object allocated on CPU A
  * after A was read, and freed on CPU B before B is read, would be counted
@@ -130,17 +132,18 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
  * to be monotonic from one read to the next.
  */
 void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
-		       struct mstat_cache *const *caches, unsigned int n)
+		       struct mstat_cache *const *caches, unsigned int n,
+		       unsigned int per_row)
 {
 	unsigned int i;
 
 	memset(t, 0, sizeof(*t));
 	if (rows)
-		memset(rows, 0, n * sizeof(*rows));
+		memset(rows, 0, n / per_row * sizeof(*rows));
 	for (i = 0; i < n; i++) {
 		if (!caches[i])
 			continue;
-		mstat_read_range(t, rows ? &rows[i] : NULL, caches[i], 0,
+		mstat_read_range(t, rows ? &rows[i / per_row] : NULL, caches[i], 0,
 				 MSTAT_NR_FREE_COUNTERS);
 		mstat_read_step(1, i);
 	}
@@ -149,12 +152,12 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 	for (i = 0; i < n; i++) {
 		if (!caches[i])
 			continue;
-		mstat_read_range(t, rows ? &rows[i] : NULL, caches[i],
+		mstat_read_range(t, rows ? &rows[i / per_row] : NULL, caches[i],
 				 MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
-		if (rows)
-			rows[i].cached_bytes = mstat_counters_cached_bytes(&rows[i].sum);
 		mstat_read_step(2, i);
 	}
+	for (i = 0; rows && i < n / per_row; i++)
+		rows[i].cached_bytes = mstat_counters_cached_bytes(&rows[i].sum);
 	/* per class over all CPUs, so the rows may not add up to it exactly */
 	t->cached_bytes = mstat_counters_cached_bytes(&t->sum);
 	t->sys_bytes = mstat_sys_bytes();
@@ -196,7 +199,8 @@ u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
 	cpus_read_lock();
-	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids);
+	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
+			  MSTAT_NR_CTX);
 	cpus_read_unlock();
 }
 

@@ -11,6 +11,7 @@
 #include <linux/completion.h>
 #include <linux/cpu.h>
 #include <linux/hrtimer.h>
+#include <linux/local_lock.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/spinlock.h>
@@ -278,10 +279,14 @@ static void mstat_test_totals_are_sum_of_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, memcmp(&sum->sum, &t->sum, sizeof(t->sum)), 0);
 	KUNIT_EXPECT_EQ(test, sum->cached_bytes, t->cached_bytes);
 	/* cached_bytes told by the counters is what the caches really hold */
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
+		struct mstat_cache *task = per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu);
+		struct mstat_cache *irq = per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu);
+
 		KUNIT_EXPECT_EQ_MSG(test, cpus[cpu].cached_bytes,
-				    mstat_cache_cached_bytes(per_cpu_ptr(mstat_caches, cpu)),
+				    mstat_cache_cached_bytes(task) + mstat_cache_cached_bytes(irq),
 				    "cpu%u", cpu);
+	}
 	KUNIT_EXPECT_GE(test, mstat_nmalloc(&t->sum) - mstat_nfree(&t->sum), 1ULL);
 	mstat_free(keep);
 }
@@ -408,7 +413,7 @@ static void mstat_test_read_consistency(struct kunit *test)
 		race->on_free = k & 1;
 		race->fired = false;
 		mstat_read_hook = race_hook;
-		mstat_read_caches(t, rows, race->caches, 2);
+		mstat_read_caches(t, rows, race->caches, 2, 1);
 		mstat_read_hook = NULL;
 		KUNIT_EXPECT_TRUE(test, race->fired);
 		expect_consistent(test, t, rows, 2);
@@ -424,7 +429,7 @@ static void mstat_test_read_consistency(struct kunit *test)
 	/* the test does strike where a plain sum breaks */
 	KUNIT_EXPECT_TRUE(test, naive_broken);
 	/* and all the events were counted in the end */
-	mstat_read_caches(t, NULL, race->caches, 2);
+	mstat_read_caches(t, NULL, race->caches, 2, 1);
 	KUNIT_EXPECT_EQ(test, race->nevents, 16U + 4U);
 	KUNIT_EXPECT_EQ(test, t->sum.nmalloc[race->cls], (u64)race->nevents);
 	KUNIT_EXPECT_EQ(test, t->sum.nfree[race->cls], (u64)race->nevents);
@@ -457,16 +462,15 @@ static void mstat_test_read_stats(struct kunit *test)
 	mstat_free(l);
 }
 
-/* Take every free object of a class out of its central pool. */
-static void drain_here(void *unused)
+static void drain_here(struct work_struct *unused)
 {
 	mstat_drain_this_cpu();
 }
 
-/* Empty every CPU's cache, each on its own CPU. */
+/* Empty every CPU's caches, each on its own CPU, in task context. */
 static void drain_all_cpus(void)
 {
-	on_each_cpu(drain_here, NULL, 1);
+	schedule_on_each_cpu(drain_here);
 }
 
 static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
@@ -836,10 +840,31 @@ static void run_in_timer(struct kunit *test, enum hrtimer_mode mode, struct ctx_
 	hrtimer_cancel(&w->timer);
 }
 
+/* Objects allocated through one kind of cache, summed over every CPU. */
+static u64 ctx_nmalloc(struct kunit *test, enum mstat_ctx ctx)
+{
+	unsigned int n = nr_cpu_ids * MSTAT_NR_CTX, cpu;
+	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct mstat_totals *rows = kunit_kcalloc(test, n, sizeof(*rows), GFP_KERNEL);
+	u64 sum = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	cpus_read_lock();
+	mstat_read_caches(t, rows, mstat_cpu_caches, n, 1);
+	cpus_read_unlock();
+	for_each_possible_cpu(cpu)
+		sum += mstat_nmalloc(&rows[cpu * MSTAT_NR_CTX + ctx].sum);
+	kunit_kfree(test, rows);
+	kunit_kfree(test, t);
+	return sum;
+}
+
 static void mstat_test_atomic_contexts(struct kunit *test)
 {
 	struct mstat_totals *before = snap(test), *after;
 	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	u64 task0 = ctx_nmalloc(test, MSTAT_TASK), irq0 = ctx_nmalloc(test, MSTAT_IRQ);
 	unsigned long flags;
 	bool ok;
 
@@ -862,6 +887,51 @@ static void mstat_test_atomic_contexts(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&after->sum) - mstat_nmalloc(&before->sum), 9ULL);
 	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 9ULL);
 	KUNIT_EXPECT_EQ(test, after->sum.large_nmalloc - before->sum.large_nmalloc, 3ULL);
+	/* task context (irqs off or not) went through the task caches, the rest not */
+	KUNIT_EXPECT_EQ(test, ctx_nmalloc(test, MSTAT_TASK) - task0, 3ULL);
+	KUNIT_EXPECT_EQ(test, ctx_nmalloc(test, MSTAT_IRQ) - irq0, 6ULL);
+}
+
+/*
+ * The task cache is held with interrupts on.  A hardirq that strikes while
+ * it is held must leave it alone and use the irq cache: the timer fires
+ * on this CPU while the test holds the task cache's lock.
+ */
+static void mstat_test_irq_inside_task_section(struct kunit *test)
+{
+	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+	unsigned int cls = mstat_size_to_class(16), count;
+	u64 task0, irq0, nmalloc, deadline;
+	struct mstat_cache *c;
+	bool fired, same;
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	task0 = ctx_nmalloc(test, MSTAT_TASK);
+	irq0 = ctx_nmalloc(test, MSTAT_IRQ);
+	init_completion(&w->done);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	w->timer.function = ctx_timer_fn;
+
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	count = c->cls[cls].count;
+	nmalloc = c->stats.nmalloc[cls];
+	hrtimer_start(&w->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_PINNED_HARD);
+	deadline = ktime_get_ns() + NSEC_PER_SEC;
+	while (!completion_done(&w->done) && ktime_get_ns() < deadline)
+		cpu_relax();
+	fired = completion_done(&w->done);
+	same = c->cls[cls].count == count && c->stats.nmalloc[cls] == nmalloc;
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&w->done, 10 * HZ), 0UL);
+	hrtimer_cancel(&w->timer);
+
+	KUNIT_EXPECT_TRUE_MSG(test, fired, "the timer did not fire within the section");
+	KUNIT_EXPECT_TRUE(test, w->in_hardirq);
+	KUNIT_EXPECT_TRUE(test, w->ok);
+	KUNIT_EXPECT_TRUE(test, same);
+	KUNIT_EXPECT_EQ(test, ctx_nmalloc(test, MSTAT_TASK) - task0, 0ULL);
+	KUNIT_EXPECT_EQ(test, ctx_nmalloc(test, MSTAT_IRQ) - irq0, 3ULL);
 }
 
 #ifdef CONFIG_HOTPLUG_CPU
@@ -938,16 +1008,6 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 		mstat_free(objs[i]);
 }
 #else
-/* The dead CPU's drain returns its cached objects: count them as flushed. */
-static void add_drained(struct mstat_counters *c, const struct mstat_counters *dead)
-{
-	unsigned int cls;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		c->nflush_objs[cls] += dead->nrefill_objs[cls] - dead->nflush_objs[cls] -
-				       dead->nmalloc[cls] + dead->nfree[cls];
-}
-
 static void mstat_test_hotplug_donation(struct kunit *test)
 {
 	kunit_skip(test, "needs CONFIG_HOTPLUG_CPU");
@@ -971,6 +1031,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_proc_render),
 	KUNIT_CASE(mstat_test_bad_input),
 	KUNIT_CASE(mstat_test_atomic_contexts),
+	KUNIT_CASE(mstat_test_irq_inside_task_section),
 	KUNIT_CASE(mstat_test_hotplug_donation),
 	{}
 };
