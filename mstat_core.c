@@ -64,19 +64,37 @@ static unsigned long mstat_span_waste(unsigned int size, unsigned int order)
 	return span < size ? ULONG_MAX : (span % size) * 1024 / span;
 }
 
+/* A span of @order holds at least @min objects of @size, with at most 1/8 left over. */
+static bool mstat_span_fits(unsigned int size, unsigned int order, unsigned int min)
+{
+	return (PAGE_SIZE << order) / size >= min && mstat_span_waste(size, order) <= 1024 / 8;
+}
+
 /*
- * The smallest span that holds at least four objects with no more than
- * 1/8 of it left over at the tail; failing that (the 22 and 26 KiB
- * classes), the smallest order up to MSTAT_MAX_SPAN_ORDER that wastes the
- * least.  Four objects keep central-pool traffic down for big classes.
+ * Spans are sized much as SLUB sizes its slabs, so that a busy class goes
+ * to the page allocator once per MSTAT_SPAN_OBJS objects, not once per
+ * four: the smallest order up to PAGE_ALLOC_COSTLY_ORDER (above which the
+ * page allocator may have to compact) that holds MSTAT_SPAN_OBJS objects
+ * with at most 1/8 of it left over; failing that (classes above 2 KiB),
+ * the largest such order that holds four; failing that (above 8 KiB), the
+ * smallest order up to MSTAT_MAX_SPAN_ORDER that holds four; failing that
+ * (the 22 and 26 KiB classes), the order up to MSTAT_MAX_SPAN_ORDER that
+ * wastes the least.
  */
 static unsigned int mstat_pick_span_order(unsigned int size)
 {
 	unsigned int order, best = 0;
 
-	for (order = 0; order <= MSTAT_MAX_SPAN_ORDER; order++) {
-		if ((PAGE_SIZE << order) / size >= 4 &&
-		    mstat_span_waste(size, order) <= 1024 / 8)
+	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
+		if (mstat_span_fits(size, order, MSTAT_SPAN_OBJS))
+			return order;
+	}
+	for (order = PAGE_ALLOC_COSTLY_ORDER + 1; order-- > 0; ) {
+		if (mstat_span_fits(size, order, 4))
+			return order;
+	}
+	for (order = PAGE_ALLOC_COSTLY_ORDER + 1; order <= MSTAT_MAX_SPAN_ORDER; order++) {
+		if (mstat_span_fits(size, order, 4))
 			return order;
 	}
 	for (order = 1; order <= MSTAT_MAX_SPAN_ORDER; order++) {

@@ -34,6 +34,8 @@
 
 /* Spans never exceed this order; see mstat_pick_span_order(). */
 #define MSTAT_MAX_SPAN_ORDER	5
+/* Objects a span holds, where an order up to PAGE_ALLOC_COSTLY_ORDER allows. */
+#define MSTAT_SPAN_OBJS		16
 /* Free object slots in one per-CPU class cache. */
 #define MSTAT_CACHE_SLOTS	32
 /* Wholly free spans a central pool keeps before returning pages. */

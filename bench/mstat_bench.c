@@ -47,6 +47,9 @@ static bool reader;
 module_param(reader, bool, 0444);
 static bool poweroff;
 module_param(poweroff, bool, 0444);
+/* mode=fast for this one size only (0: every size), to profile one cell */
+static unsigned int only_size;
+module_param(only_size, uint, 0444);
 
 #define BATCH		10000
 #define HOT_ITERS	200000
@@ -273,6 +276,8 @@ static int bench_fast(void)
 	}
 
 	for (s = 0; s < ARRAY_SIZE(sizes); s++) {
+		if (only_size && sizes[s] != only_size)
+			continue;
 		b.size = sizes[s];
 		b.cache = kmem_cache_create("mstat_bench", b.size, 0, 0, NULL);
 		if (!b.cache)

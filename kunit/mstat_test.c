@@ -84,21 +84,45 @@ static void mstat_test_size_classes(struct kunit *test)
 	}
 }
 
-static bool span_fits(unsigned int size, unsigned int order)
+static bool span_fits(unsigned int size, unsigned int order, unsigned int min)
 {
 	unsigned long span = PAGE_SIZE << order;
 
-	return span / size >= 4 && (span % size) * 8 <= span;
+	return span / size >= min && (span % size) * 8 <= span;
+}
+
+/* The order mstat_pick_span_order() should have picked, by its rules. */
+static unsigned int expected_span_order(unsigned int size)
+{
+	unsigned int order, best = 0;
+
+	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++)
+		if (span_fits(size, order, MSTAT_SPAN_OBJS))
+			return order;
+	for (order = PAGE_ALLOC_COSTLY_ORDER; (int)order >= 0; order--)
+		if (span_fits(size, order, 4))
+			return order;
+	for (order = PAGE_ALLOC_COSTLY_ORDER + 1; order <= MSTAT_MAX_SPAN_ORDER; order++)
+		if (span_fits(size, order, 4))
+			return order;
+	for (order = 1; order <= MSTAT_MAX_SPAN_ORDER; order++)
+		if ((PAGE_SIZE << order) % size * (PAGE_SIZE << best) <
+		    (PAGE_SIZE << best) % size * (PAGE_SIZE << order))
+			best = order;
+	return best;
 }
 
 static void mstat_test_span_layout(struct kunit *test)
 {
-	unsigned int cls, order;
+	static const struct { unsigned int size, order, nobjs; } known[] = {
+		{ 8, 0, 512 }, { 1024, 2, 16 }, { 2048, 3, 16 }, { 4096, 3, 8 },
+		{ 16384, 4, 4 }, { 32768, 5, 4 },
+	};
+	unsigned int cls, i;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		const struct mstat_class *mc = &mstat_classes[cls];
 		unsigned long span = PAGE_SIZE << mc->span_order;
-		unsigned long tail = span - (unsigned long)mc->nobjs * mc->size;
 
 		KUNIT_EXPECT_LE(test, mc->span_order, MSTAT_MAX_SPAN_ORDER);
 		KUNIT_EXPECT_EQ(test, mc->nobjs, span / mc->size);
@@ -106,22 +130,16 @@ static void mstat_test_span_layout(struct kunit *test)
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
 		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
 		KUNIT_EXPECT_LE(test, mc->cache_cap, MSTAT_CACHE_SLOTS);
-		/* no smaller span would do */
-		for (order = 0; order < mc->span_order; order++)
-			KUNIT_EXPECT_FALSE_MSG(test, span_fits(mc->size, order),
-					       "class %u: order %u fits", mc->size, order);
-		if (span_fits(mc->size, mc->span_order))
-			continue;
-		/* none fits: no span up to the limit wastes a smaller share */
-		for (order = 0; order <= MSTAT_MAX_SPAN_ORDER; order++) {
-			unsigned long s = PAGE_SIZE << order;
+		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, expected_span_order(mc->size),
+				    "class %u", mc->size);
+	}
+	if (PAGE_SIZE != SZ_4K)
+		return;
+	for (i = 0; i < ARRAY_SIZE(known); i++) {
+		const struct mstat_class *mc = &mstat_classes[mstat_size_to_class(known[i].size)];
 
-			KUNIT_EXPECT_FALSE(test, span_fits(mc->size, order));
-			if (s >= mc->size)
-				KUNIT_EXPECT_LE_MSG(test, tail * 1024 / span,
-						    (s % mc->size) * 1024 / s,
-						    "class %u order %u", mc->size, order);
-		}
+		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, known[i].order, "class %u", mc->size);
+		KUNIT_EXPECT_EQ_MSG(test, mc->nobjs, known[i].nobjs, "class %u", mc->size);
 	}
 }
 
