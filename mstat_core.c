@@ -32,8 +32,13 @@ static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 unsigned long *mstat_owned __read_mostly;
 unsigned long mstat_owned_pfns __read_mostly;
 
-/* Pages held from the page allocator, in bytes: changes on the slow path only. */
-static atomic_long_t mstat_sys = ATOMIC_LONG_INIT(0);
+/*
+ * Bytes of span pages held from the page allocator: changes on the slow
+ * path only.  Large objects are not in it: their bytes are counted per CPU
+ * (large_alloc_bytes - large_free_bytes), so that their path has no shared
+ * atomic.
+ */
+static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
 /* Pointers handed to mstat_free() or mstat_usable_size() that were not ours. */
 static atomic_long_t mstat_nbad = ATOMIC_LONG_INIT(0);
 
@@ -123,36 +128,52 @@ static void mstat_classes_init(void)
 }
 
 /*
+ * The bits of @npages page frames from @pfn, a power of two up to
+ * 2^MSTAT_MAX_SPAN_ORDER that the page allocator aligned to its size: they
+ * lie in one word of the bitmap, so one atomic op sets or clears them all
+ * (other CPUs change other bits of the same word meanwhile).
+ */
+static atomic_long_t *mstat_owned_word(unsigned long pfn, unsigned int npages,
+				       unsigned long *mask)
+{
+	BUILD_BUG_ON((1 << MSTAT_MAX_SPAN_ORDER) > BITS_PER_LONG);
+	*mask = (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) << (pfn % BITS_PER_LONG);
+	return (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)];
+}
+
+/*
  * Mark @npages pages from @page as mstat's, with @info in their private.
  * Page frames of memory hot-added after mstat was loaded lie beyond the
  * bitmap: mstat does not use them (the allocation that got them fails).
  */
 static bool mstat_map(struct page *page, unsigned int npages, unsigned long info)
 {
-	unsigned long pfn = page_to_pfn(page);
+	unsigned long pfn = page_to_pfn(page), mask;
+	atomic_long_t *word;
 	unsigned int i;
 
 	if (pfn + npages > mstat_owned_pfns) {
 		pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
 		return false;
 	}
-	for (i = 0; i < npages; i++) {
+	for (i = 0; i < npages; i++)
 		set_page_private(page + i, info);
-		/* other CPUs set bits in the same word: atomically */
-		set_bit(pfn + i, mstat_owned);
-	}
+	word = mstat_owned_word(pfn, npages, &mask);
+	/* release: a CPU that sees a bit also sees the page->private it guards */
+	smp_mb__before_atomic();
+	atomic_long_or(mask, word);
 	return true;
 }
 
 static void mstat_unmap(struct page *page, unsigned int npages)
 {
-	unsigned long pfn = page_to_pfn(page);
+	unsigned long pfn = page_to_pfn(page), mask;
+	atomic_long_t *word = mstat_owned_word(pfn, npages, &mask);
 	unsigned int i;
 
-	for (i = 0; i < npages; i++) {
-		clear_bit(pfn + i, mstat_owned);
+	atomic_long_andnot(mask, word);
+	for (i = 0; i < npages; i++)
 		set_page_private(page + i, 0);
-	}
 }
 
 /**
@@ -168,9 +189,9 @@ void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller)
 		  fn, ptr, (void *)caller);
 }
 
-u64 mstat_sys_bytes(void)
+u64 mstat_span_bytes(void)
 {
-	return atomic_long_read(&mstat_sys);
+	return atomic_long_read(&mstat_span_sys);
 }
 
 u64 mstat_nbad_ptr(void)
@@ -210,7 +231,7 @@ static void mstat_span_release(struct mstat_span *span)
 	struct page *page = virt_to_page(span->base);
 
 	mstat_unmap(page, 1U << order);
-	atomic_long_sub(PAGE_SIZE << order, &mstat_sys);
+	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
 	__free_pages(page, order);
 	kfree(span);
 }
@@ -241,7 +262,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	mstat_span_init(span, cls, page_address(page));
 	if (!mstat_map(page, 1U << order, (unsigned long)span))
 		goto free_pages;
-	atomic_long_add(PAGE_SIZE << order, &mstat_sys);
+	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 
 	spin_lock_irqsave(&central->lock, flags);
 	list_add_tail(&span->list, &central->partial);
@@ -358,9 +379,14 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 	if (size > MSTAT_MAX_LARGE)
 		return NULL;
 	npages = PAGE_ALIGN(size) >> PAGE_SHIFT;
-	/* A power of two is one compound page; anything else is trimmed to size. */
+	/*
+	 * A power of two is one block of the page allocator; anything else is
+	 * trimmed to size.  Not a compound page: mstat knows the size, and a
+	 * compound page costs a pass over every tail page at allocation and
+	 * again at free.
+	 */
 	if (is_power_of_2(npages)) {
-		page = alloc_pages(gfp | __GFP_COMP, ilog2(npages));
+		page = alloc_pages(gfp & ~__GFP_COMP, ilog2(npages));
 		addr = page ? page_address(page) : NULL;
 	} else {
 		addr = alloc_pages_exact(size, gfp & ~__GFP_COMP);
@@ -373,7 +399,6 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 		return NULL;
 	}
 	*usable = npages << PAGE_SHIFT;
-	atomic_long_add(*usable, &mstat_sys);
 	return addr;
 }
 
@@ -385,7 +410,6 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 void mstat_large_free(void *ptr, size_t usable)
 {
 	mstat_unmap(virt_to_page(ptr), 1);
-	atomic_long_sub(usable, &mstat_sys);
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
 

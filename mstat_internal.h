@@ -335,7 +335,7 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
 int mstat_central_grow(unsigned int cls, gfp_t gfp);
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
 void mstat_large_free(void *ptr, size_t usable);
-u64 mstat_sys_bytes(void);
+u64 mstat_span_bytes(void);
 u64 mstat_nbad_ptr(void);
 void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller);
 

@@ -160,7 +160,7 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		rows[i].cached_bytes = mstat_counters_cached_bytes(&rows[i].sum);
 	/* per class over all CPUs, so the rows may not add up to it exactly */
 	t->cached_bytes = mstat_counters_cached_bytes(&t->sum);
-	t->sys_bytes = mstat_sys_bytes();
+	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
 	t->nbad_ptr = mstat_nbad_ptr();
 }
 

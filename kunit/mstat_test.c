@@ -190,6 +190,9 @@ static void mstat_test_roundtrip_large(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mstat_usable_size(p), PAGE_ALIGN(sizes[i]));
 		fill(p, PAGE_ALIGN(sizes[i]), i);
 		KUNIT_EXPECT_TRUE(test, check(p, PAGE_ALIGN(sizes[i]), i));
+		/* a live large object's pages are in sys_bytes */
+		KUNIT_EXPECT_EQ(test, snap(test)->sys_bytes - before->sys_bytes,
+				(u64)PAGE_ALIGN(sizes[i]));
 		mstat_free(p);
 		bytes += PAGE_ALIGN(sizes[i]);
 	}
@@ -593,18 +596,18 @@ static void mstat_test_sys_bytes_falls(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	drain_all_cpus();
-	base = mstat_sys_bytes();
+	base = mstat_span_bytes();
 	for (i = 0; i < n; i++) {
 		objs[i] = mstat_alloc(4096, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
 	}
-	peak = mstat_sys_bytes();
+	peak = mstat_span_bytes();
 	/* at most one span's worth of objects came from before */
 	KUNIT_EXPECT_GE(test, peak, base + (u64)n * 4096 - span);
 	for (i = 0; i < n; i++)
 		mstat_free(objs[i]);
 	drain_all_cpus();
-	after = mstat_sys_bytes();
+	after = mstat_span_bytes();
 	/* only the empty-span reserve of the class is kept */
 	KUNIT_EXPECT_LE(test, after, base + MSTAT_EMPTY_RESERVE * span);
 }
