@@ -3,14 +3,15 @@
  * mstat core: module life, size classes, central pools, spans of pages,
  * large objects and CPU hotplug.
  *
- * Every page of a span, and the first page of every large object, has its
- * bit set in mstat_owned, a bitmap over all page frames, and its
- * page->private pointing at the span (or holding the large object's size).
- * mstat_free() finds an object's span from its address alone, without a
+ * Every page of a span in which an object starts, and the first page of
+ * every large object, has its bit set in mstat_owned, a bitmap over all
+ * page frames; its page->private tells the class (or the large object's
+ * size) and, for a span, its page->index points at the span descriptor.
+ * mstat_free() checks an object from its address alone, without a
  * per-object header: one bit, then page->private.  A pointer whose page's
  * bit is clear is known not to be mstat's, and mstat never reads the
- * struct page of a page it does not own.  Spans are not compound pages, so
- * that every page's private field is mstat's to use.
+ * struct page of a page it does not own.  Spans and large objects are not
+ * compound pages, so that every page's fields are mstat's to use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -128,52 +129,95 @@ static void mstat_classes_init(void)
 }
 
 /*
- * The bits of @npages page frames from @pfn, a power of two up to
- * 2^MSTAT_MAX_SPAN_ORDER that the page allocator aligned to its size: they
- * lie in one word of the bitmap, so one atomic op sets or clears them all
- * (other CPUs change other bits of the same word meanwhile).
+ * Set or clear bits of one word of the bitmap.  Other CPUs change other
+ * bits of the same word meanwhile: atomically.  A span is a block of the
+ * page allocator aligned to its size, of at most 2^MSTAT_MAX_SPAN_ORDER
+ * pages, so all of its bits lie in the word of its first page frame.
  */
-static atomic_long_t *mstat_owned_word(unsigned long pfn, unsigned int npages,
-				       unsigned long *mask)
+static void mstat_owned_or(unsigned long pfn, unsigned long mask)
 {
 	BUILD_BUG_ON((1 << MSTAT_MAX_SPAN_ORDER) > BITS_PER_LONG);
-	*mask = (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) << (pfn % BITS_PER_LONG);
-	return (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)];
+	/* release: a CPU that sees a bit also sees the struct page fields it guards */
+	smp_mb__before_atomic();
+	atomic_long_or(mask, (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)]);
+}
+
+static void mstat_owned_andnot(unsigned long pfn, unsigned long mask)
+{
+	atomic_long_andnot(mask, (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)]);
 }
 
 /*
- * Mark @npages pages from @page as mstat's, with @info in their private.
  * Page frames of memory hot-added after mstat was loaded lie beyond the
  * bitmap: mstat does not use them (the allocation that got them fails).
  */
-static bool mstat_map(struct page *page, unsigned int npages, unsigned long info)
+static bool mstat_pfns_fit(unsigned long pfn, unsigned long npages)
 {
-	unsigned long pfn = page_to_pfn(page), mask;
-	atomic_long_t *word;
+	if (pfn + npages <= mstat_owned_pfns)
+		return true;
+	pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
+	return false;
+}
+
+/* Whether an object starts in page @i of a span of @mc. */
+static bool mstat_object_starts(const struct mstat_class *mc, unsigned int i)
+{
+	unsigned long first = DIV_ROUND_UP((unsigned long)i << PAGE_SHIFT, mc->size);
+
+	return first < mc->nobjs && first * mc->size < (unsigned long)(i + 1) << PAGE_SHIFT;
+}
+
+/* Mark the pages of @span in which objects start (see mstat_internal.h). */
+static bool mstat_map_span(struct mstat_span *span, struct page *page)
+{
+	const struct mstat_class *mc = &mstat_classes[span->cls];
+	unsigned long pfn = page_to_pfn(page), mask = 0;
 	unsigned int i;
 
-	if (pfn + npages > mstat_owned_pfns) {
-		pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
+	if (!mstat_pfns_fit(pfn, 1UL << mc->span_order))
 		return false;
+	for (i = 0; i < 1U << mc->span_order; i++) {
+		if (!mstat_object_starts(mc, i))
+			continue;
+		set_page_private(page + i, span->cls << MSTAT_INFO_SHIFT | MSTAT_INFO_SPAN);
+		page[i].index = (unsigned long)span;
+		mask |= BIT((pfn + i) % BITS_PER_LONG);
 	}
-	for (i = 0; i < npages; i++)
-		set_page_private(page + i, info);
-	word = mstat_owned_word(pfn, npages, &mask);
-	/* release: a CPU that sees a bit also sees the page->private it guards */
-	smp_mb__before_atomic();
-	atomic_long_or(mask, word);
+	mstat_owned_or(pfn, mask);
 	return true;
 }
 
-static void mstat_unmap(struct page *page, unsigned int npages)
+static void mstat_unmap_span(struct mstat_span *span, struct page *page)
 {
-	unsigned long pfn = page_to_pfn(page), mask;
-	atomic_long_t *word = mstat_owned_word(pfn, npages, &mask);
-	unsigned int i;
+	const struct mstat_class *mc = &mstat_classes[span->cls];
+	unsigned long pfn = page_to_pfn(page);
+	unsigned int i, npages = 1U << mc->span_order;
 
-	atomic_long_andnot(mask, word);
-	for (i = 0; i < npages; i++)
+	mstat_owned_andnot(pfn, (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) <<
+				(pfn % BITS_PER_LONG));
+	for (i = 0; i < npages; i++) {
+		if (!mstat_object_starts(mc, i))
+			continue;
 		set_page_private(page + i, 0);
+		page[i].index = 0;
+	}
+}
+
+static bool mstat_map_large(struct page *page, unsigned long npages)
+{
+	unsigned long pfn = page_to_pfn(page);
+
+	if (!mstat_pfns_fit(pfn, 1))
+		return false;
+	set_page_private(page, npages << MSTAT_INFO_SHIFT | MSTAT_INFO_LARGE);
+	mstat_owned_or(pfn, BIT_MASK(pfn));
+	return true;
+}
+
+static void mstat_unmap_large(struct page *page)
+{
+	mstat_owned_andnot(page_to_pfn(page), BIT_MASK(page_to_pfn(page)));
+	set_page_private(page, 0);
 }
 
 /**
@@ -202,7 +246,7 @@ u64 mstat_nbad_ptr(void)
 static struct mstat_span *mstat_obj_span(void *obj)
 {
 	/* Only for objects known to be ours: those in caches. */
-	return (struct mstat_span *)page_private(virt_to_page(obj));
+	return (struct mstat_span *)virt_to_page(obj)->index;
 }
 
 static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *base)
@@ -230,7 +274,7 @@ static void mstat_span_release(struct mstat_span *span)
 	unsigned int order = mstat_classes[span->cls].span_order;
 	struct page *page = virt_to_page(span->base);
 
-	mstat_unmap(page, 1U << order);
+	mstat_unmap_span(span, page);
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
 	__free_pages(page, order);
 	kfree(span);
@@ -260,7 +304,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	if (!page)
 		goto free_span;
 	mstat_span_init(span, cls, page_address(page));
-	if (!mstat_map(page, 1U << order, (unsigned long)span))
+	if (!mstat_map_span(span, page))
 		goto free_pages;
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 
@@ -394,7 +438,7 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 	}
 	if (!addr)
 		return NULL;
-	if (!mstat_map(page, 1, npages << 1 | MSTAT_LARGE_TAG)) {
+	if (!mstat_map_large(page, npages)) {
 		mstat_large_release(addr, npages);
 		return NULL;
 	}
@@ -409,7 +453,7 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
  */
 void mstat_large_free(void *ptr, size_t usable)
 {
-	mstat_unmap(virt_to_page(ptr), 1);
+	mstat_unmap_large(virt_to_page(ptr));
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
 
@@ -456,7 +500,7 @@ static void mstat_release_all(void)
 	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
 		struct page *page = pfn_to_page(pfn);
 
-		mstat_large_free(page_address(page), (page_private(page) >> 1) << PAGE_SHIFT);
+		mstat_large_free(page_address(page), (page_private(page) >> MSTAT_INFO_SHIFT) << PAGE_SHIFT);
 	}
 }
 

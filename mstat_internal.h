@@ -259,17 +259,20 @@ enum mstat_owner {
 };
 
 /*
- * mstat_core.c: which page frames are mstat's.  Every page of a span has its
- * bit set and page->private pointing at the span; the first page of a large
- * object has its bit set and page->private holding its page count shifted
- * left once, with bit 0 set (a span pointer is aligned, so its bit 0 is
- * clear).  The other pages of a large object are not marked: no object
- * starts there.
+ * mstat_core.c: which page frames are mstat's.  A page of a span in which
+ * an object starts has its bit set in mstat_owned, page->private holding
+ * the class (MSTAT_INFO_SPAN) and page->index pointing at the span.  The
+ * first page of a large object has its bit set and page->private holding
+ * its page count (MSTAT_INFO_LARGE).  Other pages are not marked: no
+ * object starts there.  (struct page's main union is the allocating
+ * owner's to use; see include/linux/mm_types.h.)
  */
 extern unsigned long *mstat_owned;
 extern unsigned long mstat_owned_pfns;
 
-#define MSTAT_LARGE_TAG		1UL
+#define MSTAT_INFO_LARGE	1UL
+#define MSTAT_INFO_SPAN		2UL
+#define MSTAT_INFO_SHIFT	2
 
 /*
  * The page->private of the page @ptr lies in, if mstat owns that page;
@@ -277,7 +280,7 @@ extern unsigned long mstat_owned_pfns;
  * there, so the bit is found by arithmetic alone: no struct page is read
  * before the bit says the page is mstat's.
  */
-static inline unsigned long mstat_page_info(const void *ptr)
+static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
 {
 	unsigned long addr = (unsigned long)ptr, pfn;
 
@@ -287,6 +290,7 @@ static inline unsigned long mstat_page_info(const void *ptr)
 	if (pfn >= mstat_owned_pfns ||
 	    !(READ_ONCE(mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
 		return 0;
+	*pfnp = pfn;
 	return page_private(pfn_to_page(pfn));
 }
 
@@ -297,7 +301,10 @@ static inline unsigned long mstat_page_info(const void *ptr)
  * @usable: set to the usable size of the object
  *
  * Only the start of an object counts as an object: a pointer into the
- * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.
+ * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
+ * is one block of the page allocator, aligned to its size, so the offset
+ * of @ptr in its span comes from the page frame number: the span
+ * descriptor is not read.
  *
  * Return: what @ptr is.
  */
@@ -305,26 +312,24 @@ static inline enum mstat_owner
 mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
 {
 	const struct mstat_class *mc;
-	struct mstat_span *span;
-	unsigned long info, off;
+	unsigned long info, off, pfn = 0;
 	u32 idx;
 
-	info = mstat_page_info(ptr);
-	if (!info)
-		return MSTAT_FOREIGN;
-	if (info & MSTAT_LARGE_TAG) {
+	info = mstat_page_info(ptr, &pfn);
+	if (info & MSTAT_INFO_LARGE) {
 		if (offset_in_page(ptr))
 			return MSTAT_FOREIGN;
-		*usable = (info >> 1) << PAGE_SHIFT;
+		*usable = (info >> MSTAT_INFO_SHIFT) << PAGE_SHIFT;
 		return MSTAT_LARGE;
 	}
-	span = (struct mstat_span *)info;
-	mc = &mstat_classes[span->cls];
-	off = (unsigned long)ptr - (unsigned long)span->base;
+	if (!(info & MSTAT_INFO_SPAN))
+		return MSTAT_FOREIGN;
+	mc = &mstat_classes[info >> MSTAT_INFO_SHIFT];
+	off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr);
 	idx = reciprocal_divide(off, mc->size_recip);
 	if (idx >= mc->nobjs || idx * mc->size != off)
 		return MSTAT_FOREIGN;
-	*cls = span->cls;
+	*cls = info >> MSTAT_INFO_SHIFT;
 	*usable = mc->size;
 	return MSTAT_SMALL;
 }

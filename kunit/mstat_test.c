@@ -16,6 +16,7 @@
 #include <linux/smp.h>
 #include <linux/spinlock.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
 #include <mstat.h>
@@ -766,10 +767,11 @@ static void mstat_test_bad_input(struct kunit *test)
 	unsigned int cls = mstat_size_to_class(64);
 	unsigned int cached;
 	u8 *foreign = kunit_kzalloc(test, 64, GFP_KERNEL);
-	u8 *obj, *large;
+	u8 *obj, *large, *big, *vmem = vmalloc(64);
 	int on_stack;
 
 	KUNIT_ASSERT_NOT_NULL(test, foreign);
+	KUNIT_ASSERT_NOT_NULL(test, vmem);
 	/* nothing at all: no counter moves */
 	mstat_free(NULL);
 	mstat_free(ZERO_SIZE_PTR);
@@ -787,8 +789,10 @@ static void mstat_test_bad_input(struct kunit *test)
 	kunit_info(test, "expect one WARNING from mstat about a pointer it does not own\n");
 	obj = mstat_alloc(64, GFP_KERNEL);
 	large = mstat_alloc(MSTAT_MAX_SMALL + 1, GFP_KERNEL);
+	big = mstat_alloc(16384, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, obj);
 	KUNIT_ASSERT_NOT_NULL(test, large);
+	KUNIT_ASSERT_NOT_NULL(test, big);
 	fill(foreign, 64, 9);
 	before = snap(test);
 	cached = mstat_cached_count(cls);
@@ -796,19 +800,25 @@ static void mstat_test_bad_input(struct kunit *test)
 	mstat_free(&on_stack);			/* the stack */
 	mstat_free(obj + 8);			/* inside a small object */
 	mstat_free(large + PAGE_SIZE);		/* inside a large object */
+	mstat_free(big + 16);			/* inside a 16 KiB object, */
+	mstat_free(big + PAGE_SIZE);		/* in a page where none starts */
+	mstat_free(vmem);			/* outside the linear map */
 	KUNIT_EXPECT_EQ(test, mstat_usable_size(foreign), 0UL);
 	after = snap(test);
-	KUNIT_EXPECT_EQ(test, after->nbad_ptr - before->nbad_ptr, 5ULL);
+	KUNIT_EXPECT_EQ(test, after->nbad_ptr - before->nbad_ptr, 8ULL);
 	KUNIT_EXPECT_EQ(test, memcmp(&after->sum, &before->sum, sizeof(after->sum)), 0);
 	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), cached);
 	KUNIT_EXPECT_TRUE(test, check(foreign, 64, 9));
 	KUNIT_EXPECT_EQ(test, mstat_usable_size(obj), 64UL);
 	KUNIT_EXPECT_EQ(test, mstat_usable_size(large), PAGE_ALIGN(MSTAT_MAX_SMALL + 1));
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(big), 16384UL);
+	mstat_free(big);
+	vfree(vmem);
 
 	mstat_free(obj);
 	mstat_free(large);
 	after = snap(test);
-	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 2ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 3ULL);
 }
 
 static DEFINE_SPINLOCK(mstat_test_lock);
