@@ -499,8 +499,9 @@ static void mstat_release_all(void)
 	/* What is left owned is large objects nobody freed. */
 	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
 		struct page *page = pfn_to_page(pfn);
+		unsigned long npages = page_private(page) >> MSTAT_INFO_SHIFT;
 
-		mstat_large_free(page_address(page), (page_private(page) >> MSTAT_INFO_SHIFT) << PAGE_SHIFT);
+		mstat_large_free(page_address(page), npages << PAGE_SHIFT);
 	}
 }
 
