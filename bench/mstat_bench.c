@@ -9,7 +9,8 @@
  *             batch-random (BATCH allocs, then free them in order, in
  *             reverse, in random order), mixed (random sizes 8..4096 with a
  *             random live set of BATCH objects); then the memory figure
- *             after the mixed workload.
+ *             after the mixed workload, and the cost of one
+ *             local_irq_save()/local_irq_restore() pair (see scripts/bench.py).
  * mode=scale  one thread per online CPU, each freeing and allocating
  *             random sizes for @seconds, mstat and kmalloc alternately:
  *             operations per second.  With reader=1, mstat only, the last
@@ -229,6 +230,32 @@ static void bench_size(struct bench_ctx *b)
 	report(b, "batch-random", run_random, NR_ALLOCS);
 }
 
+/*
+ * One local_irq_save()/local_irq_restore() pair: on UML two calls into the
+ * host side, where on x86 hardware SLUB's fast path uses an unlocked
+ * cmpxchg16b instead.  The report uses it to tell how much UML's way of
+ * disabling interrupts weighs in kmalloc's fast path.
+ */
+static void report_irq_pair(void)
+{
+	u64 ps[MAX_REPS], t0;
+	unsigned int r, i, n = min_t(unsigned int, reps, MAX_REPS);
+	unsigned long flags;
+
+	for (r = 0; r < n; r++) {
+		t0 = ktime_get_ns();
+		for (i = 0; i < HOT_ITERS; i++) {
+			local_irq_save(flags);
+			barrier();
+			local_irq_restore(flags);
+		}
+		ps[r] = (ktime_get_ns() - t0) * 1000 / HOT_ITERS;
+	}
+	sort(ps, n, sizeof(ps[0]), cmp_u64, NULL);
+	pr_info("BENCH variant=%s irqpair median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
+		variant, ps[n / 2], ps[0], ps[n - 1], n);
+}
+
 /* Memory after the mixed workload: pages held per byte handed out. */
 static void report_memory(struct bench_ctx *b)
 {
@@ -289,6 +316,7 @@ static int bench_fast(void)
 	b.size = 0;
 	report(&b, "mixed", run_mixed, A_CACHE);	/* kmem_cache has one size */
 	report_memory(&b);
+	report_irq_pair();
 	ret = 0;
 out:
 	kvfree(b.objs);

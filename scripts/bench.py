@@ -14,6 +14,7 @@
 Writes BENCHMARKS.md and bench.png; the last line printed is
 "bench: worst mstat/kmalloc ratio R at <pattern> <size>".
 """
+import json
 import os
 import platform
 import re
@@ -28,6 +29,7 @@ import mstat_vm  # noqa: E402
 ROOT, CACHE, log = mstat_vm.ROOT, mstat_vm.CACHE, mstat_vm.log
 VARIANTS = ("percpu", "none", "atomic")
 PATTERNS = ("hot", "batch-fifo", "batch-lifo", "batch-random")
+UML_REPS = 15
 READ_CPUS = (1, 2, 4, 8, 16)
 BENCH_LINE = re.compile(r"BENCH (.*)")
 WHY = """Why the fast-path targets are not met. mstat's hot pair does more than
@@ -81,7 +83,8 @@ def uml_runs():
         log(f"UML: running the {v} variant")
         out = subprocess.run(
             [os.path.join(build, "linux"), "mem=1G", "console=tty",
-             f"mstat_bench.variant={v}", "mstat_bench.poweroff=1"],
+             f"mstat_bench.variant={v}", f"mstat_bench.reps={UML_REPS}",
+             "mstat_bench.poweroff=1"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
             text=True, errors="replace", timeout=1800)
         got = parse(out.stdout.splitlines())
@@ -171,14 +174,20 @@ def report(rows, qemu_kernel):
       f"Machine: {machine()}. UML kernel: linux-source-6.12 built without "
       f"debugging options; QEMU kernel: Debian's {qemu_kernel}.\n")
     w("Times are ns per operation (one allocation or one free), the median of "
-      "7 repetitions with the range in parentheses, all allocators measured in "
-      "the same boot. Ratio is mstat/kmalloc of the medians: below 1.0 mstat is "
-      "faster.\n")
+      f"{UML_REPS} repetitions (UML) with the range in parentheses, all allocators "
+      "measured in the same boot, interleaved within each repetition. Ratio is "
+      "mstat/kmalloc of the medians: below 1.0 mstat is faster.\n")
     w("## Fast path (UML, one CPU, real per-CPU counters)\n")
+    irq = next((r for r in rows if r["kind"] == "irqpair" and r.get("variant") == "percpu"),
+               None)
+    irq_ps = int(irq["median_ps"]) if irq else 0
+    adjusted = []
     for pattern in PATTERNS:
+        adjust = pattern == "hot" and irq is not None
         w(f"### {pattern}\n")
-        w("| size | mstat | kmalloc | kmem_cache | mstat/kmalloc |")
-        w("|---:|---:|---:|---:|---:|")
+        w("| size | mstat | kmalloc | kmem_cache | mstat/kmalloc |" +
+          (" mstat/kmalloc, UML irq cost out |" if adjust else ""))
+        w("|---:|---:|---:|---:|---:|" + ("---:|" if adjust else ""))
         for size in sizes:
             m = fast(rows, "percpu", "mstat", pattern, size)
             k = fast(rows, "percpu", "kmalloc", pattern, size)
@@ -187,8 +196,19 @@ def report(rows, qemu_kernel):
             ratios[(pattern, size)] = ratio
             if ratio > worst[0]:
                 worst = (ratio, pattern, str(size))
-            w(f"| {size} | {cell(m)} | {cell(k)} | {cell(c)} | {ratio:.2f} |")
+            line = f"| {size} | {cell(m)} | {cell(k)} | {cell(c)} | {ratio:.2f} |"
+            if adjust:
+                adj = (int(m["median_ps"]) / (int(k["median_ps"]) - irq_ps)
+                       if m and k and int(k["median_ps"]) > irq_ps else float("nan"))
+                if size <= 4096:
+                    adjusted.append(adj)
+                line += f" {adj:.2f} |"
+            w(line)
         w("")
+        if adjust:
+            w("The last column takes one `local_irq_save()`/`local_irq_restore()` pair "
+              f"({cell(irq)} ns on UML, measured in the same boot) out of each kmalloc "
+              "operation: see \"How UML differs from hardware\" below.\n")
     m = fast(rows, "percpu", "mstat", "mixed", 0)
     k = fast(rows, "percpu", "kmalloc", "mixed", 0)
     if m and k:
@@ -307,7 +327,9 @@ def report(rows, qemu_kernel):
     w("## Targets\n")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))
     w(f"- Hot pair at most 0.8x kmalloc up to 4096 B: worst {hot_max:.2f} -- "
-      f"{'met' if hot_max <= 0.8 else 'not met, by %.0f%%' % ((hot_max / 0.8 - 1) * 100)}.")
+      f"{'met' if hot_max <= 0.8 else 'not met, by %.0f%%' % ((hot_max / 0.8 - 1) * 100)}"
+      + (f" (with UML's interrupt-flag cost taken out of kmalloc: worst "
+         f"{max(adjusted):.2f})." if adjusted else "."))
     w(f"- No pattern and size above 1.0x kmalloc: worst {worst[0]:.2f} at {worst[1]} "
       f"{worst[2]} -- {'met' if worst[0] <= 1.0 else 'not met'}.")
     w(f"- Statistics at most 5% of the fast path: {stats_cost * 100:+.1f}% -- "
@@ -350,7 +372,7 @@ def plot(rows, sizes):
                     + "\n")
     script = f"""set terminal png size 900,540
 set output '{os.path.join(ROOT, "bench.png")}'
-set title 'mstat vs kmalloc (UML, same boot): ns per op, median of 7'
+set title 'mstat vs kmalloc (UML, same boot): ns per op, median of {UML_REPS}'
 set logscale x 2
 set xlabel 'size (bytes)'
 set ylabel 'ns per op'
@@ -367,9 +389,18 @@ plot '{data}' using 1:2 with linespoints title 'mstat hot', \\
 def main():
     mstat_vm.lib("mstat_need gnuplot-nox python3 build-essential flex bison bc "
                  "libelf-dev libssl-dev")
-    rows = uml_runs()
-    qrows, qkernel = qemu_runs() if "--no-qemu" not in sys.argv else ([], "-")
-    worst = report(rows + qrows, qkernel)
+    saved = os.path.join(CACHE, "bench-rows.json")
+    if "--report-only" in sys.argv:
+        # rewrite the report from the last run's numbers (for editing its text)
+        with open(saved) as f:
+            rows, qkernel = json.load(f)
+    else:
+        rows = uml_runs()
+        qrows, qkernel = qemu_runs() if "--no-qemu" not in sys.argv else ([], "-")
+        rows += qrows
+        with open(saved, "w") as f:
+            json.dump([rows, qkernel], f)
+    worst = report(rows, qkernel)
     log("wrote BENCHMARKS.md and bench.png")
     print(f"bench: worst mstat/kmalloc ratio {worst[0]:.2f} at {worst[1]} {worst[2]}")
     return 0
