@@ -5,13 +5,14 @@
  *
  * Every page of a span in which an object starts, and the first page of
  * every large object, has its bit set in mstat_owned, a bitmap over all
- * page frames; its page->private tells the class (or the large object's
- * size) and, for a span, its page->index points at the span descriptor.
- * mstat_free() checks an object from its address alone, without a
- * per-object header: one bit, then page->private.  A pointer whose page's
- * bit is clear is known not to be mstat's, and mstat never reads the
- * struct page of a page it does not own.  Spans and large objects are not
- * compound pages, so that every page's fields are mstat's to use.
+ * page frames, and its page->private telling the class (or the large
+ * object's size).  A span needs no descriptor of its own: the struct page
+ * of its first page is it (see mstat_internal.h).  mstat_free() checks an
+ * object from its address alone, without a per-object header: one bit,
+ * then page->private.  A pointer whose page's bit is clear is known not to
+ * be mstat's, and mstat never reads the struct page of a page it does not
+ * own.  Spans and large objects are not compound pages, so that every
+ * page's fields are mstat's to use.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -44,11 +45,6 @@ static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
 static atomic_long_t mstat_nbad = ATOMIC_LONG_INIT(0);
 
 static int mstat_hp_state;
-
-/* The part of a caller's GFP mask that applies to mstat's own metadata. */
-#define MSTAT_META_GFP	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | \
-			 __GFP_NOWARN | __GFP_NORETRY | __GFP_RETRY_MAYFAIL | \
-			 __GFP_NOFAIL | __GFP_MEMALLOC | __GFP_NOMEMALLOC)
 
 static unsigned int mstat_class_size(unsigned int cls)
 {
@@ -167,11 +163,47 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int i)
 	return first < mc->nobjs && first * mc->size < (unsigned long)(i + 1) << PAGE_SHIFT;
 }
 
-/* Mark the pages of @span in which objects start (see mstat_internal.h). */
-static bool mstat_map_span(struct mstat_span *span, struct page *page)
+/*
+ * The span descriptor, in the struct page of the span's first page.  The
+ * count of free objects shares page->private with the class, which
+ * mstat_owner() reads without the pool's lock: it is written whole.
+ */
+static void *mstat_span_freelist(struct page *span)
 {
-	const struct mstat_class *mc = &mstat_classes[span->cls];
-	unsigned long pfn = page_to_pfn(page), mask = 0;
+	return (void *)span->index;
+}
+
+static void mstat_span_set_freelist(struct page *span, void *obj)
+{
+	span->index = (unsigned long)obj;
+}
+
+static unsigned int mstat_span_nfree(struct page *span)
+{
+	return page_private(span) >> MSTAT_INFO_NFREE_SHIFT;
+}
+
+static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
+{
+	unsigned long low = page_private(span) & (BIT(MSTAT_INFO_NFREE_SHIFT) - 1);
+
+	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
+}
+
+/* The span an object of class @cls, known to be mstat's, belongs to. */
+static struct page *mstat_obj_span(unsigned int cls, void *obj)
+{
+	unsigned long pfn = PHYS_PFN(__pa(obj));
+
+	return pfn_to_page(pfn & ~((1UL << mstat_classes[cls].span_order) - 1));
+}
+
+/* Mark the pages of the span of @cls at @span in which objects start. */
+static bool mstat_map_span(struct page *span, unsigned int cls)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long pfn = page_to_pfn(span), mask = 0;
+	unsigned long info = (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_SPAN;
 	unsigned int i;
 
 	if (!mstat_pfns_fit(pfn, 1UL << mc->span_order))
@@ -179,28 +211,26 @@ static bool mstat_map_span(struct mstat_span *span, struct page *page)
 	for (i = 0; i < 1U << mc->span_order; i++) {
 		if (!mstat_object_starts(mc, i))
 			continue;
-		set_page_private(page + i, span->cls << MSTAT_INFO_SHIFT | MSTAT_INFO_SPAN);
-		page[i].index = (unsigned long)span;
+		set_page_private(span + i, info);
 		mask |= BIT((pfn + i) % BITS_PER_LONG);
 	}
 	mstat_owned_or(pfn, mask);
 	return true;
 }
 
-static void mstat_unmap_span(struct mstat_span *span, struct page *page)
+static void mstat_unmap_span(struct page *span, unsigned int cls)
 {
-	const struct mstat_class *mc = &mstat_classes[span->cls];
-	unsigned long pfn = page_to_pfn(page);
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long pfn = page_to_pfn(span);
 	unsigned int i, npages = 1U << mc->span_order;
 
 	mstat_owned_andnot(pfn, (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) <<
 				(pfn % BITS_PER_LONG));
 	for (i = 0; i < npages; i++) {
-		if (!mstat_object_starts(mc, i))
-			continue;
-		set_page_private(page + i, 0);
-		page[i].index = 0;
+		if (mstat_object_starts(mc, i))
+			set_page_private(span + i, 0);
 	}
+	span->index = 0;
 }
 
 static bool mstat_map_large(struct page *page, unsigned long npages)
@@ -243,22 +273,13 @@ u64 mstat_nbad_ptr(void)
 	return atomic_long_read(&mstat_nbad);
 }
 
-static struct mstat_span *mstat_obj_span(void *obj)
-{
-	/* Only for objects known to be ours: those in caches. */
-	return (struct mstat_span *)virt_to_page(obj)->index;
-}
-
-static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *base)
+/* Link the objects lowest address first: refills hand out runs. */
+static void mstat_span_init(struct page *span, unsigned int cls)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
-	void *obj = base + (mc->nobjs - 1) * mc->size;
+	void *base = page_address(span), *obj = base + (mc->nobjs - 1) * mc->size;
 	void *next = NULL;
 
-	span->base = base;
-	span->cls = cls;
-	span->nfree = mc->nobjs;
-	/* Link the objects lowest address first: refills hand out runs. */
 	for (;;) {
 		*(void **)obj = next;
 		next = obj;
@@ -266,18 +287,16 @@ static void mstat_span_init(struct mstat_span *span, unsigned int cls, void *bas
 			break;
 		obj -= mc->size;
 	}
-	span->freelist = base;
+	mstat_span_set_freelist(span, base);
 }
 
-static void mstat_span_release(struct mstat_span *span)
+static void mstat_span_release(struct page *span, unsigned int cls)
 {
-	unsigned int order = mstat_classes[span->cls].span_order;
-	struct page *page = virt_to_page(span->base);
+	unsigned int order = mstat_classes[cls].span_order;
 
-	mstat_unmap_span(span, page);
+	mstat_unmap_span(span, cls);
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	__free_pages(page, order);
-	kfree(span);
+	__free_pages(span, order);
 }
 
 /**
@@ -293,33 +312,26 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 {
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned int order = mstat_classes[cls].span_order;
-	struct mstat_span *span;
 	unsigned long flags;
-	struct page *page;
+	struct page *span;
 
-	span = kmalloc(sizeof(*span), gfp & MSTAT_META_GFP);
+	span = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), order);
 	if (!span)
 		return -ENOMEM;
-	page = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), order);
-	if (!page)
-		goto free_span;
-	mstat_span_init(span, cls, page_address(page));
-	if (!mstat_map_span(span, page))
-		goto free_pages;
+	mstat_span_init(span, cls);
+	if (!mstat_map_span(span, cls)) {
+		__free_pages(span, order);
+		return -ENOMEM;
+	}
+	mstat_span_set_nfree(span, mstat_classes[cls].nobjs);
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 
 	spin_lock_irqsave(&central->lock, flags);
-	list_add_tail(&span->list, &central->partial);
+	list_add_tail(&span->lru, &central->partial);
 	central->nspans++;
 	central->nempty++;
 	spin_unlock_irqrestore(&central->lock, flags);
 	return 0;
-
-free_pages:
-	__free_pages(page, order);
-free_span:
-	kfree(span);
-	return -ENOMEM;
 }
 
 /**
@@ -333,25 +345,25 @@ free_span:
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nobjs = mstat_classes[cls].nobjs;
-	struct mstat_span *span;
+	unsigned int nobjs = mstat_classes[cls].nobjs, nfree, n = 0;
 	unsigned long flags;
-	unsigned int n = 0;
+	struct page *span;
+	void *obj;
 
 	spin_lock_irqsave(&central->lock, flags);
 	while (n < want && !list_empty(&central->partial)) {
-		span = list_first_entry(&central->partial, struct mstat_span, list);
-		if (span->nfree == nobjs)
+		span = list_first_entry(&central->partial, struct page, lru);
+		nfree = mstat_span_nfree(span);
+		if (nfree == nobjs)
 			central->nempty--;
-		while (n < want && span->freelist) {
-			void *obj = span->freelist;
-
-			span->freelist = *(void **)obj;
-			span->nfree--;
+		for (obj = mstat_span_freelist(span); n < want && obj; obj = *(void **)obj) {
 			objs[n++] = obj;
+			nfree--;
 		}
-		if (!span->nfree)
-			list_move(&span->list, &central->full);
+		mstat_span_set_freelist(span, obj);
+		mstat_span_set_nfree(span, nfree);
+		if (!nfree)
+			list_move(&span->lru, &central->full);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 	return n;
@@ -369,33 +381,34 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nobjs = mstat_classes[cls].nobjs;
-	struct mstat_span *span, *tmp;
+	unsigned int nobjs = mstat_classes[cls].nobjs, nfree, i;
+	struct page *span, *tmp;
 	unsigned long flags;
 	LIST_HEAD(release);
-	unsigned int i;
 
 	spin_lock_irqsave(&central->lock, flags);
 	for (i = 0; i < n; i++) {
-		span = mstat_obj_span(objs[i]);
-		*(void **)objs[i] = span->freelist;
-		span->freelist = objs[i];
-		if (span->nfree++ == 0)
-			list_move(&span->list, &central->partial);
-		if (span->nfree < nobjs)
+		span = mstat_obj_span(cls, objs[i]);
+		*(void **)objs[i] = mstat_span_freelist(span);
+		mstat_span_set_freelist(span, objs[i]);
+		nfree = mstat_span_nfree(span) + 1;
+		mstat_span_set_nfree(span, nfree);
+		if (nfree == 1)
+			list_move(&span->lru, &central->partial);
+		if (nfree < nobjs)
 			continue;
 		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
-			list_move(&span->list, &release);
+			list_move(&span->lru, &release);
 			central->nspans--;
 		} else {
-			list_move_tail(&span->list, &central->partial);
+			list_move_tail(&span->lru, &central->partial);
 			central->nempty++;
 		}
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 
-	list_for_each_entry_safe(span, tmp, &release, list)
-		mstat_span_release(span);
+	list_for_each_entry_safe(span, tmp, &release, lru)
+		mstat_span_release(span, cls);
 }
 
 static void mstat_large_release(void *addr, unsigned long npages)
@@ -478,12 +491,12 @@ static void mstat_central_init(void)
 	}
 }
 
-static void mstat_release_list(struct list_head *spans)
+static void mstat_release_list(struct list_head *spans, unsigned int cls)
 {
-	struct mstat_span *span, *tmp;
+	struct page *span, *tmp;
 
-	list_for_each_entry_safe(span, tmp, spans, list)
-		mstat_span_release(span);
+	list_for_each_entry_safe(span, tmp, spans, lru)
+		mstat_span_release(span, cls);
 }
 
 /* Module unload: no caller is left, so every cache and pool is idle. */
@@ -493,8 +506,8 @@ static void mstat_release_all(void)
 	unsigned int cls;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		mstat_release_list(&mstat_central[cls].partial);
-		mstat_release_list(&mstat_central[cls].full);
+		mstat_release_list(&mstat_central[cls].partial, cls);
+		mstat_release_list(&mstat_central[cls].full, cls);
 	}
 	/* What is left owned is large objects nobody freed. */
 	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {

@@ -69,25 +69,10 @@ struct mstat_class {
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
 
 /**
- * struct mstat_span - pages carved into objects of one class
- * @list: on the central pool's partial or full list
- * @base: address of the first object
- * @freelist: free objects held by the span, linked through their first word
- * @cls: size class index
- * @nfree: objects on @freelist
- */
-struct mstat_span {
-	struct list_head list;
-	void *base;
-	void *freelist;
-	unsigned int cls;
-	unsigned int nfree;
-};
-
-/**
  * struct mstat_central - the pool of spans of one class, shared by all CPUs
  * @lock: protects everything below; taken only on the slow path
- * @partial: spans with free objects, partly used ones first
+ * @partial: spans (their first pages, linked by page->lru) with free
+ *	objects, partly used ones first
  * @full: spans whose objects are all out (in caches or in use)
  * @nspans: spans of this class
  * @nempty: spans on @partial whose objects are all free
@@ -259,13 +244,15 @@ enum mstat_owner {
 };
 
 /*
- * mstat_core.c: which page frames are mstat's.  A page of a span in which
- * an object starts has its bit set in mstat_owned, page->private holding
- * the class (MSTAT_INFO_SPAN) and page->index pointing at the span.  The
- * first page of a large object has its bit set and page->private holding
- * its page count (MSTAT_INFO_LARGE).  Other pages are not marked: no
- * object starts there.  (struct page's main union is the allocating
- * owner's to use; see include/linux/mm_types.h.)
+ * mstat_core.c: which page frames are mstat's.  A span is one block of the
+ * page allocator, aligned to its size, and is described by the struct page
+ * of its first page (struct page's main union is the allocating owner's to
+ * use; see include/linux/mm_types.h): page->lru links it into its central
+ * pool, page->index holds its freelist, page->private its class and its
+ * count of free objects.  Every page of a span in which an object starts
+ * has its bit set in mstat_owned and the class in page->private; the first
+ * page of a large object has its bit set and its page count in
+ * page->private.  Other pages are not marked: no object starts there.
  */
 extern unsigned long *mstat_owned;
 extern unsigned long mstat_owned_pfns;
@@ -273,6 +260,13 @@ extern unsigned long mstat_owned_pfns;
 #define MSTAT_INFO_LARGE	1UL
 #define MSTAT_INFO_SPAN		2UL
 #define MSTAT_INFO_SHIFT	2
+#define MSTAT_INFO_CLS_MASK	0xffUL
+#define MSTAT_INFO_NFREE_SHIFT	16
+
+static inline unsigned int mstat_info_cls(unsigned long info)
+{
+	return (info >> MSTAT_INFO_SHIFT) & MSTAT_INFO_CLS_MASK;
+}
 
 /*
  * The page->private of the page @ptr lies in, if mstat owns that page;
@@ -302,9 +296,8 @@ static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
- * is one block of the page allocator, aligned to its size, so the offset
- * of @ptr in its span comes from the page frame number: the span
- * descriptor is not read.
+ * is aligned to its size, so the offset of @ptr in its span comes from the
+ * page frame number: only the struct page of @ptr's own page is read.
  *
  * Return: what @ptr is.
  */
@@ -324,12 +317,12 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
 	}
 	if (!(info & MSTAT_INFO_SPAN))
 		return MSTAT_FOREIGN;
-	mc = &mstat_classes[info >> MSTAT_INFO_SHIFT];
+	mc = &mstat_classes[mstat_info_cls(info)];
 	off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr);
 	idx = reciprocal_divide(off, mc->size_recip);
 	if (idx >= mc->nobjs || idx * mc->size != off)
 		return MSTAT_FOREIGN;
-	*cls = info >> MSTAT_INFO_SHIFT;
+	*cls = mstat_info_cls(info);
 	*usable = mc->size;
 	return MSTAT_SMALL;
 }

@@ -48,9 +48,11 @@ static bool reader;
 module_param(reader, bool, 0444);
 static bool poweroff;
 module_param(poweroff, bool, 0444);
-/* mode=fast for this one size only (0: every size), to profile one cell */
+/* mode=fast for this one size and pattern only (0, "": all), to profile one cell */
 static unsigned int only_size;
 module_param(only_size, uint, 0444);
+static char *only_pattern = "";
+module_param(only_pattern, charp, 0444);
 
 #define BATCH		10000
 #define HOT_ITERS	200000
@@ -193,6 +195,9 @@ static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct be
 {
 	u64 ps[NR_ALLOCS][MAX_REPS];
 	unsigned int r, a, n = min_t(unsigned int, reps, MAX_REPS);
+
+	if (*only_pattern && strcmp(pattern, only_pattern))
+		return;
 
 	for (a = 0; a < nallocs; a++) {	/* warm up: fill the caches and pools */
 		b->a = a;
