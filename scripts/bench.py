@@ -30,23 +30,42 @@ ROOT, CACHE, log = mstat_vm.ROOT, mstat_vm.CACHE, mstat_vm.log
 VARIANTS = ("percpu", "none", "atomic")
 PATTERNS = ("hot", "batch-fifo", "batch-lifo", "batch-random")
 UML_REPS = 15
+STATS_ROUNDS = 5
 READ_CPUS = (1, 2, 4, 8, 16)
 BENCH_LINE = re.compile(r"BENCH (.*)")
-WHY = """Why the fast-path targets are not met. mstat's hot pair does more than
-SLUB's: every allocation and free takes the CPU's `local_lock`
-(`local_irq_save()`/`restore()`, on UML two calls that flip a software
-flag), and every free checks that the pointer is the start of an object
-mstat owns (head page, one bitmap bit, the span descriptor, a multiply by
-the class size's reciprocal) before it goes on a free list, where `kfree()`
-trusts its caller. SLUB's per-CPU freelist is lockless (`this_cpu_cmpxchg`).
-The batch patterns free everything each repetition: mstat then returns all
-but one empty span per class to the page allocator and builds them again
-(descriptor, pages, free list) on the next round, where SLUB keeps partial
-slabs per CPU. Where mstat wins: at 16 KiB because kmalloc serves sizes
-above 8 KiB (2 pages) straight from the page allocator while mstat has size
-classes up to 32 KiB; on the mixed workload by about 3x, for reasons not yet
-analysed (profiling under UML is the next step). Closing the gap means a lockless per-CPU free path and keeping more empty
-spans; neither is done yet.
+WHY = """Where the time goes.
+
+- Hot pair. In task context, mstat's fast path is a push or pop on a
+  per-CPU array and one plain counter increment, with preemption off and
+  interrupts left on: interrupt handlers use a second per-CPU cache, so
+  they never see the task cache half-updated. kmalloc's fast path is
+  SLUB's lockless per-CPU freelist, one double-word `this_cpu_cmpxchg` per
+  operation, plus the size-to-cache lookup and the hooks every kmalloc
+  passes. mstat_free() also checks the pointer (a bitmap bit found by
+  arithmetic, the struct page, a multiply by the class size's reciprocal),
+  where kfree() trusts it; both read the struct page.
+- Batch patterns. Everything is freed each round, so both allocators give
+  pages back and take them again. mstat keeps one empty span per class;
+  spans are sized as SLUB sizes slabs (16 objects up to order 3) and need no
+  descriptor of their own (the first page's struct page is it), so a span
+  costs about what a slab does. At 4 KiB and 16 KiB mstat is close to 1.0:
+  the time is the page allocator's. At 16 KiB mstat's spans are order 4
+  (four objects, from the buddy lists under the zone lock) where kmalloc
+  takes an order-2 block per object from the per-CPU page lists; spans of
+  two objects at order 3 were tried and were 1.4-1.9x slower, the per-span
+  work dominating.
+- Mixed workload. With random sizes and a random order of frees, the
+  object kfree() gets is seldom in the CPU's current slab, so SLUB takes its
+  slow path (`__slab_free()`: a cmpxchg on the slab's freelist, list moves
+  under the node lock), which leads kfree() itself about 3 to 1 in a
+  profile of this pattern. mstat's free pushes on the per-CPU stack,
+  whichever span the object is in; spans are touched only when a batch is
+  flushed.
+- 16 KiB: kmalloc sends sizes above 8 KiB to the page allocator; mstat has
+  classes up to 32 KiB.
+- 64 KiB: both call the page allocator. mstat asks for a plain block,
+  kmalloc for a compound page, whose tail pages are set up at allocation
+  and checked at free.
 """
 
 
@@ -64,11 +83,26 @@ def parse(lines):
 
 # ------------------------------------------------------------------ UML
 
+def uml_boot(linux, variant, *args):
+    out = subprocess.run(
+        [linux, "mem=1G", "console=tty", f"mstat_bench.variant={variant}",
+         f"mstat_bench.reps={UML_REPS}", "mstat_bench.poweroff=1", *args],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, errors="replace", timeout=1800)
+    got = parse(out.stdout.splitlines())
+    if not any(r.get("mode") == "fast" for r in got):
+        print(out.stdout[-3000:])
+        raise SystemExit(f"bench: the UML {variant} run did not finish")
+    return got
+
+
 def uml_runs():
+    """The full fast-path run of the real build, then STATS_ROUNDS rounds of
+    hot-pattern boots of the three builds in turn, for the statistics cost."""
     tree = mstat_vm.lib("mstat_kernel_source")
     mstat_vm.lib(f'mstat_overlay "{tree}"')
     build = mstat_vm.lib(f'mstat_build_dir "{tree}" build-uml-bench')
-    rows = []
+    linux = {}
     for v in VARIANTS:
         stats = "" if v == "percpu" else v
         log(f"UML: building the {v} variant (no debugging options)")
@@ -80,18 +114,16 @@ def uml_runs():
         if res.returncode:
             print(res.stdout[-3000:])
             raise SystemExit("bench: UML build failed")
-        log(f"UML: running the {v} variant")
-        out = subprocess.run(
-            [os.path.join(build, "linux"), "mem=1G", "console=tty",
-             f"mstat_bench.variant={v}", f"mstat_bench.reps={UML_REPS}",
-             "mstat_bench.poweroff=1"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace", timeout=1800)
-        got = parse(out.stdout.splitlines())
-        if not any(r.get("mode") == "fast" for r in got):
-            print(out.stdout[-3000:])
-            raise SystemExit(f"bench: the UML {v} run did not finish")
-        rows += got
+        linux[v] = os.path.join(CACHE, f"uml-bench-{v}")
+        shutil.copy(os.path.join(build, "linux"), linux[v])
+    log("UML: every pattern, the real build")
+    rows = uml_boot(linux["percpu"], "percpu")
+    for k in range(STATS_ROUNDS):
+        for v in VARIANTS:
+            log(f"UML: statistics round {k + 1}/{STATS_ROUNDS}, the {v} build")
+            for r in uml_boot(linux[v], v, "mstat_bench.only_pattern=hot"):
+                r["round"] = str(k)
+                rows.append(r)
     return rows
 
 
@@ -139,10 +171,11 @@ def ns(ps):
     return int(ps) / 1000.0
 
 
-def fast(rows, variant, alloc, pattern, size):
+def fast(rows, variant, alloc, pattern, size, rnd=None):
     for r in rows:
         if (r["kind"] == "" and r.get("variant") == variant and r.get("alloc") == alloc and
-                r.get("pattern") == pattern and r.get("size") == str(size)):
+                r.get("pattern") == pattern and r.get("size") == str(size) and
+                r.get("round") == rnd):
             return r
     return None
 
@@ -154,14 +187,16 @@ def cell(r):
 
 
 def cx16_cost():
-    """Picoseconds of one unlocked cmpxchg16b on this host (bench/cx16_cost.c)."""
+    """Picoseconds of one unlocked cmpxchg16b on this host, less those of the
+    plain 16-byte compare-and-store UML's generic version does instead
+    (bench/cx16_cost.c)."""
     exe = os.path.join(CACHE, "cx16_cost")
     res = subprocess.run(["gcc", "-O2", "-o", exe, os.path.join(ROOT, "bench", "cx16_cost.c")])
     if res.returncode:
         return None
     out = subprocess.run([exe], stdout=subprocess.PIPE, text=True).stdout
-    m = re.search(r"cx16_ps=(\d+)", out)
-    return int(m.group(1)) if m else None
+    m = re.search(r"cx16_ps=(\d+) plain_ps=(\d+)", out)
+    return int(m.group(1)) - int(m.group(2)) if m else None
 
 
 def machine():
@@ -177,7 +212,7 @@ def machine():
 def report(rows, qemu_kernel):
     sizes = [int(r["size"]) for r in rows
              if r["kind"] == "" and r.get("variant") == "percpu" and r.get("pattern") == "hot"
-             and r.get("alloc") == "mstat"]
+             and r.get("alloc") == "mstat" and "round" not in r]
     out, worst, ratios = [], (0.0, "", ""), {}
     w = out.append
     w("# mstat benchmarks\n")
@@ -189,8 +224,8 @@ def report(rows, qemu_kernel):
       "measured in the same boot, interleaved within each repetition. Ratio is "
       "mstat/kmalloc of the medians: below 1.0 mstat is faster.\n")
     w("## Fast path (UML, one CPU, real per-CPU counters)\n")
-    irq = next((r for r in rows if r["kind"] == "irqpair" and r.get("variant") == "percpu"),
-               None)
+    irq = next((r for r in rows if r["kind"] == "irqpair" and r.get("variant") == "percpu"
+                and "round" not in r), None)
     irq_ps = int(irq["median_ps"]) if irq else 0
     cx16_ps = cx16_cost() if irq else None
     adjusted = []
@@ -221,8 +256,9 @@ def report(rows, qemu_kernel):
             w("Hardware footing: each kmalloc operation with one "
               "`local_irq_save()`/`local_irq_restore()` pair taken out "
               f"({cell(irq)} ns on UML, measured in the same boot) and one unlocked "
-              f"`cmpxchg16b` put in ({cx16_ps / 1000:.1f} ns on this host, "
-              "`bench/cx16_cost.c`): see \"How UML differs from hardware\" below.\n")
+              f"`cmpxchg16b` put in instead of UML's plain compare-and-store "
+              f"({cx16_ps / 1000:.1f} ns more on this host, `bench/cx16_cost.c`): "
+              "see \"How UML differs from hardware\" below.\n")
     m = fast(rows, "percpu", "mstat", "mixed", 0)
     k = fast(rows, "percpu", "kmalloc", "mixed", 0)
     if m and k:
@@ -235,30 +271,44 @@ def report(rows, qemu_kernel):
         w(f"| {cell(m)} | {cell(k)} | {ratio:.2f} |\n")
 
     w("## Statistics overhead (UML, hot pattern, mstat)\n")
-    w("Three builds, three boots. `none` has the counters compiled out, "
-      "`atomic` counts in one global set of atomic64_t. Because each build is "
-      "a different boot, each mstat time is also divided by kmalloc's time in "
-      "the same boot (normalized), which cancels most boot-to-boot drift.\n")
-    w("| size | percpu | none | atomic | percpu/none | percpu/none normalized | "
-      "atomic/percpu normalized |")
-    w("|---:|---:|---:|---:|---:|---:|---:|")
-    overheads = []
+    w("Three builds of mstat: `percpu` (the real one), `none` (counters compiled "
+      "out) and `atomic` (one global set of atomic64_t, the design the per-CPU "
+      f"counters replace). Each is a different kernel, so they cannot share a "
+      f"boot: {STATS_ROUNDS} rounds boot the three in turn and run the hot "
+      "pattern, and within each boot mstat's time is divided by kmalloc's "
+      "(normalized), which cancels most of the drift between boots. Per size: "
+      f"the median over the {STATS_ROUNDS} rounds of the ratio of normalized "
+      "times, with its range.\n")
+    w("| size | percpu/none | atomic/percpu |")
+    w("|---:|---:|---:|")
+    overheads, atomics = [], []
     for size in sizes:
-        r = {v: fast(rows, v, "mstat", "hot", size) for v in VARIANTS}
-        k = {v: fast(rows, v, "kmalloc", "hot", size) for v in VARIANTS}
-        if not all(r.values()) or not all(k.values()):
+        pn, ap = [], []
+        for k in range(STATS_ROUNDS):
+            norm = {}
+            for v in VARIANTS:
+                m = fast(rows, v, "mstat", "hot", size, str(k))
+                km = fast(rows, v, "kmalloc", "hot", size, str(k))
+                if m and km:
+                    norm[v] = int(m["median_ps"]) / int(km["median_ps"])
+            if len(norm) == len(VARIANTS):
+                pn.append(norm["percpu"] / norm["none"])
+                ap.append(norm["atomic"] / norm["percpu"])
+        if not pn:
             continue
-        med = {v: int(r[v]["median_ps"]) for v in VARIANTS}
-        norm = {v: med[v] / int(k[v]["median_ps"]) for v in VARIANTS}
-        overheads.append(norm["percpu"] / norm["none"])
-        w(f"| {size} | {cell(r['percpu'])} | {cell(r['none'])} | {cell(r['atomic'])} | "
-          f"{med['percpu'] / med['none']:.3f} | {norm['percpu'] / norm['none']:.3f} | "
-          f"{norm['atomic'] / norm['percpu']:.3f} |")
+        overheads.append(statistics.median(pn))
+        atomics.append(statistics.median(ap))
+        w(f"| {size} | {statistics.median(pn):.3f} ({min(pn):.3f}-{max(pn):.3f}) | "
+          f"{statistics.median(ap):.3f} ({min(ap):.3f}-{max(ap):.3f}) |")
     stats_cost = statistics.median(overheads) - 1 if overheads else float("nan")
-    w(f"\nMedian statistics cost over the sizes (normalized): {stats_cost * 100:+.1f}%.\n")
+    w(f"\nMedian statistics cost over the sizes: {stats_cost * 100:+.1f}%; "
+      "the global atomics, on one CPU where no cache line moves, cost "
+      f"{(statistics.median(atomics) - 1) * 100 if atomics else float('nan'):+.1f}% "
+      "more than the per-CPU counters.\n")
 
     w("## Memory after the mixed workload (UML)\n")
-    mem = {r["alloc"]: r for r in rows if r["kind"] == "memory" and r.get("variant") == "percpu"}
+    mem = {r["alloc"]: r for r in rows if r["kind"] == "memory" and r.get("variant") == "percpu"
+           and "round" not in r}
     w("| allocator | pages held (bytes) | usable bytes handed out | ratio |")
     w("|---|---:|---:|---:|")
     mem_ratio = float("nan")
@@ -360,15 +410,26 @@ def report(rows, qemu_kernel):
     w(WHY)
     w("## How UML differs from hardware\n")
     w("UML runs the kernel as a user process at native speed, so code costs "
-      "what it costs on this CPU, but: interrupt disabling is a software flag "
-      "(`local_irq_save()` is a few instructions, not `pushf; cli`), which "
-      "flatters mstat's local_lock fast path against SLUB's lockless "
-      "`this_cpu_cmpxchg` one; UML is one CPU, so no cache line ever bounces; "
-      "there are no hardware counters here and the host is shared, so single "
-      "runs are noisy: read the medians and the ranges, and compare only "
-      "within one boot. The QEMU runs are under TCG (no KVM on these "
-      "machines): their absolute numbers are an emulator's; only the ratios "
-      "and the shape against CPU count mean something.\n")
+      "what it costs on this CPU, with these differences. Interrupt disabling "
+      "is a software flag behind a call into UML's host-side code: a "
+      "`local_irq_save()`/`local_irq_restore()` pair costs "
+      f"{cell(irq) if irq else 'n/a'} ns here. mstat's task-context path "
+      "never disables interrupts. kmalloc's fast path does, once per "
+      "operation, but only on UML: UML has no per-CPU cmpxchg instruction and "
+      "its generic `this_cpu_cmpxchg` disables interrupts around a plain "
+      "compare and store, where x86 hardware runs one unlocked `cmpxchg16b`. "
+      "The hot table's last column puts kmalloc back on that footing. "
+      "Other differences: the UML kernel is PREEMPT_NONE, so mstat's "
+      "`local_lock()` costs nothing there, where a preemptible kernel "
+      "increments and decrements the preempt count; UML's SLUB has no "
+      "freelist hardening or randomization (Debian's kernels have both, which "
+      "slow kmalloc); UML is one CPU, so no cache line ever bounces; the host "
+      "is shared and has no hardware counters, so single runs are noisy: read "
+      "the medians and ranges, compare only within one boot. Before measuring, "
+      "the benchmark touches every free page once, so that no allocator pays "
+      "the host's first-touch faults. The QEMU runs are under TCG (no KVM on "
+      "these machines): their absolute numbers are an emulator's; only the "
+      "ratios and the shape against CPU count mean something.\n")
     w("![ns per op, hot pattern](bench.png)\n")
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(out))
