@@ -285,7 +285,8 @@ static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp
 	    !(READ_ONCE(mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
 		return 0;
 	*pfnp = pfn;
-	return page_private(pfn_to_page(pfn));
+	/* the free count in a span's first page changes under the pool's lock */
+	return READ_ONCE(pfn_to_page(pfn)->private);
 }
 
 /**
