@@ -81,7 +81,7 @@ static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls)
 }
 
 /* Called with the cache's lock held and its class cache full. */
-static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
+static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	unsigned int batch = mstat_classes[cls].batch;
@@ -94,6 +94,7 @@ static void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch);
 }
 
+/* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 {
 	bool task = in_task();
@@ -116,6 +117,46 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 		if (mstat_central_grow(cls, flags))
 			return NULL;
 	}
+}
+
+/*
+ * The fast paths: task context, an object of a size class, a class cache
+ * with room.  They make no call, so that mstat_alloc() and mstat_free()
+ * need no stack frame until they fall back on the general paths.
+ */
+static __always_inline void *mstat_task_pop(unsigned int cls)
+{
+	struct mstat_class_cache *cc;
+	struct mstat_cache *c;
+	void *obj = NULL;
+
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	cc = &c->cls[cls];
+	if (likely(cc->count)) {
+		obj = cc->objs[--cc->count];
+		mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
+	}
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return obj;
+}
+
+static __always_inline bool mstat_task_push(unsigned int cls, void *obj)
+{
+	struct mstat_class_cache *cc;
+	struct mstat_cache *c;
+	bool done = false;
+
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	cc = &c->cls[cls];
+	if (likely(cc->count < mstat_classes[cls].cache_cap)) {
+		cc->objs[cc->count++] = obj;
+		mstat_stat_add(c, &c->stats.nfree[cls], 1);
+		done = true;
+	}
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return done;
 }
 
 static void mstat_cache_free(unsigned int cls, void *obj)
@@ -165,29 +206,15 @@ static void mstat_free_large(void *obj, size_t usable)
 	mstat_large_free(obj, usable);
 }
 
-/**
- * mstat_alloc - allocate memory from mstat
- * @size: bytes wanted
- * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
- *	With GFP_ATOMIC it may be called wherever kmalloc(GFP_ATOMIC) may:
- *	process context, softirq, hardirq, with a spinlock held.
- *
- * Objects up to 32 KiB come from the calling CPU's cache for their size
- * class; larger ones come from the page allocator.  The allocation is
- * counted in the calling CPU's statistics.  mstat serves normal memory
- * only: the zone modifiers __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM get
- * NULL.
- *
- * Return: the object, at least 8-byte aligned (class sizes that are powers
- * of two are aligned to their size); ZERO_SIZE_PTR for @size 0; NULL if
- * @size cannot be served (above 2^MAX_PAGE_ORDER pages) or memory is short.
- */
-void *mstat_alloc(size_t size, gfp_t flags)
+/* Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow(). */
+#define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO)
+
+/* Every allocation the fast path does not serve. */
+static noinline void *mstat_alloc_slow(size_t size, gfp_t flags)
 {
 	unsigned int cls;
 	void *obj;
 
-	might_alloc(flags);
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
@@ -201,7 +228,55 @@ void *mstat_alloc(size_t size, gfp_t flags)
 		memset(obj, 0, mstat_classes[cls].size);
 	return obj;
 }
+
+/**
+ * mstat_alloc - allocate memory from mstat
+ * @size: bytes wanted
+ * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
+ *	With GFP_ATOMIC it may be called wherever kmalloc(GFP_ATOMIC) may:
+ *	process context, softirq, hardirq, with a spinlock held.
+ *
+ * Objects up to 32 KiB come from the calling CPU's cache for their size
+ * class (its task cache in task context, its irq cache in interrupt
+ * context); larger ones come from the page allocator.  The allocation is
+ * counted in the calling CPU's statistics.  mstat serves normal memory
+ * only: the zone modifiers __GFP_DMA, __GFP_DMA32 and __GFP_HIGHMEM get
+ * NULL.
+ *
+ * Return: the object, at least 8-byte aligned (class sizes that are powers
+ * of two are aligned to their size); ZERO_SIZE_PTR for @size 0; NULL if
+ * @size cannot be served (above 2^MAX_PAGE_ORDER pages) or memory is short.
+ */
+void *mstat_alloc(size_t size, gfp_t flags)
+{
+	void *obj;
+
+	might_alloc(flags);
+	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task())) {
+		obj = mstat_task_pop(mstat_size_to_class(size));
+		if (likely(obj))
+			return obj;
+	}
+	return mstat_alloc_slow(size, flags);
+}
 EXPORT_SYMBOL_GPL(mstat_alloc);
+
+/* Every free the fast path does not take; @caller is mstat_free()'s. */
+static noinline void mstat_free_slow(const void *ptr, enum mstat_owner owner, unsigned int cls,
+				     size_t usable, unsigned long caller)
+{
+	switch (owner) {
+	case MSTAT_SMALL:
+		mstat_cache_free(cls, (void *)ptr);
+		break;
+	case MSTAT_LARGE:
+		mstat_free_large((void *)ptr, usable);
+		break;
+	case MSTAT_FOREIGN:
+		mstat_report_bad_ptr("mstat_free", ptr, caller);
+		break;
+	}
+}
 
 /**
  * mstat_free - free memory mstat_alloc() returned
@@ -215,22 +290,16 @@ EXPORT_SYMBOL_GPL(mstat_alloc);
  */
 void mstat_free(const void *ptr)
 {
-	unsigned int cls;
-	size_t usable;
+	enum mstat_owner owner;
+	unsigned int cls = 0;
+	size_t usable = 0;
 
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	switch (mstat_owner(ptr, &cls, &usable)) {
-	case MSTAT_SMALL:
-		mstat_cache_free(cls, (void *)ptr);
-		break;
-	case MSTAT_LARGE:
-		mstat_free_large((void *)ptr, usable);
-		break;
-	case MSTAT_FOREIGN:
-		mstat_report_bad_ptr(__func__, ptr, _RET_IP_);
-		break;
-	}
+	owner = mstat_owner(ptr, &cls, &usable);
+	if (likely(owner == MSTAT_SMALL && in_task()) && likely(mstat_task_push(cls, (void *)ptr)))
+		return;
+	mstat_free_slow(ptr, owner, cls, usable, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free);
 
