@@ -135,7 +135,7 @@ static __always_inline void *mstat_task_pop(unsigned int cls)
 	cc = &c->cls[cls];
 	if (likely(cc->count)) {
 		obj = cc->objs[--cc->count];
-		mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
+		mstat_count(MSTAT_TASK, nmalloc[cls], 1);
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return obj;
@@ -152,7 +152,7 @@ static __always_inline bool mstat_task_push(unsigned int cls, void *obj)
 	cc = &c->cls[cls];
 	if (likely(cc->count < mstat_classes[cls].cache_cap)) {
 		cc->objs[cc->count++] = obj;
-		mstat_stat_add(c, &c->stats.nfree[cls], 1);
+		mstat_count(MSTAT_TASK, nfree[cls], 1);
 		done = true;
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
