@@ -506,34 +506,63 @@ static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
 	return n;
 }
 
+/* @n objects are the whole of one span of @size: each slot exactly once. */
+static void expect_one_span(struct kunit *test, void **objs, unsigned int n, size_t size)
+{
+	unsigned long lo = ULONG_MAX, *seen;
+	unsigned int i;
+
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(n), sizeof(long), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	for (i = 0; i < n; i++)
+		lo = min_t(unsigned long, lo, (unsigned long)objs[i]);
+	for (i = 0; i < n; i++) {
+		unsigned long off = (unsigned long)objs[i] - lo;
+
+		KUNIT_EXPECT_EQ(test, off % size, 0UL);
+		KUNIT_ASSERT_LT(test, off / size, (unsigned long)n);
+		KUNIT_EXPECT_FALSE(test, test_and_set_bit(off / size, seen));
+	}
+}
+
+/*
+ * A dead cache's objects go back to their span, each exactly once: for a
+ * class of 16 objects per span (512 B) and one of 256 (16 B).
+ */
 static void mstat_test_drain_returns_objects(struct kunit *test)
 {
-	unsigned int cls = mstat_size_to_class(512), nobjs = mstat_classes[cls].nobjs;
+	static const size_t sizes[] = { 512, 16 };
 	struct mstat_cache *dead = kunit_kzalloc(test, sizeof(*dead), GFP_KERNEL);
-	unsigned int max = 4096, held, n;
+	unsigned int max = 4096, held, n, k;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, dead);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	drain_all_cpus();
-	held = take_all(cls, objs, max);
-	KUNIT_ASSERT_LT(test, held, max - nobjs);
-	KUNIT_ASSERT_EQ(test, take_all(cls, objs + held, max - held), 0U);
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		unsigned int cls = mstat_size_to_class(sizes[k]);
+		unsigned int nobjs = mstat_classes[cls].nobjs;
 
-	/* one fresh span; a "dead" cache holds 5 of its objects */
-	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
-	n = mstat_central_take(cls, dead->cls[cls].objs, 5);
-	KUNIT_ASSERT_EQ(test, n, 5U);
-	dead->cls[cls].count = n;
-	KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 5ULL * 512);
+		held = take_all(cls, objs, max);
+		KUNIT_ASSERT_LT(test, held, max - nobjs);
+		KUNIT_ASSERT_EQ(test, take_all(cls, objs + held, max - held), 0U);
 
-	mstat_cache_drain(dead);
-	KUNIT_EXPECT_EQ(test, dead->cls[cls].count, 0U);
-	KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 0ULL);
-	/* all of the span is back in the pool */
-	n = take_all(cls, objs + held, max - held);
-	KUNIT_EXPECT_EQ(test, n, nobjs);
-	mstat_central_put(cls, objs, held + n);
+		/* one fresh span; a "dead" cache holds 5 of its objects */
+		KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+		n = mstat_central_take(cls, dead->cls[cls].objs, 5);
+		KUNIT_ASSERT_EQ(test, n, 5U);
+		dead->cls[cls].count = n;
+		KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 5ULL * sizes[k]);
+
+		mstat_cache_drain(dead);
+		KUNIT_EXPECT_EQ(test, dead->cls[cls].count, 0U);
+		KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 0ULL);
+		/* all of the span is back in the pool, each object once */
+		n = take_all(cls, objs + held, max - held);
+		KUNIT_EXPECT_EQ(test, n, nobjs);
+		expect_one_span(test, objs + held, n, sizes[k]);
+		mstat_central_put(cls, objs, held + n);
+	}
 }
 
 static void mstat_test_refill_flush_boundaries(struct kunit *test)
