@@ -48,12 +48,15 @@ WHY = """Where the time goes.
   pages back and take them again. mstat keeps one empty span per class;
   spans are sized as SLUB sizes slabs (16 objects up to order 3) and need no
   descriptor of their own (the first page's struct page is it), so a span
-  costs about what a slab does. At 4 KiB and 16 KiB mstat is close to 1.0:
-  the time is the page allocator's. At 16 KiB mstat's spans are order 4
-  (four objects, from the buddy lists under the zone lock) where kmalloc
-  takes an order-2 block per object from the per-CPU page lists; spans of
-  two objects at order 3 were tried and were 1.4-1.9x slower, the per-span
-  work dominating.
+  costs about what a slab does. At 16 KiB (and in some runs at 512 B and
+  4 KiB) mstat is close to 1.0: the time is the page allocator's. At 16 KiB
+  mstat's spans are order 4 (four objects, from the buddy lists under the
+  zone lock) where kmalloc takes an order-2 block per object from the
+  per-CPU page lists. Tried and dropped, each measured worse or no better:
+  spans of two objects at order 3 (1.3-1.7x); span free lists kept as a
+  bitmap in the struct page so that no object is touched (16 KiB got
+  worse, 1.16-1.38x); handing the caller objects of a new span before
+  publishing it (one pool-lock trip fewer: no measurable gain).
 - Mixed workload. With random sizes and a random order of frees, the
   object kfree() gets is seldom in the CPU's current slab, so SLUB takes its
   slow path (`__slab_free()`: a cmpxchg on the slab's freelist, list moves
@@ -227,7 +230,8 @@ def report(rows, qemu_kernel):
     irq = next((r for r in rows if r["kind"] == "irqpair" and r.get("variant") == "percpu"
                 and "round" not in r), None)
     irq_ps = int(irq["median_ps"]) if irq else 0
-    cx16_ps = cx16_cost() if irq else None
+    cx16 = next((r for r in rows if r["kind"] == "cx16"), None)
+    cx16_ps = int(cx16["ps"]) if cx16 else None
     adjusted = []
     for pattern in PATTERNS:
         adjust = pattern == "hot" and irq is not None and cx16_ps is not None
@@ -473,6 +477,9 @@ def main():
         rows = uml_runs()
         qrows, qkernel = qemu_runs() if "--no-qemu" not in sys.argv else ([], "-")
         rows += qrows
+        cx16_ps = cx16_cost()
+        if cx16_ps is not None:
+            rows.append({"kind": "cx16", "ps": str(cx16_ps)})
         with open(saved, "w") as f:
             json.dump([rows, qkernel], f)
     worst = report(rows, qkernel)
