@@ -31,16 +31,16 @@ struct mstat_cache **mstat_cpu_caches;
 atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #endif
 
+/*
+ * One lockdep class per context: a drain holds a CPU's task cache and then
+ * its irq cache, which is not recursion.
+ */
+static struct lock_class_key mstat_cache_keys[MSTAT_NR_CTX];
+
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
 {
-	/*
-	 * Two call sites, two lockdep classes: a drain holds a CPU's task
-	 * cache and then its irq cache, which is not recursion.
-	 */
-	if (ctx == MSTAT_TASK)
-		local_lock_init(&c->lock);
-	else
-		local_lock_init(&c->lock);
+	local_lock_init(&c->lock);
+	lockdep_set_class(&c->lock, &mstat_cache_keys[ctx]);
 }
 
 /*
@@ -94,6 +94,22 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch);
 }
 
+/*
+ * Whether a free object may be handed out: it still carries its free
+ * marker (and in debug mode its poison and red zones).  One that does not
+ * was written to while free, or sits in two caches because two CPUs freed
+ * it at once: it is withdrawn, never handed out, and counted as allocated
+ * (to nobody), so the counters keep telling what the caches hold.
+ */
+static bool mstat_alloc_check(void *obj, unsigned int cls)
+{
+	if (unlikely(!mstat_obj_still_free(obj))) {
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, 0);
+		return false;
+	}
+	return !mstat_debug() || mstat_debug_check_alloc(obj, cls);
+}
+
 /* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 {
@@ -106,11 +122,14 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 	for (;;) {
 		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
-		if (likely(cc->count) || mstat_cache_refill(c, cls)) {
+		while (likely(cc->count) || mstat_cache_refill(c, cls)) {
 			obj = cc->objs[--cc->count];
 			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
-			mstat_unlock_cache(task, irqflags);
-			return obj;
+			if (likely(mstat_alloc_check(obj, cls))) {
+				mstat_obj_set_live(obj);
+				mstat_unlock_cache(task, irqflags);
+				return obj;
+			}
 		}
 		mstat_unlock_cache(task, irqflags);
 		/* The pool is empty: grow it where the caller's flags allow. */
@@ -121,8 +140,9 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 
 /*
  * The fast paths: task context, an object of a size class, a class cache
- * with room.  They make no call, so that mstat_alloc() and mstat_free()
- * need no stack frame until they fall back on the general paths.
+ * with room, no debug mode.  They make no call, so that mstat_alloc() and
+ * mstat_free() need no stack frame until they fall back on the general
+ * paths.
  */
 static __always_inline void *mstat_task_pop(unsigned int cls)
 {
@@ -133,49 +153,47 @@ static __always_inline void *mstat_task_pop(unsigned int cls)
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	if (likely(cc->count)) {
+	if (likely(cc->count) && likely(mstat_obj_still_free(cc->objs[cc->count - 1]))) {
 		obj = cc->objs[--cc->count];
+		mstat_obj_set_live(obj);
 		mstat_count(MSTAT_TASK, nmalloc[cls], 1);
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return obj;
 }
 
-static __always_inline bool mstat_task_push(unsigned int cls, void *obj)
+/*
+ * The pointer is looked up and its free marker read inside the local
+ * lock, an RCU read-side section: a span is freed only after a grace
+ * period (mstat_span_release()), so neither read can meet a page mstat has
+ * given back.
+ */
+static __always_inline bool mstat_task_push(const void *ptr)
 {
 	struct mstat_class_cache *cc;
 	struct mstat_cache *c;
+	unsigned long pfn;
 	bool done = false;
+	unsigned int cls;
+	size_t usable;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
-	cc = &c->cls[cls];
-	if (likely(cc->count < mstat_classes[cls].cache_cap)) {
-		cc->objs[cc->count++] = obj;
-		mstat_count(MSTAT_TASK, nfree[cls], 1);
-		done = true;
+	if (likely(mstat_owner(ptr, &cls, &usable, &pfn) == MSTAT_SMALL) &&
+	    likely(!mstat_obj_is_free(ptr))) {
+		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+		cc = &c->cls[cls];
+		if (likely(cc->count < mstat_classes[cls].cache_cap)) {
+			mstat_obj_mark_free((void *)ptr);
+			cc->objs[cc->count++] = (void *)ptr;
+			mstat_count(MSTAT_TASK, nfree[cls], 1);
+			done = true;
+		}
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return done;
 }
 
-static void mstat_cache_free(unsigned int cls, void *obj)
-{
-	bool task = in_task();
-	struct mstat_class_cache *cc;
-	unsigned long irqflags = 0;
-	struct mstat_cache *c;
-
-	c = mstat_lock_cache(task, &irqflags);
-	cc = &c->cls[cls];
-	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
-		mstat_cache_flush(c, cls);
-	cc->objs[cc->count++] = obj;
-	mstat_stat_add(c, &c->stats.nfree[cls], 1);
-	mstat_unlock_cache(task, irqflags);
-}
-
-static void *mstat_alloc_large(size_t size, gfp_t flags)
+static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller)
 {
 	bool task = in_task();
 	unsigned long irqflags = 0;
@@ -186,6 +204,8 @@ static void *mstat_alloc_large(size_t size, gfp_t flags)
 	obj = mstat_large_alloc(size, flags, &usable);
 	if (!obj)
 		return NULL;
+	if (mstat_debug())
+		mstat_debug_large_alloc(obj, caller);
 	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
@@ -193,24 +213,11 @@ static void *mstat_alloc_large(size_t size, gfp_t flags)
 	return obj;
 }
 
-static void mstat_free_large(void *obj, size_t usable)
-{
-	bool task = in_task();
-	unsigned long irqflags = 0;
-	struct mstat_cache *c;
-
-	c = mstat_lock_cache(task, &irqflags);
-	mstat_stat_add(c, &c->stats.large_nfree, 1);
-	mstat_stat_add(c, &c->stats.large_free_bytes, usable);
-	mstat_unlock_cache(task, irqflags);
-	mstat_large_free(obj, usable);
-}
-
 /* Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow(). */
 #define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO)
 
-/* Every allocation the fast path does not serve. */
-static noinline void *mstat_alloc_slow(size_t size, gfp_t flags)
+/* Every allocation the fast path does not serve; @caller is mstat_alloc()'s. */
+static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long caller)
 {
 	unsigned int cls;
 	void *obj;
@@ -220,12 +227,16 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags)
 	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
 		return NULL;
 	if (unlikely(size > MSTAT_MAX_SMALL))
-		return mstat_alloc_large(size, flags);
+		return mstat_alloc_large(size, flags, caller);
 
 	cls = mstat_size_to_class(size);
 	obj = mstat_cache_alloc(cls, flags);
-	if (obj && unlikely(flags & __GFP_ZERO))
+	if (!obj)
+		return NULL;
+	if (unlikely(flags & __GFP_ZERO))
 		memset(obj, 0, mstat_classes[cls].size);
+	if (mstat_debug())
+		mstat_debug_alloc_done(obj, cls, size, caller);
 	return obj;
 }
 
@@ -244,38 +255,75 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags)
  * NULL.
  *
  * Return: the object, at least 8-byte aligned (class sizes that are powers
- * of two are aligned to their size); ZERO_SIZE_PTR for @size 0; NULL if
- * @size cannot be served (above 2^MAX_PAGE_ORDER pages) or memory is short.
+ * of two are aligned to their size, except in debug mode); ZERO_SIZE_PTR
+ * for @size 0; NULL if @size cannot be served (above 2^MAX_PAGE_ORDER
+ * pages) or memory is short.
  */
 void *mstat_alloc(size_t size, gfp_t flags)
 {
 	void *obj;
 
 	might_alloc(flags);
-	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task())) {
+	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
+	    !mstat_debug()) {
 		obj = mstat_task_pop(mstat_size_to_class(size));
 		if (likely(obj))
 			return obj;
 	}
-	return mstat_alloc_slow(size, flags);
+	return mstat_alloc_slow(size, flags, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_alloc);
 
-/* Every free the fast path does not take; @caller is mstat_free()'s. */
-static noinline void mstat_free_slow(const void *ptr, enum mstat_owner owner, unsigned int cls,
-				     size_t usable, unsigned long caller)
+/* Free a small object found live, the cache's lock held. */
+static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
+			     unsigned long caller)
 {
-	switch (owner) {
-	case MSTAT_SMALL:
-		mstat_cache_free(cls, (void *)ptr);
-		break;
-	case MSTAT_LARGE:
-		mstat_free_large((void *)ptr, usable);
-		break;
-	case MSTAT_FOREIGN:
-		mstat_report_bad_ptr("mstat_free", ptr, caller);
-		break;
+	struct mstat_class_cache *cc = &c->cls[cls];
+
+	if (mstat_debug())
+		mstat_debug_free(obj, cls, caller);
+	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
+		mstat_cache_flush(c, cls);
+	mstat_obj_mark_free(obj);
+	cc->objs[cc->count++] = obj;
+	mstat_stat_add(c, &c->stats.nfree[cls], 1);
+}
+
+/* Every free the fast path does not take; @caller is mstat_free()'s. */
+static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
+{
+	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
+	bool task = in_task();
+	unsigned long irqflags = 0, pfn;
+	enum mstat_owner owner;
+	struct mstat_cache *c;
+	unsigned int cls = 0;
+	size_t usable = 0;
+
+	/* lookup and marker under the lock: see mstat_task_push() */
+	c = mstat_lock_cache(task, &irqflags);
+	owner = mstat_owner(ptr, &cls, &usable, &pfn);
+	if (owner == MSTAT_SMALL) {
+		if (unlikely(mstat_obj_is_free(ptr)))
+			mistake = MSTAT_DOUBLE_FREE;
+		else
+			mstat_cache_free(c, cls, (void *)ptr, caller);
+	} else if (owner == MSTAT_LARGE) {
+		if (mstat_large_claim(pfn)) {
+			mstat_stat_add(c, &c->stats.large_nfree, 1);
+			mstat_stat_add(c, &c->stats.large_free_bytes, usable);
+		} else {
+			mistake = MSTAT_DOUBLE_FREE;
+		}
+	} else {
+		mistake = MSTAT_BAD_POINTER;
 	}
+	mstat_unlock_cache(task, irqflags);
+
+	if (owner == MSTAT_LARGE && mistake == MSTAT_NR_MISTAKES)
+		mstat_large_free((void *)ptr, usable);
+	else if (mistake != MSTAT_NR_MISTAKES)
+		mstat_report(mistake, "mstat_free", ptr, caller);
 }
 
 /**
@@ -284,22 +332,19 @@ static noinline void mstat_free_slow(const void *ptr, enum mstat_owner owner, un
  *
  * May be called on any CPU, not only the one that allocated @ptr, and in
  * any context mstat_alloc(GFP_ATOMIC) may.  The free is counted in the
- * calling CPU's statistics.  A pointer that is not the start of a live
- * mstat object is reported once with a warning naming the caller, counted
- * in /proc/mstat's bad_pointers, and otherwise left alone.
+ * calling CPU's statistics.  A pointer that is not the start of an mstat
+ * object, or an object that is already free, is reported (a warning naming
+ * the caller the first time, a rate-limited line after that), counted in
+ * /proc/mstat's bad_pointers or double_frees, and otherwise left alone:
+ * it is never put on a free list nor counted as a free.
  */
 void mstat_free(const void *ptr)
 {
-	enum mstat_owner owner;
-	unsigned int cls = 0;
-	size_t usable = 0;
-
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	owner = mstat_owner(ptr, &cls, &usable);
-	if (likely(owner == MSTAT_SMALL && in_task()) && likely(mstat_task_push(cls, (void *)ptr)))
+	if (likely(in_task()) && !mstat_debug() && likely(mstat_task_push(ptr)))
 		return;
-	mstat_free_slow(ptr, owner, cls, usable, _RET_IP_);
+	mstat_free_slow(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free);
 
@@ -313,14 +358,15 @@ EXPORT_SYMBOL_GPL(mstat_free);
  */
 size_t mstat_usable_size(const void *ptr)
 {
+	unsigned long pfn;
 	unsigned int cls;
 	size_t usable;
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
-	if (mstat_owner(ptr, &cls, &usable) != MSTAT_FOREIGN)
+	if (mstat_owner(ptr, &cls, &usable, &pfn) != MSTAT_FOREIGN)
 		return usable;
-	mstat_report_bad_ptr(__func__, ptr, _RET_IP_);
+	mstat_report(MSTAT_BAD_POINTER, __func__, ptr, _RET_IP_);
 	return 0;
 }
 EXPORT_SYMBOL_GPL(mstat_usable_size);

@@ -23,6 +23,8 @@
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "mstat_internal.h"
@@ -41,8 +43,11 @@ unsigned long mstat_owned_pfns __read_mostly;
  * atomic.
  */
 static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
-/* Pointers handed to mstat_free() or mstat_usable_size() that were not ours. */
-static atomic_long_t mstat_nbad = ATOMIC_LONG_INIT(0);
+/* The client mistakes mstat refused, by kind (enum mstat_mistake). */
+static atomic_long_t mstat_mistakes[MSTAT_NR_MISTAKES];
+
+/* Keys the free marker (mstat_free_mark()); set once at load. */
+unsigned long mstat_secret __ro_after_init;
 
 static int mstat_hp_state;
 
@@ -58,7 +63,7 @@ static unsigned int mstat_class_size(unsigned int cls)
 		       (lower >> MSTAT_STEPS_SHIFT);
 }
 
-/* Tail left over in a span of @order, in 1/1024ths of the span. */
+/* Tail left over in a span of @order, in 1/1024ths of the span; @size is the stride. */
 static unsigned long mstat_span_waste(unsigned int size, unsigned int order)
 {
 	unsigned long span = PAGE_SIZE << order;
@@ -114,13 +119,14 @@ static void mstat_classes_init(void)
 		struct mstat_class *mc = &mstat_classes[cls];
 
 		mc->size = mstat_class_size(cls);
-		mc->span_order = mstat_pick_span_order(mc->size);
-		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->size;
+		mc->stride = mstat_debug_stride(mc->size);
+		mc->span_order = mstat_pick_span_order(mc->stride);
+		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->stride;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);
 		mc->cache_cap = 2 * mc->batch;
-		mc->size_recip = reciprocal_value(mc->size);
+		mc->stride_recip = reciprocal_value(mc->stride);
 	}
 }
 
@@ -155,18 +161,23 @@ static bool mstat_pfns_fit(unsigned long pfn, unsigned long npages)
 	return false;
 }
 
-/* Whether an object starts in page @i of a span of @mc. */
+/* Whether an object (what a client is handed) starts in page @i of a span of @mc. */
 static bool mstat_object_starts(const struct mstat_class *mc, unsigned int i)
 {
-	unsigned long first = DIV_ROUND_UP((unsigned long)i << PAGE_SHIFT, mc->size);
+	unsigned long page = (unsigned long)i << PAGE_SHIFT, first = 0;
 
-	return first < mc->nobjs && first * mc->size < (unsigned long)(i + 1) << PAGE_SHIFT;
+	if (page > mstat_red_left)
+		first = DIV_ROUND_UP(page - mstat_red_left, mc->stride);
+	return first < mc->nobjs &&
+	       mstat_red_left + first * mc->stride < page + PAGE_SIZE;
 }
 
 /*
  * The span descriptor, in the struct page of the span's first page.  The
  * count of free objects shares page->private with the class, which
  * mstat_owner() reads without the pool's lock: it is written whole.
+ * page->index heads the free list, linked through the objects' free
+ * markers (mstat_obj_set_free()).
  */
 static void *mstat_span_freelist(struct page *span)
 {
@@ -191,11 +202,20 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 }
 
 /* The span an object of class @cls, known to be mstat's, belongs to. */
-static struct page *mstat_obj_span(unsigned int cls, void *obj)
+static struct page *mstat_obj_span(unsigned int cls, const void *obj)
 {
 	unsigned long pfn = PHYS_PFN(__pa(obj));
 
 	return pfn_to_page(pfn & ~((1UL << mstat_classes[cls].span_order) - 1));
+}
+
+/* Whether @p is the start of an object of the span of class @cls at @span. */
+static bool mstat_span_has_obj(struct page *span, unsigned int cls, const void *p)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long off = (unsigned long)p - (unsigned long)page_address(span) - mstat_red_left;
+
+	return off < (unsigned long)mc->nobjs * mc->stride && off % mc->stride == 0;
 }
 
 /* Mark the pages of the span of @cls at @span in which objects start. */
@@ -203,7 +223,8 @@ static bool mstat_map_span(struct page *span, unsigned int cls)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long pfn = page_to_pfn(span), mask = 0;
-	unsigned long info = (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_SPAN;
+	unsigned long info = (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+			     MSTAT_INFO_SPAN;
 	unsigned int i;
 
 	if (!mstat_pfns_fit(pfn, 1UL << mc->span_order))
@@ -239,28 +260,44 @@ static bool mstat_map_large(struct page *page, unsigned long npages)
 
 	if (!mstat_pfns_fit(pfn, 1))
 		return false;
-	set_page_private(page, npages << MSTAT_INFO_SHIFT | MSTAT_INFO_LARGE);
+	set_page_private(page, npages << MSTAT_INFO_NFREE_SHIFT | MSTAT_INFO_TAG |
+			 MSTAT_INFO_LARGE);
 	mstat_owned_or(pfn, BIT_MASK(pfn));
 	return true;
 }
 
-static void mstat_unmap_large(struct page *page)
-{
-	mstat_owned_andnot(page_to_pfn(page), BIT_MASK(page_to_pfn(page)));
-	set_page_private(page, 0);
-}
+static const char *const mstat_mistake_text[MSTAT_NR_MISTAKES] = {
+	[MSTAT_BAD_POINTER] = "not an object mstat allocated",
+	[MSTAT_DOUBLE_FREE] = "double free: the object is already free",
+	[MSTAT_CORRUPT_FREE] = "free object written to after its free (a write after free, or two CPUs freed it at once); withdrawn, never handed out again",
+	[MSTAT_REDZONE] = "red zone around the object written to",
+};
 
 /**
- * mstat_report_bad_ptr - report a pointer mstat does not own
- * @fn: the API function it was passed to
- * @ptr: the pointer
- * @caller: return address of that function's caller
+ * mstat_report - count and report a client's mistake
+ * @what: the kind of mistake
+ * @fn: the API function that found it
+ * @ptr: the pointer at fault
+ * @caller: return address of @fn's caller, or 0 if unknown
+ *
+ * The first mistake of each kind is a WARN (with a stack trace), each
+ * later one a rate-limited line.  In debug mode the object's allocation
+ * and free sites follow.
  */
-void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller)
+void __cold mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
+			 unsigned long caller)
 {
-	atomic_long_inc(&mstat_nbad);
-	WARN_ONCE(1, "mstat: %s(%p) from %pS: not an object mstat allocated\n",
-		  fn, ptr, (void *)caller);
+	static unsigned long warned;
+
+	atomic_long_inc(&mstat_mistakes[what]);
+	if (!test_and_set_bit(what, &warned))
+		WARN(1, "mstat: %s(%p) from %pS: %s\n", fn, ptr, (void *)caller,
+		     mstat_mistake_text[what]);
+	else
+		pr_err_ratelimited("%s(%p) from %pS: %s\n", fn, ptr, (void *)caller,
+				   mstat_mistake_text[what]);
+	if (mstat_debug() && what != MSTAT_BAD_POINTER)
+		mstat_debug_print_object(ptr);
 }
 
 u64 mstat_span_bytes(void)
@@ -268,35 +305,54 @@ u64 mstat_span_bytes(void)
 	return atomic_long_read(&mstat_span_sys);
 }
 
-u64 mstat_nbad_ptr(void)
+u64 mstat_nmistakes(enum mstat_mistake what)
 {
-	return atomic_long_read(&mstat_nbad);
+	return atomic_long_read(&mstat_mistakes[what]);
 }
 
 /* Link the objects lowest address first: refills hand out runs. */
 static void mstat_span_init(struct page *span, unsigned int cls)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
-	void *base = page_address(span), *obj = base + (mc->nobjs - 1) * mc->size;
-	void *next = NULL;
+	void *base = page_address(span) + mstat_red_left;
+	void *obj = base + (mc->nobjs - 1) * mc->stride, *next = NULL;
 
 	for (;;) {
-		*(void **)obj = next;
+		if (mstat_debug())
+			mstat_debug_init_obj(obj, mc->size);
+		mstat_obj_set_free(obj, next);
 		next = obj;
 		if (obj == base)
 			break;
-		obj -= mc->size;
+		obj -= mc->stride;
 	}
 	mstat_span_set_freelist(span, base);
 }
 
+static void mstat_span_free_rcu(struct rcu_head *head)
+{
+	struct page *span = container_of(head, struct page, rcu_head);
+	unsigned int order = page_private(span);
+
+	set_page_private(span, 0);
+	__free_pages(span, order);
+	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
+}
+
+/*
+ * A span goes back to the page allocator after an RCU grace period: a
+ * free of a stale pointer into it may have seen its bit set just before
+ * mstat_unmap_span() cleared it, and reads the span's struct page and the
+ * object's free marker inside its cache's local lock, an RCU read-side
+ * section (preemption or interrupts off; on PREEMPT_RT a local_lock is a
+ * spinlock, which is one too).  So no such read meets a page mstat gave
+ * away, and no page is freed inside a per-CPU critical section.
+ */
 static void mstat_span_release(struct page *span, unsigned int cls)
 {
-	unsigned int order = mstat_classes[cls].span_order;
-
 	mstat_unmap_span(span, cls);
-	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	__free_pages(span, order);
+	set_page_private(span, mstat_classes[cls].span_order);
+	call_rcu(&span->rcu_head, mstat_span_free_rcu);
 }
 
 /**
@@ -334,6 +390,19 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	return 0;
 }
 
+/*
+ * A free object's marker no longer links to an object of its span: a
+ * client wrote to it after freeing it.  The rest of the list cannot be
+ * trusted, so the span keeps its remaining free objects out of use for
+ * good (it stays on the full list, and is never released).
+ */
+static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, void *obj)
+{
+	pr_err_ratelimited("span of class %u bytes: free list broken at %p (written after free); its remaining free objects are withdrawn\n",
+			   mstat_classes[cls].size, obj);
+	atomic_long_inc(&mstat_mistakes[MSTAT_CORRUPT_FREE]);
+}
+
 /**
  * mstat_central_take - move free objects from a central pool to a cache
  * @cls: class index
@@ -348,7 +417,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	unsigned int nobjs = mstat_classes[cls].nobjs, nfree, n = 0;
 	unsigned long flags;
 	struct page *span;
-	void *obj;
+	void *obj, *next;
 
 	spin_lock_irqsave(&central->lock, flags);
 	while (n < want && !list_empty(&central->partial)) {
@@ -356,7 +425,15 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 		nfree = mstat_span_nfree(span);
 		if (nfree == nobjs)
 			central->nempty--;
-		for (obj = mstat_span_freelist(span); n < want && obj; obj = *(void **)obj) {
+		for (obj = mstat_span_freelist(span); n < want && obj; obj = next) {
+			next = mstat_obj_next(obj);
+			if (!mstat_word_is_free(obj) ||
+			    (next && !mstat_span_has_obj(span, cls, next))) {
+				mstat_span_list_broken(span, cls, obj);
+				nfree = 0;
+				obj = NULL;
+				break;
+			}
 			objs[n++] = obj;
 			nfree--;
 		}
@@ -389,7 +466,7 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	spin_lock_irqsave(&central->lock, flags);
 	for (i = 0; i < n; i++) {
 		span = mstat_obj_span(cls, objs[i]);
-		*(void **)objs[i] = mstat_span_freelist(span);
+		mstat_obj_set_free(objs[i], mstat_span_freelist(span));
 		mstat_span_set_freelist(span, objs[i]);
 		nfree = mstat_span_nfree(span) + 1;
 		mstat_span_set_nfree(span, nfree);
@@ -460,13 +537,30 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 }
 
 /**
- * mstat_large_free - free an object mstat_large_alloc() returned
+ * mstat_large_claim - take the right to free a large object
+ * @pfn: its first page frame
+ *
+ * Of two frees of the same large object, even at the same instant on two
+ * CPUs, exactly one gets true; the other is a double free.
+ *
+ * Return: true if the caller is to free it.
+ */
+bool mstat_large_claim(unsigned long pfn)
+{
+	return test_and_clear_bit(pfn, mstat_owned);
+}
+
+/**
+ * mstat_large_free - free a large object mstat_large_claim() gave the caller
  * @ptr: the object
  * @usable: its usable size, as mstat_owner() found it
  */
 void mstat_large_free(void *ptr, size_t usable)
 {
-	mstat_unmap_large(virt_to_page(ptr));
+	struct page *page = virt_to_page(ptr);
+
+	set_page_private(page, 0);
+	page->index = 0;
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
 
@@ -491,31 +585,66 @@ static void mstat_central_init(void)
 	}
 }
 
-static void mstat_release_list(struct list_head *spans, unsigned int cls)
+/**
+ * mstat_for_each_span - call @fn on every span of a class, pool lock held
+ * @cls: class index
+ * @fn: called with each span's first page; must not sleep
+ * @arg: passed to @fn
+ */
+void mstat_for_each_span(unsigned int cls, void (*fn)(struct page *span, void *arg),
+			 void *arg)
 {
-	struct page *span, *tmp;
+	struct mstat_central *central = &mstat_central[cls];
+	unsigned long flags;
+	struct page *span;
 
-	list_for_each_entry_safe(span, tmp, spans, lru)
-		mstat_span_release(span, cls);
+	spin_lock_irqsave(&central->lock, flags);
+	list_for_each_entry(span, &central->partial, lru)
+		fn(span, arg);
+	list_for_each_entry(span, &central->full, lru)
+		fn(span, arg);
+	spin_unlock_irqrestore(&central->lock, flags);
 }
 
-/* Module unload: no caller is left, so every cache and pool is idle. */
-static void mstat_release_all(void)
+/*
+ * Module unload: no caller is left, and every cache has been drained.  A
+ * span whose objects are all free goes back to the page allocator; one
+ * with a live object (or a withdrawn one) stays allocated, as do live
+ * large objects, since a client may still hold them: kmem_cache_destroy()
+ * leaks a cache with live objects for the same reason.
+ *
+ * Return: pages left allocated.
+ */
+static unsigned long mstat_release_all(void)
 {
-	unsigned long pfn;
+	unsigned long pfn, kept = 0;
+	struct page *span, *tmp;
 	unsigned int cls;
+	LIST_HEAD(live);
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		mstat_release_list(&mstat_central[cls].partial, cls);
-		mstat_release_list(&mstat_central[cls].full, cls);
-	}
-	/* What is left owned is large objects nobody freed. */
-	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
-		struct page *page = pfn_to_page(pfn);
-		unsigned long npages = page_private(page) >> MSTAT_INFO_SHIFT;
+		struct mstat_central *central = &mstat_central[cls];
 
-		mstat_large_free(page_address(page), npages << PAGE_SHIFT);
+		list_splice_init(&central->full, &live);
+		list_for_each_entry_safe(span, tmp, &central->partial, lru) {
+			if (mstat_span_nfree(span) == mstat_classes[cls].nobjs)
+				mstat_span_release(span, cls);
+			else
+				list_move(&span->lru, &live);
+		}
+		list_for_each_entry_safe(span, tmp, &live, lru) {
+			list_del_init(&span->lru);
+			kept += 1UL << mstat_classes[cls].span_order;
+		}
 	}
+	/* What is left owned outside spans is large objects nobody freed. */
+	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
+		unsigned long info = page_private(pfn_to_page(pfn));
+
+		if (info & MSTAT_INFO_LARGE)
+			kept += info >> MSTAT_INFO_NFREE_SHIFT;
+	}
+	return kept;
 }
 
 static unsigned long mstat_end_pfn(void)
@@ -528,7 +657,7 @@ static unsigned long mstat_end_pfn(void)
 	return end;
 }
 
-static void mstat_report_live(void)
+static void mstat_report_live(unsigned long kept)
 {
 	struct mstat_totals *t = kzalloc(sizeof(*t), GFP_KERNEL);
 	u64 small = 0, large;
@@ -540,9 +669,9 @@ static void mstat_report_live(void)
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 		small += t->sum.nmalloc[cls] - t->sum.nfree[cls];
 	large = t->sum.large_nmalloc - t->sum.large_nfree;
-	if (small || large)
-		pr_warn("unloading with %llu live objects (%llu small, %llu large); their memory is returned to the page allocator\n",
-			small + large, small, large);
+	if (small || large || kept)
+		pr_warn("unloading with %llu live objects (%llu small, %llu large); leaving their %lu pages allocated\n",
+			small + large, small, large, kept);
 	kfree(t);
 }
 
@@ -581,6 +710,10 @@ static int __init mstat_init(void)
 {
 	int ret;
 
+	mstat_secret = get_random_long();
+	ret = mstat_debug_init();
+	if (ret)
+		return ret;
 	mstat_classes_init();
 	mstat_central_init();
 	mstat_owned_pfns = mstat_end_pfn();
@@ -614,16 +747,21 @@ free_caches:
 
 static void __exit mstat_exit(void)
 {
+	unsigned long kept;
 	unsigned int i;
 
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 	mstat_proc_exit();
-	mstat_report_live();
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (mstat_cpu_caches[i])
 			mstat_cache_drain(mstat_cpu_caches[i]);
 	}
-	mstat_release_all();
+	if (mstat_debug())
+		mstat_debug_report_leaks();
+	kept = mstat_release_all();
+	mstat_report_live(kept);
+	/* the spans released above are freed by RCU callbacks in this module */
+	rcu_barrier();
 	mstat_free_caches();
 	kvfree(mstat_owned);
 }

@@ -14,8 +14,10 @@
 #include <linux/percpu.h>
 #include <linux/reciprocal_div.h>
 #include <linux/seq_file.h>
+#include <linux/jump_label.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
+#include <linux/swab.h>
 
 /*
  * Size classes: 8-byte steps up to 64 bytes, then eight classes per
@@ -40,6 +42,8 @@
 #define MSTAT_CACHE_SLOTS	32
 /* Wholly free spans a central pool keeps before returning pages. */
 #define MSTAT_EMPTY_RESERVE	1
+/* The largest span, and the alignment of every span. */
+#define MSTAT_MAX_SPAN_BYTES	(PAGE_SIZE << MSTAT_MAX_SPAN_ORDER)
 
 #ifdef MAX_PAGE_ORDER
 #define MSTAT_MAX_LARGE_ORDER	MAX_PAGE_ORDER
@@ -50,20 +54,23 @@
 
 /**
  * struct mstat_class - one size class, fixed after init
- * @size: object size in bytes
+ * @size: object size in bytes: what a client may use
+ * @stride: bytes from one object to the next in a span: @size, or in debug
+ *	mode the slot of red zones, object and metadata (mstat_debug.c)
  * @span_order: page order of the spans the objects are carved from
  * @nobjs: objects per span
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
- * @size_recip: reciprocal of @size, to check object offsets without a divide
+ * @stride_recip: reciprocal of @stride, to check offsets without a divide
  */
 struct mstat_class {
 	unsigned int size;
+	unsigned int stride;
 	unsigned int span_order;
 	unsigned int nobjs;
 	unsigned int cache_cap;
 	unsigned int batch;
-	struct reciprocal_value size_recip;
+	struct reciprocal_value stride_recip;
 };
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
@@ -186,6 +193,9 @@ struct mstat_totals {
 	u64 cached_bytes;
 	u64 sys_bytes;
 	u64 nbad_ptr;
+	u64 ndouble_free;
+	u64 nwrite_after_free;
+	u64 nredzone;
 };
 
 /**
@@ -273,10 +283,22 @@ enum mstat_owner {
 extern unsigned long *mstat_owned;
 extern unsigned long mstat_owned_pfns;
 
+/*
+ * page->private of a marked page: the kind (span or large object), a tag
+ * that says the word is mstat's, the class (spans) and, in bits 16 and up,
+ * the free count (a span's first page) or the page count (a large object).
+ * A stale or forged pointer may reach a page whose bit is set but whose
+ * private is someone else's by now: a word that does not decode in range
+ * makes the pointer foreign, so no pointer value sends mstat outside its
+ * own structures.
+ */
 #define MSTAT_INFO_LARGE	1UL
 #define MSTAT_INFO_SPAN		2UL
 #define MSTAT_INFO_SHIFT	2
 #define MSTAT_INFO_CLS_MASK	0xffUL
+#define MSTAT_INFO_TAG_SHIFT	10
+#define MSTAT_INFO_TAG		(0x2dUL << MSTAT_INFO_TAG_SHIFT)
+#define MSTAT_INFO_TAG_MASK	(0x3fUL << MSTAT_INFO_TAG_SHIFT)
 #define MSTAT_INFO_NFREE_SHIFT	16
 
 static inline unsigned int mstat_info_cls(unsigned long info)
@@ -305,43 +327,147 @@ static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp
 	return READ_ONCE(pfn_to_page(pfn)->private);
 }
 
+/* Bytes before each object in its slot: red zone in debug mode, else 0. */
+extern unsigned int mstat_red_left;
+
 /**
  * mstat_owner - tell what a pointer is
  * @ptr: pointer given to mstat_free() or mstat_usable_size()
  * @cls: set to the class index of a small object
  * @usable: set to the usable size of the object
+ * @pfnp: set to the page frame @ptr lies in
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
  * is aligned to its size, so the offset of @ptr in its span comes from the
  * page frame number: only the struct page of @ptr's own page is read.
+ * Whether the object is live is for the caller to ask (mstat_obj_is_free()).
  *
  * Return: what @ptr is.
  */
-static inline enum mstat_owner
-mstat_owner(const void *ptr, unsigned int *cls, size_t *usable)
+static __always_inline enum mstat_owner
+mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
 {
 	const struct mstat_class *mc;
-	unsigned long info, off, pfn = 0;
-	u32 idx;
+	unsigned long info, pfn = 0;
+	u32 off, idx;
 
 	info = mstat_page_info(ptr, &pfn);
+	if (unlikely((info & MSTAT_INFO_TAG_MASK) != MSTAT_INFO_TAG))
+		return MSTAT_FOREIGN;
+	*pfnp = pfn;
 	if (info & MSTAT_INFO_LARGE) {
-		if (offset_in_page(ptr))
+		unsigned long npages = info >> MSTAT_INFO_NFREE_SHIFT;
+
+		if (offset_in_page(ptr) || !npages || npages > 1UL << MSTAT_MAX_LARGE_ORDER)
 			return MSTAT_FOREIGN;
-		*usable = (info >> MSTAT_INFO_SHIFT) << PAGE_SHIFT;
+		*usable = npages << PAGE_SHIFT;
 		return MSTAT_LARGE;
 	}
-	if (!(info & MSTAT_INFO_SPAN))
+	if (unlikely(!(info & MSTAT_INFO_SPAN) || mstat_info_cls(info) >= MSTAT_NR_CLASSES))
 		return MSTAT_FOREIGN;
 	mc = &mstat_classes[mstat_info_cls(info)];
-	off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr);
-	idx = reciprocal_divide(off, mc->size_recip);
-	if (idx >= mc->nobjs || idx * mc->size != off)
+	/* the slot's offset; below the first slot it wraps and fails the test */
+	off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr) -
+	      mstat_red_left;
+	idx = reciprocal_divide(off, mc->stride_recip);
+	if (idx >= mc->nobjs || idx * mc->stride != off)
 		return MSTAT_FOREIGN;
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
 	return MSTAT_SMALL;
+}
+
+/*
+ * The free marker.  A free object's first word is mstat_free_mark(obj)
+ * XOR its link: 0 in a per-CPU cache, (next ^ obj) on its span's free
+ * list, where next lies in the same span, so the link is below
+ * MSTAT_MAX_SPAN_BYTES.  The mark mixes a per-boot secret with the
+ * object's address, so no client data can forge it short of reading a
+ * free object; mstat_alloc() overwrites it, so a live object never carries
+ * it.  mstat_free() refuses an object that carries it: a double free.
+ * MSTAT_NO_HARDEN (make bench only) leaves it out, to price it.
+ */
+extern unsigned long mstat_secret;
+
+static __always_inline unsigned long mstat_free_mark(const void *obj)
+{
+	return mstat_secret ^ swab((unsigned long)obj);
+}
+
+static __always_inline bool mstat_word_is_free(const void *obj)
+{
+	return (READ_ONCE(*(const unsigned long *)obj) ^ mstat_free_mark(obj)) <
+	       MSTAT_MAX_SPAN_BYTES;
+}
+
+/* At free: whether @obj is free already (a double free). */
+static __always_inline bool mstat_obj_is_free(const void *obj)
+{
+#ifdef MSTAT_NO_HARDEN
+	return false;
+#else
+	return mstat_word_is_free(obj);
+#endif
+}
+
+/* At allocation: whether a cached @obj still carries its marker. */
+static __always_inline bool mstat_obj_still_free(const void *obj)
+{
+#ifdef MSTAT_NO_HARDEN
+	return true;
+#else
+	return mstat_word_is_free(obj);
+#endif
+}
+
+/* Mark @obj free, with @next the following object on its span's list or NULL. */
+static __always_inline void mstat_obj_set_free(void *obj, void *next)
+{
+	unsigned long link = next ? (unsigned long)next ^ (unsigned long)obj : 0;
+
+	WRITE_ONCE(*(unsigned long *)obj, mstat_free_mark(obj) ^ link);
+}
+
+/* Mark @obj free as it goes into a per-CPU cache. */
+static __always_inline void mstat_obj_mark_free(void *obj)
+{
+#ifndef MSTAT_NO_HARDEN
+	mstat_obj_set_free(obj, NULL);
+#endif
+}
+
+/* The next object on the span list of free @obj (NULL at the end). */
+static inline void *mstat_obj_next(void *obj)
+{
+	unsigned long link = *(unsigned long *)obj ^ mstat_free_mark(obj);
+
+	return link ? (void *)(link ^ (unsigned long)obj) : NULL;
+}
+
+/* Handing @obj out: its first word no longer says free. */
+static __always_inline void mstat_obj_set_live(void *obj)
+{
+#ifndef MSTAT_NO_HARDEN
+	WRITE_ONCE(*(unsigned long *)obj, 0);
+#endif
+}
+
+/* What a client got wrong, for mstat_report(). */
+enum mstat_mistake {
+	MSTAT_BAD_POINTER,	/* not an object mstat handed out */
+	MSTAT_DOUBLE_FREE,	/* an object already free */
+	MSTAT_CORRUPT_FREE,	/* a free object written to; withdrawn */
+	MSTAT_REDZONE,		/* debug: a red zone written to */
+	MSTAT_NR_MISTAKES
+};
+
+/* Debug mode (mstat.debug=1 at load): see mstat_debug.c. */
+DECLARE_STATIC_KEY_FALSE(mstat_debug_key);
+
+static __always_inline bool mstat_debug(void)
+{
+	return static_branch_unlikely(&mstat_debug_key);
 }
 
 /* mstat_core.c */
@@ -349,10 +475,14 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
 int mstat_central_grow(unsigned int cls, gfp_t gfp);
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
+bool mstat_large_claim(unsigned long pfn);
 void mstat_large_free(void *ptr, size_t usable);
 u64 mstat_span_bytes(void);
-u64 mstat_nbad_ptr(void);
-void mstat_report_bad_ptr(const char *fn, const void *ptr, unsigned long caller);
+u64 mstat_nmistakes(enum mstat_mistake what);
+void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
+		  unsigned long caller);
+void mstat_for_each_span(unsigned int cls, void (*fn)(struct page *span, void *arg),
+			 void *arg);
 
 /* mstat_cache.c */
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
@@ -362,6 +492,18 @@ void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);
 unsigned int mstat_cached_count(unsigned int cls);
 u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
+
+/* mstat_debug.c */
+int mstat_debug_init(void);
+unsigned int mstat_debug_stride(unsigned int size);
+void mstat_debug_init_obj(void *obj, unsigned int size);
+bool mstat_debug_check_alloc(void *obj, unsigned int cls);
+void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller);
+void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller);
+void mstat_debug_large_alloc(void *obj, unsigned long caller);
+void mstat_debug_print_object(const void *ptr);
+int mstat_debug_show_leaks(struct seq_file *m, void *v);
+void mstat_debug_report_leaks(void);
 
 /* mstat_proc.c */
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);

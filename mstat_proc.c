@@ -161,7 +161,10 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 	/* per class over all CPUs, so the rows may not add up to it exactly */
 	t->cached_bytes = mstat_counters_cached_bytes(&t->sum);
 	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
-	t->nbad_ptr = mstat_nbad_ptr();
+	t->nbad_ptr = mstat_nmistakes(MSTAT_BAD_POINTER);
+	t->ndouble_free = mstat_nmistakes(MSTAT_DOUBLE_FREE);
+	t->nwrite_after_free = mstat_nmistakes(MSTAT_CORRUPT_FREE);
+	t->nredzone = mstat_nmistakes(MSTAT_REDZONE);
 }
 
 /**
@@ -224,6 +227,9 @@ static void mstat_fill_stats(struct mstat_stats *st, const struct mstat_totals *
 	st->nflush = s->nflush;
 	st->cpu_donations = s->ndonations;
 	st->bad_pointers = t->nbad_ptr;
+	st->double_frees = t->ndouble_free;
+	st->write_after_free = t->nwrite_after_free;
+	st->redzone_errors = t->nredzone;
 }
 
 /* mstat_read_stats() reads into this rather than onto a caller's stack. */
@@ -268,6 +274,9 @@ static void mstat_show_totals(struct seq_file *m, const struct mstat_totals *t)
 	seq_printf(m, "cpu_donations %llu\n", st.cpu_donations);
 	seq_printf(m, "bad_pointers %llu\n", st.bad_pointers);
 	seq_printf(m, "nr_classes %u\n", MSTAT_NR_CLASSES);
+	seq_printf(m, "double_frees %llu\n", st.double_frees);
+	seq_printf(m, "write_after_free %llu\n", st.write_after_free);
+	seq_printf(m, "redzone_errors %llu\n", st.redzone_errors);
 }
 
 static void mstat_show_classes(struct seq_file *m, const struct mstat_counters *s)
@@ -331,10 +340,18 @@ int mstat_proc_init(void)
 {
 	if (!proc_create_single("mstat", 0444, NULL, mstat_show))
 		return -ENOMEM;
+	/* root only: object addresses and sites help whoever grooms the heap */
+	if (mstat_debug() && !proc_create_single("mstat_leaks", 0400, NULL,
+						   mstat_debug_show_leaks)) {
+		remove_proc_entry("mstat", NULL);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void mstat_proc_exit(void)
 {
+	if (mstat_debug())
+		remove_proc_entry("mstat_leaks", NULL);
 	remove_proc_entry("mstat", NULL);
 }

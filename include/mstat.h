@@ -29,6 +29,10 @@
  * @nflush: flushes of per-CPU caches to the central pools
  * @cpu_donations: donations of dead CPUs' counters
  * @bad_pointers: pointers passed to mstat that it does not own
+ * @double_frees: frees refused because the object was already free
+ * @write_after_free: free objects (or span free lists) found written to,
+ *	and withdrawn from use
+ * @redzone_errors: debug mode: red zones found written to
  *
  * The fields are those of /proc/mstat's summary lines.  In every read,
  * @nfree <= @nmalloc (per size class too), @total_free_bytes <=
@@ -51,6 +55,9 @@ struct mstat_stats {
 	u64 nflush;
 	u64 cpu_donations;
 	u64 bad_pointers;
+	u64 double_frees;
+	u64 write_after_free;
+	u64 redzone_errors;
 };
 
 void *mstat_alloc(size_t size, gfp_t flags);

@@ -31,6 +31,12 @@ static struct mstat_totals *snap(struct kunit *test)
 	return t;
 }
 
+/* Tests from here provoke mstat's reports on purpose (scripts/kunit_verdict.py). */
+static void expect_reports(struct kunit *test)
+{
+	kunit_info(test, "mstat-kunit: mstat reports expected from here\n");
+}
+
 static u64 live_bytes(const struct mstat_totals *t)
 {
 	return mstat_total_alloc_bytes(&t->sum) - mstat_total_free_bytes(&t->sum);
@@ -626,6 +632,7 @@ static void mstat_test_sys_bytes_falls(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	drain_all_cpus();
+	rcu_barrier();
 	base = mstat_span_bytes();
 	for (i = 0; i < n; i++) {
 		objs[i] = mstat_alloc(4096, GFP_KERNEL);
@@ -637,6 +644,7 @@ static void mstat_test_sys_bytes_falls(struct kunit *test)
 	for (i = 0; i < n; i++)
 		mstat_free(objs[i]);
 	drain_all_cpus();
+	rcu_barrier();		/* released spans are freed after a grace period */
 	after = mstat_span_bytes();
 	/* only the empty-span reserve of the class is kept */
 	KUNIT_EXPECT_LE(test, after, base + MSTAT_EMPTY_RESERVE * span);
@@ -815,7 +823,7 @@ static void mstat_test_bad_input(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after->nbad_ptr, before->nbad_ptr);
 
 	/* pointers mstat does not own are reported and left alone */
-	kunit_info(test, "expect one WARNING from mstat about a pointer it does not own\n");
+	expect_reports(test);
 	obj = mstat_alloc(64, GFP_KERNEL);
 	large = mstat_alloc(MSTAT_MAX_SMALL + 1, GFP_KERNEL);
 	big = mstat_alloc(16384, GFP_KERNEL);
@@ -1077,6 +1085,312 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 }
 #endif
 
+/* ------------------------------------------------------------ client mistakes */
+
+/* A refused free changes no counter but its own. */
+static void expect_refused(struct kunit *test, const struct mstat_totals *before,
+			   u64 bad, u64 dbl, u64 waf)
+{
+	struct mstat_totals *after = snap(test);
+
+	KUNIT_EXPECT_EQ(test, memcmp(&after->sum, &before->sum, sizeof(after->sum)), 0);
+	KUNIT_EXPECT_EQ(test, after->nbad_ptr - before->nbad_ptr, bad);
+	KUNIT_EXPECT_EQ(test, after->ndouble_free - before->ndouble_free, dbl);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, waf);
+}
+
+/* @n objects of @size, all distinct and not overlapping: filled, read back. */
+static void expect_distinct(struct kunit *test, size_t size, unsigned int n)
+{
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		fill(objs[i], size, i);
+	}
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE_MSG(test, check(objs[i], size, i), "object %u of %zu", i, size);
+		mstat_free(objs[i]);
+	}
+	kunit_kfree(test, objs);
+}
+
+struct irq_free {
+	struct hrtimer timer;
+	struct completion done;
+	const void *ptr;
+};
+
+static enum hrtimer_restart irq_free_fn(struct hrtimer *timer)
+{
+	struct irq_free *w = container_of(timer, struct irq_free, timer);
+
+	mstat_free(w->ptr);
+	complete(&w->done);
+	return HRTIMER_NORESTART;
+}
+
+/* mstat_free(@ptr) in hardirq context: through the irq cache. */
+static void free_in_hardirq(struct kunit *test, const void *ptr)
+{
+	struct irq_free *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, w);
+	w->ptr = ptr;
+	init_completion(&w->done);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	w->timer.function = irq_free_fn;
+	hrtimer_start(&w->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&w->done, 10 * HZ), 0UL);
+	hrtimer_cancel(&w->timer);
+}
+
+static long free_on_cpu(void *ptr)
+{
+	mstat_free(ptr);
+	return 0;
+}
+
+/* A live object of @size in the span of free @p, so that the span stays. */
+static void *live_neighbour(struct kunit *test, const void *p, size_t size)
+{
+	unsigned int cls = mstat_size_to_class(size), i, n = 0;
+	unsigned long span = PAGE_SIZE << mstat_classes[cls].span_order;
+	void *tries[64], *found = NULL;
+
+	while (!found && n < ARRAY_SIZE(tries)) {
+		void *o = mstat_alloc(size, GFP_KERNEL);
+
+		KUNIT_ASSERT_NOT_NULL(test, o);
+		/* p itself is free and may come back: it goes back with the misses */
+		if (((unsigned long)o ^ (unsigned long)p) < span && o != p)
+			found = o;
+		else
+			tries[n++] = o;
+	}
+	for (i = 0; i < n; i++)
+		mstat_free(tries[i]);
+	KUNIT_ASSERT_NOT_NULL(test, found);
+	return found;
+}
+
+/*
+ * The first user report: a 96-byte object freed twice, after which two
+ * allocations returned the same pointer.  Now the second free is refused
+ * wherever the object sits: this CPU's cache, after other frees, the irq
+ * cache, another CPU's cache, its span's free list.
+ */
+static void mstat_test_double_free(struct kunit *test)
+{
+	static const size_t sizes[] = { 8, 96, 4096, MSTAT_MAX_SMALL };
+	struct mstat_totals *before;
+	unsigned int i, k, other = nr_cpu_ids;
+	void *p, *q[10], *a, *b, *hold;
+
+	expect_reports(test);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		size_t size = sizes[i];
+
+		/* right away, on the same CPU */
+		migrate_disable();
+		p = mstat_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		mstat_free(p);
+		before = snap(test);
+		mstat_free(p);
+		expect_refused(test, before, 0, 1, 0);
+		a = mstat_alloc(size, GFP_KERNEL);
+		b = mstat_alloc(size, GFP_KERNEL);
+		migrate_enable();
+		KUNIT_ASSERT_NOT_NULL(test, a);
+		KUNIT_ASSERT_NOT_NULL(test, b);
+		KUNIT_EXPECT_PTR_NE(test, a, b);
+		fill(a, size, 1);
+		fill(b, size, 2);
+		KUNIT_EXPECT_TRUE(test, check(a, size, 1));
+		mstat_free(a);
+		mstat_free(b);
+
+		/* after any number of other frees */
+		p = mstat_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		for (k = 0; k < ARRAY_SIZE(q); k++) {
+			q[k] = mstat_alloc(size, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, q[k]);
+		}
+		mstat_free(p);
+		for (k = 0; k < ARRAY_SIZE(q); k++)
+			mstat_free(q[k]);
+		before = snap(test);
+		mstat_free(p);
+		expect_refused(test, before, 0, 1, 0);
+
+		/* from another cache: the irq cache, then another CPU */
+		p = mstat_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		mstat_free(p);
+		before = snap(test);
+		free_in_hardirq(test, p);
+		expect_refused(test, before, 0, 1, 0);
+		for_each_online_cpu(k) {
+			if (k != raw_smp_processor_id())
+				other = k;
+		}
+		if (other < nr_cpu_ids) {
+			before = snap(test);
+			KUNIT_EXPECT_EQ(test, work_on_cpu(other, free_on_cpu, p), 0L);
+			expect_refused(test, before, 0, 1, 0);
+		}
+
+		/* after its cache flushed it back to its span, kept by a live neighbour */
+		hold = live_neighbour(test, p, size);
+		drain_all_cpus();
+		before = snap(test);
+		mstat_free(p);
+		free_in_hardirq(test, p);
+		expect_refused(test, before, 0, 2, 0);
+		mstat_free(hold);
+		expect_distinct(test, size, 3 * mstat_classes[mstat_size_to_class(size)].nobjs);
+	}
+}
+
+/*
+ * A large object's pages go back at its free: a second free finds a page
+ * mstat does not own and is refused as such.  So is a pointer into a span
+ * mstat has released, however it got there.
+ */
+static void mstat_test_stale_pointers(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(4096), n, i;
+	struct mstat_totals *before;
+	unsigned long pfn;
+	void **objs, *stale = NULL;
+
+	expect_reports(test);
+	objs = mstat_alloc(40000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	mstat_free(objs);
+	before = snap(test);
+	mstat_free(objs);
+	expect_refused(test, before, 1, 0, 0);
+
+	n = 4 * mstat_classes[cls].nobjs;
+	objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_alloc(4096, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n; i++)
+		mstat_free(objs[i]);
+	drain_all_cpus();
+	rcu_barrier();		/* released spans are freed after a grace period */
+	for (i = 0; i < n && !stale; i++) {
+		if (!mstat_page_info(objs[i], &pfn))
+			stale = objs[i];
+	}
+	KUNIT_ASSERT_NOT_NULL_MSG(test, stale, "no span of %u objects was released", n);
+	before = snap(test);
+	mstat_free(stale);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(stale), 0UL);
+	expect_refused(test, before, 2, 0, 0);
+	expect_distinct(test, 4096, n);
+}
+
+/* A page whose bit is set but whose page->private does not decode is foreign. */
+static void mstat_test_forged_page_info(struct kunit *test)
+{
+	const unsigned long tag = MSTAT_INFO_TAG;
+	const unsigned long forged[] = {
+		0x12345678UL,					/* no tag */
+		tag,						/* no kind */
+		tag | MSTAT_INFO_SPAN | 200UL << MSTAT_INFO_SHIFT,	/* no such class */
+		tag | MSTAT_INFO_SPAN | MSTAT_INFO_CLS_MASK << MSTAT_INFO_SHIFT,
+		tag | MSTAT_INFO_LARGE,				/* no pages */
+		tag | MSTAT_INFO_LARGE | (1UL << 30) << MSTAT_INFO_NFREE_SHIFT,
+	};
+	struct page *page = alloc_page(GFP_KERNEL);
+	struct mstat_totals *before;
+	unsigned long pfn;
+	unsigned int i;
+	void *addr;
+
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	expect_reports(test);
+	pfn = page_to_pfn(page);
+	addr = page_address(page);
+	KUNIT_ASSERT_LT(test, pfn, mstat_owned_pfns);
+	fill(addr, PAGE_SIZE, 3);
+	for (i = 0; i < ARRAY_SIZE(forged); i++) {
+		set_page_private(page, forged[i]);
+		set_bit(pfn, mstat_owned);
+		before = snap(test);
+		mstat_free(addr);
+		KUNIT_EXPECT_EQ_MSG(test, mstat_usable_size(addr), 0UL, "private %lx", forged[i]);
+		expect_refused(test, before, 2, 0, 0);
+		KUNIT_EXPECT_TRUE_MSG(test, test_bit(pfn, mstat_owned), "private %lx", forged[i]);
+		clear_bit(pfn, mstat_owned);
+	}
+	set_page_private(page, 0);
+	KUNIT_EXPECT_TRUE(test, check(addr, PAGE_SIZE, 3));
+	__free_page(page);
+}
+
+/*
+ * A free object written to is never handed out: in a per-CPU cache it is
+ * withdrawn (counted allocated, to nobody), on a span's free list the
+ * rest of the list is.
+ */
+static void mstat_test_write_after_free(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(64), nobjs = mstat_classes[cls].nobjs, n, k;
+	struct mstat_totals *before, *after;
+	void **objs, *p, *q;
+
+	expect_reports(test);
+	migrate_disable();
+	p = mstat_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	mstat_free(p);
+	before = snap(test);
+	*(unsigned long *)p = 0x1234;		/* the client's write after free */
+	q = mstat_alloc(64, GFP_KERNEL);
+	after = snap(test);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls] - before->sum.nmalloc[cls], 2ULL);
+	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls], before->sum.nfree[cls]);
+	mstat_free(q);
+	/* the withdrawn object is not free: freeing it is a free like any other */
+	mstat_free(p);
+	KUNIT_EXPECT_EQ(test, snap(test)->sum.nfree[cls] - before->sum.nfree[cls], 2ULL);
+
+	/* a span's free list broken at its third object */
+	objs = kunit_kcalloc(test, 4096, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	n = take_all(cls, objs, 4096);
+	KUNIT_ASSERT_LT(test, n, 4096U);
+	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+	/* the fresh span's list runs up from its first object */
+	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
+	p = objs[n++];
+	*(unsigned long *)(p + 3 * mstat_classes[cls].stride) = (unsigned long)&n;
+	before = snap(test);
+	k = take_all(cls, objs + n, 4096 - n);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, k, 2U);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	KUNIT_EXPECT_LT(test, k, nobjs);
+	mstat_central_put(cls, objs, n + k);
+	expect_distinct(test, 64, 2 * nobjs);
+}
+
 static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_size_classes),
 	KUNIT_CASE(mstat_test_span_layout),
@@ -1096,6 +1410,10 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_atomic_contexts),
 	KUNIT_CASE(mstat_test_irq_inside_task_section),
 	KUNIT_CASE(mstat_test_hotplug_donation),
+	KUNIT_CASE(mstat_test_double_free),
+	KUNIT_CASE(mstat_test_stale_pointers),
+	KUNIT_CASE(mstat_test_forged_page_info),
+	KUNIT_CASE(mstat_test_write_after_free),
 	{}
 };
 
@@ -1105,3 +1423,192 @@ static struct kunit_suite mstat_test_suite = {
 };
 
 kunit_test_suite(mstat_test_suite);
+
+/* ------------------------------------------------------------ debug mode */
+
+/*
+ * Run with mstat.debug=1 on the kernel command line (scripts/kunit.sh
+ * --debug); skipped otherwise.
+ */
+static int mstat_debug_test_init(struct kunit *test)
+{
+	if (!mstat_debug())
+		kunit_skip(test, "needs mstat.debug=1");
+	return 0;
+}
+
+/* Every class round trip in debug mode: no red zone disturbed by full use. */
+static void mstat_debug_test_roundtrip(struct kunit *test)
+{
+	struct mstat_totals *before = snap(test);
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		const struct mstat_class *mc = &mstat_classes[cls];
+
+		KUNIT_EXPECT_GE(test, mc->stride, mc->size + 2 * mstat_red_left);
+		expect_distinct(test, mc->size, 3);
+	}
+	KUNIT_EXPECT_EQ(test, snap(test)->nredzone, before->nredzone);
+}
+
+static void mstat_debug_test_redzones(struct kunit *test)
+{
+	static const int offsets[] = { -1, -16, 100, 103, 104, 104 + 15 };
+	struct mstat_totals *before, *after;
+	unsigned int i;
+	u8 *p;
+
+	expect_reports(test);
+	for (i = 0; i < ARRAY_SIZE(offsets); i++) {
+		p = mstat_alloc(100, GFP_KERNEL);	/* class 104 */
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_ASSERT_EQ(test, mstat_usable_size(p), 104UL);
+		fill(p, 100, i);
+		p[offsets[i]] ^= 0xff;
+		before = snap(test);
+		mstat_free(p);
+		after = snap(test);
+		KUNIT_EXPECT_EQ_MSG(test, after->nredzone - before->nredzone, 1ULL,
+				    "write at %d", offsets[i]);
+		/* reported, restored, and the object freed all the same */
+		KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 1ULL);
+	}
+	/* within the requested size is no error */
+	p = mstat_alloc(100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0, 100);
+	before = snap(test);
+	mstat_free(p);
+	KUNIT_EXPECT_EQ(test, snap(test)->nredzone, before->nredzone);
+}
+
+static void mstat_debug_test_poison(struct kunit *test)
+{
+	struct mstat_totals *before, *after;
+	u8 *p, *q;
+
+	expect_reports(test);
+	migrate_disable();
+	p = mstat_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	mstat_free(p);
+	/* poisoned whole, but for the free marker in the first word */
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p + sizeof(long), 0x6b, 64 - sizeof(long)));
+	p[40] = 0;				/* the write after free */
+	before = snap(test);
+	q = mstat_alloc(64, GFP_KERNEL);
+	after = snap(test);
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, p, q);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	mstat_free(q);
+
+	/* double free and the slot's own start, in debug mode too */
+	before = snap(test);
+	mstat_free(q);
+	mstat_free(q - mstat_red_left);
+	expect_refused(test, before, 1, 1, 0);
+}
+
+static noinline void *leak_site_a(size_t size)
+{
+	void *p = mstat_alloc(size, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);	/* no tail call: the site is this function */
+	return p;
+}
+
+static noinline void *leak_site_b(size_t size)
+{
+	/* other flags than leak_site_a's, so that the two are not folded into one */
+	void *p = mstat_alloc(size, GFP_KERNEL | __GFP_NOWARN);
+
+	OPTIMIZER_HIDE_VAR(p);	/* no tail call: the site is this function */
+	return p;
+}
+
+/* The /proc/mstat_leaks row of a site: objects and bytes; false if none. */
+static bool leak_row(struct kunit *test, const char *site, u64 *objects, u64 *bytes)
+{
+	struct seq_file m = { };
+	char *line, *text;
+	bool found = false;
+
+	m.size = 64 * 1024;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, mstat_debug_show_leaks(&m, NULL), 0);
+	KUNIT_ASSERT_LT(test, m.count, m.size);
+	text = m.buf;
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat_leaks version 1\n# objects bytes site\n"));
+	while ((line = strsep(&text, "\n"))) {
+		u64 o, b;
+		char name[64];
+
+		if (sscanf(line, "%llu %llu %63s", &o, &b, name) == 3 &&
+		    str_has_prefix(name, site) && strchr("+.", name[strlen(site)])) {
+			KUNIT_EXPECT_FALSE_MSG(test, found, "two rows for %s", site);
+			found = true;
+			*objects = o;
+			*bytes = b;
+		}
+	}
+	kunit_kfree(test, m.buf);
+	return found;
+}
+
+static void mstat_debug_test_leaks(struct kunit *test)
+{
+	void *a[3], *b[2], *large;
+	u64 objects = 0, bytes = 0;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(a); i++) {
+		a[i] = leak_site_a(200);
+		KUNIT_ASSERT_NOT_NULL(test, a[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(b); i++) {
+		b[i] = leak_site_b(3000);
+		KUNIT_ASSERT_NOT_NULL(test, b[i]);
+	}
+	large = leak_site_a(50000);
+	KUNIT_ASSERT_NOT_NULL(test, large);
+
+	KUNIT_ASSERT_TRUE(test, leak_row(test, "leak_site_a", &objects, &bytes));
+	KUNIT_EXPECT_EQ(test, objects, 4ULL);
+	KUNIT_EXPECT_EQ(test, bytes, 3 * mstat_usable_size(a[0]) + PAGE_ALIGN(50000));
+	KUNIT_ASSERT_TRUE(test, leak_row(test, "leak_site_b", &objects, &bytes));
+	KUNIT_EXPECT_EQ(test, objects, 2ULL);
+	KUNIT_EXPECT_EQ(test, bytes, 2 * mstat_usable_size(b[0]));
+
+	/* freed, in caches or not, they are no longer leaks */
+	mstat_free(a[0]);
+	KUNIT_ASSERT_TRUE(test, leak_row(test, "leak_site_a", &objects, &bytes));
+	KUNIT_EXPECT_EQ(test, objects, 3ULL);
+	for (i = 1; i < ARRAY_SIZE(a); i++)
+		mstat_free(a[i]);
+	for (i = 0; i < ARRAY_SIZE(b); i++)
+		mstat_free(b[i]);
+	mstat_free(large);
+	drain_all_cpus();
+	KUNIT_EXPECT_FALSE(test, leak_row(test, "leak_site_a", &objects, &bytes));
+	KUNIT_EXPECT_FALSE(test, leak_row(test, "leak_site_b", &objects, &bytes));
+}
+
+static struct kunit_case mstat_debug_test_cases[] = {
+	KUNIT_CASE(mstat_debug_test_roundtrip),
+	KUNIT_CASE(mstat_debug_test_redzones),
+	KUNIT_CASE(mstat_debug_test_poison),
+	KUNIT_CASE(mstat_debug_test_leaks),
+	{}
+};
+
+static struct kunit_suite mstat_debug_test_suite = {
+	.name = "mstat_debug",
+	.init = mstat_debug_test_init,
+	.test_cases = mstat_debug_test_cases,
+};
+
+kunit_test_suite(mstat_debug_test_suite);

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every mstat test, set up from scratch on a fresh Debian 12 machine:
-#   - the KUnit suite under UML and on x86_64 SMP in QEMU (scripts/kunit.sh),
-#     each case counted;
+#   - the KUnit suite under UML and on x86_64 SMP in QEMU, and the debug-mode
+#     suite under UML with mstat.debug=1 (scripts/kunit.sh), each case counted;
 #   - the end-to-end tests in a 4-CPU VM on Debian's 6.1 and 6.12 kernels
 #     (scripts/mstat_vm.py e2e), each check counted;
 #   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud headers,
@@ -47,6 +47,7 @@ count_from() {	# label command...
 
 # --- KUnit: UML, then x86_64 SMP in QEMU (-smp 4, real hotplug) -----------
 count_from "kunit (uml)" "$MSTAT_ROOT/scripts/kunit.sh"
+count_from "kunit (uml, mstat.debug=1)" "$MSTAT_ROOT/scripts/kunit.sh" --debug
 count_from "kunit (x86_64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------

@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the mstat KUnit suite under UML (default) or, with --arch x86_64, on an
-# SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), with
+# SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), or
+# with --debug the mstat_debug suite under UML booted with mstat.debug=1,
+# with
 # KASAN, lockdep, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
 # build packages, linux-source-6.12 unpacked once into $MSTAT_CACHE
 # (default ~/.cache/mstat), mstat joined to that tree as drivers/mstat.
@@ -10,17 +12,19 @@
 #
 # Prints the KTAP results, then a last line "kunit: N passed, N failed,
 # N skipped"; exits non-zero on any failure, on any kernel report (BUG,
-# WARNING, KASAN, lockdep, ...) other than the one the bad-input test
-# expects, or if no mstat test ran.
+# WARNING, KASAN, lockdep, ...) other than mstat's own reports of the
+# mistakes the tests make on purpose, or if no mstat test ran.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-arch=um
-if [ "${1:-}" = --arch ]; then
-	arch=${2:?--arch needs um or x86_64}
-fi
+arch=um suite=mstat
+case ${1:-} in
+--arch)	arch=${2:?--arch needs um or x86_64} ;;
+--debug) suite=mstat_debug ;;	# the debug-mode suite, with mstat.debug=1
+esac
 case $arch in
-um)	extra=() ;;
+um)	extra=()
+	[ $suite = mstat_debug ] && extra=(--kernel_args=mstat.debug=1) ;;
 x86_64)	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
 	       "--qemu_args=-smp 4")
 	mstat_need qemu-system-x86 || exit 1 ;;
@@ -35,7 +39,7 @@ out=$build/kunit-output.txt
 
 mstat_log "KUnit on $arch (build: $build)"
 cd "$tree" || exit 1
-python3 tools/testing/kunit/kunit.py run \
+python3 tools/testing/kunit/kunit.py run "$suite" \
 	--build_dir="$build" \
 	--kunitconfig=drivers/mstat/kunit/.kunitconfig \
 	"${extra[@]}" \

@@ -13,6 +13,9 @@
  *                         time with GFP_ATOMIC under a spinlock
  *   stress_stop           stop them and free everything they hold
  *   leak                  leave the queued objects live at unload
+ *   mistake KIND          make one client mistake (repro, double_cross,
+ *                         double_pool, double_large, interior, foreign,
+ *                         write_after_free); mstat must refuse and report it
  * Reading it prints counters in "name value" lines.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -261,16 +264,149 @@ static void stress_stop(void)
 		stress_free(o);
 }
 
+/* ---- client mistakes, each made on purpose ---- */
+
+struct e2e_mistake {
+	u8 *p;
+	size_t size;
+};
+
+static unsigned int mistakes_run, mistakes_distinct;
+
+static long mistake_alloc(void *arg)
+{
+	struct e2e_mistake *m = arg;
+
+	m->p = mstat_alloc(m->size, GFP_KERNEL);
+	return m->p ? 0 : -ENOMEM;
+}
+
+static long mistake_free(void *arg)
+{
+	mstat_free(((struct e2e_mistake *)arg)->p);
+	return 0;
+}
+
+/* The next two allocations of the size on this CPU: distinct, or a failure. */
+static void mistake_two_more(size_t size)
+{
+	u8 *a = mstat_alloc(size, GFP_KERNEL), *b = mstat_alloc(size, GFP_KERNEL);
+
+	if (a && b && a != b)
+		mistakes_distinct++;
+	mstat_free(a);
+	mstat_free(b);
+}
+
+/* The first report: a 96-byte object freed twice. */
+static long mistake_repro(void *arg)
+{
+	u8 *p = mstat_alloc(96, GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	mstat_free(p);
+	mstat_free(p);
+	mistake_two_more(96);
+	return 0;
+}
+
+/* Freed, pushed out of this CPU's cache to its span by 200 frees, freed again. */
+static long mistake_double_pool(void *arg)
+{
+	u8 *p = mstat_alloc(256, GFP_KERNEL), **q = kcalloc(200, sizeof(*q), GFP_KERNEL);
+	unsigned int i;
+
+	if (!p || !q)
+		return -ENOMEM;
+	for (i = 0; i < 200; i++)
+		q[i] = mstat_alloc(256, GFP_KERNEL);
+	mstat_free(p);
+	for (i = 0; i < 200; i++)
+		mstat_free(q[i]);
+	kfree(q);
+	mstat_free(p);
+	mistake_two_more(256);
+	return 0;
+}
+
+static long mistake_double_large(void *arg)
+{
+	u8 *p = mstat_alloc(50000, GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	mstat_free(p);
+	mstat_free(p);
+	return 0;
+}
+
+static long mistake_interior(void *arg)
+{
+	u8 *p = mstat_alloc(100, GFP_KERNEL), *k = kmalloc(64, GFP_KERNEL);
+
+	if (!p || !k)
+		return -ENOMEM;
+	mstat_free(p + 8);
+	mstat_free(p);
+	mstat_free(k);
+	kfree(k);
+	return 0;
+}
+
+static long mistake_write_after_free(void *arg)
+{
+	u8 *p = mstat_alloc(64, GFP_KERNEL);
+
+	if (!p)
+		return -ENOMEM;
+	mstat_free(p);
+	memset(p, 0xab, 8);
+	mistake_two_more(64);
+	return 0;
+}
+
+static int e2e_mistake(const char *kind)
+{
+	struct e2e_mistake m = { .size = 128 };
+	long ret;
+
+	cpus_read_lock();
+	if (num_online_cpus() < 3) {
+		ret = -EINVAL;
+	} else if (!strcmp(kind, "repro")) {
+		ret = work_on_cpu(0, mistake_repro, NULL);
+	} else if (!strcmp(kind, "double_cross")) {
+		/* allocated on CPU 0, freed on CPU 1, freed again on CPU 2 */
+		ret = work_on_cpu(0, mistake_alloc, &m) ?: work_on_cpu(1, mistake_free, &m) ?:
+		      work_on_cpu(2, mistake_free, &m);
+	} else if (!strcmp(kind, "double_pool")) {
+		ret = work_on_cpu(2, mistake_double_pool, NULL);
+	} else if (!strcmp(kind, "double_large")) {
+		ret = work_on_cpu(1, mistake_double_large, NULL);
+	} else if (!strcmp(kind, "interior")) {
+		ret = work_on_cpu(0, mistake_interior, NULL);
+	} else if (!strcmp(kind, "write_after_free")) {
+		ret = work_on_cpu(1, mistake_write_after_free, NULL);
+	} else {
+		ret = -EINVAL;
+	}
+	cpus_read_unlock();
+	if (!ret)
+		mistakes_run++;
+	return ret;
+}
+
 static int e2e_command(char *line)
 {
 	struct e2e_cmd cmd = { };
 	unsigned int cpu, n;
-	char what[16];
+	char what[32];
 	int ret;
 
 	if (sscanf(line, "alloc %u %u %u", &cpu, &cmd.count, &cmd.size) == 3)
 		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
-	if (sscanf(line, "free %u %15s", &cpu, what) == 2) {
+	if (sscanf(line, "free %u %31s", &cpu, what) == 2) {
 		cmd.count = UINT_MAX;
 		if (strcmp(what, "all")) {
 			ret = kstrtouint(what, 10, &cmd.count);
@@ -289,6 +425,8 @@ static int e2e_command(char *line)
 		e2e_leak = true;
 		return 0;
 	}
+	if (sscanf(line, "mistake %31s", what) == 1)
+		return e2e_mistake(what);
 	return -EINVAL;
 }
 
@@ -317,6 +455,8 @@ static int e2e_show(struct seq_file *m, void *v)
 	seq_printf(m, "stress_nalloc %lld\n", atomic64_read(&stress_nalloc));
 	seq_printf(m, "stress_nfree %lld\n", atomic64_read(&stress_nfree));
 	seq_printf(m, "stress_nfail %lld\n", atomic64_read(&stress_nfail));
+	seq_printf(m, "mistakes_run %u\n", mistakes_run);
+	seq_printf(m, "mistakes_distinct %u\n", mistakes_distinct);
 	return 0;
 }
 

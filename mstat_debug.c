@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat debug mode (mstat.debug=1 at load), in the spirit of slab_debug's
+ * F, Z, P and U: every object sits in a slot
+ *
+ *	| red zone | object (class size) | red zone | struct mstat_objmeta |
+ *
+ * The red zones, and the slack between the requested size and the class
+ * size, are checked at free; a free object is poisoned and the poison
+ * checked before it is handed out again; the metadata keeps the last
+ * allocation and free of the object (caller, stack through stackdepot
+ * where the kernel has it, CPU, PID, time), printed with every report,
+ * and /proc/mstat_leaks groups the live objects by allocation site.
+ * Every allocation and free takes the general paths: off, debug mode
+ * costs the fast paths one static branch.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/jiffies.h>
+#include <linux/moduleparam.h>
+#include <linux/rcupdate.h>
+#include <linux/sched.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+#include <linux/stackdepot.h>
+#include <linux/stacktrace.h>
+#include <linux/string.h>
+
+#include "mstat_internal.h"
+
+static bool mstat_debug_param;
+module_param_named(debug, mstat_debug_param, bool, 0444);
+MODULE_PARM_DESC(debug, "red zones, poisoning, allocation and free sites, leak report (default 0)");
+
+DEFINE_STATIC_KEY_FALSE(mstat_debug_key);
+unsigned int mstat_red_left __ro_after_init;
+
+#define MSTAT_RED		16	/* bytes of red zone on each side */
+#define MSTAT_RED_BYTE		0xcc	/* as SLUB_RED_ACTIVE */
+#define MSTAT_POISON_BYTE	0x6b	/* as POISON_FREE */
+#define MSTAT_STACK_DEPTH	16
+
+/**
+ * struct mstat_track - one allocation or free of an object
+ * @ip: the caller of mstat_alloc() or mstat_free()
+ * @when: jiffies then
+ * @stack: the stack, or 0 where the kernel has no stackdepot
+ * @cpu: the CPU
+ * @pid: the task
+ */
+struct mstat_track {
+	unsigned long ip;
+	unsigned long when;
+	depot_stack_handle_t stack;
+	int cpu;
+	int pid;
+};
+
+/**
+ * struct mstat_objmeta - what mstat knows of an object beyond its marker
+ * @alloc: its last allocation
+ * @free: its last free
+ * @req: the size its client asked for
+ * @live: 1 from allocation to free
+ */
+struct mstat_objmeta {
+	struct mstat_track alloc;
+	struct mstat_track free;
+	unsigned int req;
+	unsigned int live;
+};
+
+static bool mstat_have_stacks;
+
+int mstat_debug_init(void)
+{
+	if (!mstat_debug_param)
+		return 0;
+#if IS_ENABLED(CONFIG_STACKDEPOT)
+	mstat_have_stacks = !stack_depot_init();
+#endif
+	mstat_red_left = MSTAT_RED;
+	static_branch_enable(&mstat_debug_key);
+	pr_info("debug mode: red zones, poisoning, %s\n",
+		mstat_have_stacks ? "allocation and free stacks" : "allocation and free callers");
+	return 0;
+}
+
+unsigned int mstat_debug_stride(unsigned int size)
+{
+	if (!mstat_debug_param)
+		return size;
+	return ALIGN(MSTAT_RED + size + MSTAT_RED + sizeof(struct mstat_objmeta), 8);
+}
+
+static struct mstat_objmeta *mstat_meta(void *obj, unsigned int cls)
+{
+	return obj + mstat_classes[cls].size + MSTAT_RED;
+}
+
+static void mstat_track_set(struct mstat_track *t, unsigned long ip)
+{
+	t->ip = ip;
+	t->when = jiffies;
+	t->cpu = raw_smp_processor_id();
+	t->pid = current->pid;
+	t->stack = 0;
+#if IS_ENABLED(CONFIG_STACKDEPOT)
+	if (mstat_have_stacks) {
+		unsigned long entries[MSTAT_STACK_DEPTH];
+		unsigned int n = stack_trace_save(entries, ARRAY_SIZE(entries), 2);
+
+		t->stack = stack_depot_save(entries, n, GFP_NOWAIT | __GFP_NOWARN);
+	}
+#endif
+}
+
+static void mstat_track_print(const char *what, const struct mstat_track *t)
+{
+	if (!t->ip)
+		return;
+	pr_err("  %s by %pS on cpu %d pid %d, %u ms ago\n", what, (void *)t->ip,
+	       t->cpu, t->pid, jiffies_to_msecs(jiffies - t->when));
+#if IS_ENABLED(CONFIG_STACKDEPOT)
+	if (t->stack)
+		stack_depot_print(t->stack);
+#endif
+}
+
+/* A fresh slot: red zones, poison, no history. */
+void mstat_debug_init_obj(void *obj, unsigned int size)
+{
+	memset(obj - MSTAT_RED, MSTAT_RED_BYTE, MSTAT_RED);
+	memset(obj, MSTAT_POISON_BYTE, size);
+	memset(obj + size, MSTAT_RED_BYTE, MSTAT_RED);
+	memset(obj + size + MSTAT_RED, 0, sizeof(struct mstat_objmeta));
+}
+
+/* Whether [@p, @p + @n) still holds @byte; if not, restore it. */
+static bool mstat_check_bytes(void *p, u8 byte, size_t n)
+{
+	if (!memchr_inv(p, byte, n))
+		return true;
+	memset(p, byte, n);
+	return false;
+}
+
+static void mstat_check_redzones(void *obj, unsigned int cls, unsigned int from,
+				 const char *fn, unsigned long caller)
+{
+	unsigned int size = mstat_classes[cls].size;
+	bool ok;
+
+	ok = mstat_check_bytes(obj - MSTAT_RED, MSTAT_RED_BYTE, MSTAT_RED);
+	ok &= mstat_check_bytes(obj + from, MSTAT_RED_BYTE, size - from + MSTAT_RED);
+	if (!ok)
+		mstat_report(MSTAT_REDZONE, fn, obj, caller);
+}
+
+/**
+ * mstat_debug_check_alloc - check a free object before it is handed out
+ * @obj: the object, its marker already checked
+ * @cls: its class
+ *
+ * Return: false if it was written to while free: the caller withdraws it.
+ */
+bool mstat_debug_check_alloc(void *obj, unsigned int cls)
+{
+	unsigned int size = mstat_classes[cls].size;
+
+	mstat_check_redzones(obj, cls, size, "mstat_alloc", 0);
+	if (size > sizeof(long) &&
+	    memchr_inv(obj + sizeof(long), MSTAT_POISON_BYTE, size - sizeof(long))) {
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, 0);
+		return false;
+	}
+	return true;
+}
+
+/* An object handed out: its history, and red zone up from the requested size. */
+void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller)
+{
+	struct mstat_objmeta *meta = mstat_meta(obj, cls);
+	unsigned int size = mstat_classes[cls].size;
+
+	memset(obj + req, MSTAT_RED_BYTE, size - req);
+	meta->req = req;
+	mstat_track_set(&meta->alloc, caller);
+	WRITE_ONCE(meta->live, 1);
+}
+
+/**
+ * mstat_debug_free - check and poison a live object being freed
+ * @obj: the object
+ * @cls: its class
+ * @caller: mstat_free()'s caller
+ *
+ * A red zone found written to is reported and restored; the object is
+ * freed all the same, since what was overwritten lies outside it.  The
+ * caller then writes the free marker over the first word.
+ */
+void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
+{
+	struct mstat_objmeta *meta = mstat_meta(obj, cls);
+
+	mstat_check_redzones(obj, cls, meta->req, "mstat_free", caller);
+	mstat_track_set(&meta->free, caller);
+	WRITE_ONCE(meta->live, 0);
+	memset(obj, MSTAT_POISON_BYTE, mstat_classes[cls].size);
+}
+
+/* The first page of a large object remembers its allocating caller. */
+void mstat_debug_large_alloc(void *obj, unsigned long caller)
+{
+	virt_to_page(obj)->index = caller;
+}
+
+/**
+ * mstat_debug_print_object - print what is known of an object in a report
+ * @ptr: the pointer reported
+ */
+void mstat_debug_print_object(const void *ptr)
+{
+	unsigned long pfn;
+	unsigned int cls;
+	size_t usable;
+
+	/* the span cannot be freed under us: see mstat_span_release() */
+	rcu_read_lock();
+	switch (mstat_owner(ptr, &cls, &usable, &pfn)) {
+	case MSTAT_SMALL: {
+		struct mstat_objmeta *meta = mstat_meta((void *)ptr, cls);
+
+		pr_err("  object of class %zu bytes, %u requested, %s\n", usable, meta->req,
+		       meta->live ? "live" : "free");
+		mstat_track_print("allocated", &meta->alloc);
+		mstat_track_print("freed", &meta->free);
+		break;
+	}
+	case MSTAT_LARGE:
+		pr_err("  large object of %zu bytes allocated by %pS\n", usable,
+		       (void *)pfn_to_page(pfn)->index);
+		break;
+	case MSTAT_FOREIGN:
+		break;
+	}
+	rcu_read_unlock();
+}
+
+/* Live objects grouped by allocation site. */
+struct mstat_leak {
+	unsigned long ip;
+	u64 objects;
+	u64 bytes;
+};
+
+#define MSTAT_LEAK_SITES	512
+
+struct mstat_leaks {
+	unsigned int nr;
+	u64 other_objects, other_bytes;
+	struct mstat_leak site[MSTAT_LEAK_SITES];
+};
+
+static void mstat_leak_add(struct mstat_leaks *l, unsigned long ip, u64 bytes)
+{
+	unsigned int i;
+
+	for (i = 0; i < l->nr; i++) {
+		if (l->site[i].ip == ip)
+			break;
+	}
+	if (i == l->nr) {
+		if (l->nr == MSTAT_LEAK_SITES) {
+			l->other_objects++;
+			l->other_bytes += bytes;
+			return;
+		}
+		l->site[l->nr++] = (struct mstat_leak){ .ip = ip };
+	}
+	l->site[i].objects++;
+	l->site[i].bytes += bytes;
+}
+
+struct mstat_leak_walk {
+	struct mstat_leaks *leaks;
+	unsigned int cls;
+};
+
+/* Under the pool's lock: the span stays mstat's while we read it. */
+static void mstat_leak_span(struct page *span, void *arg)
+{
+	struct mstat_leak_walk *w = arg;
+	const struct mstat_class *mc = &mstat_classes[w->cls];
+	void *obj = page_address(span) + mstat_red_left;
+	unsigned int i;
+
+	for (i = 0; i < mc->nobjs; i++, obj += mc->stride) {
+		struct mstat_objmeta *meta = mstat_meta(obj, w->cls);
+
+		if (READ_ONCE(meta->live) && !mstat_word_is_free(obj))
+			mstat_leak_add(w->leaks, meta->alloc.ip, mc->size);
+	}
+}
+
+static int mstat_leak_cmp(const void *a, const void *b)
+{
+	const struct mstat_leak *x = a, *y = b;
+
+	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
+}
+
+static struct mstat_leaks *mstat_collect_leaks(void)
+{
+	struct mstat_leaks *l = kvzalloc(sizeof(*l), GFP_KERNEL);
+	struct mstat_leak_walk w = { .leaks = l };
+	unsigned long pfn;
+
+	if (!l)
+		return NULL;
+	for (w.cls = 0; w.cls < MSTAT_NR_CLASSES; w.cls++)
+		mstat_for_each_span(w.cls, mstat_leak_span, &w);
+	/* large objects: only struct pages are read, which never go away */
+	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
+		struct page *page = pfn_to_page(pfn);
+		unsigned long info = READ_ONCE(page->private);
+
+		if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG && (info & MSTAT_INFO_LARGE))
+			mstat_leak_add(l, READ_ONCE(page->index),
+				       (info >> MSTAT_INFO_NFREE_SHIFT) << PAGE_SHIFT);
+	}
+	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);
+	return l;
+}
+
+/**
+ * mstat_debug_show_leaks - print /proc/mstat_leaks
+ * @m: the seq_file
+ * @v: unused
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int mstat_debug_show_leaks(struct seq_file *m, void *v)
+{
+	struct mstat_leaks *l = mstat_collect_leaks();
+	unsigned int i;
+
+	if (!l)
+		return -ENOMEM;
+	seq_puts(m, "mstat_leaks version 1\n# objects bytes site\n");
+	for (i = 0; i < l->nr; i++)
+		seq_printf(m, "%llu %llu %pS\n", l->site[i].objects, l->site[i].bytes,
+			   (void *)l->site[i].ip);
+	if (l->other_objects)
+		seq_printf(m, "%llu %llu other\n", l->other_objects, l->other_bytes);
+	kvfree(l);
+	return 0;
+}
+
+/* At unload: the live objects left, by site, in the kernel log. */
+void mstat_debug_report_leaks(void)
+{
+	struct mstat_leaks *l = mstat_collect_leaks();
+	unsigned int i;
+
+	if (!l)
+		return;
+	for (i = 0; i < l->nr; i++)
+		pr_warn("leak: %llu objects, %llu bytes, allocated by %pS\n",
+			l->site[i].objects, l->site[i].bytes, (void *)l->site[i].ip);
+	kvfree(l);
+}
