@@ -267,9 +267,11 @@ static bool mstat_map_large(struct page *page, unsigned long npages)
 }
 
 static const char *const mstat_mistake_text[MSTAT_NR_MISTAKES] = {
-	[MSTAT_BAD_POINTER] = "not an object mstat allocated",
+	[MSTAT_BAD_POINTER] =
+		"not an object mstat allocated, or its memory went back to the page allocator",
 	[MSTAT_DOUBLE_FREE] = "double free: the object is already free",
-	[MSTAT_CORRUPT_FREE] = "free object written to after its free (a write after free, or two CPUs freed it at once); withdrawn, never handed out again",
+	[MSTAT_CORRUPT_FREE] =
+		"free object written to after its free (or freed twice at once); withdrawn",
 	[MSTAT_REDZONE] = "red zone around the object written to",
 };
 
@@ -586,13 +588,12 @@ static void mstat_central_init(void)
 }
 
 /**
- * mstat_for_each_span - call @fn on every span of a class, pool lock held
+ * mstat_walk_spans - call @fn on every span of a class, pool lock held
  * @cls: class index
  * @fn: called with each span's first page; must not sleep
  * @arg: passed to @fn
  */
-void mstat_for_each_span(unsigned int cls, void (*fn)(struct page *span, void *arg),
-			 void *arg)
+void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg)
 {
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned long flags;

@@ -320,7 +320,7 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 	if (!l)
 		return NULL;
 	for (w.cls = 0; w.cls < MSTAT_NR_CLASSES; w.cls++)
-		mstat_for_each_span(w.cls, mstat_leak_span, &w);
+		mstat_walk_spans(w.cls, mstat_leak_span, &w);
 	/* large objects: only struct pages are read, which never go away */
 	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
 		struct page *page = pfn_to_page(pfn);

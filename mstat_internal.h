@@ -481,8 +481,7 @@ u64 mstat_span_bytes(void);
 u64 mstat_nmistakes(enum mstat_mistake what);
 void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
 		  unsigned long caller);
-void mstat_for_each_span(unsigned int cls, void (*fn)(struct page *span, void *arg),
-			 void *arg);
+void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
 
 /* mstat_cache.c */
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);

@@ -341,8 +341,8 @@ int mstat_proc_init(void)
 	if (!proc_create_single("mstat", 0444, NULL, mstat_show))
 		return -ENOMEM;
 	/* root only: object addresses and sites help whoever grooms the heap */
-	if (mstat_debug() && !proc_create_single("mstat_leaks", 0400, NULL,
-						   mstat_debug_show_leaks)) {
+	if (mstat_debug() &&
+	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_debug_show_leaks)) {
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}

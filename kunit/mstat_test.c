@@ -1542,7 +1542,8 @@ static bool leak_row(struct kunit *test, const char *site, u64 *objects, u64 *by
 	KUNIT_ASSERT_EQ(test, mstat_debug_show_leaks(&m, NULL), 0);
 	KUNIT_ASSERT_LT(test, m.count, m.size);
 	text = m.buf;
-	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat_leaks version 1\n# objects bytes site\n"));
+	KUNIT_EXPECT_TRUE(test,
+			  str_has_prefix(text, "mstat_leaks version 1\n# objects bytes site\n"));
 	while ((line = strsep(&text, "\n"))) {
 		u64 o, b;
 		char name[64];

@@ -27,7 +27,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mstat_vm  # noqa: E402
 
 ROOT, CACHE, log = mstat_vm.ROOT, mstat_vm.CACHE, mstat_vm.log
-VARIANTS = ("percpu", "none", "atomic")
+VARIANTS = ("percpu", "none", "atomic")	# the statistics builds
+# Every build, with its make options: the three above, and the real build
+# without the double-free marker (MSTAT_HARDEN=none), to price it.
+BUILDS = {"percpu": "MSTAT_STATS=", "none": "MSTAT_STATS=none",
+          "atomic": "MSTAT_STATS=atomic", "nohard": "MSTAT_HARDEN=none"}
+HARDEN_ROUNDS = 3
 PATTERNS = ("hot", "batch-fifo", "batch-lifo", "batch-random")
 UML_REPS = 15
 STATS_ROUNDS = 5
@@ -101,18 +106,19 @@ def uml_boot(linux, variant, *args):
 
 def uml_runs():
     """The full fast-path run of the real build, then STATS_ROUNDS rounds of
-    hot-pattern boots of the three builds in turn, for the statistics cost."""
+    hot-pattern boots of the three statistics builds in turn, for the
+    statistics cost, then HARDEN_ROUNDS rounds of every pattern with and
+    without the double-free marker, and one in debug mode."""
     tree = mstat_vm.lib("mstat_kernel_source")
     mstat_vm.lib(f'mstat_overlay "{tree}"')
     build = mstat_vm.lib(f'mstat_build_dir "{tree}" build-uml-bench')
     linux = {}
-    for v in VARIANTS:
-        stats = "" if v == "percpu" else v
+    for v, opts in BUILDS.items():
         log(f"UML: building the {v} variant (no debugging options)")
         res = subprocess.run(
             ["python3", "tools/testing/kunit/kunit.py", "build", f"--build_dir={build}",
              "--kunitconfig=drivers/mstat/bench/.kunitconfig",
-             f"--make_options=MSTAT_STATS={stats}", f"--jobs={os.cpu_count()}"],
+             f"--make_options={opts}", f"--jobs={os.cpu_count()}"],
             cwd=tree, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if res.returncode:
             print(res.stdout[-3000:])
@@ -127,7 +133,55 @@ def uml_runs():
             for r in uml_boot(linux[v], v, "mstat_bench.only_pattern=hot"):
                 r["round"] = str(k)
                 rows.append(r)
+    for k in range(HARDEN_ROUNDS):
+        for v in ("percpu", "nohard"):
+            log(f"UML: hardening round {k + 1}/{HARDEN_ROUNDS}, the {v} build")
+            for r in uml_boot(linux[v], v):
+                r["round"] = f"h{k}"
+                rows.append(r)
+    log("UML: debug mode (mstat.debug=1)")
+    for r in uml_boot(linux["percpu"], "debug", "mstat.debug=1"):
+        r["round"] = "debug"
+        rows.append(r)
     return rows
+
+
+def normalized(rows, variant, pattern, size, rnd):
+    """mstat's time over kmalloc's in one boot, or None."""
+    m = fast(rows, variant, "mstat", pattern, size, rnd)
+    k = fast(rows, variant, "kmalloc", pattern, size, rnd)
+    return int(m["median_ps"]) / int(k["median_ps"]) if m and k else None
+
+
+def hardening_section(rows, sizes, w):
+    """The double-free marker's cost and debug mode's, per pattern and size."""
+    w("## Cost of the double-free checks, and of debug mode (UML)\n")
+    w("The real build against one without the free marker (`MSTAT_HARDEN=none`), "
+      f"{HARDEN_ROUNDS} rounds of boots of the two in turn, every pattern; within each "
+      "boot mstat's time is divided by kmalloc's, and the cell is the median over the "
+      "rounds of real/unchecked (range in brackets). Debug mode (`mstat.debug=1`, "
+      "one boot of the real build) is its normalized time over the real build's "
+      "first round: no target.\n")
+    w("| pattern | size | checks | debug mode |")
+    w("|---|---:|---:|---:|")
+    worst, hot = 0.0, []
+    for pattern in PATTERNS:
+        for size in sizes:
+            r = [a / b for a, b in ((normalized(rows, "percpu", pattern, size, f"h{k}"),
+                                     normalized(rows, "nohard", pattern, size, f"h{k}"))
+                                    for k in range(HARDEN_ROUNDS)) if a and b]
+            d = normalized(rows, "debug", pattern, size, "debug")
+            base = normalized(rows, "percpu", pattern, size, "h0")
+            if not r:
+                continue
+            med = statistics.median(r)
+            worst = max(worst, med)
+            if pattern == "hot":
+                hot.append(med)
+            dbg = f"{d / base:.2f}x" if d and base else "n/a"
+            w(f"| {pattern} | {size} | {med:.3f} ({min(r):.3f}-{max(r):.3f}) | {dbg} |")
+    w("")
+    return worst, (statistics.median(hot) if hot else float("nan"))
 
 
 # ------------------------------------------------------------------ QEMU
@@ -392,7 +446,13 @@ def report(rows, qemu_kernel):
         w(f"\nWith the reader, the allocating CPUs keep {keep * 100:.1f}% of their "
           f"throughput (median of {len(pair_ratios)} pairs; range "
           f"{pair_ratios[0] * 100:.1f}%-{pair_ratios[-1] * 100:.1f}%).\n")
+    harden_worst, harden_hot = hardening_section(rows, sizes, w)
     w("## Targets\n")
+    w(f"- Double-free checks at most 5% on the hot pair and the batch patterns: "
+      f"worst cell {(harden_worst - 1) * 100:+.1f}%, hot pair median "
+      f"{(harden_hot - 1) * 100:+.1f}% -- {'met' if harden_worst <= 1.05 else 'not met'}.")
+    w(f"- Hot pair at most 0.6x kmalloc up to 4096 B with the checks on: worst "
+      f"{max((ratios[('hot', s)] for s in sizes if s <= 4096), default=float('nan')):.2f}.")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))
     w(f"- Hot pair at most 0.8x kmalloc up to 4096 B: worst {hot_max:.2f} -- "
       f"{'met' if hot_max <= 0.8 else 'not met, by %.0f%%' % ((hot_max / 0.8 - 1) * 100)}"

@@ -497,7 +497,10 @@ def check_unload(errors, lines):
     d1, d2 = block(lines, "@@DMESG1"), block(lines, "@@DMESG2")
     if any("live objects" in line for line in d1):
         errors.append("clean unload reported live objects")
-    want = "unloading with 13 live objects (10 small, 3 large)"
+    # ten 100-byte objects fill part of one order-0 span; each 50000-byte
+    # object is 13 pages: 40 pages stay allocated, as the client may hold them
+    pages = 1 + 3 * -(-50000 // 4096)
+    want = f"unloading with 13 live objects (10 small, 3 large); leaving their {pages} pages allocated"
     if not any(want in line for line in d2):
         errors.append(f"leaky unload: expected '{want}' in the log, read "
                       f"{[line for line in d2 if 'mstat' in line]}")
@@ -549,6 +552,112 @@ def check_proc(errors, lines, snaps):
         expect(errors, f"read {name}: cpu rows", NCPUS, len(s.cpus))
 
 
+# ---------------------------------------------------------------- mistakes
+
+MISTAKES = ("repro", "double_cross", "double_pool", "double_large", "interior",
+            "write_after_free")
+# What each kind of report says (mstat_core.c), and how often the mistakes
+# above must produce it: once as a WARNING, then rate-limited lines.
+MISTAKE_REPORTS = {
+    "double free: the object is already free": ("double_frees", 3),
+    "not an object mstat allocated": ("bad_pointers", 3),
+    "free object written to after its free": ("write_after_free", 1),
+}
+
+
+def mistakes_script():
+    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         "snap m0"]
+    s += [f"ctl mistake {m}" for m in MISTAKES]
+    s += ["snap m1",
+          # the allocator still works: distinct objects, contents intact
+          "ctl alloc 0 300 96", "ctl alloc 1 300 64", "ctl alloc 2 100 256",
+          "ctl alloc 3 5 50000", "ctl free 3 all", "snap m2",
+          f"ctl stress_start {NCPUS}",
+          "mstat_check -t 5 -n 200; echo \"@@CHECK mistakes rc=$?\"",
+          "ctl stress_stop",
+          "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
+          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+          "rmmod mstat || echo '@@FAIL rmmod mstat'",
+          "echo @@DMESG1; dmesg; echo @@END",
+          "echo @@ALIVE"]
+    return "\n".join(s)
+
+
+def check_mistakes_refused(errors, snaps, lines):
+    m0, m1, m2 = snaps["m0"], snaps["m1"], snaps["m2"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    expect(errors, "mistakes made", str(len(MISTAKES)), e2e.get("mistakes_run"))
+    # repro, double_pool, write_after_free: the next two allocations distinct
+    expect(errors, "allocations after a mistake that were distinct", "3",
+           e2e.get("mistakes_distinct"))
+    for field, n in MISTAKE_REPORTS.values():
+        expect(errors, f"{field} delta", n, m1.totals[field] - m0.totals[field])
+    # every refused free left the counters alone; the one withdrawn object
+    # (written after its free) counts as allocated, to nobody
+    expect(errors, "live_objects delta", 1, m1.totals["live_objects"] - m0.totals["live_objects"])
+    expect(errors, "nmalloc - nfree", m2.totals["live_objects"],
+           m2.totals["nmalloc"] - m2.totals["nfree"])
+    for name, snap in (("m1", m1), ("m2", m2)):
+        for idx, row in snap.classes.items():
+            if row["nfree"] > row["nmalloc"]:
+                errors.append(f"{name}: class{idx} nfree {row['nfree']} > nmalloc {row['nmalloc']}")
+
+
+def check_mistakes_after(errors, snaps, lines):
+    m1, m2 = snaps["m1"], snaps["m2"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    expect(errors, "objects with wrong contents", "0", e2e.get("bad_contents"))
+    expect(errors, "live objects after the allocator's own work",
+           m1.totals["live_objects"], m2.totals["live_objects"])
+    for field, _ in MISTAKE_REPORTS.values():
+        expect(errors, f"{field} unchanged by correct use", m1.totals[field], m2.totals[field])
+    rc = [line for line in lines if line.startswith("@@CHECK mistakes ")]
+    expect(errors, "mstat_check under load after the mistakes", ["@@CHECK mistakes rc=0"], rc)
+    expect(errors, "stress frees == allocations", e2e.get("stress_nalloc"),
+           e2e.get("stress_nfree"))
+
+
+def check_mistakes_log(errors, lines):
+    log = block(lines, "@@DMESG1")
+    warnings = [line for line in log if "WARNING:" in line]
+    expect(errors, "WARNINGs (one per kind of mistake)", len(MISTAKE_REPORTS), len(warnings))
+    for line in warnings:
+        if "mstat_report" not in line:
+            errors.append(f"a WARNING not from mstat_report: {line}")
+    for text, (field, n) in MISTAKE_REPORTS.items():
+        expect(errors, f"reports '{text}'", n, sum(text in line for line in log))
+    for line in log:
+        if REPORT.search(line) and "WARNING:" not in line and "Call Trace" not in line:
+            errors.append(f"kernel log: {line}")
+    # the withdrawn object stays allocated: one page of the 64-byte class
+    want = "unloading with 1 live objects (1 small, 0 large); leaving their 1 pages allocated"
+    if not any(want in line for line in log):
+        errors.append(f"unload: expected '{want}', read {[x for x in log if 'unloading' in x]}")
+    if "@@ALIVE" not in lines:
+        errors.append("the VM did not survive the unload")
+
+
+def e2e_mistakes(name, vmlinuz, mods, checks):
+    initrd = make_initramfs(name, mods, mistakes_script())
+    log(f"e2e: client mistakes, booting {os.path.basename(vmlinuz)} with -smp {NCPUS}")
+    logfile = os.path.join(CACHE, "vm", name, "e2e-mistakes-console.log")
+    lines = boot(vmlinuz, initrd, 1, None, 300, logfile)
+    snaps = snapshots(lines)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    checks.run("mistakes: boot and commands", lambda e: e.extend(fails))
+    checks.run("mistakes: every one refused, counters true",
+               lambda e: check_mistakes_refused(e, snaps, lines))
+    checks.run("mistakes: allocator sound afterwards",
+               lambda e: check_mistakes_after(e, snaps, lines))
+    checks.run("mistakes: kernel log holds exactly the reports",
+               lambda e: check_mistakes_log(e, lines))
+    return logfile
+
+
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
@@ -570,8 +679,9 @@ def e2e_kernel(name):
     checks.run("unload", lambda e: check_unload(e, lines))
     checks.run("/proc/mstat mode and format", lambda e: check_proc(e, lines, snaps))
     checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))
+    logfile2 = e2e_mistakes(name, vmlinuz, mods, checks)
     if not all(checks.results):
-        print(f"      console log: {logfile}")
+        print(f"      console logs: {logfile}, {logfile2}")
     return checks.results
 
 
