@@ -101,17 +101,17 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
  * it at once: it is withdrawn, never handed out, and counted as allocated
  * (to nobody), so the counters keep telling what the caches hold.
  */
-static bool mstat_alloc_check(void *obj, unsigned int cls)
+static bool mstat_alloc_check(void *obj, unsigned int cls, unsigned long caller)
 {
 	if (unlikely(!mstat_obj_still_free(obj))) {
-		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, 0);
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		return false;
 	}
-	return !mstat_debug() || mstat_debug_check_alloc(obj, cls);
+	return !mstat_debug() || mstat_debug_check_alloc(obj, cls, caller);
 }
 
 /* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
-static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
+static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
@@ -125,7 +125,7 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags)
 		while (likely(cc->count) || mstat_cache_refill(c, cls)) {
 			obj = cc->objs[--cc->count];
 			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
-			if (likely(mstat_alloc_check(obj, cls))) {
+			if (likely(mstat_alloc_check(obj, cls, caller))) {
 				mstat_obj_set_live(obj);
 				mstat_unlock_cache(task, irqflags);
 				return obj;
@@ -230,7 +230,7 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 		return mstat_alloc_large(size, flags, caller);
 
 	cls = mstat_size_to_class(size);
-	obj = mstat_cache_alloc(cls, flags);
+	obj = mstat_cache_alloc(cls, flags, caller);
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))

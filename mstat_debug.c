@@ -162,17 +162,18 @@ static void mstat_check_redzones(void *obj, unsigned int cls, unsigned int from,
  * mstat_debug_check_alloc - check a free object before it is handed out
  * @obj: the object, its marker already checked
  * @cls: its class
+ * @caller: mstat_alloc()'s caller, who would have got it
  *
  * Return: false if it was written to while free: the caller withdraws it.
  */
-bool mstat_debug_check_alloc(void *obj, unsigned int cls)
+bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller)
 {
 	unsigned int size = mstat_classes[cls].size;
 
-	mstat_check_redzones(obj, cls, size, "mstat_alloc", 0);
+	mstat_check_redzones(obj, cls, size, "mstat_alloc", caller);
 	if (size > sizeof(long) &&
 	    memchr_inv(obj + sizeof(long), MSTAT_POISON_BYTE, size - sizeof(long))) {
-		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, 0);
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		return false;
 	}
 	return true;

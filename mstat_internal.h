@@ -496,7 +496,7 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
 int mstat_debug_init(void);
 unsigned int mstat_debug_stride(unsigned int size);
 void mstat_debug_init_obj(void *obj, unsigned int size);
-bool mstat_debug_check_alloc(void *obj, unsigned int cls);
+bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller);
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_large_alloc(void *obj, unsigned long caller);
