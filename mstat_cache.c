@@ -371,6 +371,20 @@ size_t mstat_usable_size(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(mstat_usable_size);
 
+/* Return one class cache's objects to the pool; how many.  As mstat_cache_drain(). */
+static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
+{
+	struct mstat_class_cache *cc = &c->cls[cls];
+	unsigned int n = cc->count;
+
+	if (!n)
+		return 0;
+	mstat_central_put(cls, cc->objs, n);
+	mstat_stat_add(c, &c->stats.nflush_objs[cls], n);
+	WRITE_ONCE(cc->count, 0);
+	return n;
+}
+
 /**
  * mstat_cache_drain - return every cached object of a cache to the pools
  * @c: a cache whose owner cannot run mstat code: its CPU is dead, the
@@ -384,15 +398,8 @@ void mstat_cache_drain(struct mstat_cache *c)
 {
 	unsigned int cls;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		struct mstat_class_cache *cc = &c->cls[cls];
-
-		if (!cc->count)
-			continue;
-		mstat_central_put(cls, cc->objs, cc->count);
-		mstat_stat_add(c, &c->stats.nflush_objs[cls], cc->count);
-		WRITE_ONCE(cc->count, 0);
-	}
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		mstat_class_drain(c, cls);
 }
 
 /**
@@ -409,6 +416,35 @@ void mstat_drain_this_cpu(void)
 	mstat_cache_drain(mstat_lock_cache(false, &irqflags));
 	mstat_unlock_cache(false, irqflags);
 	mstat_unlock_cache(true, irqflags);
+}
+
+/**
+ * mstat_reclaim_this_cpu - empty some class caches of the calling CPU
+ * @classes: bitmap of the classes to empty, in both of the CPU's caches
+ *
+ * Reclaim's drain, counted in nreclaim and reclaimed_bytes.  The task cache
+ * is emptied with interrupts on, then the irq cache.
+ *
+ * Context: task context, on the CPU whose caches these are (a work item
+ * queued on it), so that no cache or counter is written by another CPU.
+ */
+void mstat_reclaim_this_cpu(const unsigned long *classes)
+{
+	unsigned long irqflags = 0;
+	struct mstat_cache *c;
+	unsigned int ctx, cls, n;
+
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
+		c = mstat_lock_cache(ctx == MSTAT_TASK, &irqflags);
+		for_each_set_bit(cls, classes, MSTAT_NR_CLASSES) {
+			n = mstat_class_drain(c, cls);
+			if (!n)
+				continue;
+			mstat_stat_add(c, &c->stats.nreclaim, 1);
+			mstat_stat_add(c, &c->stats.reclaimed_bytes, mstat_class_bytes(cls, n));
+		}
+		mstat_unlock_cache(ctx == MSTAT_TASK, irqflags);
+	}
 }
 
 /**

@@ -373,7 +373,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 	struct page *span;
 
-	span = alloc_pages(gfp & ~(__GFP_ZERO | __GFP_COMP), order);
+	span = alloc_pages(gfp & MSTAT_GFP_SPAN, order);
 	if (!span)
 		return -ENOMEM;
 	mstat_span_init(span, cls);
@@ -422,6 +422,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	void *obj, *next;
 
 	spin_lock_irqsave(&central->lock, flags);
+	WRITE_ONCE(central->nops, central->nops + 1);
 	while (n < want && !list_empty(&central->partial)) {
 		span = list_first_entry(&central->partial, struct page, lru);
 		nfree = mstat_span_nfree(span);
@@ -466,6 +467,7 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&central->lock, flags);
+	WRITE_ONCE(central->nops, central->nops + 1);
 	for (i = 0; i < n; i++) {
 		span = mstat_obj_span(cls, objs[i]);
 		mstat_obj_set_free(objs[i], mstat_span_freelist(span));
@@ -488,6 +490,61 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 
 	list_for_each_entry_safe(span, tmp, &release, lru)
 		mstat_span_release(span, cls);
+}
+
+/**
+ * mstat_central_ops - takes and puts a pool has seen
+ * @cls: class index
+ *
+ * Return: the count; idle reclaim compares two.
+ */
+unsigned long mstat_central_ops(unsigned int cls)
+{
+	return READ_ONCE(mstat_central[cls].nops);
+}
+
+/**
+ * mstat_central_shrink - return a pool's wholly free spans to the page allocator
+ * @cls: class index
+ * @keep: wholly free spans to keep
+ *
+ * Return: bytes of the spans returned.
+ */
+unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
+{
+	struct mstat_central *central = &mstat_central[cls];
+	unsigned int nobjs = mstat_classes[cls].nobjs;
+	unsigned long flags, n = 0;
+	struct page *span, *tmp;
+	LIST_HEAD(release);
+
+	spin_lock_irqsave(&central->lock, flags);
+	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
+		if (central->nempty <= keep)
+			break;
+		if (mstat_span_nfree(span) != nobjs)
+			continue;
+		list_move(&span->lru, &release);
+		central->nempty--;
+		central->nspans--;
+		n++;
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+
+	list_for_each_entry_safe(span, tmp, &release, lru)
+		mstat_span_release(span, cls);
+	return n * (PAGE_SIZE << mstat_classes[cls].span_order);
+}
+
+/* Free objects in wholly free spans, over every pool: what a shrink returns. */
+unsigned long mstat_central_empty_objs(void)
+{
+	unsigned long n = 0;
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		n += READ_ONCE(mstat_central[cls].nempty) * mstat_classes[cls].nobjs;
+	return n;
 }
 
 static void mstat_large_release(void *addr, unsigned long npages)
@@ -521,11 +578,12 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 	 * compound page costs a pass over every tail page at allocation and
 	 * again at free.
 	 */
+	gfp &= MSTAT_GFP_LARGE;
 	if (is_power_of_2(npages)) {
-		page = alloc_pages(gfp & ~__GFP_COMP, ilog2(npages));
+		page = alloc_pages(gfp, ilog2(npages));
 		addr = page ? page_address(page) : NULL;
 	} else {
-		addr = alloc_pages_exact(size, gfp & ~__GFP_COMP);
+		addr = alloc_pages_exact(size, gfp);
 		page = addr ? virt_to_page(addr) : NULL;
 	}
 	if (!addr)
@@ -731,13 +789,18 @@ static int __init mstat_init(void)
 		goto free_caches;
 	mstat_hp_state = ret;
 
-	ret = mstat_proc_init();
+	ret = mstat_reclaim_init();
 	if (ret)
 		goto remove_state;
+	ret = mstat_proc_init();
+	if (ret)
+		goto reclaim_exit;
 	pr_info("%u size classes, %u..%u bytes\n", MSTAT_NR_CLASSES,
 		mstat_classes[0].size, mstat_classes[MSTAT_NR_CLASSES - 1].size);
 	return 0;
 
+reclaim_exit:
+	mstat_reclaim_exit();
 remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
@@ -751,8 +814,9 @@ static void __exit mstat_exit(void)
 	unsigned long kept;
 	unsigned int i;
 
-	cpuhp_remove_state_nocalls(mstat_hp_state);
 	mstat_proc_exit();
+	mstat_reclaim_exit();
+	cpuhp_remove_state_nocalls(mstat_hp_state);
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (mstat_cpu_caches[i])
 			mstat_cache_drain(mstat_cpu_caches[i]);

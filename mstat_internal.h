@@ -83,6 +83,7 @@ extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
  * @full: spans whose objects are all out (in caches or in use)
  * @nspans: spans of this class
  * @nempty: spans on @partial whose objects are all free
+ * @nops: takes and puts so far, for idle reclaim to tell a pool at rest
  */
 struct mstat_central {
 	spinlock_t lock;	/* protects the fields below */
@@ -90,6 +91,7 @@ struct mstat_central {
 	struct list_head full;
 	unsigned long nspans;
 	unsigned long nempty;
+	unsigned long nops;
 };
 
 /**
@@ -103,6 +105,8 @@ struct mstat_central {
  * @nrefill: refills of a class cache from its central pool
  * @nflush: flushes of a class cache to its central pool
  * @ndonations: donations received from CPUs that went offline
+ * @nreclaim: class caches emptied by reclaim (shrinker or idle reclaim)
+ * @reclaimed_bytes: bytes of the free objects reclaim took out of the cache
  * @nrefill_objs: objects refills brought into the cache, per class
  * @nflush_objs: objects flushes (and drains) took out of it, per class
  *
@@ -128,6 +132,8 @@ struct mstat_counters {
 	u64 nrefill;
 	u64 nflush;
 	u64 ndonations;
+	u64 nreclaim;
+	u64 reclaimed_bytes;
 	u64 nrefill_objs[MSTAT_NR_CLASSES];
 	u64 nflush_objs[MSTAT_NR_CLASSES];
 };
@@ -261,6 +267,20 @@ static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
 #else
 #define mstat_count(ctx, field, n)	__this_cpu_add(mstat_caches[ctx]->stats.field, n)
 #endif
+
+/*
+ * Of a caller's GFP flags, what mstat hands the page allocator for a span:
+ * how hard to try and where, as SLUB masks them (GFP_RECLAIM_MASK |
+ * GFP_CONSTRAINT_MASK in mm/internal.h).  Never a zone, __GFP_COMP,
+ * __GFP_ZERO (mstat zeroes the object), __GFP_MOVABLE or __GFP_RECLAIMABLE
+ * (spans are neither), nor __GFP_ACCOUNT: a span serves every caller of its
+ * class, so mstat charges no memcg for it.  A large object is its caller's
+ * alone: it gets __GFP_ZERO and __GFP_ACCOUNT too.
+ */
+#define MSTAT_GFP_SPAN	(__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH | __GFP_NOWARN | \
+			 __GFP_RETRY_MAYFAIL | __GFP_NOFAIL | __GFP_NORETRY | __GFP_MEMALLOC | \
+			 __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE | __GFP_NOLOCKDEP)
+#define MSTAT_GFP_LARGE	(MSTAT_GFP_SPAN | __GFP_ZERO | __GFP_ACCOUNT)
 
 /* What a pointer handed to mstat_free() is, as far as mstat can tell. */
 enum mstat_owner {
@@ -482,6 +502,9 @@ u64 mstat_nmistakes(enum mstat_mistake what);
 void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
 		  unsigned long caller);
 void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
+unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep);
+unsigned long mstat_central_ops(unsigned int cls);
+unsigned long mstat_central_empty_objs(void);
 
 /* mstat_cache.c */
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
@@ -489,6 +512,7 @@ void mstat_cache_drain(struct mstat_cache *c);
 void mstat_donate(struct mstat_cache *from, struct mstat_cache *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);
+void mstat_reclaim_this_cpu(const unsigned long *classes);
 unsigned int mstat_cached_count(unsigned int cls);
 u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
 
@@ -503,6 +527,14 @@ void mstat_debug_large_alloc(void *obj, unsigned long caller);
 void mstat_debug_print_object(const void *ptr);
 int mstat_debug_show_leaks(struct seq_file *m, void *v);
 void mstat_debug_report_leaks(void);
+
+/* mstat_reclaim.c */
+int mstat_reclaim_init(void);
+void mstat_reclaim_exit(void);
+unsigned long mstat_reclaim_count(void);
+unsigned long mstat_reclaim_all(void);
+extern unsigned int mstat_idle_ms;
+void mstat_set_idle_ms(unsigned int ms);
 
 /* mstat_proc.c */
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);

@@ -230,6 +230,8 @@ static void mstat_fill_stats(struct mstat_stats *st, const struct mstat_totals *
 	st->double_frees = t->ndouble_free;
 	st->write_after_free = t->nwrite_after_free;
 	st->redzone_errors = t->nredzone;
+	st->nreclaim = s->nreclaim;
+	st->reclaimed_bytes = s->reclaimed_bytes;
 }
 
 /* mstat_read_stats() reads into this rather than onto a caller's stack. */
@@ -277,6 +279,8 @@ static void mstat_show_totals(struct seq_file *m, const struct mstat_totals *t)
 	seq_printf(m, "double_frees %llu\n", st.double_frees);
 	seq_printf(m, "write_after_free %llu\n", st.write_after_free);
 	seq_printf(m, "redzone_errors %llu\n", st.redzone_errors);
+	seq_printf(m, "nreclaim %llu\n", st.nreclaim);
+	seq_printf(m, "reclaimed_bytes %llu\n", st.reclaimed_bytes);
 }
 
 static void mstat_show_classes(struct seq_file *m, const struct mstat_counters *s)

@@ -33,6 +33,8 @@
  * @write_after_free: free objects (or span free lists) found written to,
  *	and withdrawn from use
  * @redzone_errors: debug mode: red zones found written to
+ * @nreclaim: per-CPU class caches emptied by reclaim (shrinker or idle)
+ * @reclaimed_bytes: bytes of free objects reclaim took out of those caches
  *
  * The fields are those of /proc/mstat's summary lines.  In every read,
  * @nfree <= @nmalloc (per size class too), @total_free_bytes <=
@@ -58,6 +60,8 @@ struct mstat_stats {
 	u64 double_frees;
 	u64 write_after_free;
 	u64 redzone_errors;
+	u64 nreclaim;
+	u64 reclaimed_bytes;
 };
 
 void *mstat_alloc(size_t size, gfp_t flags);

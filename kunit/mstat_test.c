@@ -10,6 +10,7 @@
 #include <kunit/test.h>
 #include <linux/completion.h>
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/hrtimer.h>
 #include <linux/local_lock.h>
 #include <linux/slab.h>
@@ -1391,6 +1392,136 @@ static void mstat_test_write_after_free(struct kunit *test)
 	expect_distinct(test, 64, 2 * nobjs);
 }
 
+
+/* ------------------------------------------------------------ reclaim */
+
+/* Free objects in every per-CPU cache, counted slot by slot. */
+static u64 cached_for_real(void)
+{
+	unsigned int i, cls;
+	u64 bytes = 0;
+
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (!mstat_cpu_caches[i])
+			continue;
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+			bytes += mstat_class_bytes(cls, READ_ONCE(mstat_cpu_caches[i]->cls[cls].count));
+	}
+	return bytes;
+}
+
+/* A burst: @n objects of each size allocated, then all freed. */
+static void burst(struct kunit *test, unsigned int n)
+{
+	static const size_t sizes[] = { 64, 1000, 20000, 100000 };
+	void **objs = kunit_kcalloc(test, n * ARRAY_SIZE(sizes), sizeof(void *), GFP_KERNEL);
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	for (i = 0; i < n * ARRAY_SIZE(sizes); i++) {
+		objs[i] = mstat_alloc(sizes[i % ARRAY_SIZE(sizes)], GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < n * ARRAY_SIZE(sizes); i++)
+		mstat_free(objs[i]);
+	kunit_kfree(test, objs);
+}
+
+/* Every counter but reclaim's own is what it was: reclaim is a flush like any other. */
+static void expect_same_work(struct kunit *test, const struct mstat_totals *a,
+			     const struct mstat_totals *b)
+{
+	KUNIT_EXPECT_EQ(test, memcmp(a->sum.nmalloc, b->sum.nmalloc, sizeof(a->sum.nmalloc)), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(a->sum.nfree, b->sum.nfree, sizeof(a->sum.nfree)), 0);
+	KUNIT_EXPECT_EQ(test, a->sum.large_nmalloc, b->sum.large_nmalloc);
+	KUNIT_EXPECT_EQ(test, a->sum.large_nfree, b->sum.large_nfree);
+	KUNIT_EXPECT_EQ(test, a->sum.nrefill, b->sum.nrefill);
+	KUNIT_EXPECT_EQ(test, a->sum.nflush, b->sum.nflush);
+	KUNIT_EXPECT_EQ(test, a->sum.ndonations, b->sum.ndonations);
+}
+
+static void mstat_test_shrinker(struct kunit *test)
+{
+	struct mstat_totals *before, *after;
+	unsigned long count;
+
+	burst(test, 50);
+	before = snap(test);
+	KUNIT_ASSERT_GT(test, before->cached_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, before->cached_bytes, cached_for_real());
+	count = mstat_reclaim_count();
+	KUNIT_EXPECT_GE(test, count, (unsigned long)before->cached_bytes / SZ_32K);
+	KUNIT_EXPECT_GT(test, count, 0UL);
+
+	mstat_reclaim_all();
+	rcu_barrier();		/* released spans are freed after a grace period */
+	after = snap(test);
+	/* every cache emptied (by its own CPU), every wholly free span returned */
+	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
+	KUNIT_EXPECT_EQ(test, after->cached_bytes, 0ULL);
+	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(), 0UL);
+	KUNIT_EXPECT_EQ(test, mstat_reclaim_count(), 0UL);
+	KUNIT_EXPECT_LT(test, after->sys_bytes, before->sys_bytes);
+	/* counted as reclaim, and nothing else moved */
+	KUNIT_EXPECT_GT(test, after->sum.nreclaim, before->sum.nreclaim);
+	KUNIT_EXPECT_EQ(test, after->sum.reclaimed_bytes - before->sum.reclaimed_bytes,
+			before->cached_bytes);
+	expect_same_work(test, before, after);
+}
+
+static void mstat_test_idle_reclaim(struct kunit *test)
+{
+	struct mstat_totals *base, *before, *after;
+	unsigned int waited = 0;
+
+	mstat_reclaim_all();
+	rcu_barrier();
+	base = snap(test);
+	burst(test, 50);
+	before = snap(test);
+	KUNIT_ASSERT_GT(test, before->cached_bytes, 0ULL);
+	mstat_set_idle_ms(50);
+	while ((cached_for_real() || mstat_central_empty_objs()) && waited < 10000) {
+		msleep(50);
+		waited += 50;
+	}
+	mstat_set_idle_ms(0);
+	rcu_barrier();
+	after = snap(test);
+	kunit_info(test, "idle caches and pools emptied after %u ms\n", waited);
+	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
+	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(), 0UL);
+	/* what the burst took is back, to 256 KiB */
+	KUNIT_EXPECT_LE(test, after->sys_bytes - live_bytes(after),
+			base->sys_bytes - live_bytes(base) + SZ_256K);
+	KUNIT_EXPECT_EQ(test, after->sum.reclaimed_bytes - before->sum.reclaimed_bytes,
+			before->cached_bytes);
+	expect_same_work(test, before, after);
+}
+
+static void mstat_test_gfp(struct kunit *test)
+{
+	const gfp_t extra = __GFP_COMP | __GFP_ZERO | __GFP_MOVABLE | __GFP_RECLAIMABLE |
+			    __GFP_ACCOUNT;
+	static const size_t sizes[] = { 64, 16384, MSTAT_MAX_SMALL, 100000 };
+	unsigned int i;
+
+	KUNIT_EXPECT_EQ(test, (GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN | extra) & MSTAT_GFP_SPAN,
+			GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN);
+	KUNIT_EXPECT_EQ(test, (GFP_ATOMIC | extra) & MSTAT_GFP_LARGE,
+			GFP_ATOMIC | __GFP_ZERO | __GFP_ACCOUNT);
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
+		u8 *p;
+
+		drain_all_cpus();	/* so that the pools grow with these flags */
+		p = mstat_alloc(sizes[i], GFP_KERNEL | __GFP_NOFAIL | extra);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_FALSE(test, PageCompound(virt_to_page(p)));
+		KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0, sizes[i]));
+		mstat_free(p);
+	}
+}
+
 static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_size_classes),
 	KUNIT_CASE(mstat_test_span_layout),
@@ -1414,11 +1545,31 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_stale_pointers),
 	KUNIT_CASE(mstat_test_forged_page_info),
 	KUNIT_CASE(mstat_test_write_after_free),
+	KUNIT_CASE(mstat_test_shrinker),
+	KUNIT_CASE(mstat_test_idle_reclaim),
+	KUNIT_CASE(mstat_test_gfp),
 	{}
 };
 
+/* No idle reclaim behind the tests' backs: exact cache counts are asserted. */
+static unsigned int mstat_test_idle_ms;
+
+static int mstat_test_suite_init(struct kunit_suite *suite)
+{
+	mstat_test_idle_ms = mstat_idle_ms;
+	mstat_set_idle_ms(0);
+	return 0;
+}
+
+static void mstat_test_suite_exit(struct kunit_suite *suite)
+{
+	mstat_set_idle_ms(mstat_test_idle_ms);
+}
+
 static struct kunit_suite mstat_test_suite = {
 	.name = "mstat",
+	.suite_init = mstat_test_suite_init,
+	.suite_exit = mstat_test_suite_exit,
 	.test_cases = mstat_test_cases,
 };
 
@@ -1608,6 +1759,8 @@ static struct kunit_case mstat_debug_test_cases[] = {
 
 static struct kunit_suite mstat_debug_test_suite = {
 	.name = "mstat_debug",
+	.suite_init = mstat_test_suite_init,
+	.suite_exit = mstat_test_suite_exit,
 	.init = mstat_debug_test_init,
 	.test_cases = mstat_debug_test_cases,
 };

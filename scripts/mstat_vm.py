@@ -112,10 +112,10 @@ def make_initramfs(name, mods, init_body):
     return image
 
 
-def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS):
+def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem=1024):
     """Boot, return the console output as lines (also written to @logfile)."""
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
-           "-m", "1024", "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
            "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init"]
     lines = []
@@ -658,6 +658,77 @@ def e2e_mistakes(name, vmlinuz, mods, checks):
     return logfile
 
 
+# ---------------------------------------------------------------- reclaim
+
+BURST = [(64, 256), (512, 256), (4000, 256), (20000, 256), (100000, 64)]
+HELD_MAX = 256 * 1024
+
+
+def reclaim_script():
+    burst = []
+    for c in range(NCPUS):
+        burst += [f"ctl alloc {c} {n} {size}" for size, n in BURST]
+    for c in range(NCPUS):
+        burst.append(f"ctl free {c} {sum(n for _, n in BURST)}")
+    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+         "insmod /lib/mstat.ko idle_ms=0 || echo '@@FAIL insmod mstat'",
+         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         "snap r0"] + burst + [
+         "snap r1",
+         # memory pressure, idle reclaim off: only the shrinker gives back
+         "ctl pressure", "snap r2",
+         "echo 2000 > /sys/module/mstat/parameters/idle_ms"] + burst + [
+         "snap r3", "sleep 10", "snap r4",
+         "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
+         "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+         "rmmod mstat || echo '@@FAIL rmmod mstat'",
+         "echo @@DMESG1; dmesg; echo @@END"]
+    return "\n".join(s)
+
+
+def held(snap):
+    return snap.totals["sys_bytes"] - snap.totals["alloc_bytes"]
+
+
+def check_reclaim(errors, snaps, lines, phase):
+    r0 = snaps["r0"]
+    before, after = (snaps["r1"], snaps["r2"]) if phase == "pressure" else \
+        (snaps["r3"], snaps["r4"])
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    print(f"      {phase}: held {held(before) // 1024} KiB after the burst, "
+          f"{held(after) // 1024} KiB after (before the burst: {held(r0) // 1024} KiB)")
+    if held(before) <= held(r0) + HELD_MAX:
+        errors.append(f"{phase}: the burst left only {held(before)} bytes held: was it run?")
+    if held(after) > held(r0) + HELD_MAX:
+        errors.append(f"{phase}: {held(after) - held(r0)} bytes still held, at most {HELD_MAX}")
+    expect(errors, f"{phase}: cached_bytes", 0, after.totals["cached_bytes"])
+    if after.totals["nreclaim"] <= before.totals["nreclaim"]:
+        errors.append(f"{phase}: nreclaim did not grow")
+    for k in ("nmalloc", "nfree", "live_objects", "alloc_bytes"):
+        expect(errors, f"{phase}: {k} unchanged by reclaim", before.totals[k], after.totals[k])
+    if phase == "pressure":
+        print(f"      pressure: {e2e.get('pressure_pages')} pages taken")
+        if int(e2e.get("pressure_pages", 0)) < 1000:
+            errors.append(f"pressure: only {e2e.get('pressure_pages')} pages taken")
+
+
+def e2e_reclaim(name, vmlinuz, mods, checks):
+    initrd = make_initramfs(name, mods, reclaim_script())
+    log(f"e2e: reclaim, booting {os.path.basename(vmlinuz)} with -smp {NCPUS} -m 512")
+    logfile = os.path.join(CACHE, "vm", name, "e2e-reclaim-console.log")
+    lines = boot(vmlinuz, initrd, 1, None, 300, logfile, mem=512)
+    snaps = snapshots(lines)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    checks.run("reclaim: boot and commands", lambda e: e.extend(fails))
+    checks.run("reclaim: memory pressure gives the burst back",
+               lambda e: check_reclaim(e, snaps, lines, "pressure"))
+    checks.run("reclaim: 10 s idle give the burst back",
+               lambda e: check_reclaim(e, snaps, lines, "idle"))
+    checks.run("reclaim: kernel log clean", lambda e: check_kernel_log(e, lines))
+    return logfile
+
+
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
@@ -680,8 +751,9 @@ def e2e_kernel(name):
     checks.run("/proc/mstat mode and format", lambda e: check_proc(e, lines, snaps))
     checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))
     logfile2 = e2e_mistakes(name, vmlinuz, mods, checks)
+    logfile3 = e2e_reclaim(name, vmlinuz, mods, checks)
     if not all(checks.results):
-        print(f"      console logs: {logfile}, {logfile2}")
+        print(f"      console logs: {logfile}, {logfile2}, {logfile3}")
     return checks.results
 
 

@@ -13,6 +13,9 @@
  *                         time with GFP_ATOMIC under a spinlock
  *   stress_stop           stop them and free everything they hold
  *   leak                  leave the queued objects live at unload
+ *   pressure              take free pages until the page allocator, after
+ *                         direct reclaim (shrinkers included), has none
+ *                         left; then give them back
  *   mistake KIND          make one client mistake (repro, double_cross,
  *                         double_pool, double_large, interior, foreign,
  *                         write_after_free); mstat must refuse and report it
@@ -22,7 +25,10 @@
 
 #include <linux/atomic.h>
 #include <linux/cpu.h>
+#include <linux/gfp.h>
 #include <linux/kthread.h>
+#include <linux/list.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
@@ -264,6 +270,26 @@ static void stress_stop(void)
 		stress_free(o);
 }
 
+static unsigned long pressure_pages;
+
+/* Memory pressure: every free page taken, with direct reclaim, then returned. */
+static int e2e_pressure(void)
+{
+	struct page *page, *tmp;
+	LIST_HEAD(pages);
+	unsigned long n = 0;
+
+	while ((page = alloc_page(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN))) {
+		list_add(&page->lru, &pages);
+		n++;
+		cond_resched();
+	}
+	list_for_each_entry_safe(page, tmp, &pages, lru)
+		__free_page(page);
+	pressure_pages = n;
+	return 0;
+}
+
 /* ---- client mistakes, each made on purpose ---- */
 
 struct e2e_mistake {
@@ -425,6 +451,8 @@ static int e2e_command(char *line)
 		e2e_leak = true;
 		return 0;
 	}
+	if (!strcmp(line, "pressure"))
+		return e2e_pressure();
 	if (sscanf(line, "mistake %31s", what) == 1)
 		return e2e_mistake(what);
 	return -EINVAL;
@@ -455,6 +483,7 @@ static int e2e_show(struct seq_file *m, void *v)
 	seq_printf(m, "stress_nalloc %lld\n", atomic64_read(&stress_nalloc));
 	seq_printf(m, "stress_nfree %lld\n", atomic64_read(&stress_nfree));
 	seq_printf(m, "stress_nfail %lld\n", atomic64_read(&stress_nfail));
+	seq_printf(m, "pressure_pages %lu\n", pressure_pages);
 	seq_printf(m, "mistakes_run %u\n", mistakes_run);
 	seq_printf(m, "mistakes_distinct %u\n", mistakes_distinct);
 	return 0;

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat reclaim: giving cached memory back.
+ *
+ * Under memory pressure a shrinker empties every CPU's caches and returns
+ * every wholly free span.  When idle, a shepherd (a delayed work every
+ * idle_ms, as vmstat's shepherd) looks at each online CPU's counters:
+ * a class cache that holds objects and saw no allocation or free since
+ * the last look is emptied, and a pool that saw no refill or flush since
+ * then returns all its wholly free spans.  A CPU's caches are always
+ * emptied by that CPU, in a work item queued on it (as SLUB's flush_all()
+ * does), so no cache or counter is written by a CPU that does not own it;
+ * the shepherd only reads counters.  Spans go back to the page allocator
+ * through mstat_span_release(), after the cache locks are dropped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cpu.h>
+#include <linux/moduleparam.h>
+#include <linux/mutex.h>
+#include <linux/shrinker.h>
+#include <linux/version.h>
+#include <linux/workqueue.h>
+
+#include "mstat_internal.h"
+
+unsigned int mstat_idle_ms = 2000;
+
+/**
+ * struct mstat_reclaim_cpu - reclaim's view of one CPU
+ * @work: empties @classes on the CPU
+ * @classes: the classes to empty; written before @work is queued
+ * @seen: allocations plus frees of each class at the shepherd's last look
+ */
+struct mstat_reclaim_cpu {
+	struct work_struct work;
+	DECLARE_BITMAP(classes, MSTAT_NR_CLASSES);
+	u64 seen[MSTAT_NR_CLASSES];
+};
+
+static struct mstat_reclaim_cpu __percpu *mstat_reclaim_cpus;
+static struct workqueue_struct *mstat_reclaim_wq;
+/* One reclaim at a time: the shepherd, or the shrinker (which never waits). */
+static DEFINE_MUTEX(mstat_reclaim_lock);
+static void mstat_shepherd(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mstat_shepherd_work, mstat_shepherd);
+static struct shrinker *mstat_shrinker;
+
+/**
+ * mstat_set_idle_ms - set the idle reclaim interval
+ * @ms: milliseconds; 0 stops idle reclaim
+ *
+ * The shepherd runs now, and from then on every @ms.
+ */
+void mstat_set_idle_ms(unsigned int ms)
+{
+	WRITE_ONCE(mstat_idle_ms, ms);
+	if (mstat_reclaim_wq)
+		mod_delayed_work(system_unbound_wq, &mstat_shepherd_work, 0);
+}
+
+static int mstat_idle_ms_param_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (!ret)
+		mstat_set_idle_ms(ms);
+	return ret;
+}
+
+static const struct kernel_param_ops mstat_idle_ms_ops = {
+	.set = mstat_idle_ms_param_set,
+	.get = param_get_uint,
+};
+module_param_cb(idle_ms, &mstat_idle_ms_ops, &mstat_idle_ms, 0644);
+MODULE_PARM_DESC(idle_ms, "idle reclaim: a class cache unused for this long (up to twice) is emptied; 0: never (default 2000)");
+
+static void mstat_reclaim_fn(struct work_struct *work)
+{
+	mstat_reclaim_this_cpu(container_of(work, struct mstat_reclaim_cpu, work)->classes);
+}
+
+/* Run every CPU's work that has classes to empty, and wait for them. */
+static void mstat_reclaim_run(void)
+{
+	unsigned int cpu;
+
+	for_each_online_cpu(cpu) {
+		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
+
+		if (!bitmap_empty(r->classes, MSTAT_NR_CLASSES))
+			queue_work_on(cpu, mstat_reclaim_wq, &r->work);
+	}
+	for_each_online_cpu(cpu)
+		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
+}
+
+/* A class cache's objects, from its counters (struct mstat_counters). */
+static s64 mstat_cached_objs(const struct mstat_counters *s, unsigned int cls)
+{
+	return READ_ONCE(s->nrefill_objs[cls]) - READ_ONCE(s->nflush_objs[cls]) -
+	       READ_ONCE(s->nmalloc[cls]) + READ_ONCE(s->nfree[cls]);
+}
+
+/**
+ * mstat_reclaim_count - what a shrink would give back
+ *
+ * Return: free objects in per-CPU caches and in wholly free spans.
+ */
+unsigned long mstat_reclaim_count(void)
+{
+	unsigned long n = mstat_central_empty_objs();
+	unsigned int i, cls;
+
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (!mstat_cpu_caches[i])
+			continue;
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+			n += max_t(s64, mstat_cached_objs(&mstat_cpu_caches[i]->stats, cls), 0);
+	}
+	return n;
+}
+
+/*
+ * mstat_reclaim_all - empty every CPU's caches and return every free span.
+ * May sleep.  Returns bytes of the spans returned to the page allocator.
+ */
+static unsigned long __mstat_reclaim_all(void)
+{
+	unsigned long bytes = 0;
+	unsigned int cpu, cls;
+
+	lockdep_assert_held(&mstat_reclaim_lock);
+	for_each_possible_cpu(cpu)
+		bitmap_fill(per_cpu_ptr(mstat_reclaim_cpus, cpu)->classes, MSTAT_NR_CLASSES);
+	mstat_reclaim_run();
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		bytes += mstat_central_shrink(cls, 0);
+	return bytes;
+}
+
+unsigned long mstat_reclaim_all(void)
+{
+	unsigned long bytes;
+
+	mutex_lock(&mstat_reclaim_lock);
+	bytes = __mstat_reclaim_all();
+	mutex_unlock(&mstat_reclaim_lock);
+	return bytes;
+}
+
+static unsigned long mstat_shrink_count(struct shrinker *s, struct shrink_control *sc)
+{
+	return mstat_reclaim_count() ?: SHRINK_EMPTY;
+}
+
+static unsigned long mstat_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	unsigned long before = mstat_reclaim_count(), after;
+
+	/* a reclaim is under way, or we are reclaiming from inside one */
+	if (!mutex_trylock(&mstat_reclaim_lock))
+		return SHRINK_STOP;
+	__mstat_reclaim_all();
+	mutex_unlock(&mstat_reclaim_lock);
+	after = mstat_reclaim_count();
+	return before > after ? before - after : 0;
+}
+
+/* The shepherd's look at one CPU: which of its class caches rest. */
+static bool mstat_find_idle(unsigned int cpu, struct mstat_reclaim_cpu *r)
+{
+	const struct mstat_counters *s[MSTAT_NR_CTX];
+	unsigned int ctx, cls;
+	bool any = false;
+
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
+		s[ctx] = &mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx]->stats;
+	bitmap_zero(r->classes, MSTAT_NR_CLASSES);
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		u64 ops = 0;
+		s64 cached = 0;
+
+		for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
+			ops += READ_ONCE(s[ctx]->nmalloc[cls]) + READ_ONCE(s[ctx]->nfree[cls]);
+			cached += mstat_cached_objs(s[ctx], cls);
+		}
+		if (ops == r->seen[cls] && cached > 0) {
+			__set_bit(cls, r->classes);
+			any = true;
+		}
+		r->seen[cls] = ops;
+	}
+	return any;
+}
+
+/* Takes and puts of each pool when the shepherd last finished; its own. */
+static unsigned long mstat_pool_ops_seen[MSTAT_NR_CLASSES];
+
+static void mstat_shepherd(struct work_struct *work)
+{
+	DECLARE_BITMAP(idle_pools, MSTAT_NR_CLASSES);
+	unsigned int cpu, cls;
+
+	mutex_lock(&mstat_reclaim_lock);
+	/* pools no cache used since the last pass; the drains below do not count */
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		__assign_bit(cls, idle_pools, mstat_central_ops(cls) == mstat_pool_ops_seen[cls]);
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		mstat_find_idle(cpu, per_cpu_ptr(mstat_reclaim_cpus, cpu));
+	mstat_reclaim_run();
+	cpus_read_unlock();
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		mstat_pool_ops_seen[cls] = mstat_central_ops(cls);
+		if (test_bit(cls, idle_pools))
+			mstat_central_shrink(cls, 0);
+	}
+	mutex_unlock(&mstat_reclaim_lock);
+	if (READ_ONCE(mstat_idle_ms))
+		queue_delayed_work(system_unbound_wq, &mstat_shepherd_work,
+				   msecs_to_jiffies(READ_ONCE(mstat_idle_ms)));
+}
+
+int mstat_reclaim_init(void)
+{
+	unsigned int cpu;
+
+	mstat_reclaim_cpus = alloc_percpu(struct mstat_reclaim_cpu);
+	if (!mstat_reclaim_cpus)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		INIT_WORK(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work, mstat_reclaim_fn);
+	/* reclaim may need it to make progress, as SLUB's flush workqueue */
+	mstat_reclaim_wq = alloc_workqueue("mstat_reclaim", WQ_MEM_RECLAIM, 0);
+	if (!mstat_reclaim_wq)
+		goto free;
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	mstat_shrinker = shrinker_alloc(0, "mstat");
+	if (!mstat_shrinker)
+		goto destroy;
+	mstat_shrinker->count_objects = mstat_shrink_count;
+	mstat_shrinker->scan_objects = mstat_shrink_scan;
+	shrinker_register(mstat_shrinker);
+#else
+	{
+		static struct shrinker shrinker = {
+			.count_objects = mstat_shrink_count,
+			.scan_objects = mstat_shrink_scan,
+			.seeks = DEFAULT_SEEKS,
+		};
+
+		if (register_shrinker(&shrinker, "mstat"))
+			goto destroy;
+		mstat_shrinker = &shrinker;
+	}
+#endif
+	if (mstat_idle_ms)
+		queue_delayed_work(system_unbound_wq, &mstat_shepherd_work,
+				   msecs_to_jiffies(mstat_idle_ms));
+	return 0;
+
+destroy:
+	destroy_workqueue(mstat_reclaim_wq);
+free:
+	free_percpu(mstat_reclaim_cpus);
+	return -ENOMEM;
+}
+
+void mstat_reclaim_exit(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+	shrinker_free(mstat_shrinker);
+#else
+	unregister_shrinker(mstat_shrinker);
+#endif
+	/* the shepherd may queue itself again once: keep it from doing so */
+	WRITE_ONCE(mstat_idle_ms, 0);
+	cancel_delayed_work_sync(&mstat_shepherd_work);
+	destroy_workqueue(mstat_reclaim_wq);
+	mstat_reclaim_wq = NULL;
+	free_percpu(mstat_reclaim_cpus);
+}
