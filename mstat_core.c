@@ -51,6 +51,9 @@ unsigned long mstat_secret __ro_after_init;
 
 static int mstat_hp_state;
 
+/* The tests set it to act as if no span above PAGE_ALLOC_COSTLY_ORDER were to be had. */
+bool mstat_fail_costly;
+
 static unsigned int mstat_class_size(unsigned int cls)
 {
 	unsigned int group, lower;
@@ -122,6 +125,11 @@ static void mstat_classes_init(void)
 		mc->stride = mstat_debug_stride(mc->size);
 		mc->span_order = mstat_pick_span_order(mc->stride);
 		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->stride;
+		mc->fb_order = mc->span_order;
+		if (mc->span_order > PAGE_ALLOC_COSTLY_ORDER &&
+		    get_order(mc->stride) <= PAGE_ALLOC_COSTLY_ORDER)
+			mc->fb_order = get_order(mc->stride);
+		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / mc->stride;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);
@@ -161,14 +169,21 @@ static bool mstat_pfns_fit(unsigned long pfn, unsigned long npages)
 	return false;
 }
 
-/* Whether an object (what a client is handed) starts in page @i of a span of @mc. */
-static bool mstat_object_starts(const struct mstat_class *mc, unsigned int i)
+/* Objects in a span of class @mc and order @order. */
+static unsigned int mstat_span_capacity(const struct mstat_class *mc, unsigned int order)
+{
+	return order == mc->span_order ? mc->nobjs : mc->fb_nobjs;
+}
+
+/* Whether an object (what a client is handed) starts in page @i of a span. */
+static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order,
+				unsigned int i)
 {
 	unsigned long page = (unsigned long)i << PAGE_SHIFT, first = 0;
 
 	if (page > mstat_red_left)
 		first = DIV_ROUND_UP(page - mstat_red_left, mc->stride);
-	return first < mc->nobjs &&
+	return first < mstat_span_capacity(mc, order) &&
 	       mstat_red_left + first * mc->stride < page + PAGE_SIZE;
 }
 
@@ -194,6 +209,17 @@ static unsigned int mstat_span_nfree(struct page *span)
 	return page_private(span) >> MSTAT_INFO_NFREE_SHIFT;
 }
 
+static unsigned int mstat_span_order(struct page *span)
+{
+	return mstat_info_order(page_private(span));
+}
+
+/* Objects the span holds in all. */
+static unsigned int mstat_span_nobjs(struct page *span, unsigned int cls)
+{
+	return mstat_span_capacity(&mstat_classes[cls], mstat_span_order(span));
+}
+
 static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 {
 	unsigned long low = page_private(span) & (BIT(MSTAT_INFO_NFREE_SHIFT) - 1);
@@ -201,12 +227,16 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
 }
 
-/* The span an object of class @cls, known to be mstat's, belongs to. */
+/*
+ * The span an object of class @cls, known to be mstat's, belongs to: its
+ * page's private tells the span's order, and the span is aligned to it.
+ */
 static struct page *mstat_obj_span(unsigned int cls, const void *obj)
 {
 	unsigned long pfn = PHYS_PFN(__pa(obj));
+	unsigned int order = mstat_info_order(page_private(pfn_to_page(pfn)));
 
-	return pfn_to_page(pfn & ~((1UL << mstat_classes[cls].span_order) - 1));
+	return pfn_to_page(pfn & ~((1UL << order) - 1));
 }
 
 /* Whether @p is the start of an object of the span of class @cls at @span. */
@@ -215,22 +245,24 @@ static bool mstat_span_has_obj(struct page *span, unsigned int cls, const void *
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long off = (unsigned long)p - (unsigned long)page_address(span) - mstat_red_left;
 
-	return off < (unsigned long)mc->nobjs * mc->stride && off % mc->stride == 0;
+	return off < (unsigned long)mstat_span_nobjs(span, cls) * mc->stride &&
+	       off % mc->stride == 0;
 }
 
-/* Mark the pages of the span of @cls at @span in which objects start. */
-static bool mstat_map_span(struct page *span, unsigned int cls)
+/* Mark the pages of a span of @cls and @order in which objects start. */
+static bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long pfn = page_to_pfn(span), mask = 0;
-	unsigned long info = (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+	unsigned long info = (unsigned long)order << MSTAT_INFO_ORDER_SHIFT |
+			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
 	unsigned int i;
 
-	if (!mstat_pfns_fit(pfn, 1UL << mc->span_order))
+	if (!mstat_pfns_fit(pfn, 1UL << order))
 		return false;
-	for (i = 0; i < 1U << mc->span_order; i++) {
-		if (!mstat_object_starts(mc, i))
+	for (i = 0; i < 1U << order; i++) {
+		if (!mstat_object_starts(mc, order, i))
 			continue;
 		set_page_private(span + i, info);
 		mask |= BIT((pfn + i) % BITS_PER_LONG);
@@ -239,16 +271,16 @@ static bool mstat_map_span(struct page *span, unsigned int cls)
 	return true;
 }
 
-static void mstat_unmap_span(struct page *span, unsigned int cls)
+static void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long pfn = page_to_pfn(span);
-	unsigned int i, npages = 1U << mc->span_order;
+	unsigned int i, npages = 1U << order;
 
 	mstat_owned_andnot(pfn, (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) <<
 				(pfn % BITS_PER_LONG));
 	for (i = 0; i < npages; i++) {
-		if (mstat_object_starts(mc, i))
+		if (mstat_object_starts(mc, order, i))
 			set_page_private(span + i, 0);
 	}
 	span->index = 0;
@@ -260,7 +292,7 @@ static bool mstat_map_large(struct page *page, unsigned long npages)
 
 	if (!mstat_pfns_fit(pfn, 1))
 		return false;
-	set_page_private(page, npages << MSTAT_INFO_NFREE_SHIFT | MSTAT_INFO_TAG |
+	set_page_private(page, npages << MSTAT_INFO_PAGES_SHIFT | MSTAT_INFO_TAG |
 			 MSTAT_INFO_LARGE);
 	mstat_owned_or(pfn, BIT_MASK(pfn));
 	return true;
@@ -313,11 +345,11 @@ u64 mstat_nmistakes(enum mstat_mistake what)
 }
 
 /* Link the objects lowest address first: refills hand out runs. */
-static void mstat_span_init(struct page *span, unsigned int cls)
+static void mstat_span_init(struct page *span, unsigned int cls, unsigned int order)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	void *base = page_address(span) + mstat_red_left;
-	void *obj = base + (mc->nobjs - 1) * mc->stride, *next = NULL;
+	void *obj = base + (mstat_span_capacity(mc, order) - 1) * mc->stride, *next = NULL;
 
 	for (;;) {
 		if (mstat_debug())
@@ -352,8 +384,10 @@ static void mstat_span_free_rcu(struct rcu_head *head)
  */
 static void mstat_span_release(struct page *span, unsigned int cls)
 {
-	mstat_unmap_span(span, cls);
-	set_page_private(span, mstat_classes[cls].span_order);
+	unsigned int order = mstat_span_order(span);
+
+	mstat_unmap_span(span, cls, order);
+	set_page_private(span, order);
 	call_rcu(&span->rcu_head, mstat_span_free_rcu);
 }
 
@@ -369,19 +403,34 @@ static void mstat_span_release(struct page *span, unsigned int cls)
 int mstat_central_grow(unsigned int cls, gfp_t gfp)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int order = mstat_classes[cls].span_order;
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int order = mc->span_order;
+	struct page *span = NULL;
 	unsigned long flags;
-	struct page *span;
 
-	span = alloc_pages(gfp & MSTAT_GFP_SPAN, order);
+	gfp &= MSTAT_GFP_SPAN;
+	/*
+	 * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
+	 * memory: try once, quietly, then fall back on a span of fb_order, the
+	 * order kmalloc would ask for one such object, with the caller's flags.
+	 */
+	if (order != mc->fb_order) {
+		if (!mstat_fail_costly)
+			span = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY,
+					   order);
+		if (!span)
+			order = mc->fb_order;
+	}
+	if (!span)
+		span = alloc_pages(gfp, order);
 	if (!span)
 		return -ENOMEM;
-	mstat_span_init(span, cls);
-	if (!mstat_map_span(span, cls)) {
+	mstat_span_init(span, cls, order);
+	if (!mstat_map_span(span, cls, order)) {
 		__free_pages(span, order);
 		return -ENOMEM;
 	}
-	mstat_span_set_nfree(span, mstat_classes[cls].nobjs);
+	mstat_span_set_nfree(span, mstat_span_capacity(mc, order));
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 
 	spin_lock_irqsave(&central->lock, flags);
@@ -416,7 +465,7 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nobjs = mstat_classes[cls].nobjs, nfree, n = 0;
+	unsigned int nfree, n = 0;
 	unsigned long flags;
 	struct page *span;
 	void *obj, *next;
@@ -426,7 +475,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	while (n < want && !list_empty(&central->partial)) {
 		span = list_first_entry(&central->partial, struct page, lru);
 		nfree = mstat_span_nfree(span);
-		if (nfree == nobjs)
+		if (nfree == mstat_span_nobjs(span, cls))
 			central->nempty--;
 		for (obj = mstat_span_freelist(span); n < want && obj; obj = next) {
 			next = mstat_obj_next(obj);
@@ -461,7 +510,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nobjs = mstat_classes[cls].nobjs, nfree, i;
+	unsigned int nfree, i;
 	struct page *span, *tmp;
 	unsigned long flags;
 	LIST_HEAD(release);
@@ -476,7 +525,7 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 		mstat_span_set_nfree(span, nfree);
 		if (nfree == 1)
 			list_move(&span->lru, &central->partial);
-		if (nfree < nobjs)
+		if (nfree < mstat_span_nobjs(span, cls))
 			continue;
 		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
 			list_move(&span->lru, &release);
@@ -513,8 +562,7 @@ unsigned long mstat_central_ops(unsigned int cls)
 unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nobjs = mstat_classes[cls].nobjs;
-	unsigned long flags, n = 0;
+	unsigned long flags, bytes = 0;
 	struct page *span, *tmp;
 	LIST_HEAD(release);
 
@@ -522,18 +570,18 @@ unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
 	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
 		if (central->nempty <= keep)
 			break;
-		if (mstat_span_nfree(span) != nobjs)
+		if (mstat_span_nfree(span) != mstat_span_nobjs(span, cls))
 			continue;
 		list_move(&span->lru, &release);
 		central->nempty--;
 		central->nspans--;
-		n++;
+		bytes += PAGE_SIZE << mstat_span_order(span);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 
 	list_for_each_entry_safe(span, tmp, &release, lru)
 		mstat_span_release(span, cls);
-	return n * (PAGE_SIZE << mstat_classes[cls].span_order);
+	return bytes;
 }
 
 /* Free objects in wholly free spans, over every pool: what a shrink returns. */
@@ -686,14 +734,14 @@ static unsigned long mstat_release_all(void)
 
 		list_splice_init(&central->full, &live);
 		list_for_each_entry_safe(span, tmp, &central->partial, lru) {
-			if (mstat_span_nfree(span) == mstat_classes[cls].nobjs)
+			if (mstat_span_nfree(span) == mstat_span_nobjs(span, cls))
 				mstat_span_release(span, cls);
 			else
 				list_move(&span->lru, &live);
 		}
 		list_for_each_entry_safe(span, tmp, &live, lru) {
 			list_del_init(&span->lru);
-			kept += 1UL << mstat_classes[cls].span_order;
+			kept += 1UL << mstat_span_order(span);
 		}
 	}
 	/* What is left owned outside spans is large objects nobody freed. */
@@ -701,7 +749,7 @@ static unsigned long mstat_release_all(void)
 		unsigned long info = page_private(pfn_to_page(pfn));
 
 		if (info & MSTAT_INFO_LARGE)
-			kept += info >> MSTAT_INFO_NFREE_SHIFT;
+			kept += info >> MSTAT_INFO_PAGES_SHIFT;
 	}
 	return kept;
 }

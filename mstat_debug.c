@@ -294,10 +294,12 @@ static void mstat_leak_span(struct page *span, void *arg)
 {
 	struct mstat_leak_walk *w = arg;
 	const struct mstat_class *mc = &mstat_classes[w->cls];
+	unsigned int nobjs = mc->span_order == mstat_info_order(page_private(span)) ?
+			     mc->nobjs : mc->fb_nobjs;
 	void *obj = page_address(span) + mstat_red_left;
 	unsigned int i;
 
-	for (i = 0; i < mc->nobjs; i++, obj += mc->stride) {
+	for (i = 0; i < nobjs; i++, obj += mc->stride) {
 		struct mstat_objmeta *meta = mstat_meta(obj, w->cls);
 
 		if (READ_ONCE(meta->live) && !mstat_word_is_free(obj))
@@ -329,7 +331,7 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 
 		if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG && (info & MSTAT_INFO_LARGE))
 			mstat_leak_add(l, READ_ONCE(page->index),
-				       (info >> MSTAT_INFO_NFREE_SHIFT) << PAGE_SHIFT);
+				       (info >> MSTAT_INFO_PAGES_SHIFT) << PAGE_SHIFT);
 	}
 	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);
 	return l;

@@ -59,6 +59,10 @@
  *	mode the slot of red zones, object and metadata (mstat_debug.c)
  * @span_order: page order of the spans the objects are carved from
  * @nobjs: objects per span
+ * @fb_order: order of a span when one of @span_order, above
+ *	PAGE_ALLOC_COSTLY_ORDER, cannot be had at once (fragmentation);
+ *	@span_order where there is no smaller one to fall back on
+ * @fb_nobjs: objects in a span of @fb_order
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
@@ -68,6 +72,8 @@ struct mstat_class {
 	unsigned int stride;
 	unsigned int span_order;
 	unsigned int nobjs;
+	unsigned int fb_order;
+	unsigned int fb_nobjs;
 	unsigned int cache_cap;
 	unsigned int batch;
 	struct reciprocal_value stride_recip;
@@ -305,8 +311,9 @@ extern unsigned long mstat_owned_pfns;
 
 /*
  * page->private of a marked page: the kind (span or large object), a tag
- * that says the word is mstat's, the class (spans) and, in bits 16 and up,
- * the free count (a span's first page) or the page count (a large object).
+ * that says the word is mstat's, and for a span its class, its order (in
+ * bits 16-18) and, in its first page, its count of free objects (bits 19
+ * and up); for a large object its page count (bits 16 and up).
  * A stale or forged pointer may reach a page whose bit is set but whose
  * private is someone else's by now: a word that does not decode in range
  * makes the pointer foreign, so no pointer value sends mstat outside its
@@ -319,11 +326,19 @@ extern unsigned long mstat_owned_pfns;
 #define MSTAT_INFO_TAG_SHIFT	10
 #define MSTAT_INFO_TAG		(0x2dUL << MSTAT_INFO_TAG_SHIFT)
 #define MSTAT_INFO_TAG_MASK	(0x3fUL << MSTAT_INFO_TAG_SHIFT)
-#define MSTAT_INFO_NFREE_SHIFT	16
+#define MSTAT_INFO_ORDER_SHIFT	16
+#define MSTAT_INFO_ORDER_MASK	7UL
+#define MSTAT_INFO_NFREE_SHIFT	19
+#define MSTAT_INFO_PAGES_SHIFT	16
 
 static inline unsigned int mstat_info_cls(unsigned long info)
 {
 	return (info >> MSTAT_INFO_SHIFT) & MSTAT_INFO_CLS_MASK;
+}
+
+static inline unsigned int mstat_info_order(unsigned long info)
+{
+	return (info >> MSTAT_INFO_ORDER_SHIFT) & MSTAT_INFO_ORDER_MASK;
 }
 
 /*
@@ -370,6 +385,7 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 {
 	const struct mstat_class *mc;
 	unsigned long info, pfn = 0;
+	unsigned int order;
 	u32 off, idx;
 
 	info = mstat_page_info(ptr, &pfn);
@@ -377,7 +393,7 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 		return MSTAT_FOREIGN;
 	*pfnp = pfn;
 	if (info & MSTAT_INFO_LARGE) {
-		unsigned long npages = info >> MSTAT_INFO_NFREE_SHIFT;
+		unsigned long npages = info >> MSTAT_INFO_PAGES_SHIFT;
 
 		if (offset_in_page(ptr) || !npages || npages > 1UL << MSTAT_MAX_LARGE_ORDER)
 			return MSTAT_FOREIGN;
@@ -387,11 +403,14 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 	if (unlikely(!(info & MSTAT_INFO_SPAN) || mstat_info_cls(info) >= MSTAT_NR_CLASSES))
 		return MSTAT_FOREIGN;
 	mc = &mstat_classes[mstat_info_cls(info)];
+	order = mstat_info_order(info);
+	if (unlikely(order != mc->span_order && order != mc->fb_order))
+		return MSTAT_FOREIGN;
 	/* the slot's offset; below the first slot it wraps and fails the test */
-	off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr) -
+	off = ((pfn & ((1UL << order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr) -
 	      mstat_red_left;
 	idx = reciprocal_divide(off, mc->stride_recip);
-	if (idx >= mc->nobjs || idx * mc->stride != off)
+	if (off > (PAGE_SIZE << order) - mc->stride || idx * mc->stride != off)
 		return MSTAT_FOREIGN;
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
@@ -494,6 +513,7 @@ static __always_inline bool mstat_debug(void)
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
 void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
 int mstat_central_grow(unsigned int cls, gfp_t gfp);
+extern bool mstat_fail_costly;
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
 bool mstat_large_claim(unsigned long pfn);
 void mstat_large_free(void *ptr, size_t usable);

@@ -19,7 +19,6 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/shrinker.h>
-#include <linux/version.h>
 #include <linux/workqueue.h>
 
 #include "mstat_internal.h"
@@ -236,7 +235,7 @@ int mstat_reclaim_init(void)
 	mstat_reclaim_wq = alloc_workqueue("mstat_reclaim", WQ_MEM_RECLAIM, 0);
 	if (!mstat_reclaim_wq)
 		goto free;
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SHRINKER_ALLOCATED	/* 6.7 and later: shrinker_alloc() */
 	mstat_shrinker = shrinker_alloc(0, "mstat");
 	if (!mstat_shrinker)
 		goto destroy;
@@ -270,7 +269,7 @@ free:
 
 void mstat_reclaim_exit(void)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 7, 0)
+#ifdef SHRINKER_ALLOCATED
 	shrinker_free(mstat_shrinker);
 #else
 	unregister_shrinker(mstat_shrinker);

@@ -1311,7 +1311,9 @@ static void mstat_test_forged_page_info(struct kunit *test)
 		tag | MSTAT_INFO_SPAN | 200UL << MSTAT_INFO_SHIFT,	/* no such class */
 		tag | MSTAT_INFO_SPAN | MSTAT_INFO_CLS_MASK << MSTAT_INFO_SHIFT,
 		tag | MSTAT_INFO_LARGE,				/* no pages */
-		tag | MSTAT_INFO_LARGE | (1UL << 30) << MSTAT_INFO_NFREE_SHIFT,
+		tag | MSTAT_INFO_LARGE | (1UL << 30) << MSTAT_INFO_PAGES_SHIFT,
+		/* a span order the class does not use */
+		tag | MSTAT_INFO_SPAN | 5UL << MSTAT_INFO_ORDER_SHIFT,
 	};
 	struct page *page = alloc_page(GFP_KERNEL);
 	struct mstat_totals *before;
@@ -1392,7 +1394,6 @@ static void mstat_test_write_after_free(struct kunit *test)
 	expect_distinct(test, 64, 2 * nobjs);
 }
 
-
 /* ------------------------------------------------------------ reclaim */
 
 /* Free objects in every per-CPU cache, counted slot by slot. */
@@ -1402,10 +1403,10 @@ static u64 cached_for_real(void)
 	u64 bytes = 0;
 
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
-		if (!mstat_cpu_caches[i])
-			continue;
-		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-			bytes += mstat_class_bytes(cls, READ_ONCE(mstat_cpu_caches[i]->cls[cls].count));
+		const struct mstat_cache *c = mstat_cpu_caches[i];
+
+		for (cls = 0; c && cls < MSTAT_NR_CLASSES; cls++)
+			bytes += mstat_class_bytes(cls, READ_ONCE(c->cls[cls].count));
 	}
 	return bytes;
 }
@@ -1506,7 +1507,8 @@ static void mstat_test_gfp(struct kunit *test)
 	static const size_t sizes[] = { 64, 16384, MSTAT_MAX_SMALL, 100000 };
 	unsigned int i;
 
-	KUNIT_EXPECT_EQ(test, (GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN | extra) & MSTAT_GFP_SPAN,
+	KUNIT_EXPECT_EQ(test,
+			(GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN | extra) & MSTAT_GFP_SPAN,
 			GFP_KERNEL | __GFP_NOFAIL | __GFP_NOWARN);
 	KUNIT_EXPECT_EQ(test, (GFP_ATOMIC | extra) & MSTAT_GFP_LARGE,
 			GFP_ATOMIC | __GFP_ZERO | __GFP_ACCOUNT);
@@ -1520,6 +1522,65 @@ static void mstat_test_gfp(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0, sizes[i]));
 		mstat_free(p);
 	}
+}
+
+/*
+ * A class whose spans are above PAGE_ALLOC_COSTLY_ORDER falls back on
+ * spans of the order kmalloc would use for one object when the page
+ * allocator has none at once: the objects there are whole objects in
+ * every way.
+ */
+static void mstat_test_span_fallback(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(24576), i;
+	const struct mstat_class *mc = &mstat_classes[cls];
+	struct mstat_totals *before;
+	unsigned long pfn;
+	void *objs[6];
+	u64 base;
+
+	KUNIT_ASSERT_GT(test, mc->span_order, (unsigned int)PAGE_ALLOC_COSTLY_ORDER);
+	KUNIT_EXPECT_EQ(test, mc->fb_order, (unsigned int)get_order(24576));
+	KUNIT_EXPECT_EQ(test, mc->fb_nobjs,
+			(unsigned int)((PAGE_SIZE << mc->fb_order) / 24576));
+	expect_reports(test);
+	mstat_reclaim_all();
+	rcu_barrier();
+	base = mstat_span_bytes();
+	mstat_fail_costly = true;
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_alloc(24000, (i & 1 ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOFAIL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), 24576UL);
+		KUNIT_EXPECT_EQ(test, mstat_info_order(mstat_page_info(objs[i], &pfn)),
+				mc->fb_order);
+		fill(objs[i], 24576, i);
+	}
+	mstat_fail_costly = false;
+	KUNIT_EXPECT_EQ(test, mstat_span_bytes() - base,
+			(u64)DIV_ROUND_UP(ARRAY_SIZE(objs), mc->fb_nobjs) *
+			(PAGE_SIZE << mc->fb_order));
+	before = snap(test);
+	mstat_free(objs[0] + 8);
+	mstat_free(objs[1] + 24576);
+	expect_refused(test, before, 2, 0, 0);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_EXPECT_TRUE(test, check(objs[i], 24576, i));
+		mstat_free(objs[i]);
+	}
+	/* refused while free, like any other */
+	before = snap(test);
+	mstat_free(objs[ARRAY_SIZE(objs) - 1]);
+	expect_refused(test, before, 0, 1, 0);
+	mstat_reclaim_all();
+	rcu_barrier();
+	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
+	/* with the page allocator willing again, spans are of the class's order */
+	objs[0] = mstat_alloc(24000, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	KUNIT_EXPECT_EQ(test, mstat_info_order(mstat_page_info(objs[0], &pfn)),
+			mc->span_order);
+	mstat_free(objs[0]);
 }
 
 static struct kunit_case mstat_test_cases[] = {
@@ -1548,6 +1609,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
+	KUNIT_CASE(mstat_test_span_fallback),
 	{}
 };
 
