@@ -21,7 +21,9 @@
 #include <linux/cpuhotplug.h>
 #include <linux/gfp.h>
 #include <linux/init.h>
+#include <linux/memory.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/random.h>
 #include <linux/rcupdate.h>
@@ -35,6 +37,10 @@ static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 /* One bit per page frame below mstat_owned_pfns: see the top of this file. */
 unsigned long *mstat_owned __read_mostly;
 unsigned long mstat_owned_pfns __read_mostly;
+/* Bitmaps of memory onlined since: see mstat_owned_word(). */
+static struct mstat_extent mstat_extents[MSTAT_MAX_EXTENTS];
+static unsigned int mstat_nr_extents;
+static DEFINE_MUTEX(mstat_extent_lock);
 
 /*
  * Bytes of span pages held from the page allocator: changes on the slow
@@ -149,23 +155,129 @@ static void mstat_owned_or(unsigned long pfn, unsigned long mask)
 	BUILD_BUG_ON((1 << MSTAT_MAX_SPAN_ORDER) > BITS_PER_LONG);
 	/* release: a CPU that sees a bit also sees the struct page fields it guards */
 	smp_mb__before_atomic();
-	atomic_long_or(mask, (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)]);
+	atomic_long_or(mask, (atomic_long_t *)mstat_owned_word(pfn));
 }
 
 static void mstat_owned_andnot(unsigned long pfn, unsigned long mask)
 {
-	atomic_long_andnot(mask, (atomic_long_t *)&mstat_owned[BIT_WORD(pfn)]);
+	atomic_long_andnot(mask, (atomic_long_t *)mstat_owned_word(pfn));
 }
 
+/* Memory onlined after load, beyond the bitmap sized then. */
+unsigned long *mstat_ext_word(unsigned long pfn)
+{
+	unsigned int i, n;
+
+	/* an extent is filled in before the count that shows it: mstat_add_extent() */
+	n = smp_load_acquire(&mstat_nr_extents);
+
+	for (i = 0; i < n; i++) {
+		const struct mstat_extent *e = &mstat_extents[i];
+
+		if (pfn >= e->start_pfn && pfn < e->end_pfn)
+			return &e->bits[BIT_WORD(pfn - e->start_pfn)];
+	}
+	return NULL;
+}
+
+/**
+ * mstat_region - one bitmap of owned page frames
+ * @i: 0 for the bitmap sized at load, then each extent
+ * @start: set to its first page frame
+ * @end: set to the page frame after its last
+ * @bits: set to the bitmap, bit 0 for @start
+ *
+ * Return: false past the last one.
+ */
+bool mstat_region(unsigned int i, unsigned long *start, unsigned long *end,
+		  unsigned long **bits)
+{
+	const struct mstat_extent *e;
+
+	if (!i) {
+		*start = 0;
+		*end = mstat_owned_pfns;
+		*bits = mstat_owned;
+		return true;
+	}
+	/* as in mstat_ext_word() */
+	if (i > smp_load_acquire(&mstat_nr_extents))
+		return false;
+	e = &mstat_extents[i - 1];
+	*start = e->start_pfn;
+	*end = e->end_pfn;
+	*bits = e->bits;
+	return true;
+}
+
+/**
+ * mstat_add_extent - track page frames onlined after load
+ * @start_pfn: first page frame
+ * @end_pfn: the page frame after the last
+ *
+ * Context: process context; called before the memory reaches the page
+ * allocator (MEM_GOING_ONLINE), so no span can lie there yet.
+ *
+ * Return: 0, or -ENOMEM (the range stays unusable to mstat).
+ */
+int mstat_add_extent(unsigned long start_pfn, unsigned long end_pfn)
+{
+	struct mstat_extent *e;
+	unsigned int i;
+	int ret = 0;
+
+	start_pfn = max(round_down(start_pfn, BITS_PER_LONG), mstat_owned_pfns);
+	end_pfn = round_up(end_pfn, BITS_PER_LONG);
+	if (start_pfn >= end_pfn)
+		return 0;
+	mutex_lock(&mstat_extent_lock);
+	for (i = 0; i < mstat_nr_extents; i++) {
+		if (start_pfn >= mstat_extents[i].start_pfn && end_pfn <= mstat_extents[i].end_pfn)
+			goto unlock;	/* onlined again */
+	}
+	ret = -ENOMEM;
+	if (mstat_nr_extents == MSTAT_MAX_EXTENTS) {
+		pr_warn_once("more than %d ranges of memory onlined since load: the rest is not used\n",
+			     MSTAT_MAX_EXTENTS);
+		goto unlock;
+	}
+	e = &mstat_extents[mstat_nr_extents];
+	e->bits = kvcalloc(BITS_TO_LONGS(end_pfn - start_pfn), sizeof(long), GFP_KERNEL);
+	if (!e->bits)
+		goto unlock;
+	e->start_pfn = start_pfn;
+	e->end_pfn = end_pfn;
+	/* readers take the count, then the extent: see mstat_ext_word() */
+	smp_store_release(&mstat_nr_extents, mstat_nr_extents + 1);
+	pr_info("tracking page frames %lu-%lu, onlined since load\n", start_pfn, end_pfn - 1);
+	ret = 0;
+unlock:
+	mutex_unlock(&mstat_extent_lock);
+	return ret;
+}
+
+static int mstat_memory_callback(struct notifier_block *nb, unsigned long action, void *arg)
+{
+	const struct memory_notify *mn = arg;
+
+	if (action == MEM_GOING_ONLINE)
+		mstat_add_extent(mn->start_pfn, mn->start_pfn + mn->nr_pages);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block mstat_memory_nb = {
+	.notifier_call = mstat_memory_callback,
+};
+
 /*
- * Page frames of memory hot-added after mstat was loaded lie beyond the
- * bitmap: mstat does not use them (the allocation that got them fails).
+ * Page frames beyond every bitmap (an extent that could not be had): mstat
+ * does not use them (the allocation that got them fails).
  */
 static bool mstat_pfns_fit(unsigned long pfn, unsigned long npages)
 {
-	if (pfn + npages <= mstat_owned_pfns)
+	if (mstat_owned_word(pfn) && mstat_owned_word(pfn + npages - 1))
 		return true;
-	pr_warn_once("page frame %lu is beyond the memory mstat was loaded with\n", pfn);
+	pr_warn_once("page frame %lu is beyond the memory mstat tracks\n", pfn);
 	return false;
 }
 
@@ -655,7 +767,9 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
  */
 bool mstat_large_claim(unsigned long pfn)
 {
-	return test_and_clear_bit(pfn, mstat_owned);
+	unsigned long *word = mstat_owned_word(pfn);
+
+	return word && test_and_clear_bit(pfn % BITS_PER_LONG, word);
 }
 
 /**
@@ -724,9 +838,9 @@ void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void 
  */
 static unsigned long mstat_release_all(void)
 {
-	unsigned long pfn, kept = 0;
+	unsigned long start, end, bit, *bits, kept = 0;
 	struct page *span, *tmp;
-	unsigned int cls;
+	unsigned int cls, r;
 	LIST_HEAD(live);
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
@@ -745,11 +859,13 @@ static unsigned long mstat_release_all(void)
 		}
 	}
 	/* What is left owned outside spans is large objects nobody freed. */
-	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
-		unsigned long info = page_private(pfn_to_page(pfn));
+	for (r = 0; mstat_region(r, &start, &end, &bits); r++) {
+		for_each_set_bit(bit, bits, end - start) {
+			unsigned long info = page_private(pfn_to_page(start + bit));
 
-		if (info & MSTAT_INFO_LARGE)
-			kept += info >> MSTAT_INFO_PAGES_SHIFT;
+			if (info & MSTAT_INFO_LARGE)
+				kept += info >> MSTAT_INFO_PAGES_SHIFT;
+		}
 	}
 	return kept;
 }
@@ -813,6 +929,15 @@ static int mstat_alloc_caches(void)
 	return 0;
 }
 
+static void mstat_free_owned(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < mstat_nr_extents; i++)
+		kvfree(mstat_extents[i].bits);
+	kvfree(mstat_owned);
+}
+
 static int __init mstat_init(void)
 {
 	int ret;
@@ -823,10 +948,13 @@ static int __init mstat_init(void)
 		return ret;
 	mstat_classes_init();
 	mstat_central_init();
-	mstat_owned_pfns = mstat_end_pfn();
+	mstat_owned_pfns = round_up(mstat_end_pfn(), BITS_PER_LONG);
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;
+	ret = register_memory_notifier(&mstat_memory_nb);
+	if (ret)
+		goto free_owned;
 	ret = mstat_alloc_caches();
 	if (ret)
 		goto free_caches;
@@ -853,7 +981,9 @@ remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
 	mstat_free_caches();
-	kvfree(mstat_owned);
+	unregister_memory_notifier(&mstat_memory_nb);
+free_owned:
+	mstat_free_owned();
 	return ret;
 }
 
@@ -876,7 +1006,8 @@ static void __exit mstat_exit(void)
 	/* the spans released above are freed by RCU callbacks in this module */
 	rcu_barrier();
 	mstat_free_caches();
-	kvfree(mstat_owned);
+	unregister_memory_notifier(&mstat_memory_nb);
+	mstat_free_owned();
 }
 
 module_init(mstat_init);

@@ -318,20 +318,24 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 {
 	struct mstat_leaks *l = kvzalloc(sizeof(*l), GFP_KERNEL);
 	struct mstat_leak_walk w = { .leaks = l };
-	unsigned long pfn;
+	unsigned long start, end, bit, *bits;
+	unsigned int r;
 
 	if (!l)
 		return NULL;
 	for (w.cls = 0; w.cls < MSTAT_NR_CLASSES; w.cls++)
 		mstat_walk_spans(w.cls, mstat_leak_span, &w);
 	/* large objects: only struct pages are read, which never go away */
-	for_each_set_bit(pfn, mstat_owned, mstat_owned_pfns) {
-		struct page *page = pfn_to_page(pfn);
-		unsigned long info = READ_ONCE(page->private);
+	for (r = 0; mstat_region(r, &start, &end, &bits); r++) {
+		for_each_set_bit(bit, bits, end - start) {
+			struct page *page = pfn_to_page(start + bit);
+			unsigned long info = READ_ONCE(page->private);
 
-		if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG && (info & MSTAT_INFO_LARGE))
-			mstat_leak_add(l, READ_ONCE(page->index),
-				       (info >> MSTAT_INFO_PAGES_SHIFT) << PAGE_SHIFT);
+			if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG &&
+			    (info & MSTAT_INFO_LARGE))
+				mstat_leak_add(l, READ_ONCE(page->index),
+					       (info >> MSTAT_INFO_PAGES_SHIFT) << PAGE_SHIFT);
+		}
 	}
 	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);
 	return l;

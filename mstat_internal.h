@@ -310,6 +310,32 @@ extern unsigned long *mstat_owned;
 extern unsigned long mstat_owned_pfns;
 
 /*
+ * Memory onlined after load beyond mstat_owned_pfns gets a bitmap of its
+ * own, an extent, aligned to BITS_PER_LONG page frames: published before
+ * the count that makes it visible, kept until unload (memory that goes
+ * offline may come back).
+ */
+#define MSTAT_MAX_EXTENTS	64
+struct mstat_extent {
+	unsigned long start_pfn;
+	unsigned long end_pfn;
+	unsigned long *bits;
+};
+
+unsigned long *mstat_ext_word(unsigned long pfn);
+bool mstat_region(unsigned int i, unsigned long *start, unsigned long *end,
+		  unsigned long **bits);
+int mstat_add_extent(unsigned long start_pfn, unsigned long end_pfn);
+
+/* The bitmap word that holds @pfn's bit (BIT_MASK(pfn)), or NULL if none does. */
+static __always_inline unsigned long *mstat_owned_word(unsigned long pfn)
+{
+	if (likely(pfn < mstat_owned_pfns))
+		return &mstat_owned[BIT_WORD(pfn)];
+	return mstat_ext_word(pfn);
+}
+
+/*
  * page->private of a marked page: the kind (span or large object), a tag
  * that says the word is mstat's, and for a span its class, its order (in
  * bits 16-18) and, in its first page, its count of free objects (bits 19
@@ -349,13 +375,13 @@ static inline unsigned int mstat_info_order(unsigned long info)
  */
 static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
 {
-	unsigned long addr = (unsigned long)ptr, pfn;
+	unsigned long addr = (unsigned long)ptr, pfn, *word;
 
 	if (addr - PAGE_OFFSET >= (unsigned long)high_memory - PAGE_OFFSET)
 		return 0;
 	pfn = PHYS_PFN(__pa(addr));
-	if (pfn >= mstat_owned_pfns ||
-	    !(READ_ONCE(mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
+	word = mstat_owned_word(pfn);
+	if (!word || !(READ_ONCE(*word) & BIT_MASK(pfn)))
 		return 0;
 	*pfnp = pfn;
 	/* the free count in a span's first page changes under the pool's lock */

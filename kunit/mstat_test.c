@@ -1583,6 +1583,47 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[0]);
 }
 
+
+static unsigned int nr_regions(void)
+{
+	unsigned long start, end, *bits;
+	unsigned int r = 0;
+
+	while (mstat_region(r, &start, &end, &bits))
+		r++;
+	return r;
+}
+
+/*
+ * Memory onlined after load gets a bitmap of its own (the memory notifier
+ * calls mstat_add_extent() at MEM_GOING_ONLINE); here a range past the end
+ * of memory stands for it, which no pointer can reach.
+ */
+static void mstat_test_memory_extents(struct kunit *test)
+{
+	unsigned long start = mstat_owned_pfns + 64 * BITS_PER_LONG, end = start + 32768;
+	unsigned long s, e, *bits, *w;
+	unsigned int n = nr_regions();
+
+	KUNIT_EXPECT_NULL(test, mstat_owned_word(start));
+	KUNIT_ASSERT_EQ(test, mstat_add_extent(start + 5, end - 3), 0);
+	KUNIT_ASSERT_EQ(test, nr_regions(), n + 1);
+	KUNIT_ASSERT_TRUE(test, mstat_region(n, &s, &e, &bits));
+	KUNIT_EXPECT_EQ(test, s, start);	/* widened to whole words */
+	KUNIT_EXPECT_EQ(test, e, end);
+	w = mstat_owned_word(start + BITS_PER_LONG + 3);
+	KUNIT_EXPECT_PTR_EQ(test, w, &bits[1]);
+	KUNIT_EXPECT_PTR_EQ(test, mstat_owned_word(end - 1), &bits[BIT_WORD(end - 1 - start)]);
+	KUNIT_EXPECT_NULL(test, mstat_owned_word(end));
+	KUNIT_EXPECT_NULL(test, mstat_owned_word(start - 1));
+	KUNIT_EXPECT_FALSE(test, bits[0] | bits[1]);
+	/* onlined again: nothing new; ranges the load-time bitmap covers: nothing */
+	KUNIT_EXPECT_EQ(test, mstat_add_extent(start, end), 0);
+	KUNIT_EXPECT_EQ(test, mstat_add_extent(0, mstat_owned_pfns), 0);
+	KUNIT_EXPECT_EQ(test, nr_regions(), n + 1);
+	KUNIT_EXPECT_PTR_EQ(test, mstat_owned_word(BITS_PER_LONG), &mstat_owned[1]);
+}
+
 static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_size_classes),
 	KUNIT_CASE(mstat_test_span_layout),
@@ -1610,6 +1651,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
 	KUNIT_CASE(mstat_test_span_fallback),
+	KUNIT_CASE(mstat_test_memory_extents),
 	{}
 };
 

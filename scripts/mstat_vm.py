@@ -11,9 +11,11 @@ Packages (qemu-system-x86, busybox-static, the kernel images and headers)
 are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
 """
 import argparse
+import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -112,12 +114,14 @@ def make_initramfs(name, mods, init_body):
     return image
 
 
-def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem=1024):
-    """Boot, return the console output as lines (also written to @logfile)."""
+def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem="1024",
+         extra=(), on_line=None):
+    """Boot, return the console output as lines (also written to @logfile).
+    @extra: more QEMU arguments; @on_line: called with each line as it comes."""
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
            "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
-           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init"]
+           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init", *extra]
     lines = []
     out = open(logfile, "w") if logfile else None
     proc = subprocess.Popen(["timeout", "-s", "KILL", str(timeout)] + cmd,
@@ -132,6 +136,8 @@ def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem=
                 out.flush()
             if echo:
                 echo(line)
+            if on_line:
+                on_line(line)
         proc.wait(timeout=60)
     finally:
         if proc.poll() is None:
@@ -717,7 +723,7 @@ def e2e_reclaim(name, vmlinuz, mods, checks):
     initrd = make_initramfs(name, mods, reclaim_script())
     log(f"e2e: reclaim, booting {os.path.basename(vmlinuz)} with -smp {NCPUS} -m 512")
     logfile = os.path.join(CACHE, "vm", name, "e2e-reclaim-console.log")
-    lines = boot(vmlinuz, initrd, 1, None, 300, logfile, mem=512)
+    lines = boot(vmlinuz, initrd, 1, None, 300, logfile, mem="512")
     snaps = snapshots(lines)
     fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
     checks.run("reclaim: boot and commands", lambda e: e.extend(fails))
@@ -726,6 +732,126 @@ def e2e_reclaim(name, vmlinuz, mods, checks):
     checks.run("reclaim: 10 s idle give the burst back",
                lambda e: check_reclaim(e, snaps, lines, "idle"))
     checks.run("reclaim: kernel log clean", lambda e: check_kernel_log(e, lines))
+    return logfile
+
+
+# ---------------------------------------------------------------- memory hot-add
+
+def qmp(path, *cmds):
+    """Send QMP commands to a running QEMU; return the first error, or None."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(60)
+        s.connect(path)
+        f = s.makefile("rw")
+        json.loads(f.readline())		# the greeting
+        for c in ({"execute": "qmp_capabilities"},) + cmds:
+            f.write(json.dumps(c) + "\n")
+            f.flush()
+            while True:			# skip events until the answer
+                r = json.loads(f.readline())
+                if "return" in r or "error" in r:
+                    break
+            if "error" in r:
+                return r["error"]
+    return None
+
+
+HOTADD_MB = 512
+HOTADD_LARGE = 5000		# 100000-byte objects, 25 pages each: more than was free
+HOTADD_SMALL = 20000		# 2000-byte objects
+
+
+def hotadd_script():
+    mem = "/sys/devices/system/memory"
+    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         f"n0=$(ls -d {mem}/memory* | wc -l)",
+         "echo @@HOTPLUG_NOW",
+         f"i=0; while [ $(ls -d {mem}/memory* | wc -l) -le $n0 ] && [ $i -lt 600 ]; do "
+         "sleep 0.1; i=$((i + 1)); done",
+         f"for m in {mem}/memory*; do [ \"$(cat $m/state)\" = offline ] && "
+         "{ echo online_kernel > $m/state || echo \"@@CMDFAIL online $m\"; }; done",
+         f"echo \"@@BLOCKS $n0 $(ls -d {mem}/memory* | wc -l) "
+         f"$(grep -l online {mem}/memory*/state | wc -l)\"",
+         "grep MemTotal /proc/meminfo",
+         "snap h0",
+         f"ctl alloc 0 {HOTADD_LARGE} 100000", f"ctl alloc 1 {HOTADD_SMALL} 2000",
+         "snap h1",
+         "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
+         "ctl free 2 all", "snap h2",
+         "echo @@E2E2; cat /proc/mstat_e2e; echo @@END",
+         "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+         "rmmod mstat || echo '@@FAIL rmmod mstat'",
+         "echo @@DMESG1; dmesg; echo @@END"]
+    return "\n".join(s)
+
+
+def check_hotadd(errors, snaps, lines, qmp_error):
+    if qmp_error:
+        errors.append(f"QMP: {qmp_error}")
+    blocks = [line.split()[1:] for line in lines if line.startswith("@@BLOCKS ")]
+    if not blocks or int(blocks[0][1]) <= int(blocks[0][0]):
+        errors.append(f"no memory block appeared: {blocks}")
+        return
+    print(f"      memory blocks: {blocks[0][0]} at boot, {blocks[0][1]} after the hot-add, "
+          f"{blocks[0][2]} online")
+    log = block(lines, "@@DMESG1")
+    tracked = [re.search(r"tracking page frames (\d+)-(\d+)", x) for x in log]
+    tracked = [m for m in tracked if m]
+    if not tracked:
+        errors.append("mstat did not take the new memory on")
+        return
+    e2e = dict(x.split() for x in block(lines, "@@E2E") if len(x.split()) == 2)
+    e2e2 = dict(x.split() for x in block(lines, "@@E2E2") if len(x.split()) == 2)
+    first = min(int(m.group(1)) for m in tracked)
+    top = int(e2e.get("max_pfn", 0))
+    print(f"      new page frames from {first}; highest page frame of an object {top}")
+    if top < first:
+        errors.append(f"no object in the hot-added memory (highest pfn {top} < {first})")
+    h0, h1, h2 = snaps["h0"], snaps["h1"], snaps["h2"]
+    expect(errors, "nmalloc delta", HOTADD_LARGE + HOTADD_SMALL,
+           h1.totals["nmalloc"] - h0.totals["nmalloc"])
+    expect(errors, "live objects back", h0.totals["live_objects"], h2.totals["live_objects"])
+    expect(errors, "objects with wrong contents", "0", e2e2.get("bad_contents"))
+    for x in log:
+        if "beyond the memory mstat tracks" in x:
+            errors.append(f"kernel log: {x}")
+
+
+def e2e_hotadd(name, vmlinuz, mods, checks):
+    initrd = make_initramfs(name, mods, hotadd_script())
+    sock = os.path.join(CACHE, "vm", name, "qmp.sock")
+    if os.path.exists(sock):
+        os.unlink(sock)
+    log(f"e2e: memory hot-add, booting {os.path.basename(vmlinuz)} with "
+        f"-m 512M,slots=2,maxmem=2G")
+    logfile = os.path.join(CACHE, "vm", name, "e2e-hotadd-console.log")
+    err = []
+
+    def on_line(line):
+        if line != "@@HOTPLUG_NOW":
+            return
+        try:
+            err.append(qmp(sock,
+                           {"execute": "object-add",
+                            "arguments": {"qom-type": "memory-backend-ram", "id": "mem1",
+                                          "size": HOTADD_MB << 20}},
+                           {"execute": "device_add",
+                            "arguments": {"driver": "pc-dimm", "id": "dimm1",
+                                          "memdev": "mem1"}}))
+        except (OSError, ValueError) as e:
+            err.append(f"QMP failed: {e!r}")
+
+    lines = boot(vmlinuz, initrd, 1, None, 400, logfile, mem="512M,slots=2,maxmem=2G",
+                 extra=("-qmp", f"unix:{sock},server=on,wait=off"), on_line=on_line)
+    snaps = snapshots(lines)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    checks.run("memory hot-add: boot and commands", lambda e: e.extend(fails))
+    checks.run("memory hot-add: objects in the new memory",
+               lambda e: check_hotadd(e, snaps, lines, err[0] if err else "no hot-add"))
+    checks.run("memory hot-add: kernel log clean", lambda e: check_kernel_log(e, lines))
     return logfile
 
 
@@ -752,8 +878,9 @@ def e2e_kernel(name):
     checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))
     logfile2 = e2e_mistakes(name, vmlinuz, mods, checks)
     logfile3 = e2e_reclaim(name, vmlinuz, mods, checks)
+    logfile4 = e2e_hotadd(name, vmlinuz, mods, checks)
     if not all(checks.results):
-        print(f"      console logs: {logfile}, {logfile2}, {logfile3}")
+        print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}")
     return checks.results
 
 

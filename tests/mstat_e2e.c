@@ -26,6 +26,7 @@
 #include <linux/atomic.h>
 #include <linux/cpu.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/kthread.h>
 #include <linux/list.h>
 #include <linux/mm.h>
@@ -476,9 +477,24 @@ static ssize_t e2e_write(struct file *file, const char __user *ubuf, size_t len,
 	return ret ? ret : len;
 }
 
+/* The highest page frame a queued object lies in. */
+static unsigned long e2e_max_pfn(void)
+{
+	unsigned long top = 0;
+	unsigned int i;
+
+	mutex_lock(&e2e_lock);
+	for (i = e2e_head; i != e2e_tail; i++)
+		top = max_t(unsigned long, top,
+			    PHYS_PFN(virt_to_phys(e2e_queue[i % E2E_QUEUE].ptr)));
+	mutex_unlock(&e2e_lock);
+	return top;
+}
+
 static int e2e_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "queued %u\n", e2e_tail - e2e_head);
+	seq_printf(m, "max_pfn %lu\n", e2e_max_pfn());
 	seq_printf(m, "bad_contents %ld\n", atomic_long_read(&e2e_bad_contents));
 	seq_printf(m, "stress_nalloc %lld\n", atomic64_read(&stress_nalloc));
 	seq_printf(m, "stress_nfree %lld\n", atomic64_read(&stress_nfree));
