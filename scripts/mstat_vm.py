@@ -667,6 +667,7 @@ def e2e_mistakes(name, vmlinuz, mods, checks):
 # ---------------------------------------------------------------- reclaim
 
 BURST = [(64, 256), (512, 256), (4000, 256), (20000, 256), (100000, 64)]
+FRAG_TRIES = 64
 HELD_MAX = 256 * 1024
 
 
@@ -686,6 +687,7 @@ def reclaim_script():
          "ctl pressure", "snap r2",
          "echo 2000 > /sys/module/mstat/parameters/idle_ms"] + burst + [
          "snap r3", "sleep 10", "snap r4",
+         f"ctl frag {FRAG_TRIES}",
          "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
          "rmmod mstat || echo '@@FAIL rmmod mstat'",
@@ -719,6 +721,20 @@ def check_reclaim(errors, snaps, lines, phase):
             errors.append(f"pressure: only {e2e.get('pressure_pages')} pages taken")
 
 
+def check_frag(errors, lines):
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    m, k = int(e2e.get("frag_mstat_ok", -1)), int(e2e.get("frag_kmalloc_ok", -1))
+    print(f"      GFP_ATOMIC 24 KiB in fragmented memory: mstat {m}/{FRAG_TRIES}, "
+          f"kmalloc {k}/{FRAG_TRIES}")
+    if m < 0 or k < 0:
+        errors.append("no fragmentation result")
+    elif m < k:
+        errors.append(f"mstat served {m} GFP_ATOMIC 24 KiB allocations, kmalloc {k}")
+    for line in block(lines, "@@DMESG1"):
+        if "page allocation failure" in line:
+            errors.append(f"kernel log: {line}")
+
+
 def e2e_reclaim(name, vmlinuz, mods, checks):
     initrd = make_initramfs(name, mods, reclaim_script())
     log(f"e2e: reclaim, booting {os.path.basename(vmlinuz)} with -smp {NCPUS} -m 512")
@@ -731,6 +747,8 @@ def e2e_reclaim(name, vmlinuz, mods, checks):
                lambda e: check_reclaim(e, snaps, lines, "pressure"))
     checks.run("reclaim: 10 s idle give the burst back",
                lambda e: check_reclaim(e, snaps, lines, "idle"))
+    checks.run("reclaim: GFP_ATOMIC 24 KiB in fragmented memory, as kmalloc",
+               lambda e: check_frag(e, lines))
     checks.run("reclaim: kernel log clean", lambda e: check_kernel_log(e, lines))
     return logfile
 

@@ -16,6 +16,11 @@
  *   pressure              take free pages until the page allocator, after
  *                         direct reclaim (shrinkers included), has none
  *                         left; then give them back
+ *   frag N                fragment free memory (every block above order 3
+ *                         taken, and of every order-4 block the upper
+ *                         order-3 half), then try N
+ *                         GFP_ATOMIC 24 KiB allocations from mstat and N
+ *                         from kmalloc, alternately
  *   mistake KIND          make one client mistake (repro, double_cross,
  *                         double_pool, double_large, interior, foreign,
  *                         write_after_free); mstat must refuse and report it
@@ -291,6 +296,69 @@ static int e2e_pressure(void)
 	return 0;
 }
 
+static unsigned int frag_mstat_ok, frag_kmalloc_ok;
+
+#ifdef MAX_PAGE_ORDER
+#define E2E_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define E2E_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+/* A block e2e_frag() took, its order in page->private. */
+static void e2e_free_block(struct page *page)
+{
+	unsigned int order = page_private(page);
+
+	set_page_private(page, 0);
+	__free_pages(page, order);
+}
+
+static int e2e_frag(unsigned int n)
+{
+	void **m = kcalloc(n, sizeof(void *), GFP_KERNEL);
+	void **k = kcalloc(n, sizeof(void *), GFP_KERNEL);
+	struct page *page, *tmp;
+	LIST_HEAD(held);
+	LIST_HEAD(spare);
+	unsigned int i, order;
+
+	if (!m || !k) {
+		kfree(m);
+		kfree(k);
+		return -ENOMEM;
+	}
+	/* every block above order 3, atomic reserves included, is held */
+	for (order = E2E_MAX_ORDER; order > 3; order--) {
+		while ((page = alloc_pages(GFP_ATOMIC | __GFP_NOWARN, order))) {
+			set_page_private(page, order);
+			list_add(&page->lru, &held);
+		}
+	}
+	/* and the upper order-3 half of every order-4 block: nothing merges above 3 */
+	while ((page = alloc_pages(GFP_KERNEL | __GFP_NORETRY | __GFP_NOWARN, 3))) {
+		set_page_private(page, 3);
+		list_add(&page->lru, page_to_pfn(page) & BIT(3) ? &held : &spare);
+	}
+	list_for_each_entry_safe(page, tmp, &spare, lru)
+		e2e_free_block(page);
+	frag_mstat_ok = frag_kmalloc_ok = 0;
+	for (i = 0; i < n; i++) {
+		m[i] = mstat_alloc(24576, GFP_ATOMIC | __GFP_NOWARN);
+		k[i] = kmalloc(24576, GFP_ATOMIC | __GFP_NOWARN);
+		frag_mstat_ok += !!m[i];
+		frag_kmalloc_ok += !!k[i];
+	}
+	for (i = 0; i < n; i++) {
+		mstat_free(m[i]);
+		kfree(k[i]);
+	}
+	list_for_each_entry_safe(page, tmp, &held, lru)
+		e2e_free_block(page);
+	kfree(m);
+	kfree(k);
+	return 0;
+}
+
 /* ---- client mistakes, each made on purpose ---- */
 
 struct e2e_mistake {
@@ -454,6 +522,8 @@ static int e2e_command(char *line)
 	}
 	if (!strcmp(line, "pressure"))
 		return e2e_pressure();
+	if (sscanf(line, "frag %u", &n) == 1)
+		return e2e_frag(n);
 	if (sscanf(line, "mistake %31s", what) == 1)
 		return e2e_mistake(what);
 	return -EINVAL;
@@ -500,6 +570,8 @@ static int e2e_show(struct seq_file *m, void *v)
 	seq_printf(m, "stress_nfree %lld\n", atomic64_read(&stress_nfree));
 	seq_printf(m, "stress_nfail %lld\n", atomic64_read(&stress_nfail));
 	seq_printf(m, "pressure_pages %lu\n", pressure_pages);
+	seq_printf(m, "frag_mstat_ok %u\n", frag_mstat_ok);
+	seq_printf(m, "frag_kmalloc_ok %u\n", frag_kmalloc_ok);
 	seq_printf(m, "mistakes_run %u\n", mistakes_run);
 	seq_printf(m, "mistakes_distinct %u\n", mistakes_distinct);
 	return 0;
