@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The checks of the end-to-end tests: what each scenario of
+scripts/mstat_vm.py does (its numbers) and how what the VM printed is judged.
+Each check appends what it expected and what it read to a list of errors.
+"""
+import re
+from collections import deque
+
+from vm import NCPUS
+
+# The summary fields that stay the same across CPU offline and online.
+TOTALS = ("nmalloc", "nfree", "live_objects", "alloc_bytes", "total_alloc_bytes",
+          "total_free_bytes", "large_nmalloc", "large_nfree", "large_alloc_bytes")
+
+
+# ---------------------------------------------------------------- /proc/mstat
+
+class Snap:
+    """One read of /proc/mstat, columns found by their legends."""
+
+    def __init__(self, text_lines):
+        self.totals, self.classes, self.cpus = {}, {}, {}
+        self.problems = []
+        if not text_lines or text_lines[0] != "mstat version 1":
+            self.problems.append(f"first line {text_lines[:1]!r}, expected 'mstat version 1'")
+        legend, table = None, None
+        for line in text_lines[1:]:
+            if line.startswith("# "):
+                legend = line[2:].split()
+                table = self.classes if legend[0] == "class" else self.cpus
+                continue
+            words = line.split()
+            for w in words[1:]:
+                if not re.fullmatch(r"-?[0-9]+", w):
+                    self.problems.append(f"not a decimal number: {w!r} in {line!r}")
+            if legend is None:
+                if len(words) != 2:
+                    self.problems.append(f"bad line {line!r}")
+                    continue
+                self.totals[words[0]] = int(words[1])
+            else:
+                key = int(re.sub(r"^[a-z]+", "", words[0]))
+                table[key] = dict(zip(legend[1:], (int(w) for w in words[1:])))
+
+    def cpu(self, n, col):
+        return self.cpus[n][col]
+
+
+def snapshots(lines):
+    snaps, cur, name = {}, None, None
+    for line in lines:
+        if line.startswith("@@SNAP "):
+            name, cur = line.split(None, 1)[1], []
+        elif line == "@@END" and cur is not None:
+            snaps[name] = Snap(cur)
+            cur = None
+        elif cur is not None:
+            cur.append(line)
+    return snaps
+
+
+def block(lines, start):
+    out, inside = [], False
+    for line in lines:
+        if line == start:
+            inside = True
+        elif line == "@@END" and inside:
+            return out
+        elif inside:
+            out.append(line)
+    return out
+
+
+# ---------------------------------------------------------------- e2e tests
+
+def class_of(snap, size):
+    for idx in sorted(snap.classes):
+        if snap.classes[idx]["size"] >= size:
+            return idx
+    return None
+
+
+def usable(snap, size):
+    idx = class_of(snap, size)
+    return snap.classes[idx]["size"] if idx is not None else -(-size // 4096) * 4096
+
+
+ACCOUNT_ALLOCS = [(0, 100, 24), (1, 50, 200), (2, 30, 3000), (3, 5, 40000),
+                  (1, 7, 70000), (2, 64, 8), (3, 20, 32768), (0, 9, 1)]
+ACCOUNT_FREES = [(3, 60), (2, 40), (0, 50), (1, 35)]
+DONATION_ROUNDS = 3
+HOTPLUG_CYCLES = 50
+CHECK_SECONDS = 20
+CHECK_READS = 10000
+
+
+class Checks:
+    def __init__(self, kernel):
+        self.kernel, self.results = kernel, []
+
+    def run(self, name, fn):
+        errors = []
+        try:
+            fn(errors)
+        except (KeyError, IndexError, TypeError) as e:
+            errors.append(f"missing data: {e!r}")
+        ok = not errors
+        self.results.append(ok)
+        print(f"e2e: {'PASS' if ok else 'FAIL'} {self.kernel} {name}")
+        for e in errors[:15]:
+            print(f"      {e}")
+
+
+def expect(errors, what, want, got):
+    if want != got:
+        errors.append(f"{what}: expected {want}, read {got}")
+
+
+def check_accounting(errors, snaps):
+    s0, s1, s2 = snaps["s0"], snaps["s1"], snaps["s2"]
+    fifo = deque()
+    want_malloc = {c: 0 for c in range(NCPUS)}
+    want_free = {c: 0 for c in range(NCPUS)}
+    cls_malloc, cls_free = {}, {}
+    large = bytes_alloc = 0
+    for c, n, size in ACCOUNT_ALLOCS:
+        want_malloc[c] += n
+        idx = class_of(s0, size)
+        if idx is None:
+            large += n
+        else:
+            cls_malloc[idx] = cls_malloc.get(idx, 0) + n
+        bytes_alloc += n * usable(s0, size)
+        fifo.extend([size] * n)
+    nmalloc = sum(n for _, n, _ in ACCOUNT_ALLOCS)
+
+    def delta(a, b, k):
+        return b.totals[k] - a.totals[k]
+
+    expect(errors, "nmalloc delta", nmalloc, delta(s0, s1, "nmalloc"))
+    expect(errors, "live_objects delta", nmalloc, delta(s0, s1, "live_objects"))
+    expect(errors, "large_nmalloc delta", large, delta(s0, s1, "large_nmalloc"))
+    expect(errors, "total_alloc_bytes delta", bytes_alloc, delta(s0, s1, "total_alloc_bytes"))
+    expect(errors, "alloc_bytes delta", bytes_alloc, delta(s0, s1, "alloc_bytes"))
+    for idx, n in cls_malloc.items():
+        expect(errors, f"class{idx} nmalloc delta", n,
+               s1.classes[idx]["nmalloc"] - s0.classes[idx]["nmalloc"])
+    for c in range(NCPUS):
+        expect(errors, f"cpu{c} nmalloc delta", want_malloc[c],
+               s1.cpu(c, "nmalloc") - s0.cpu(c, "nmalloc"))
+
+    freed_bytes = nfree = large_free = 0
+    for c, n in ACCOUNT_FREES:
+        want_free[c] += n
+        for _ in range(n):
+            size = fifo.popleft()
+            idx = class_of(s0, size)
+            if idx is None:
+                large_free += 1
+            else:
+                cls_free[idx] = cls_free.get(idx, 0) + 1
+            freed_bytes += usable(s0, size)
+            nfree += 1
+    expect(errors, "nfree delta", nfree, delta(s1, s2, "nfree"))
+    expect(errors, "live_objects delta after frees", -nfree, delta(s1, s2, "live_objects"))
+    expect(errors, "large_nfree delta", large_free, delta(s1, s2, "large_nfree"))
+    expect(errors, "alloc_bytes delta after frees", -freed_bytes, delta(s1, s2, "alloc_bytes"))
+    expect(errors, "total_alloc_bytes unchanged by frees", 0, delta(s1, s2, "total_alloc_bytes"))
+    for idx, n in cls_free.items():
+        expect(errors, f"class{idx} nfree delta", n,
+               s2.classes[idx]["nfree"] - s1.classes[idx]["nfree"])
+    for c in range(NCPUS):
+        expect(errors, f"cpu{c} nfree delta", want_free[c],
+               s2.cpu(c, "nfree") - s1.cpu(c, "nfree"))
+    # the class rows plus large add up to the totals
+    for s, label in ((s1, "s1"), (s2, "s2")):
+        expect(errors, f"{label}: class nmalloc + large_nmalloc", s.totals["nmalloc"],
+               sum(r["nmalloc"] for r in s.classes.values()) + s.totals["large_nmalloc"])
+        expect(errors, f"{label}: cpu rows' alloc_bytes", s.totals["alloc_bytes"],
+               sum(r["alloc_bytes"] for r in s.cpus.values()))
+
+
+def same_totals(errors, what, a, b):
+    for k in TOTALS:
+        expect(errors, f"{what}: {k}", a.totals[k], b.totals[k])
+    for idx in a.classes:
+        for col in ("nmalloc", "nfree"):
+            expect(errors, f"{what}: class{idx} {col}", a.classes[idx][col], b.classes[idx][col])
+
+
+def check_donation(errors, snaps):
+    prev = snaps["s2"]
+    for r in range(DONATION_ROUNDS):
+        for c in (1, 2, 3):
+            cur = snaps[f"off{r}.{c}"]
+            what = f"round {r} cpu{c} offline"
+            same_totals(errors, what, prev, cur)
+            expect(errors, f"{what}: cpu_donations", prev.totals["cpu_donations"] + 1,
+                   cur.totals["cpu_donations"])
+            expect(errors, f"{what}: cpu{c} online", 0, cur.cpu(c, "online"))
+            for col in ("nmalloc", "nfree", "alloc_bytes", "cached_bytes"):
+                expect(errors, f"{what}: cpu{c} {col}", 0, cur.cpu(c, col))
+            for col in ("nmalloc", "nfree", "alloc_bytes", "nrefill", "nflush"):
+                expect(errors, f"{what}: cpu0 {col}", prev.cpu(0, col) + prev.cpu(c, col),
+                       cur.cpu(0, col))
+            prev = cur
+        for c in (1, 2, 3):
+            cur = snaps[f"on{r}.{c}"]
+            what = f"round {r} cpu{c} online"
+            same_totals(errors, what, prev, cur)
+            expect(errors, f"{what}: cpu{c} online", 1, cur.cpu(c, "online"))
+            expect(errors, f"{what}: cpu{c} nmalloc", 0, cur.cpu(c, "nmalloc"))
+            prev = cur
+    s3 = snaps["s3"]
+    expect(errors, "after freeing all: live_objects back to the start",
+           snaps["s0"].totals["live_objects"], s3.totals["live_objects"])
+    expect(errors, "after freeing all: alloc_bytes back to the start",
+           snaps["s0"].totals["alloc_bytes"], s3.totals["alloc_bytes"])
+
+
+def check_stress(errors, snaps, lines):
+    s3, s4, s5 = snaps["s3"], snaps["s4"], snaps["s5"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    if s4.totals["live_objects"] <= s3.totals["live_objects"]:
+        errors.append("no objects live while the load ran: was it running?")
+    for k in ("live_objects", "alloc_bytes"):
+        expect(errors, f"{k} back at the baseline", s3.totals[k], s5.totals[k])
+    expect(errors, "nmalloc delta == nfree delta",
+           s5.totals["nmalloc"] - snaps["s3"].totals["nmalloc"],
+           s5.totals["nfree"] - snaps["s3"].totals["nfree"])
+    expect(errors, "cpu_donations during the run", HOTPLUG_CYCLES,
+           s5.totals["cpu_donations"] - s3.totals["cpu_donations"])
+    expect(errors, "objects with wrong contents", "0", e2e.get("bad_contents"))
+    if int(e2e.get("stress_nalloc", 0)) < 1000:
+        errors.append(f"stress allocated only {e2e.get('stress_nalloc')} objects")
+    expect(errors, "stress frees == allocations", e2e.get("stress_nalloc"),
+           e2e.get("stress_nfree"))
+    print(f"      stress: {e2e.get('stress_nalloc')} allocations and frees across "
+          f"{HOTPLUG_CYCLES} offline/online cycles")
+
+
+REPORT = re.compile(r"WARNING:|BUG:|Oops|Kernel panic|general protection|"
+                    r"blocked for more than|lockdep|possible circular|Call Trace")
+
+
+def check_unload(errors, lines):
+    d1, d2 = block(lines, "@@DMESG1"), block(lines, "@@DMESG2")
+    if any("live objects" in line for line in d1):
+        errors.append("clean unload reported live objects")
+    # ten 100-byte objects fill part of one order-0 span; each 50000-byte
+    # object is 13 pages: 40 pages stay allocated, as the client may hold them
+    pages = 1 + 3 * -(-50000 // 4096)
+    want = f"unloading with 13 live objects (10 small, 3 large); leaving their {pages} pages allocated"
+    if not any(want in line for line in d2):
+        errors.append(f"leaky unload: expected '{want}' in the log, read "
+                      f"{[line for line in d2 if 'mstat' in line]}")
+    if "@@ALIVE" not in lines:
+        errors.append("the VM did not survive the unload")
+
+
+def check_consistency(errors, lines, snaps, phase):
+    """One mstat_check phase: every read satisfied the five invariants."""
+    out = [line for line in lines if line.startswith("mstat_check: ")]
+    results = [line for line in out if line.startswith("mstat_check: reads ")]
+    idx = 0 if phase == "churn" else 1
+    if len(results) <= idx:
+        errors.append(f"no mstat_check result for the {phase} phase")
+        return
+    m = re.match(r"mstat_check: reads (\d+) violations (\d+)", results[idx])
+    reads, violations = int(m.group(1)), int(m.group(2))
+    print(f"      {phase}: {reads} reads of /proc/mstat, {violations} violations")
+    expect(errors, f"{phase}: invariant violations", 0, violations)
+    if reads < CHECK_READS:
+        errors.append(f"{phase}: expected at least {CHECK_READS} reads, made {reads}")
+    errors.extend(line for line in out if "violations" not in line)
+    rc = [line for line in lines if line.startswith(f"@@CHECK {phase} ")]
+    expect(errors, f"{phase}: mstat_check exit", [f"@@CHECK {phase} rc=0"], rc)
+    if phase == "hotplug":
+        cycles = [line for line in lines if line.startswith("@@HOTPLUG_CYCLES ")]
+        if not cycles or int(cycles[0].split()[1]) < 10:
+            errors.append(f"hotplug phase: too few offline/online cycles: {cycles}")
+        else:
+            print(f"      hotplug: {cycles[0].split()[1]} offline/online cycles meanwhile")
+        s3, s6 = snaps["s3"], snaps["s6"]
+        for k in ("live_objects", "alloc_bytes"):
+            expect(errors, f"after the load: {k} back at the baseline", s3.totals[k],
+                   s6.totals[k])
+
+
+def check_kernel_log(errors, lines):
+    for line in block(lines, "@@DMESG1") + block(lines, "@@DMESG2"):
+        if REPORT.search(line):
+            errors.append(f"kernel log: {line}")
+
+
+def check_proc(errors, lines, snaps):
+    mode = [line.split()[1] for line in lines if line.startswith("@@MODE ")]
+    expect(errors, "/proc/mstat mode", ["444"], mode)
+    for name, s in snaps.items():
+        for p in s.problems:
+            errors.append(f"read {name}: {p}")
+        expect(errors, f"read {name}: cpu rows", NCPUS, len(s.cpus))
+
+
+# ---------------------------------------------------------------- mistakes
+
+MISTAKES = ("repro", "double_cross", "double_pool", "double_large", "interior",
+            "write_after_free")
+# What each kind of report says (mstat_core.c), and how often the mistakes
+# above must produce it: once as a WARNING, then rate-limited lines.
+MISTAKE_REPORTS = {
+    "double free: the object is already free": ("double_frees", 3),
+    "not an object mstat allocated": ("bad_pointers", 3),
+    "free object written to after its free": ("write_after_free", 1),
+}
+
+
+def check_mistakes_refused(errors, snaps, lines):
+    m0, m1, m2 = snaps["m0"], snaps["m1"], snaps["m2"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    expect(errors, "mistakes made", str(len(MISTAKES)), e2e.get("mistakes_run"))
+    # repro, double_pool, write_after_free: the next two allocations distinct
+    expect(errors, "allocations after a mistake that were distinct", "3",
+           e2e.get("mistakes_distinct"))
+    for field, n in MISTAKE_REPORTS.values():
+        expect(errors, f"{field} delta", n, m1.totals[field] - m0.totals[field])
+    # every refused free left the counters alone; the one withdrawn object
+    # (written after its free) counts as allocated, to nobody
+    expect(errors, "live_objects delta", 1, m1.totals["live_objects"] - m0.totals["live_objects"])
+    expect(errors, "nmalloc - nfree", m2.totals["live_objects"],
+           m2.totals["nmalloc"] - m2.totals["nfree"])
+    for name, snap in (("m1", m1), ("m2", m2)):
+        for idx, row in snap.classes.items():
+            if row["nfree"] > row["nmalloc"]:
+                errors.append(f"{name}: class{idx} nfree {row['nfree']} > nmalloc {row['nmalloc']}")
+
+
+def check_mistakes_after(errors, snaps, lines):
+    m1, m2 = snaps["m1"], snaps["m2"]
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    expect(errors, "objects with wrong contents", "0", e2e.get("bad_contents"))
+    expect(errors, "live objects after the allocator's own work",
+           m1.totals["live_objects"], m2.totals["live_objects"])
+    for field, _ in MISTAKE_REPORTS.values():
+        expect(errors, f"{field} unchanged by correct use", m1.totals[field], m2.totals[field])
+    rc = [line for line in lines if line.startswith("@@CHECK mistakes ")]
+    expect(errors, "mstat_check under load after the mistakes", ["@@CHECK mistakes rc=0"], rc)
+    expect(errors, "stress frees == allocations", e2e.get("stress_nalloc"),
+           e2e.get("stress_nfree"))
+
+
+def check_mistakes_log(errors, lines):
+    log = block(lines, "@@DMESG1")
+    warnings = [line for line in log if "WARNING:" in line]
+    expect(errors, "WARNINGs (one per kind of mistake)", len(MISTAKE_REPORTS), len(warnings))
+    for line in warnings:
+        if "mstat_report" not in line:
+            errors.append(f"a WARNING not from mstat_report: {line}")
+    for text, (field, n) in MISTAKE_REPORTS.items():
+        expect(errors, f"reports '{text}'", n, sum(text in line for line in log))
+    for line in log:
+        if REPORT.search(line) and "WARNING:" not in line and "Call Trace" not in line:
+            errors.append(f"kernel log: {line}")
+    # the withdrawn object stays allocated: one page of the 64-byte class
+    want = "unloading with 1 live objects (1 small, 0 large); leaving their 1 pages allocated"
+    if not any(want in line for line in log):
+        errors.append(f"unload: expected '{want}', read {[x for x in log if 'unloading' in x]}")
+    if "@@ALIVE" not in lines:
+        errors.append("the VM did not survive the unload")
+
+
+# ---------------------------------------------------------------- reclaim
+
+BURST = [(64, 256), (512, 256), (4000, 256), (20000, 256), (100000, 64)]
+FRAG_TRIES = 64
+HELD_MAX = 256 * 1024
+
+
+def held(snap):
+    return snap.totals["sys_bytes"] - snap.totals["alloc_bytes"]
+
+
+def check_reclaim(errors, snaps, lines, phase):
+    r0 = snaps["r0"]
+    before, after = (snaps["r1"], snaps["r2"]) if phase == "pressure" else \
+        (snaps["r3"], snaps["r4"])
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    print(f"      {phase}: held {held(before) // 1024} KiB after the burst, "
+          f"{held(after) // 1024} KiB after (before the burst: {held(r0) // 1024} KiB)")
+    if held(before) <= held(r0) + HELD_MAX:
+        errors.append(f"{phase}: the burst left only {held(before)} bytes held: was it run?")
+    if held(after) > held(r0) + HELD_MAX:
+        errors.append(f"{phase}: {held(after) - held(r0)} bytes still held, at most {HELD_MAX}")
+    expect(errors, f"{phase}: cached_bytes", 0, after.totals["cached_bytes"])
+    if after.totals["nreclaim"] <= before.totals["nreclaim"]:
+        errors.append(f"{phase}: nreclaim did not grow")
+    for k in ("nmalloc", "nfree", "live_objects", "alloc_bytes"):
+        expect(errors, f"{phase}: {k} unchanged by reclaim", before.totals[k], after.totals[k])
+    if phase == "pressure":
+        print(f"      pressure: {e2e.get('pressure_pages')} pages taken")
+        if int(e2e.get("pressure_pages", 0)) < 1000:
+            errors.append(f"pressure: only {e2e.get('pressure_pages')} pages taken")
+
+
+def check_frag(errors, lines):
+    e2e = dict(line.split() for line in block(lines, "@@E2E") if len(line.split()) == 2)
+    m, k = int(e2e.get("frag_mstat_ok", -1)), int(e2e.get("frag_kmalloc_ok", -1))
+    print(f"      GFP_ATOMIC 24 KiB in fragmented memory: mstat {m}/{FRAG_TRIES}, "
+          f"kmalloc {k}/{FRAG_TRIES}")
+    if m < 0 or k < 0:
+        errors.append("no fragmentation result")
+    elif m < k:
+        errors.append(f"mstat served {m} GFP_ATOMIC 24 KiB allocations, kmalloc {k}")
+    for line in block(lines, "@@DMESG1"):
+        if "page allocation failure" in line:
+            errors.append(f"kernel log: {line}")
+
+
+HOTADD_MB = 512
+HOTADD_LARGE = 5000		# 100000-byte objects, 25 pages each: more than was free
+HOTADD_SMALL = 20000		# 2000-byte objects
+
+
+def check_hotadd(errors, snaps, lines, qmp_error):
+    if qmp_error:
+        errors.append(f"QMP: {qmp_error}")
+    blocks = [line.split()[1:] for line in lines if line.startswith("@@BLOCKS ")]
+    if not blocks or int(blocks[0][1]) <= int(blocks[0][0]):
+        errors.append(f"no memory block appeared: {blocks}")
+        return
+    print(f"      memory blocks: {blocks[0][0]} at boot, {blocks[0][1]} after the hot-add, "
+          f"{blocks[0][2]} online")
+    log = block(lines, "@@DMESG1")
+    tracked = [re.search(r"tracking page frames (\d+)-(\d+)", x) for x in log]
+    tracked = [m for m in tracked if m]
+    if not tracked:
+        errors.append("mstat did not take the new memory on")
+        return
+    e2e = dict(x.split() for x in block(lines, "@@E2E") if len(x.split()) == 2)
+    e2e2 = dict(x.split() for x in block(lines, "@@E2E2") if len(x.split()) == 2)
+    first = min(int(m.group(1)) for m in tracked)
+    top = int(e2e.get("max_pfn", 0))
+    print(f"      new page frames from {first}; highest page frame of an object {top}")
+    if top < first:
+        errors.append(f"no object in the hot-added memory (highest pfn {top} < {first})")
+    h0, h1, h2 = snaps["h0"], snaps["h1"], snaps["h2"]
+    expect(errors, "nmalloc delta", HOTADD_LARGE + HOTADD_SMALL,
+           h1.totals["nmalloc"] - h0.totals["nmalloc"])
+    expect(errors, "live objects back", h0.totals["live_objects"], h2.totals["live_objects"])
+    expect(errors, "objects with wrong contents", "0", e2e2.get("bad_contents"))
+    for x in log:
+        if "beyond the memory mstat tracks" in x:
+            errors.append(f"kernel log: {x}")
+

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""The machinery that runs mstat in a throwaway VM: Debian's kernel images and
+headers installed from the meta packages, mstat.ko and its clients built
+against them, a busybox initramfs around a test script, QEMU (TCG) booted
+with it, its console read line by line, QMP for what the host does to the VM
+meanwhile.  It judges nothing: scripts/e2e_checks.py does.
+"""
+import json
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("MSTAT_CACHE", os.path.expanduser("~/.cache/mstat"))
+KERNELS = {  # name: (image meta package, headers meta package)
+    "6.1": ("linux-image-cloud-amd64", "linux-headers-cloud-amd64"),
+    "6.12": ("linux-image-6.12-cloud-amd64", "linux-headers-6.12-cloud-amd64"),
+}
+NCPUS = 4
+
+
+def log(msg):
+    print(f"[mstat] {msg}", file=sys.stderr, flush=True)
+
+
+def lib(call):
+    """Run a function of scripts/lib.sh and return what it prints."""
+    out = subprocess.run(["bash", "-c", f'. "{ROOT}/scripts/lib.sh" && {call}'],
+                         stdout=subprocess.PIPE, check=True, text=True)
+    return out.stdout.strip()
+
+
+def setup_kernel(name):
+    image_meta, headers_meta = KERNELS[name]
+    lib("mstat_need qemu-system-x86 busybox-static cpio build-essential")
+    vmlinuz = lib(f"mstat_image_path {image_meta}")
+    kdir = lib(f"mstat_headers_dir {headers_meta}")
+    return vmlinuz, kdir
+
+
+def make(args, what):
+    res = subprocess.run(["make"] + args, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    if res.returncode:
+        sys.stdout.write(res.stdout)
+        raise SystemExit(f"mstat: building {what} failed")
+
+
+def build_modules(name, kdir):
+    """mstat.ko, the sample client and the e2e client, for one kernel."""
+    src = os.path.join(CACHE, "vm", name, "src")
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "*.o", "*.ko"))
+    log(f"building mstat.ko and its clients against {kdir}")
+    make(["-C", kdir, f"M={src}", "modules"], "mstat.ko")
+    symvers = os.path.join(src, "Module.symvers")
+    mods = {"mstat": os.path.join(src, "mstat.ko")}
+    for mod, sub in (("mstat_client", "samples/mstat_client"), ("mstat_e2e", "tests"),
+                     ("mstat_bench", "bench")):
+        d = os.path.join(src, sub)
+        make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
+              f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
+        mods[mod] = os.path.join(d, mod + ".ko")
+    check = os.path.join(src, "tools", "mstat_check")
+    res = subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", check, check + ".c"])
+    if res.returncode:
+        raise SystemExit("mstat: building tools/mstat_check failed")
+    mods["mstat_check"] = check
+    return mods
+
+
+INIT_HEAD = """#!/bin/sh
+/bin/busybox --install -s /bin
+export PATH=/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev 2>/dev/null
+"""
+
+
+def make_initramfs(name, mods, init_body):
+    root = os.path.join(CACHE, "vm", name, "initramfs")
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ("bin", "lib", "proc", "sys", "dev", "tmp"):
+        os.makedirs(os.path.join(root, d))
+    shutil.copy("/bin/busybox", os.path.join(root, "bin", "busybox"))
+    os.symlink("busybox", os.path.join(root, "bin", "sh"))
+    # the kernel opens /dev/console for init before anything is mounted
+    os.mknod(os.path.join(root, "dev", "console"), stat.S_IFCHR | 0o600, os.makedev(5, 1))
+    for mod, path in mods.items():
+        if path.endswith(".ko"):
+            shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
+        else:
+            shutil.copy(path, os.path.join(root, "bin", mod))
+    init = os.path.join(root, "init")
+    with open(init, "w") as f:
+        f.write(INIT_HEAD + init_body + "\nsync\npoweroff -f\n")
+    os.chmod(init, 0o755)
+    image = os.path.join(CACHE, "vm", name, "initramfs.cpio.gz")
+    subprocess.run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{image}'",
+                   shell=True, check=True)
+    return image
+
+
+def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem="1024",
+         extra=(), on_line=None):
+    """Boot, return the console output as lines (also written to @logfile).
+    @extra: more QEMU arguments; @on_line: called with each line as it comes."""
+    cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
+           "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio",
+           "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
+           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init", *extra]
+    lines = []
+    out = open(logfile, "w") if logfile else None
+    proc = subprocess.Popen(["timeout", "-s", "KILL", str(timeout)] + cmd,
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, errors="replace")
+    try:
+        for line in proc.stdout:
+            line = line.rstrip("\r\n").replace("\r", "")
+            lines.append(line)
+            if out:
+                out.write(line + "\n")
+                out.flush()
+            if echo:
+                echo(line)
+            if on_line:
+                on_line(line)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if out:
+            out.close()
+    if proc.returncode == 137:	# timeout(1) killed QEMU
+        lines.append(f"@@TIMEOUT: killed after {timeout} s")
+    return lines
+
+
+# ---------------------------------------------------------------- memory hot-add
+
+def qmp(path, *cmds):
+    """Send QMP commands to a running QEMU; return the first error, or None."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(60)
+        s.connect(path)
+        f = s.makefile("rw")
+        json.loads(f.readline())		# the greeting
+        for c in ({"execute": "qmp_capabilities"},) + cmds:
+            f.write(json.dumps(c) + "\n")
+            f.flush()
+            while True:			# skip events until the answer
+                r = json.loads(f.readline())
+                if "return" in r or "error" in r:
+                    break
+            if "error" in r:
+                return r["error"]
+    return None
+
