@@ -1583,7 +1583,6 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[0]);
 }
 
-
 static unsigned int nr_regions(void)
 {
 	unsigned long start, end, *bits;

@@ -341,7 +341,8 @@ static int e2e_frag(unsigned int n)
 	}
 	list_for_each_entry_safe(page, tmp, &spare, lru)
 		e2e_free_block(page);
-	frag_mstat_ok = frag_kmalloc_ok = 0;
+	frag_mstat_ok = 0;
+	frag_kmalloc_ok = 0;
 	for (i = 0; i < n; i++) {
 		m[i] = mstat_alloc(24576, GFP_ATOMIC | __GFP_NOWARN);
 		k[i] = kmalloc(24576, GFP_ATOMIC | __GFP_NOWARN);
