@@ -178,7 +178,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	size_t usable;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(mstat_owner(ptr, &cls, &usable, &pfn) == MSTAT_SMALL) &&
+	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, false) == MSTAT_SMALL) &&
 	    likely(!mstat_obj_is_free(ptr))) {
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 		cc = &c->cls[cls];

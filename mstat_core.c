@@ -482,7 +482,6 @@ static void mstat_span_free_rcu(struct rcu_head *head)
 
 	set_page_private(span, 0);
 	__free_pages(span, order);
-	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
 }
 
 /*
@@ -499,6 +498,8 @@ static void mstat_span_release(struct page *span, unsigned int cls)
 	unsigned int order = mstat_span_order(span);
 
 	mstat_unmap_span(span, cls, order);
+	/* no longer mstat's to use: sys_bytes drops now, the pages follow */
+	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
 	set_page_private(span, order);
 	call_rcu(&span->rcu_head, mstat_span_free_rcu);
 }

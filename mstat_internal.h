@@ -371,21 +371,32 @@ static inline unsigned int mstat_info_order(unsigned long info)
  * The page->private of the page @ptr lies in, if mstat owns that page;
  * else 0.  Only the linear map holds mstat's memory, and __pa() is valid
  * there, so the bit is found by arithmetic alone: no struct page is read
- * before the bit says the page is mstat's.
+ * before the bit says the page is mstat's.  Without @ext, memory onlined
+ * after load counts as not mstat's, so that the fast paths make no call:
+ * they leave such pointers to the general paths, which look at extents.
  */
-static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
+static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned long *pfnp,
+						       bool ext)
 {
 	unsigned long addr = (unsigned long)ptr, pfn, *word;
 
 	if (addr - PAGE_OFFSET >= (unsigned long)high_memory - PAGE_OFFSET)
 		return 0;
 	pfn = PHYS_PFN(__pa(addr));
-	word = mstat_owned_word(pfn);
+	if (likely(pfn < mstat_owned_pfns))
+		word = &mstat_owned[BIT_WORD(pfn)];
+	else
+		word = ext ? mstat_ext_word(pfn) : NULL;
 	if (!word || !(READ_ONCE(*word) & BIT_MASK(pfn)))
 		return 0;
 	*pfnp = pfn;
 	/* the free count in a span's first page changes under the pool's lock */
 	return READ_ONCE(pfn_to_page(pfn)->private);
+}
+
+static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
+{
+	return __mstat_page_info(ptr, pfnp, true);
 }
 
 /* Bytes before each object in its slot: red zone in debug mode, else 0. */
@@ -397,6 +408,7 @@ extern unsigned int mstat_red_left;
  * @cls: set to the class index of a small object
  * @usable: set to the usable size of the object
  * @pfnp: set to the page frame @ptr lies in
+ * @ext: look at memory onlined after load too (mstat_owner() does)
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
@@ -407,14 +419,14 @@ extern unsigned int mstat_red_left;
  * Return: what @ptr is.
  */
 static __always_inline enum mstat_owner
-mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
+__mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp, bool ext)
 {
 	const struct mstat_class *mc;
 	unsigned long info, pfn = 0;
 	unsigned int order;
 	u32 off, idx;
 
-	info = mstat_page_info(ptr, &pfn);
+	info = __mstat_page_info(ptr, &pfn, ext);
 	if (unlikely((info & MSTAT_INFO_TAG_MASK) != MSTAT_INFO_TAG))
 		return MSTAT_FOREIGN;
 	*pfnp = pfn;
@@ -441,6 +453,12 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
 	return MSTAT_SMALL;
+}
+
+static __always_inline enum mstat_owner
+mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
+{
+	return __mstat_owner(ptr, cls, usable, pfnp, true);
 }
 
 /*
