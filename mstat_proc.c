@@ -9,6 +9,7 @@
  */
 #include <linux/cpu.h>
 #include <linux/export.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
 #include <linux/slab.h>
@@ -340,9 +341,18 @@ int mstat_show(struct seq_file *m, void *v)
 	return 0;
 }
 
+/*
+ * Root only by default, as /proc/slabinfo and /proc/allocinfo are: exact
+ * per-class and per-CPU counts tell whoever grooms the heap when an object
+ * of a given size was allocated or freed, and where.
+ */
+static bool mstat_world_readable;
+module_param_named(world_readable, mstat_world_readable, bool, 0444);
+MODULE_PARM_DESC(world_readable, "make /proc/mstat readable by every user (default 0: root only)");
+
 int mstat_proc_init(void)
 {
-	if (!proc_create_single("mstat", 0444, NULL, mstat_show))
+	if (!proc_create_single("mstat", mstat_world_readable ? 0444 : 0400, NULL, mstat_show))
 		return -ENOMEM;
 	/* root only: object addresses and sites help whoever grooms the heap */
 	if (mstat_debug() &&

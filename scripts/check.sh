@@ -8,6 +8,7 @@
 #     (scripts/mstat_vm.py e2e), each check counted;
 #   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud headers,
 #     no warning allowed; sparse (C=1) on the 6.12 build;
+#   - make coccicheck MODE=report (Debian's coccinelle), each finding a failure;
 #   - checkpatch.pl --strict on every C file and header.
 # Ends with one line "N passed, N failed[, N skipped]".
 set -uo pipefail
@@ -76,6 +77,23 @@ build_against() {	# name meta extra-make-args...
 }
 build_against "build W=1 linux 6.1 (cloud)" linux-headers-cloud-amd64
 build_against "build W=1 C=1 (sparse) linux 6.12 (cloud)" linux-headers-6.12-cloud-amd64 C=1
+
+# --- coccicheck: the kernel's semantic patches, each finding a failure -----
+if tree=$(mstat_kernel_source) && mstat_need coccinelle ocaml-nox; then
+	mstat_overlay "$tree"
+	cocci=$(cd "$tree" && make coccicheck MODE=report M=drivers/mstat 2>&1)
+	findings=$(echo "$cocci" | grep -E '^drivers/mstat/[^ ]+: (ERROR|WARNING|INFO)')
+	if [ -n "$findings" ]; then
+		while read -r f; do result "coccicheck" fail "$f"; done <<<"$findings"
+	elif echo "$cocci" | grep -q 'coccicheck failed'; then
+		echo "$cocci" | tail -n 5
+		result "coccicheck" fail "coccicheck did not run"
+	else
+		result "coccicheck" ok
+	fi
+else
+	result "coccicheck" fail "no kernel source or coccinelle"
+fi
 
 # --- checkpatch ------------------------------------------------------------
 if tree=$(mstat_kernel_source); then

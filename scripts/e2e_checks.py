@@ -296,7 +296,7 @@ def check_kernel_log(errors, lines):
 
 def check_proc(errors, lines, snaps):
     mode = [line.split()[1] for line in lines if line.startswith("@@MODE ")]
-    expect(errors, "/proc/mstat mode", ["444"], mode)
+    expect(errors, "/proc/mstat mode (root only by default)", ["400"], mode)
     for name, s in snaps.items():
         for p in s.problems:
             errors.append(f"read {name}: {p}")
@@ -348,6 +348,11 @@ def check_mistakes_after(errors, snaps, lines):
     expect(errors, "mstat_check under load after the mistakes", ["@@CHECK mistakes rc=0"], rc)
     expect(errors, "stress frees == allocations", e2e.get("stress_nalloc"),
            e2e.get("stress_nfree"))
+
+
+def check_world_readable(errors, lines):
+    mode = [line.split()[1] for line in lines if line.startswith("@@MODE ")]
+    expect(errors, "/proc/mstat mode with world_readable=1", ["444"], mode)
 
 
 def check_mistakes_log(errors, lines):

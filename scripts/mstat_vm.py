@@ -26,7 +26,7 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS, CHECK
                         check_consistency, check_donation, check_frag, check_hotadd,
                         check_kernel_log, check_mistakes_after, check_mistakes_log,
                         check_mistakes_refused, check_proc, check_reclaim, check_stress,
-                        check_unload, snapshots, TOTALS)  # noqa: E402
+                        check_unload, check_world_readable, snapshots, TOTALS)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -149,8 +149,9 @@ def e2e_script():
 def mistakes_script():
     s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
          "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
-         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+         "insmod /lib/mstat.ko world_readable=1 || echo '@@FAIL insmod mstat'",
          "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         "echo \"@@MODE $(stat -c %a /proc/mstat)\"",
          "snap m0"]
     s += [f"ctl mistake {m}" for m in MISTAKES]
     s += ["snap m1",
@@ -180,6 +181,8 @@ def e2e_mistakes(name, vmlinuz, mods, checks):
                lambda e: check_mistakes_refused(e, snaps, lines))
     checks.run("mistakes: allocator sound afterwards",
                lambda e: check_mistakes_after(e, snaps, lines))
+    checks.run("mistakes: /proc/mstat world-readable on request",
+               lambda e: check_world_readable(e, lines))
     checks.run("mistakes: kernel log holds exactly the reports",
                lambda e: check_mistakes_log(e, lines))
     return logfile
