@@ -92,13 +92,35 @@ def demo(args):
     return 0 if same else 1
 
 
+def prologue(mstat_args=""):
+    """The start of every e2e script: ctl and snap, mstat and the client loaded."""
+    return ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+            "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+            f"insmod /lib/mstat.ko {mstat_args}|| echo '@@FAIL insmod mstat'",
+            "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'"]
+
+
+def epilogue():
+    """The end of an e2e script: the client's counters, both modules unloaded, the log."""
+    return ["echo @@E2E; cat /proc/mstat_e2e; echo @@END",
+            "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+            "rmmod mstat || echo '@@FAIL rmmod mstat'",
+            "echo @@DMESG1; dmesg; echo @@END"]
+
+
+def run_scenario(name, vmlinuz, mods, checks, what, script, logname, timeout=300, **kw):
+    """Boot one scenario; check that every command of it ran; its lines and reads."""
+    initrd = make_initramfs(name, mods, script)
+    log(f"e2e: {what or 'the main scenario'}, booting {os.path.basename(vmlinuz)}")
+    logfile = os.path.join(CACHE, "vm", name, logname)
+    lines = boot(vmlinuz, initrd, 1, None, timeout, logfile, **kw)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    checks.run(f"{what + ': ' if what else ''}boot and commands", lambda e: e.extend(fails))
+    return lines, snapshots(lines), logfile
+
+
 def e2e_script():
-    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
-         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
-         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
-         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
-         "echo \"@@MODE $(stat -c %a /proc/mstat)\"",
-         "snap s0"]
+    s = prologue() + ["echo \"@@MODE $(stat -c %a /proc/mstat)\"", "snap s0"]
     s += [f"ctl alloc {c} {n} {size}" for c, n, size in ACCOUNT_ALLOCS]
     s.append("snap s1")
     s += [f"ctl free {c} {n}" for c, n in ACCOUNT_FREES]
@@ -147,12 +169,8 @@ def e2e_script():
 
 
 def mistakes_script():
-    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
-         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
-         "insmod /lib/mstat.ko world_readable=1 || echo '@@FAIL insmod mstat'",
-         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
-         "echo \"@@MODE $(stat -c %a /proc/mstat)\"",
-         "snap m0"]
+    s = prologue("world_readable=1 ") + ["echo \"@@MODE $(stat -c %a /proc/mstat)\"",
+                                         "snap m0"]
     s += [f"ctl mistake {m}" for m in MISTAKES]
     s += ["snap m1",
           # the allocator still works: distinct objects, contents intact
@@ -160,23 +178,13 @@ def mistakes_script():
           "ctl alloc 3 5 50000", "ctl free 3 all", "snap m2",
           f"ctl stress_start {NCPUS}",
           "mstat_check -t 5 -n 200; echo \"@@CHECK mistakes rc=$?\"",
-          "ctl stress_stop",
-          "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
-          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
-          "rmmod mstat || echo '@@FAIL rmmod mstat'",
-          "echo @@DMESG1; dmesg; echo @@END",
-          "echo @@ALIVE"]
+          "ctl stress_stop"] + epilogue() + ["echo @@ALIVE"]
     return "\n".join(s)
 
 
 def e2e_mistakes(name, vmlinuz, mods, checks):
-    initrd = make_initramfs(name, mods, mistakes_script())
-    log(f"e2e: client mistakes, booting {os.path.basename(vmlinuz)} with -smp {NCPUS}")
-    logfile = os.path.join(CACHE, "vm", name, "e2e-mistakes-console.log")
-    lines = boot(vmlinuz, initrd, 1, None, 300, logfile)
-    snaps = snapshots(lines)
-    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
-    checks.run("mistakes: boot and commands", lambda e: e.extend(fails))
+    lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "mistakes",
+                                         mistakes_script(), "e2e-mistakes-console.log")
     checks.run("mistakes: every one refused, counters true",
                lambda e: check_mistakes_refused(e, snaps, lines))
     checks.run("mistakes: allocator sound afterwards",
@@ -194,32 +202,19 @@ def reclaim_script():
         burst += [f"ctl alloc {c} {n} {size}" for size, n in BURST]
     for c in range(NCPUS):
         burst.append(f"ctl free {c} {sum(n for _, n in BURST)}")
-    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
-         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
-         "insmod /lib/mstat.ko idle_ms=0 || echo '@@FAIL insmod mstat'",
-         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
-         "snap r0"] + burst + [
+    s = prologue("idle_ms=0 ") + ["snap r0"] + burst + [
          "snap r1",
          # memory pressure, idle reclaim off: only the shrinker gives back
          "ctl pressure", "snap r2",
          "echo 2000 > /sys/module/mstat/parameters/idle_ms"] + burst + [
          "snap r3", "sleep 10", "snap r4",
-         f"ctl frag {FRAG_TRIES}",
-         "echo @@E2E; cat /proc/mstat_e2e; echo @@END",
-         "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
-         "rmmod mstat || echo '@@FAIL rmmod mstat'",
-         "echo @@DMESG1; dmesg; echo @@END"]
+         f"ctl frag {FRAG_TRIES}"] + epilogue()
     return "\n".join(s)
 
 
 def e2e_reclaim(name, vmlinuz, mods, checks):
-    initrd = make_initramfs(name, mods, reclaim_script())
-    log(f"e2e: reclaim, booting {os.path.basename(vmlinuz)} with -smp {NCPUS} -m 512")
-    logfile = os.path.join(CACHE, "vm", name, "e2e-reclaim-console.log")
-    lines = boot(vmlinuz, initrd, 1, None, 300, logfile, mem="512")
-    snaps = snapshots(lines)
-    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
-    checks.run("reclaim: boot and commands", lambda e: e.extend(fails))
+    lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "reclaim",
+                                         reclaim_script(), "e2e-reclaim-console.log", mem="512")
     checks.run("reclaim: memory pressure gives the burst back",
                lambda e: check_reclaim(e, snaps, lines, "pressure"))
     checks.run("reclaim: 10 s idle give the burst back",
@@ -232,10 +227,7 @@ def e2e_reclaim(name, vmlinuz, mods, checks):
 
 def hotadd_script():
     mem = "/sys/devices/system/memory"
-    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
-         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
-         "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
-         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+    s = prologue() + [
          f"n0=$(ls -d {mem}/memory* | wc -l)",
          "echo @@HOTPLUG_NOW",
          f"i=0; while [ $(ls -d {mem}/memory* | wc -l) -le $n0 ] && [ $i -lt 600 ]; do "
@@ -258,13 +250,9 @@ def hotadd_script():
 
 
 def e2e_hotadd(name, vmlinuz, mods, checks):
-    initrd = make_initramfs(name, mods, hotadd_script())
     sock = os.path.join(CACHE, "vm", name, "qmp.sock")
     if os.path.exists(sock):
         os.unlink(sock)
-    log(f"e2e: memory hot-add, booting {os.path.basename(vmlinuz)} with "
-        f"-m 512M,slots=2,maxmem=2G")
-    logfile = os.path.join(CACHE, "vm", name, "e2e-hotadd-console.log")
     err = []
 
     def on_line(line):
@@ -281,11 +269,10 @@ def e2e_hotadd(name, vmlinuz, mods, checks):
         except (OSError, ValueError) as e:
             err.append(f"QMP failed: {e!r}")
 
-    lines = boot(vmlinuz, initrd, 1, None, 400, logfile, mem="512M,slots=2,maxmem=2G",
-                 extra=("-qmp", f"unix:{sock},server=on,wait=off"), on_line=on_line)
-    snaps = snapshots(lines)
-    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
-    checks.run("memory hot-add: boot and commands", lambda e: e.extend(fails))
+    lines, snaps, logfile = run_scenario(
+        name, vmlinuz, mods, checks, "memory hot-add", hotadd_script(),
+        "e2e-hotadd-console.log", timeout=400, mem="512M,slots=2,maxmem=2G",
+        extra=("-qmp", f"unix:{sock},server=on,wait=off"), on_line=on_line)
     checks.run("memory hot-add: objects in the new memory",
                lambda e: check_hotadd(e, snaps, lines, err[0] if err else "no hot-add"))
     checks.run("memory hot-add: kernel log clean", lambda e: check_kernel_log(e, lines))
@@ -295,14 +282,9 @@ def e2e_hotadd(name, vmlinuz, mods, checks):
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
-    initrd = make_initramfs(name, mods, e2e_script())
-    log(f"e2e: booting {os.path.basename(vmlinuz)} with -smp {NCPUS}")
-    logfile = os.path.join(CACHE, "vm", name, "e2e-console.log")
-    lines = boot(vmlinuz, initrd, 1, None, 420, logfile)
-    snaps = snapshots(lines)
     checks = Checks(name)
-    fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
-    checks.run("boot and commands", lambda e: e.extend(fails))
+    lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "", e2e_script(),
+                                         "e2e-console.log", timeout=420)
     checks.run("exact accounting", lambda e: check_accounting(e, snaps))
     checks.run("donation on offline/online", lambda e: check_donation(e, snaps))
     checks.run("hotplug under load", lambda e: check_stress(e, snaps, lines))
