@@ -15,6 +15,7 @@
 #include <linux/reciprocal_div.h>
 #include <linux/seq_file.h>
 #include <linux/jump_label.h>
+#include <linux/kasan.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/swab.h>
@@ -45,11 +46,12 @@
 /* The largest span, and the alignment of every span. */
 #define MSTAT_MAX_SPAN_BYTES	(PAGE_SIZE << MSTAT_MAX_SPAN_ORDER)
 
-#ifdef MAX_PAGE_ORDER
-#define MSTAT_MAX_LARGE_ORDER	MAX_PAGE_ORDER
-#else
-#define MSTAT_MAX_LARGE_ORDER	(MAX_ORDER - 1)
-#endif
+/*
+ * The page allocator's largest block.  MAX_ORDER was exclusive up to 6.3,
+ * inclusive in 6.4-6.7, and is MAX_PAGE_ORDER from 6.8: MAX_ORDER_NR_PAGES
+ * means the same thing in all of them.
+ */
+#define MSTAT_MAX_LARGE_ORDER	ilog2(MAX_ORDER_NR_PAGES)
 #define MSTAT_MAX_LARGE		(PAGE_SIZE << MSTAT_MAX_LARGE_ORDER)
 
 /**
@@ -378,7 +380,8 @@ static inline unsigned int mstat_info_order(unsigned long info)
 static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned long *pfnp,
 						       bool ext)
 {
-	unsigned long addr = (unsigned long)ptr, pfn, *word;
+	/* a tag-based KASAN pointer carries a tag in its top byte */
+	unsigned long addr = (unsigned long)kasan_reset_tag(ptr), pfn, *word;
 
 	if (addr - PAGE_OFFSET >= (unsigned long)high_memory - PAGE_OFFSET)
 		return 0;

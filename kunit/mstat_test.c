@@ -1583,6 +1583,22 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[0]);
 }
 
+/* The largest object is the page allocator's largest block, on every kernel. */
+static void mstat_test_largest_size(struct kunit *test)
+{
+	void *p;
+
+	KUNIT_EXPECT_EQ(test, MSTAT_MAX_LARGE, PAGE_SIZE * MAX_ORDER_NR_PAGES);
+#ifdef MAX_PAGE_ORDER
+	KUNIT_EXPECT_EQ(test, MSTAT_MAX_LARGE_ORDER, MAX_PAGE_ORDER);
+#endif
+	p = mstat_alloc(MSTAT_MAX_LARGE, GFP_KERNEL | __GFP_NOWARN);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(p), MSTAT_MAX_LARGE);
+	mstat_free(p);
+	KUNIT_EXPECT_NULL(test, mstat_alloc(MSTAT_MAX_LARGE + 1, GFP_KERNEL));
+}
+
 static unsigned int nr_regions(void)
 {
 	unsigned long start, end, *bits;
@@ -1651,6 +1667,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_gfp),
 	KUNIT_CASE(mstat_test_span_fallback),
 	KUNIT_CASE(mstat_test_memory_extents),
+	KUNIT_CASE(mstat_test_largest_size),
 	{}
 };
 
