@@ -411,7 +411,9 @@ extern unsigned int mstat_red_left;
  * @cls: set to the class index of a small object
  * @usable: set to the usable size of the object
  * @pfnp: set to the page frame @ptr lies in
- * @ext: look at memory onlined after load too (mstat_owner() does)
+ * @ext: the general paths' lookup (mstat_owner()): memory onlined after
+ *	load and spans of the fallback order are looked at too; the fast
+ *	paths' lookup finds them MSTAT_FOREIGN and leaves them to it
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
@@ -444,6 +446,20 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 	if (unlikely(!(info & MSTAT_INFO_SPAN) || mstat_info_cls(info) >= MSTAT_NR_CLASSES))
 		return MSTAT_FOREIGN;
 	mc = &mstat_classes[mstat_info_cls(info)];
+	/*
+	 * The fast paths take spans of the class's own order only, with fewer
+	 * steps; a fallback span's objects are left to the general paths.
+	 */
+	if (!ext) {
+		if (unlikely(mstat_info_order(info) != mc->span_order))
+			return MSTAT_FOREIGN;
+		off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) +
+		      offset_in_page(ptr) - mstat_red_left;
+		idx = reciprocal_divide(off, mc->stride_recip);
+		if (idx >= mc->nobjs || idx * mc->stride != off)
+			return MSTAT_FOREIGN;
+		goto small;
+	}
 	order = mstat_info_order(info);
 	if (unlikely(order != mc->span_order && order != mc->fb_order))
 		return MSTAT_FOREIGN;
@@ -453,6 +469,7 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 	idx = reciprocal_divide(off, mc->stride_recip);
 	if (off > (PAGE_SIZE << order) - mc->stride || idx * mc->stride != off)
 		return MSTAT_FOREIGN;
+small:
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
 	return MSTAT_SMALL;
