@@ -21,6 +21,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/string.h>
+#include <linux/workqueue.h>
 
 #include <mstat.h>
 #include "mstat_internal.h"
@@ -86,20 +87,26 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	struct mstat_class_cache *cc = &c->cls[cls];
 	unsigned int batch = mstat_classes[cls].batch;
 
+	unsigned int nbad;
+
 	/* Give back the oldest objects and keep the cache-hot ones. */
-	mstat_central_put(cls, cc->objs, batch);
+	nbad = mstat_central_put(cls, cc->objs, batch);
 	cc->count -= batch;
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
+	/* a withdrawn object leaves the cache as an allocation */
+	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);
 	mstat_stat_add(c, &c->stats.nflush, 1);
-	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch);
+	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch - nbad);
 }
 
 /*
- * Whether a free object may be handed out: it still carries its free
- * marker (and in debug mode its poison and red zones).  One that does not
- * was written to while free, or sits in two caches because two CPUs freed
- * it at once: it is withdrawn, never handed out, and counted as allocated
- * (to nobody), so the counters keep telling what the caches hold.
+ * The general path's check of a cached object before it is handed out
+ * (the fast path leaves it to the pool, mstat_central_put()): it still
+ * carries its marker, and in debug mode its poison and red zones.  One
+ * that does not was written to while free, or sits in two caches because
+ * two CPUs freed it at once and the other copy was handed out: it is
+ * withdrawn, never handed out, and counted as allocated (to nobody), so
+ * the counters keep telling what the caches hold.
  */
 static bool mstat_alloc_check(void *obj, unsigned int cls, unsigned long caller)
 {
@@ -142,7 +149,8 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
  * The fast paths: task context, an object of a size class, a class cache
  * with room, no debug mode.  They make no call, so that mstat_alloc() and
  * mstat_free() need no stack frame until they fall back on the general
- * paths.
+ * paths.  The pop overwrites the free marker without reading it: the free
+ * checked it, and the pool checks what comes back (mstat_central_put()).
  */
 static __always_inline void *mstat_task_pop(unsigned int cls)
 {
@@ -153,7 +161,7 @@ static __always_inline void *mstat_task_pop(unsigned int cls)
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	if (likely(cc->count) && likely(mstat_obj_still_free(cc->objs[cc->count - 1]))) {
+	if (likely(cc->count)) {
 		obj = cc->objs[--cc->count];
 		mstat_obj_set_live(obj);
 		mstat_count(MSTAT_TASK, nmalloc[cls], 1);
@@ -185,7 +193,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 		if (likely(cc->count < mstat_classes[cls].cache_cap)) {
 			mstat_obj_mark_free((void *)ptr);
 			cc->objs[cc->count++] = (void *)ptr;
-			mstat_count(MSTAT_TASK, nfree[cls], 1);
+			mstat_count_free(MSTAT_TASK, nfree[cls], 1);
 			done = true;
 		}
 	}
@@ -286,7 +294,7 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 		mstat_cache_flush(c, cls);
 	mstat_obj_mark_free(obj);
 	cc->objs[cc->count++] = obj;
-	mstat_stat_add(c, &c->stats.nfree[cls], 1);
+	mstat_stat_add_free(c, &c->stats.nfree[cls], 1);
 }
 
 /* Every free the fast path does not take; @caller is mstat_free()'s. */
@@ -310,8 +318,8 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 			mstat_cache_free(c, cls, (void *)ptr, caller);
 	} else if (owner == MSTAT_LARGE) {
 		if (mstat_large_claim(pfn)) {
-			mstat_stat_add(c, &c->stats.large_nfree, 1);
-			mstat_stat_add(c, &c->stats.large_free_bytes, usable);
+			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
+			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}
@@ -371,18 +379,19 @@ size_t mstat_usable_size(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(mstat_usable_size);
 
-/* Return one class cache's objects to the pool; how many.  As mstat_cache_drain(). */
+/* Return one class cache's objects to the pool; how many went back.  As mstat_cache_drain(). */
 static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
-	unsigned int n = cc->count;
+	unsigned int n = cc->count, nbad;
 
 	if (!n)
 		return 0;
-	mstat_central_put(cls, cc->objs, n);
-	mstat_stat_add(c, &c->stats.nflush_objs[cls], n);
+	nbad = mstat_central_put(cls, cc->objs, n);
+	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);	/* as in mstat_cache_flush() */
+	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
 	WRITE_ONCE(cc->count, 0);
-	return n;
+	return n - nbad;
 }
 
 /**
@@ -499,23 +508,29 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 	}
 }
 
+struct mstat_donation {
+	struct work_struct work;
+	struct mstat_cache *dead[MSTAT_NR_CTX];
+};
+
 /*
- * Runs on the recipient CPU, so that only it writes its counters.  This is
- * an IPI, which may have interrupted the task cache's lock holder: the
- * counters go to the irq cache.
+ * Runs on the recipient CPU, so that only it writes its counters, in a
+ * work item: task context, where its task cache may be taken on every
+ * kernel.  (An IPI would be hard interrupt context, where on PREEMPT_RT no
+ * local lock may be taken.)
  */
-static void mstat_donate_here(void *info)
+static void mstat_donate_here(struct work_struct *work)
 {
-	struct mstat_cache **dead = info;
+	struct mstat_donation *d = container_of(work, struct mstat_donation, work);
 	unsigned long irqflags = 0;
 	struct mstat_cache *c;
 	unsigned int ctx;
 
-	c = mstat_lock_cache(false, &irqflags);
+	c = mstat_lock_cache(true, &irqflags);
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
-		mstat_donate(dead[ctx], c);
+		mstat_donate(d->dead[ctx], c);
 	mstat_stat_add(c, &c->stats.ndonations, 1);
-	mstat_unlock_cache(false, irqflags);
+	mstat_unlock_cache(true, irqflags);
 }
 
 /**
@@ -527,17 +542,26 @@ static void mstat_donate_here(void *info)
  * sees the donation half done.  The cached objects of both its caches go
  * back to the central pools; the counters go to CPU 0, or to the
  * lowest-numbered online CPU if CPU 0 is offline, and are zeroed so that
- * the CPU comes back from 0.
+ * the CPU comes back from 0.  A CPU with no counts donates nothing and
+ * counts no donation: the teardown also runs when a bring-up fails before
+ * the CPU ran, and a CPU that came back and did nothing has nothing to give.
  */
 void mstat_donate_dead_cpu(unsigned int cpu)
 {
-	struct mstat_cache *dead[MSTAT_NR_CTX];
+	struct mstat_donation d;
 	unsigned int ctx;
+	bool counted = false;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-		dead[ctx] = per_cpu_ptr(mstat_caches[ctx], cpu);
-		mstat_cache_drain(dead[ctx]);
+		d.dead[ctx] = per_cpu_ptr(mstat_caches[ctx], cpu);
+		mstat_cache_drain(d.dead[ctx]);
+		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats));
 	}
-	smp_call_function_single(cpumask_first(cpu_online_mask),
-				 mstat_donate_here, dead, 1);
+	if (!counted)
+		return;
+	/* mstat_wq is bound and WQ_MEM_RECLAIM: the work runs there, and it runs */
+	INIT_WORK_ONSTACK(&d.work, mstat_donate_here);
+	queue_work_on(cpumask_first(cpu_online_mask), mstat_wq, &d.work);
+	flush_work(&d.work);
+	destroy_work_on_stack(&d.work);
 }

@@ -28,6 +28,7 @@
 #include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
+#include <linux/workqueue.h>
 
 #include "mstat_internal.h"
 
@@ -54,6 +55,8 @@ static atomic_long_t mstat_mistakes[MSTAT_NR_MISTAKES];
 
 /* Keys the free marker (mstat_free_mark()); set once at load. */
 unsigned long mstat_secret __ro_after_init;
+/* donations and reclaim: bound, WQ_MEM_RECLAIM so that reclaim makes progress */
+struct workqueue_struct *mstat_wq;
 
 static int mstat_hp_state;
 
@@ -581,6 +584,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	unsigned int nfree, n = 0;
 	unsigned long flags;
 	struct page *span;
+	unsigned long link;
 	void *obj, *next;
 
 	spin_lock_irqsave(&central->lock, flags);
@@ -591,14 +595,16 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 		if (nfree == mstat_span_nobjs(span, cls))
 			central->nempty--;
 		for (obj = mstat_span_freelist(span); n < want && obj; obj = next) {
-			next = mstat_obj_next(obj);
-			if (!mstat_word_is_free(obj) ||
+			link = mstat_obj_link(obj);
+			next = link == MSTAT_LINK_END ? NULL : (void *)(link ^ (unsigned long)obj);
+			if (!link || link >= MSTAT_MAX_SPAN_BYTES ||
 			    (next && !mstat_span_has_obj(span, cls, next))) {
 				mstat_span_list_broken(span, cls, obj);
 				nfree = 0;
 				obj = NULL;
 				break;
 			}
+			mstat_obj_mark_free(obj);
 			objs[n++] = obj;
 			nfree--;
 		}
@@ -614,16 +620,25 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 /**
  * mstat_central_put - return free objects to their spans
  * @cls: class index
- * @objs: the objects, all of class @cls
+ * @objs: the objects, all of class @cls, from a per-CPU cache; the
+ *	array's contents are lost
  * @n: how many
  *
- * A span whose objects are all free again goes back to the page allocator
- * once the pool already keeps MSTAT_EMPTY_RESERVE such spans.
+ * An object that no longer carries its cache marker is not put back: it
+ * is on its span's list already (two CPUs freed it at once and the other
+ * copy got here first), or it was handed out from the other copy, or a
+ * client wrote to it.  It is reported and *withdrawn*; the caller counts it
+ * as allocated (to nobody), as mstat_alloc_check() does, so the counters
+ * stay true.  A span whose objects are all free again goes back to the
+ * page allocator once the pool already keeps MSTAT_EMPTY_RESERVE such
+ * spans.
+ *
+ * Return: how many objects were withdrawn.
  */
-void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
+unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 {
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nfree, i;
+	unsigned int nfree, i, nbad = 0;
 	struct page *span, *tmp;
 	unsigned long flags;
 	LIST_HEAD(release);
@@ -631,6 +646,10 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
 	for (i = 0; i < n; i++) {
+		if (unlikely(!mstat_obj_still_free(objs[i]))) {
+			objs[nbad++] = objs[i];
+			continue;
+		}
 		span = mstat_obj_span(cls, objs[i]);
 		mstat_obj_set_free(objs[i], mstat_span_freelist(span));
 		mstat_span_set_freelist(span, objs[i]);
@@ -652,6 +671,9 @@ void mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 
 	list_for_each_entry_safe(span, tmp, &release, lru)
 		mstat_span_release(span, cls);
+	for (i = 0; i < nbad; i++)
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_put", objs[i], _RET_IP_);
+	return nbad;
 }
 
 /**
@@ -956,6 +978,11 @@ static int __init mstat_init(void)
 	ret = register_memory_notifier(&mstat_memory_nb);
 	if (ret)
 		goto free_owned;
+	mstat_wq = alloc_workqueue("mstat", WQ_MEM_RECLAIM, 0);
+	if (!mstat_wq) {
+		ret = -ENOMEM;
+		goto unregister;
+	}
 	ret = mstat_alloc_caches();
 	if (ret)
 		goto free_caches;
@@ -982,6 +1009,8 @@ remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
 	mstat_free_caches();
+	destroy_workqueue(mstat_wq);
+unregister:
 	unregister_memory_notifier(&mstat_memory_nb);
 free_owned:
 	mstat_free_owned();
@@ -1007,6 +1036,7 @@ static void __exit mstat_exit(void)
 	/* the spans released above are freed by RCU callbacks in this module */
 	rcu_barrier();
 	mstat_free_caches();
+	destroy_workqueue(mstat_wq);
 	unregister_memory_notifier(&mstat_memory_nb);
 	mstat_free_owned();
 }

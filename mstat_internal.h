@@ -204,6 +204,7 @@ extern struct mstat_cache **mstat_cpu_caches;
 /* Snapshot of the statistics, as /proc/mstat prints them. */
 struct mstat_totals {
 	struct mstat_counters sum;
+	bool online;		/* a CPU's row: online when it was read */
 	u64 cached_bytes;
 	u64 sys_bytes;
 	u64 nbad_ptr;
@@ -261,6 +262,22 @@ static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
 }
 
 /*
+ * A free counter (nfree, large_nfree, large_free_bytes) is written with
+ * release semantics: a reader that sees a free then sees the allocation
+ * it follows, made on this CPU or on another that handed the object over
+ * (mstat_read_caches(), litmus/).
+ */
+static inline void mstat_stat_add_free(struct mstat_cache *c, u64 *ctr, u64 n)
+{
+#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE)
+	mstat_stat_add(c, ctr, n);
+#else
+	/* pairs with the smp_rmb() between mstat_read_caches()' passes */
+	smp_store_release(ctr, *ctr + n);
+#endif
+}
+
+/*
  * The same on the fast paths, by name: counter @field of this CPU's cache
  * for context @ctx, its lock held.  __this_cpu_add() is one instruction on
  * x86 (an add to a %gs-relative address), like the kernel's own per-CPU
@@ -274,6 +291,21 @@ static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
 #define mstat_count(ctx, field, n)	((void)(ctx), (void)(n), (void)MSTAT_COUNTER_INDEX(field))
 #else
 #define mstat_count(ctx, field, n)	__this_cpu_add(mstat_caches[ctx]->stats.field, n)
+#endif
+
+/* A free counter on the fast paths, as mstat_stat_add_free(). */
+#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE)
+#define mstat_count_free		mstat_count
+#elif defined(CONFIG_X86)
+/* TSO: a store follows every earlier store; the compiler's barrier is the release */
+#define mstat_count_free(ctx, field, n)	do { barrier(); mstat_count(ctx, field, n); } while (0)
+#else
+#define mstat_count_free(ctx, field, n)	do {					\
+	u64 *ctr_ = raw_cpu_ptr(&mstat_caches[ctx]->stats.field);		\
+										\
+	/* pairs with the smp_rmb() between mstat_read_caches()' passes */	\
+	smp_store_release(ctr_, *ctr_ + (n));					\
+} while (0)
 #endif
 
 /*
@@ -483,25 +515,34 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 
 /*
  * The free marker.  A free object's first word is mstat_free_mark(obj)
- * XOR its link: 0 in a per-CPU cache, (next ^ obj) on its span's free
- * list, where next lies in the same span, so the link is below
- * MSTAT_MAX_SPAN_BYTES.  The mark mixes a per-boot secret with the
- * object's address, so no client data can forge it short of reading a
- * free object; mstat_alloc() overwrites it, so a live object never carries
- * it.  mstat_free() refuses an object that carries it: a double free.
- * MSTAT_NO_HARDEN (make bench only) leaves it out, to price it.
+ * XOR its link: 0 in a per-CPU cache; on its span's free list
+ * (next ^ obj), where next lies in the same span, or MSTAT_LINK_END for
+ * the last one, so a link is below MSTAT_MAX_SPAN_BYTES and tells the two
+ * places apart.  The mark mixes a per-boot secret with the object's
+ * address, so no client data can forge it short of reading a free object;
+ * mstat_alloc() overwrites it, so a live object never carries it.
+ * mstat_free() refuses an object that carries it: a double free.
+ * MSTAT_NO_HARDEN (make bench only) leaves it out of the per-CPU caches,
+ * to price it.
  */
 extern unsigned long mstat_secret;
+
+#define MSTAT_LINK_END	1UL	/* objects are 8-byte aligned: no real link is odd */
 
 static __always_inline unsigned long mstat_free_mark(const void *obj)
 {
 	return mstat_secret ^ swab((unsigned long)obj);
 }
 
+/* The link a free object carries; MSTAT_MAX_SPAN_BYTES or more if not free. */
+static __always_inline unsigned long mstat_obj_link(const void *obj)
+{
+	return READ_ONCE(*(const unsigned long *)obj) ^ mstat_free_mark(obj);
+}
+
 static __always_inline bool mstat_word_is_free(const void *obj)
 {
-	return (READ_ONCE(*(const unsigned long *)obj) ^ mstat_free_mark(obj)) <
-	       MSTAT_MAX_SPAN_BYTES;
+	return mstat_obj_link(obj) < MSTAT_MAX_SPAN_BYTES;
 }
 
 /* At free: whether @obj is free already (a double free). */
@@ -514,20 +555,20 @@ static __always_inline bool mstat_obj_is_free(const void *obj)
 #endif
 }
 
-/* At allocation: whether a cached @obj still carries its marker. */
+/* Whether a cached @obj still carries its marker, and no link. */
 static __always_inline bool mstat_obj_still_free(const void *obj)
 {
 #ifdef MSTAT_NO_HARDEN
 	return true;
 #else
-	return mstat_word_is_free(obj);
+	return mstat_obj_link(obj) == 0;
 #endif
 }
 
 /* Mark @obj free, with @next the following object on its span's list or NULL. */
 static __always_inline void mstat_obj_set_free(void *obj, void *next)
 {
-	unsigned long link = next ? (unsigned long)next ^ (unsigned long)obj : 0;
+	unsigned long link = next ? (unsigned long)next ^ (unsigned long)obj : MSTAT_LINK_END;
 
 	WRITE_ONCE(*(unsigned long *)obj, mstat_free_mark(obj) ^ link);
 }
@@ -536,16 +577,8 @@ static __always_inline void mstat_obj_set_free(void *obj, void *next)
 static __always_inline void mstat_obj_mark_free(void *obj)
 {
 #ifndef MSTAT_NO_HARDEN
-	mstat_obj_set_free(obj, NULL);
+	WRITE_ONCE(*(unsigned long *)obj, mstat_free_mark(obj));
 #endif
-}
-
-/* The next object on the span list of free @obj (NULL at the end). */
-static inline void *mstat_obj_next(void *obj)
-{
-	unsigned long link = *(unsigned long *)obj ^ mstat_free_mark(obj);
-
-	return link ? (void *)(link ^ (unsigned long)obj) : NULL;
 }
 
 /* Handing @obj out: its first word no longer says free. */
@@ -575,7 +608,7 @@ static __always_inline bool mstat_debug(void)
 
 /* mstat_core.c */
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
-void mstat_central_put(unsigned int cls, void **objs, unsigned int n);
+unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n);
 int mstat_central_grow(unsigned int cls, gfp_t gfp);
 extern bool mstat_fail_costly;
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
@@ -591,6 +624,7 @@ unsigned long mstat_central_ops(unsigned int cls);
 unsigned long mstat_central_empty_objs(void);
 
 /* mstat_cache.c */
+extern struct workqueue_struct *mstat_wq;
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
 void mstat_cache_drain(struct mstat_cache *c);
 void mstat_donate(struct mstat_cache *from, struct mstat_cache *to);
@@ -633,6 +667,8 @@ u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
 u64 mstat_total_free_bytes(const struct mstat_counters *c);
 u64 mstat_counters_cached_bytes(const struct mstat_counters *c);
+void mstat_render(struct seq_file *m, const struct mstat_totals *t,
+		  const struct mstat_totals *cpus);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
 int mstat_show(struct seq_file *m, void *v);
 int mstat_proc_init(void);

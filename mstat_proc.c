@@ -104,6 +104,31 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 	}
 }
 
+/*
+ * cached_bytes of one cache that works meanwhile, from its counters (struct
+ * mstat_counters), each class
+ * read at once: nfree last, after what takes objects out, so that the
+ * frees between a read's two passes count (the first pass's nfree would
+ * miss them).  Off by the objects that move while one class is read.
+ */
+static u64 mstat_cache_counted_bytes(const struct mstat_counters *c)
+{
+	unsigned int cls;
+	u64 bytes = 0;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		s64 n = READ_ONCE(c->nrefill_objs[cls]) - READ_ONCE(c->nflush_objs[cls]) -
+			READ_ONCE(c->nmalloc[cls]);
+
+		/* nfree after: a free is not missed for an allocation it came before */
+		smp_rmb();
+		n += READ_ONCE(c->nfree[cls]);
+		if (n > 0)
+			bytes += mstat_class_bytes(cls, n);
+	}
+	return bytes;
+}
+
 /**
  * mstat_read_caches - read the counters of a set of caches consistently
  * @t: filled with the totals
@@ -118,13 +143,15 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
  * after A was read, and freed on CPU B before B is read, would be counted
  * freed but never allocated.  So the read takes two passes.  The first
  * takes every free counter (nfree, large_nfree, large_free_bytes) of every
- * cache; the second, after smp_rmb(), every other counter.  A free the
- * first pass sees happened after its allocation, so the allocation was
- * counted before the second pass started, and that pass sees it.  Hence,
+ * cache; the second, after smp_rmb(), every other counter.  A free counter
+ * is written with release semantics (mstat_stat_add_free()), after the
+ * allocation it follows was counted on the same CPU or on one that handed
+ * the object over, so the second pass sees every allocation whose free the
+ * first saw (litmus/ has the argument for the memory model).  Hence,
  * in every read, per class and in total: nfree <= nmalloc, bytes freed <=
  * bytes allocated, and the rows' counters (read once each) sum to the
  * totals (cached_bytes, a gauge, only at rest).  The
- * writers pay nothing for this: no sequence count, no barrier.  What a
+ * writers pay no sequence count, no atomic and, on x86, no fence.  What a
  * read gives up is a single instant: allocations made during the read may
  * be counted whose frees are not, which is a state the allocator really
  * was in between the two passes.
@@ -148,19 +175,21 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 				 MSTAT_NR_FREE_COUNTERS);
 		mstat_read_step(1, i);
 	}
-	/* Pairs with the ordering that made each free follow its allocation. */
+	/* Pairs with the release that made each free follow its allocation. */
 	smp_rmb();
 	for (i = 0; i < n; i++) {
+		u64 cached;
+
 		if (!caches[i])
 			continue;
 		mstat_read_range(t, rows ? &rows[i / per_row] : NULL, caches[i],
 				 MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
+		cached = mstat_cache_counted_bytes(&caches[i]->stats);
+		t->cached_bytes += cached;
+		if (rows)
+			rows[i / per_row].cached_bytes += cached;
 		mstat_read_step(2, i);
 	}
-	for (i = 0; rows && i < n / per_row; i++)
-		rows[i].cached_bytes = mstat_counters_cached_bytes(&rows[i].sum);
-	/* per class over all CPUs, so the rows may not add up to it exactly */
-	t->cached_bytes = mstat_counters_cached_bytes(&t->sum);
 	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
 	t->nbad_ptr = mstat_nmistakes(MSTAT_BAD_POINTER);
 	t->ndouble_free = mstat_nmistakes(MSTAT_DOUBLE_FREE);
@@ -172,9 +201,8 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
  * mstat_counters_cached_bytes - bytes of free objects a cache holds
  * @c: the cache's counters, or a sum of several caches' counters
  *
- * Return: the bytes, from the counters alone (see struct mstat_counters).
- * Counters read while the cache works may disagree by a few objects; a
- * class never counts below zero.
+ * Return: the bytes, from the counters alone (see struct mstat_counters),
+ * which must be at rest; a class never counts below zero.
  */
 u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
 {
@@ -202,9 +230,16 @@ u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
  */
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
+	unsigned int cpu;
+
 	cpus_read_lock();
 	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
 			  MSTAT_NR_CTX);
+	/* under the same lock: a row says online only with its CPU's own counts */
+	for_each_possible_cpu(cpu) {
+		if (cpus)
+			cpus[cpu].online = cpu_online(cpu);
+	}
 	cpus_read_unlock();
 }
 
@@ -308,10 +343,24 @@ static void mstat_show_cpus(struct seq_file *m, const struct mstat_totals *cpus)
 
 		/* A CPU frees what others allocated: its alloc_bytes may be < 0. */
 		seq_printf(m, "cpu%u %d %llu %llu %lld %llu %llu %llu\n", cpu,
-			   cpu_online(cpu), mstat_nmalloc(c), mstat_nfree(c),
+			   cpus[cpu].online, mstat_nmalloc(c), mstat_nfree(c),
 			   (s64)(mstat_total_alloc_bytes(c) - mstat_total_free_bytes(c)),
 			   cpus[cpu].cached_bytes, c->nrefill, c->nflush);
 	}
+}
+
+/**
+ * mstat_render - print one read as /proc/mstat
+ * @m: the seq_file
+ * @t: the totals of the read
+ * @cpus: its per-CPU rows, from mstat_collect()
+ */
+void mstat_render(struct seq_file *m, const struct mstat_totals *t,
+		  const struct mstat_totals *cpus)
+{
+	mstat_show_totals(m, t);
+	mstat_show_classes(m, &t->sum);
+	mstat_show_cpus(m, cpus);
 }
 
 /**
@@ -334,9 +383,7 @@ int mstat_show(struct seq_file *m, void *v)
 		return -ENOMEM;
 	t = &cpus[nr_cpu_ids];
 	mstat_collect(t, cpus);
-	mstat_show_totals(m, t);
-	mstat_show_classes(m, &t->sum);
-	mstat_show_cpus(m, cpus);
+	mstat_render(m, t, cpus);
 	kvfree(cpus);
 	return 0;
 }

@@ -38,7 +38,6 @@ struct mstat_reclaim_cpu {
 };
 
 static struct mstat_reclaim_cpu __percpu *mstat_reclaim_cpus;
-static struct workqueue_struct *mstat_reclaim_wq;
 /* One reclaim at a time: the shepherd, or the shrinker (which never waits). */
 static DEFINE_MUTEX(mstat_reclaim_lock);
 static void mstat_shepherd(struct work_struct *work);
@@ -54,7 +53,7 @@ static struct shrinker *mstat_shrinker;
 void mstat_set_idle_ms(unsigned int ms)
 {
 	WRITE_ONCE(mstat_idle_ms, ms);
-	if (mstat_reclaim_wq)
+	if (mstat_reclaim_cpus)	/* the module is up */
 		mod_delayed_work(system_unbound_wq, &mstat_shepherd_work, 0);
 }
 
@@ -89,7 +88,7 @@ static void mstat_reclaim_run(void)
 		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
 
 		if (!bitmap_empty(r->classes, MSTAT_NR_CLASSES))
-			queue_work_on(cpu, mstat_reclaim_wq, &r->work);
+			queue_work_on(cpu, mstat_wq, &r->work);
 	}
 	for_each_online_cpu(cpu)
 		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
@@ -231,14 +230,10 @@ int mstat_reclaim_init(void)
 		return -ENOMEM;
 	for_each_possible_cpu(cpu)
 		INIT_WORK(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work, mstat_reclaim_fn);
-	/* reclaim may need it to make progress, as SLUB's flush workqueue */
-	mstat_reclaim_wq = alloc_workqueue("mstat_reclaim", WQ_MEM_RECLAIM, 0);
-	if (!mstat_reclaim_wq)
-		goto free;
 #ifdef SHRINKER_ALLOCATED	/* 6.7 and later: shrinker_alloc() */
 	mstat_shrinker = shrinker_alloc(0, "mstat");
 	if (!mstat_shrinker)
-		goto destroy;
+		goto free;
 	mstat_shrinker->count_objects = mstat_shrink_count;
 	mstat_shrinker->scan_objects = mstat_shrink_scan;
 	shrinker_register(mstat_shrinker);
@@ -251,7 +246,7 @@ int mstat_reclaim_init(void)
 		};
 
 		if (register_shrinker(&shrinker, "mstat"))
-			goto destroy;
+			goto free;
 		mstat_shrinker = &shrinker;
 	}
 #endif
@@ -260,8 +255,6 @@ int mstat_reclaim_init(void)
 				   msecs_to_jiffies(mstat_idle_ms));
 	return 0;
 
-destroy:
-	destroy_workqueue(mstat_reclaim_wq);
 free:
 	free_percpu(mstat_reclaim_cpus);
 	return -ENOMEM;
@@ -277,7 +270,6 @@ void mstat_reclaim_exit(void)
 	/* the shepherd may queue itself again once: keep it from doing so */
 	WRITE_ONCE(mstat_idle_ms, 0);
 	cancel_delayed_work_sync(&mstat_shepherd_work);
-	destroy_workqueue(mstat_reclaim_wq);
-	mstat_reclaim_wq = NULL;
 	free_percpu(mstat_reclaim_cpus);
+	mstat_reclaim_cpus = NULL;
 }

@@ -465,6 +465,53 @@ static void mstat_test_read_consistency(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->sum.large_alloc_bytes, (u64)race->nevents * PAGE_SIZE);
 }
 
+/*
+ * cached_bytes of a cache that frees and allocates between the two passes
+ * of a read: the frees are missed by the first pass, the allocations seen
+ * by the second, yet the cache holds what it held.
+ */
+static void churn_hook(unsigned int pass, unsigned int idx)
+{
+	struct mstat_counters *c = &race->caches[0]->stats;
+
+	if (pass == 1 && idx == 1) {
+		c->nfree[race->cls] += 5;	/* five objects freed into the cache, */
+		c->nmalloc[race->cls] += 5;	/* then five allocated from it */
+		race->fired = true;
+	}
+}
+
+static void mstat_test_cached_between_passes(struct kunit *test)
+{
+	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
+	struct mstat_totals *rows = kunit_kcalloc(test, 2, sizeof(*rows), GFP_KERNEL);
+	unsigned int c, size;
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	for (c = 0; c < 2; c++) {
+		race->caches[c] = kunit_kzalloc(test, sizeof(struct mstat_cache), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, race->caches[c]);
+	}
+	race->cls = 7;
+	size = mstat_classes[race->cls].size;
+	/* cache 0 got 16 objects by a refill, handed out 10, got 2 back */
+	race->caches[0]->stats.nrefill_objs[race->cls] = 16;
+	race->caches[0]->stats.nmalloc[race->cls] = 10;
+	race->caches[0]->stats.nfree[race->cls] = 2;
+	race->caches[1]->stats.nrefill_objs[race->cls] = 3;
+
+	mstat_read_hook = churn_hook;
+	mstat_read_caches(t, rows, race->caches, 2, 1);
+	mstat_read_hook = NULL;
+	KUNIT_EXPECT_TRUE(test, race->fired);
+	KUNIT_EXPECT_EQ(test, rows[0].cached_bytes, 8ULL * size);
+	KUNIT_EXPECT_EQ(test, rows[1].cached_bytes, 3ULL * size);
+	KUNIT_EXPECT_EQ(test, t->cached_bytes, 11ULL * size);
+}
+
 static void mstat_test_read_stats(struct kunit *test)
 {
 	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -864,6 +911,21 @@ static void mstat_test_bad_input(struct kunit *test)
 
 static DEFINE_SPINLOCK(mstat_test_lock);
 
+/*
+ * The interrupt context the tests use: hardirq, except on PREEMPT_RT,
+ * where kmalloc() (and so mstat) may not be called from hard interrupt
+ * context: there, softirq (a soft hrtimer).
+ */
+#ifdef CONFIG_PREEMPT_RT
+#define IRQ_MODE		HRTIMER_MODE_REL_SOFT
+#define IRQ_MODE_PINNED		HRTIMER_MODE_REL_PINNED_SOFT
+#define in_test_irq(w)		((w)->in_softirq)
+#else
+#define IRQ_MODE		HRTIMER_MODE_REL_HARD
+#define IRQ_MODE_PINNED		HRTIMER_MODE_REL_PINNED_HARD
+#define in_test_irq(w)		((w)->in_hardirq)
+#endif
+
 /* One allocation cycle in whatever context the caller is in. */
 struct ctx_work {
 	struct hrtimer timer;
@@ -946,8 +1008,8 @@ static void mstat_test_atomic_contexts(struct kunit *test)
 	spin_unlock_irqrestore(&mstat_test_lock, flags);
 	KUNIT_EXPECT_TRUE(test, ok);
 
-	run_in_timer(test, HRTIMER_MODE_REL_HARD, w);
-	KUNIT_EXPECT_TRUE(test, w->in_hardirq);
+	run_in_timer(test, IRQ_MODE, w);
+	KUNIT_EXPECT_TRUE(test, in_test_irq(w));
 	KUNIT_EXPECT_TRUE(test, w->ok);
 
 	run_in_timer(test, HRTIMER_MODE_REL_SOFT, w);
@@ -981,14 +1043,14 @@ static void mstat_test_irq_inside_task_section(struct kunit *test)
 	task0 = ctx_nmalloc(test, MSTAT_TASK);
 	irq0 = ctx_nmalloc(test, MSTAT_IRQ);
 	init_completion(&w->done);
-	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED_HARD);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, IRQ_MODE_PINNED);
 	w->timer.function = ctx_timer_fn;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	count = c->cls[cls].count;
 	nmalloc = c->stats.nmalloc[cls];
-	hrtimer_start(&w->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_PINNED_HARD);
+	hrtimer_start(&w->timer, ns_to_ktime(1000), IRQ_MODE_PINNED);
 	deadline = ktime_get_ns() + NSEC_PER_SEC;
 	while (!completion_done(&w->done) && ktime_get_ns() < deadline)
 		cpu_relax();
@@ -999,7 +1061,7 @@ static void mstat_test_irq_inside_task_section(struct kunit *test)
 	hrtimer_cancel(&w->timer);
 
 	KUNIT_EXPECT_TRUE_MSG(test, fired, "the timer did not fire within the section");
-	KUNIT_EXPECT_TRUE(test, w->in_hardirq);
+	KUNIT_EXPECT_TRUE(test, in_test_irq(w));
 	KUNIT_EXPECT_TRUE(test, w->ok);
 	KUNIT_EXPECT_TRUE(test, same);
 	KUNIT_EXPECT_EQ(test, ctx_nmalloc(test, MSTAT_TASK) - task0, 0ULL);
@@ -1035,6 +1097,27 @@ static void add_drained(struct mstat_counters *c, const struct mstat_counters *d
 				       dead->nmalloc[cls] + dead->nfree[cls];
 }
 
+/* The row of @cpu in /proc/mstat as rendered from the read @t, @cpus. */
+static void expect_cpu_row_online(struct kunit *test, const struct mstat_totals *t,
+				  const struct mstat_totals *cpus, unsigned int cpu, int online)
+{
+	const size_t bufsize = 64 * 1024;
+	struct seq_file m = { };
+	char prefix[32], *row;
+
+	m.buf = kunit_kzalloc(test, bufsize, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	m.size = bufsize - 1;
+	mstat_render(&m, t, cpus);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(&m));
+	m.buf[m.count] = '\0';
+	snprintf(prefix, sizeof(prefix), "\ncpu%u ", cpu);
+	row = strstr(m.buf, prefix);
+	KUNIT_ASSERT_NOT_NULL(test, row);
+	KUNIT_EXPECT_EQ(test, row[strlen(prefix)] - '0', online);
+	kunit_kfree(test, m.buf);
+}
+
 static void mstat_test_hotplug_donation(struct kunit *test)
 {
 	struct mstat_totals *b, *a, *bcpus, *acpus;
@@ -1061,6 +1144,12 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 	KUNIT_ASSERT_GT(test, mstat_nmalloc(&bcpus[victim].sum), 0ULL);
 	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
 	mstat_collect(a, acpus);
+	/* a bring-up that fails rolls back through the same teardown */
+	mstat_donate_dead_cpu(victim);
+	KUNIT_EXPECT_EQ(test, snap(test)->sum.ndonations, a->sum.ndonations);
+	/* the read from before the CPU went: its row says online, as it was */
+	expect_cpu_row_online(test, b, bcpus, victim, 1);
+	expect_cpu_row_online(test, a, acpus, victim, 0);
 	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
 
 	/* every total is unchanged; the dead CPU's row moved to CPU 0's */
@@ -1119,6 +1208,17 @@ static void expect_distinct(struct kunit *test, size_t size, unsigned int n)
 	kunit_kfree(test, objs);
 }
 
+/* No object appears twice among @n. */
+static void expect_no_repeats(struct kunit *test, void **objs, unsigned int n)
+{
+	unsigned int i, j, repeats = 0;
+
+	for (i = 0; i < n; i++)
+		for (j = i + 1; j < n; j++)
+			repeats += objs[i] == objs[j];
+	KUNIT_EXPECT_EQ(test, repeats, 0U);
+}
+
 struct irq_free {
 	struct hrtimer timer;
 	struct completion done;
@@ -1134,7 +1234,7 @@ static enum hrtimer_restart irq_free_fn(struct hrtimer *timer)
 	return HRTIMER_NORESTART;
 }
 
-/* mstat_free(@ptr) in hardirq context: through the irq cache. */
+/* mstat_free(@ptr) in interrupt context (IRQ_MODE): through the irq cache. */
 static void free_in_hardirq(struct kunit *test, const void *ptr)
 {
 	struct irq_free *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
@@ -1142,9 +1242,9 @@ static void free_in_hardirq(struct kunit *test, const void *ptr)
 	KUNIT_ASSERT_NOT_NULL(test, w);
 	w->ptr = ptr;
 	init_completion(&w->done);
-	hrtimer_init(&w->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
+	hrtimer_init(&w->timer, CLOCK_MONOTONIC, IRQ_MODE);
 	w->timer.function = irq_free_fn;
-	hrtimer_start(&w->timer, ns_to_ktime(1000), HRTIMER_MODE_REL_HARD);
+	hrtimer_start(&w->timer, ns_to_ktime(1000), IRQ_MODE);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&w->done, 10 * HZ), 0UL);
 	hrtimer_cancel(&w->timer);
 }
@@ -1343,9 +1443,9 @@ static void mstat_test_forged_page_info(struct kunit *test)
 }
 
 /*
- * A free object written to is never handed out: in a per-CPU cache it is
- * withdrawn (counted allocated, to nobody), on a span's free list the
- * rest of the list is.
+ * A free object written to is never handed out: from a per-CPU cache it
+ * is withdrawn when it goes back to the pool (counted allocated, to
+ * nobody), on a span's free list the rest of the list is.
  */
 static void mstat_test_write_after_free(struct kunit *test)
 {
@@ -1356,22 +1456,25 @@ static void mstat_test_write_after_free(struct kunit *test)
 	expect_reports(test);
 	migrate_disable();
 	p = mstat_alloc(64, GFP_KERNEL);
+	q = mstat_alloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
 	mstat_free(p);
+	mstat_free(q);
 	before = snap(test);
 	*(unsigned long *)p = 0x1234;		/* the client's write after free */
-	q = mstat_alloc(64, GFP_KERNEL);
+	drain_here(NULL);
 	after = snap(test);
 	migrate_enable();
-	KUNIT_ASSERT_NOT_NULL(test, q);
-	KUNIT_EXPECT_PTR_NE(test, p, q);
 	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
-	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls] - before->sum.nmalloc[cls], 2ULL);
+	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls] - before->sum.nmalloc[cls], 1ULL);
 	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls], before->sum.nfree[cls]);
+	/* q went back to its span, p did not: p is live (to nobody), q free */
+	before = after;
 	mstat_free(q);
-	/* the withdrawn object is not free: freeing it is a free like any other */
+	KUNIT_EXPECT_EQ(test, snap(test)->ndouble_free - before->ndouble_free, 1ULL);
 	mstat_free(p);
-	KUNIT_EXPECT_EQ(test, snap(test)->sum.nfree[cls] - before->sum.nfree[cls], 2ULL);
+	KUNIT_EXPECT_EQ(test, snap(test)->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
 
 	/* a span's free list broken at its third object */
 	objs = kunit_kcalloc(test, 4096, sizeof(void *), GFP_KERNEL);
@@ -1392,6 +1495,62 @@ static void mstat_test_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_LT(test, k, nobjs);
 	mstat_central_put(cls, objs, n + k);
 	expect_distinct(test, 64, 2 * nobjs);
+}
+
+/*
+ * Two CPUs free the same object at the same instant: both read its first
+ * word before either writes the marker, and it sits in two caches.  The
+ * second cache is a stand-in here.  Whichever copy reaches the pool
+ * second is withdrawn: the object is never on its span's list twice, nor
+ * on it while handed out.
+ */
+static void mstat_test_freed_twice_at_once(struct kunit *test)
+{
+	struct mstat_cache *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs;
+	unsigned int round, i, n, max = 4096;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	void *p, *q, *hold;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	for (round = 0; round < 2; round++) {
+		p = mstat_alloc(96, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		hold = live_neighbour(test, p, 96);	/* keeps p's span */
+		migrate_disable();
+		mstat_free(p);
+		other->cls[cls].objs[0] = p;		/* the racing second free */
+		other->cls[cls].count = 1;
+		q = NULL;
+		if (round)	/* the first copy is handed out again */
+			q = mstat_alloc(96, GFP_KERNEL);
+		else		/* the first copy goes back to the span */
+			drain_here(NULL);
+		migrate_enable();
+		KUNIT_EXPECT_PTR_EQ(test, q, round ? p : NULL);
+
+		before = snap(test);
+		mstat_cache_drain(other);
+		after = snap(test);
+		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+		KUNIT_EXPECT_EQ(test, other->stats.nmalloc[cls], round + 1ULL);
+		KUNIT_EXPECT_EQ(test, other->cls[cls].count, 0U);
+
+		/* the pool hands p out once at most, and not while q holds it */
+		drain_all_cpus();
+		n = take_all(cls, objs, max);
+		KUNIT_ASSERT_LT(test, n, max);
+		for (i = 0; i < n; i++)
+			KUNIT_EXPECT_TRUE(test, objs[i] != p || !q);
+		expect_no_repeats(test, objs, n);
+		KUNIT_EXPECT_EQ(test, mstat_central_put(cls, objs, n), 0U);
+		mstat_free(q);
+		mstat_free(hold);
+		expect_distinct(test, 96, 2 * nobjs);
+	}
 }
 
 /* ------------------------------------------------------------ reclaim */
@@ -1649,6 +1808,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_totals_are_sum_of_cpus),
 	KUNIT_CASE(mstat_test_donate_conserves),
 	KUNIT_CASE(mstat_test_read_consistency),
+	KUNIT_CASE(mstat_test_cached_between_passes),
 	KUNIT_CASE(mstat_test_read_stats),
 	KUNIT_CASE(mstat_test_drain_returns_objects),
 	KUNIT_CASE(mstat_test_refill_flush_boundaries),
@@ -1662,6 +1822,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_stale_pointers),
 	KUNIT_CASE(mstat_test_forged_page_info),
 	KUNIT_CASE(mstat_test_write_after_free),
+	KUNIT_CASE(mstat_test_freed_twice_at_once),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Run the mstat KUnit suite under UML (default) or, with --arch x86_64, on an
-# SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), or
+# SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), with
+# --arch x86_64-rt the same with PREEMPT_RT, or
 # with --debug the mstat_debug suite under UML booted with mstat.debug=1,
 # with
 # KASAN, lockdep, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
@@ -19,7 +20,7 @@ set -uo pipefail
 
 arch=um suite=mstat
 case ${1:-} in
---arch)	arch=${2:?--arch needs um or x86_64} ;;
+--arch)	arch=${2:?--arch needs um, x86_64 or x86_64-rt} ;;
 --debug) suite=mstat_debug ;;	# the debug-mode suite, with mstat.debug=1
 esac
 case $arch in
@@ -27,6 +28,11 @@ um)	extra=()
 	[ $suite = mstat_debug ] && extra=(--kernel_args=mstat.debug=1) ;;
 x86_64)	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
 	       "--qemu_args=-smp 4")
+	mstat_need qemu-system-x86 || exit 1 ;;
+x86_64-rt)	# the same with PREEMPT_RT (a choice: PREEMPT off, EXPERT to see RT)
+	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
+	       --kconfig_add CONFIG_EXPERT=y --kconfig_add CONFIG_PREEMPT=n
+	       --kconfig_add CONFIG_PREEMPT_RT=y "--qemu_args=-smp 4")
 	mstat_need qemu-system-x86 || exit 1 ;;
 *)	mstat_log "unknown arch $arch"; exit 2 ;;
 esac

@@ -4,8 +4,8 @@
 own kernel with a busybox initramfs, mstat.ko and its clients built against
 that kernel's headers.
 
-  mstat_vm.py demo [--kernel 6.1|6.12]   the demo a person watches
-  mstat_vm.py e2e  [--kernel 6.1 6.12]   the end-to-end tests
+  mstat_vm.py demo [--kernel 6.1|6.12|6.12-rt]   the demo a person watches
+  mstat_vm.py e2e  [--kernel 6.1 6.12 6.12-rt]   the end-to-end tests
 
 Packages (qemu-system-x86, busybox-static, the kernel images and headers)
 are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
@@ -319,7 +319,7 @@ def main():
     ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
     args = ap.parse_args()
     if args.kernel is None:
-        args.kernel = ["6.1"] if args.mode == "demo" else ["6.1", "6.12"]
+        args.kernel = ["6.1"] if args.mode == "demo" else ["6.1", "6.12", "6.12-rt"]
     return demo(args) if args.mode == "demo" else e2e(args)
 
 

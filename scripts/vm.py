@@ -19,6 +19,7 @@ CACHE = os.environ.get("MSTAT_CACHE", os.path.expanduser("~/.cache/mstat"))
 KERNELS = {  # name: (image meta package, headers meta package)
     "6.1": ("linux-image-cloud-amd64", "linux-headers-cloud-amd64"),
     "6.12": ("linux-image-6.12-cloud-amd64", "linux-headers-6.12-cloud-amd64"),
+    "6.12-rt": ("linux-image-6.12-rt-amd64", "linux-headers-6.12-rt-amd64"),
 }
 NCPUS = 4
 

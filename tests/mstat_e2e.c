@@ -450,15 +450,22 @@ static long mistake_interior(void *arg)
 	return 0;
 }
 
+/* Freed, written to, then pushed to the pool by 200 frees: withdrawn there. */
 static long mistake_write_after_free(void *arg)
 {
-	u8 *p = mstat_alloc(64, GFP_KERNEL);
+	u8 *p = mstat_alloc(256, GFP_KERNEL), **q = kcalloc(200, sizeof(*q), GFP_KERNEL);
+	unsigned int i;
 
-	if (!p)
+	if (!p || !q)
 		return -ENOMEM;
+	for (i = 0; i < 200; i++)
+		q[i] = mstat_alloc(256, GFP_KERNEL);
 	mstat_free(p);
 	memset(p, 0xab, 8);
-	mistake_two_more(64);
+	for (i = 0; i < 200; i++)
+		mstat_free(q[i]);
+	kfree(q);
+	mistake_two_more(256);
 	return 0;
 }
 
