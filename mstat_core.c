@@ -1047,3 +1047,4 @@ module_exit(mstat_exit);
 MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Small-object allocator with exact per-CPU statistics in /proc/mstat");
 MODULE_AUTHOR("mstat developers");
+MODULE_VERSION(MSTAT_VERSION);

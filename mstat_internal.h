@@ -269,7 +269,7 @@ static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
  */
 static inline void mstat_stat_add_free(struct mstat_cache *c, u64 *ctr, u64 n)
 {
-#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE)
+#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE) || defined(MSTAT_PLAIN_FREE)
 	mstat_stat_add(c, ctr, n);
 #else
 	/* pairs with the smp_rmb() between mstat_read_caches()' passes */
@@ -293,11 +293,14 @@ static inline void mstat_stat_add_free(struct mstat_cache *c, u64 *ctr, u64 n)
 #define mstat_count(ctx, field, n)	__this_cpu_add(mstat_caches[ctx]->stats.field, n)
 #endif
 
-/* A free counter on the fast paths, as mstat_stat_add_free(). */
-#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE)
+/*
+ * A free counter on the fast paths, as mstat_stat_add_free().
+ * MSTAT_PLAIN_FREE (make bench only) drops the release, to price it.
+ */
+#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE) || defined(MSTAT_PLAIN_FREE)
 #define mstat_count_free		mstat_count
-#elif defined(CONFIG_X86)
-/* TSO: a store follows every earlier store; the compiler's barrier is the release */
+#elif defined(CONFIG_X86) || !defined(CONFIG_SMP)
+/* TSO (or one CPU): a store follows every earlier store; the compiler's barrier is the release */
 #define mstat_count_free(ctx, field, n)	do { barrier(); mstat_count(ctx, field, n); } while (0)
 #else
 #define mstat_count_free(ctx, field, n)	do {					\

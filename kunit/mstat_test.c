@@ -1255,18 +1255,24 @@ static long free_on_cpu(void *ptr)
 	return 0;
 }
 
-/* A live object of @size in the span of free @p, so that the span stays. */
+/*
+ * A live object of @size in the span of @p, so that the span stays: from
+ * this CPU's cache, which the caller keeps (migrate_disable()) since it
+ * allocated or freed @p there.
+ */
 static void *live_neighbour(struct kunit *test, const void *p, size_t size)
 {
-	unsigned int cls = mstat_size_to_class(size), i, n = 0;
+	unsigned int cls = mstat_size_to_class(size), i, n = 0, max = 1024;
 	unsigned long span = PAGE_SIZE << mstat_classes[cls].span_order;
-	void *tries[64], *found = NULL;
+	void **tries = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	void *found = NULL;
 
-	while (!found && n < ARRAY_SIZE(tries)) {
+	KUNIT_ASSERT_NOT_NULL(test, tries);
+	while (!found && n < max) {
 		void *o = mstat_alloc(size, GFP_KERNEL);
 
 		KUNIT_ASSERT_NOT_NULL(test, o);
-		/* p itself is free and may come back: it goes back with the misses */
+		/* p itself may be free and come back: it goes back with the misses */
 		if (((unsigned long)o ^ (unsigned long)p) < span && o != p)
 			found = o;
 		else
@@ -1274,6 +1280,7 @@ static void *live_neighbour(struct kunit *test, const void *p, size_t size)
 	}
 	for (i = 0; i < n; i++)
 		mstat_free(tries[i]);
+	kunit_kfree(test, tries);
 	KUNIT_ASSERT_NOT_NULL(test, found);
 	return found;
 }
@@ -1330,6 +1337,7 @@ static void mstat_test_double_free(struct kunit *test)
 		expect_refused(test, before, 0, 1, 0);
 
 		/* from another cache: the irq cache, then another CPU */
+		migrate_disable();	/* may sleep: free_in_hardirq(), work_on_cpu() */
 		p = mstat_alloc(size, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		mstat_free(p);
@@ -1348,6 +1356,7 @@ static void mstat_test_double_free(struct kunit *test)
 
 		/* after its cache flushed it back to its span, kept by a live neighbour */
 		hold = live_neighbour(test, p, size);
+		migrate_enable();
 		drain_all_cpus();
 		before = snap(test);
 		mstat_free(p);
@@ -1517,10 +1526,10 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	expect_reports(test);
 	for (round = 0; round < 2; round++) {
+		migrate_disable();
 		p = mstat_alloc(96, GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, p);
 		hold = live_neighbour(test, p, 96);	/* keeps p's span */
-		migrate_disable();
 		mstat_free(p);
 		other->cls[cls].objs[0] = p;		/* the racing second free */
 		other->cls[cls].count = 1;

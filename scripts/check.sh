@@ -2,12 +2,14 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Every mstat test, set up from scratch on a fresh Debian 12 machine:
-#   - the KUnit suite under UML and on x86_64 SMP in QEMU, and the debug-mode
-#     suite under UML with mstat.debug=1 (scripts/kunit.sh), each case counted;
-#   - the end-to-end tests in a 4-CPU VM on Debian's 6.1 and 6.12 kernels
-#     (scripts/mstat_vm.py e2e), each check counted;
-#   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud headers,
-#     no warning allowed; sparse (C=1) on the 6.12 build;
+#   - the KUnit suite under UML, on x86_64 SMP in QEMU with and without
+#     PREEMPT_RT and on arm64 SMP in QEMU, and the debug-mode suite under UML with mstat.debug=1
+#     (scripts/kunit.sh), each case counted;
+#   - the end-to-end tests in a 4-CPU VM on Debian's 6.1, 6.12 and 6.12 RT
+#     kernels (scripts/mstat_vm.py e2e), each check counted;
+#   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud and 6.12
+#     RT headers, and cross-built for arm64 against linux-source-6.12, no
+#     warning allowed; sparse (C=1) on the 6.12 build;
 #   - make coccicheck MODE=report (Debian's coccinelle), each finding a failure;
 #   - checkpatch.pl --strict on every C file and header.
 # Ends with one line "N passed, N failed[, N skipped]".
@@ -50,6 +52,8 @@ count_from() {	# label command...
 count_from "kunit (uml)" "$MSTAT_ROOT/scripts/kunit.sh"
 count_from "kunit (uml, mstat.debug=1)" "$MSTAT_ROOT/scripts/kunit.sh" --debug
 count_from "kunit (x86_64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64
+count_from "kunit (x86_64, PREEMPT_RT)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64-rt
+count_from "kunit (arm64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch arm64
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
 count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e
@@ -63,7 +67,7 @@ build_against() {	# name meta extra-make-args...
 		return
 	fi
 	dir=$(mktemp -d)
-	cp -r "$MSTAT_ROOT"/Kbuild "$MSTAT_ROOT"/Makefile "$MSTAT_ROOT"/*.c \
+	cp -r "$MSTAT_ROOT"/Kbuild "$MSTAT_ROOT"/dkms.conf "$MSTAT_ROOT"/Makefile "$MSTAT_ROOT"/*.c \
 	      "$MSTAT_ROOT"/*.h "$MSTAT_ROOT"/include "$dir"/
 	log=$dir/build.log
 	if make -C "$kdir" M="$dir" W=1 "$@" modules >"$log" 2>&1 &&
@@ -77,6 +81,33 @@ build_against() {	# name meta extra-make-args...
 }
 build_against "build W=1 linux 6.1 (cloud)" linux-headers-cloud-amd64
 build_against "build W=1 C=1 (sparse) linux 6.12 (cloud)" linux-headers-6.12-cloud-amd64 C=1
+build_against "build W=1 linux 6.12 (PREEMPT_RT)" linux-headers-6.12-rt-amd64
+
+# --- arm64: mstat.ko cross-built with W=1 against the arm64 KUnit kernel ----
+build_arm64() {
+	local tree build dir log
+	tree=$(mstat_kernel_source) && build=$(mstat_build_dir "$tree" build-arm64) &&
+	[ -f "$build/Module.symvers" ] || {
+		result "build W=1 linux 6.12 (arm64)" fail "no arm64 kernel built"
+		return
+	}
+	dir=$(mktemp -d)
+	cp -r "$MSTAT_ROOT"/Kbuild "$MSTAT_ROOT"/dkms.conf "$MSTAT_ROOT"/Makefile "$MSTAT_ROOT"/*.c \
+	      "$MSTAT_ROOT"/*.h "$MSTAT_ROOT"/include "$dir"/
+	log=$dir/build.log
+	# that kernel has mstat built in: here it is a module, without its tests
+	if make -C "$tree" O="$build" ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- \
+		M="$dir" W=1 CONFIG_MSTAT=m CONFIG_MSTAT_KUNIT_TEST= modules >"$log" 2>&1 &&
+	   [ -f "$dir/mstat.ko" ] && ! grep -Eq 'warning:|error:' "$log"; then
+		result "build W=1 linux 6.12 (arm64)" ok
+	else
+		grep -E 'warning:|error:' "$log" | head -n 20
+		tail -n 5 "$log"
+		result "build W=1 linux 6.12 (arm64)" fail "see the lines above"
+	fi
+	rm -rf "$dir"
+}
+build_arm64
 
 # --- coccicheck: the kernel's semantic patches, each finding a failure -----
 if tree=$(mstat_kernel_source) && mstat_need coccinelle ocaml-nox; then

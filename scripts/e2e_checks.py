@@ -458,3 +458,22 @@ def check_hotadd(errors, snaps, lines, qmp_error):
         if "beyond the memory mstat tracks" in x:
             errors.append(f"kernel log: {x}")
 
+
+
+# ---------------------------------------------------------------- DKMS
+
+# What the DKMS boot allocates (CPU, count, size), then frees on CPU 2.
+DKMS_ALLOCS = ((0, 10, 100), (1, 5, 5000), (3, 2, 70000))
+
+
+def check_dkms(errors, lines, snaps, version, path):
+    """The module modprobe loaded is DKMS's, of dkms.conf's version, and it counts."""
+    if "/updates/dkms/" not in path:
+        errors.append(f"DKMS installed mstat.ko at {path!r}, not under updates/dkms")
+    got = [line.split()[1] for line in lines if line.startswith("@@DKMS_VERSION ")]
+    expect(errors, "version of the module modprobe loaded", [version], got)
+    d0, d1, d2 = snaps["d0"], snaps["d1"], snaps["d2"]
+    n = sum(c for _, c, _ in DKMS_ALLOCS)
+    expect(errors, "nmalloc delta", n, d1.totals["nmalloc"] - d0.totals["nmalloc"])
+    expect(errors, "nfree delta after freeing all", n, d2.totals["nfree"] - d0.totals["nfree"])
+    expect(errors, "live_objects back", d0.totals["live_objects"], d2.totals["live_objects"])

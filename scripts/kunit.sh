@@ -3,7 +3,8 @@
 #
 # Run the mstat KUnit suite under UML (default) or, with --arch x86_64, on an
 # SMP x86_64 kernel in QEMU with -smp 4 (where the hotplug case runs), with
-# --arch x86_64-rt the same with PREEMPT_RT, or
+# --arch x86_64-rt the same with PREEMPT_RT, with --arch arm64 on arm64 in
+# QEMU with -smp 4 and tag-based KASAN, or
 # with --debug the mstat_debug suite under UML booted with mstat.debug=1,
 # with
 # KASAN, lockdep, DEBUG_ATOMIC_SLEEP and DEBUG_PREEMPT.  Sets everything up on a fresh Debian 12 machine: the
@@ -20,7 +21,7 @@ set -uo pipefail
 
 arch=um suite=mstat
 case ${1:-} in
---arch)	arch=${2:?--arch needs um, x86_64 or x86_64-rt} ;;
+--arch)	arch=${2:?--arch needs um, x86_64, x86_64-rt or arm64} ;;
 --debug) suite=mstat_debug ;;	# the debug-mode suite, with mstat.debug=1
 esac
 case $arch in
@@ -34,6 +35,13 @@ x86_64-rt)	# the same with PREEMPT_RT (a choice: PREEMPT off, EXPERT to see RT)
 	       --kconfig_add CONFIG_EXPERT=y --kconfig_add CONFIG_PREEMPT=n
 	       --kconfig_add CONFIG_PREEMPT_RT=y "--qemu_args=-smp 4")
 	mstat_need qemu-system-x86 || exit 1 ;;
+arm64)	# cross-built, in QEMU (TCG) with 4 CPUs; tag-based KASAN, whose pointers
+	# carry a tag in the top byte; modules on, for the W=1 build (check.sh)
+	extra=(--arch=arm64 --cross_compile=aarch64-linux-gnu-
+	       --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
+	       --kconfig_add CONFIG_MODULES=y --kconfig_add CONFIG_KASAN_GENERIC=n
+	       --kconfig_add CONFIG_KASAN_SW_TAGS=y "--qemu_args=-smp 4")
+	mstat_need qemu-system-arm gcc-aarch64-linux-gnu || exit 1 ;;
 *)	mstat_log "unknown arch $arch"; exit 2 ;;
 esac
 

@@ -6,6 +6,7 @@ that kernel's headers.
 
   mstat_vm.py demo [--kernel 6.1|6.12|6.12-rt]   the demo a person watches
   mstat_vm.py e2e  [--kernel 6.1 6.12 6.12-rt]   the end-to-end tests
+  mstat_vm.py dkms [--kernel 6.1 6.12]           DKMS install, modprobe in the VM, remove
 
 Packages (qemu-system-x86, busybox-static, the kernel images and headers)
 are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
@@ -13,20 +14,23 @@ are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
 import argparse
 import os
 import re
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # the machinery, re-exported for scripts/bench.py
 from vm import (CACHE, KERNELS, NCPUS, ROOT, boot, build_modules, lib, log,  # noqa: E402,F401
-                make, make_initramfs, qmp, setup_kernel)
+                make, make_initramfs, qmp, setup_kernel, dkms_install, dkms_remove,
+                dkms_version)
 from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS, CHECK_SECONDS,
                         Checks, DONATION_ROUNDS, FRAG_TRIES, HOTADD_LARGE, HOTADD_MB,
                         HOTADD_SMALL, HOTPLUG_CYCLES, MISTAKES, check_accounting,
                         check_consistency, check_donation, check_frag, check_hotadd,
                         check_kernel_log, check_mistakes_after, check_mistakes_log,
                         check_mistakes_refused, check_proc, check_reclaim, check_stress,
-                        check_unload, check_world_readable, snapshots, TOTALS)  # noqa: E402
+                        check_unload, check_world_readable, snapshots, TOTALS,
+                        DKMS_ALLOCS, check_dkms)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -303,6 +307,60 @@ def e2e_kernel(name):
     return checks.results
 
 
+def dkms_script():
+    s = ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
+         "snap() { echo \"@@SNAP $1\"; cat /proc/mstat; echo \"@@END\"; }",
+         "modprobe mstat || echo '@@FAIL modprobe mstat'",
+         "echo \"@@DKMS_VERSION $(cat /sys/module/mstat/version)\"",
+         "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e'",
+         "snap d0"]
+    s += [f"ctl alloc {c} {n} {size}" for c, n, size in DKMS_ALLOCS]
+    s += ["snap d1", "ctl free 2 all", "snap d2",
+          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+          "modprobe -r mstat || echo '@@FAIL modprobe -r mstat'",
+          "echo @@DMESG1; dmesg; echo @@END"]
+    return "\n".join(s)
+
+
+def dkms_run(args):
+    """DKMS: add, build and install for Debian's 6.1 and 6.12 kernels, load the
+    installed module with modprobe in the VM, then dkms remove."""
+    names = [n for n in args.kernel if n in KERNELS]
+    setups = {n: setup_kernel(n) for n in names}
+    kvers = {n: os.path.basename(setups[n][1]).replace("linux-headers-", "") for n in names}
+    results = []
+    try:
+        installed = dkms_install(kvers.values())
+        for name in names:
+            vmlinuz, kdir = setups[name]
+            mods = build_modules(name, kdir)
+            mods = {"mstat_e2e": mods["mstat_e2e"]}	# mstat itself is DKMS's
+            path = installed[kvers[name]]
+            rel = path.split(f"/lib/modules/{kvers[name]}/", 1)[-1]
+            checks = Checks(name)
+            initrd = make_initramfs(name, mods, dkms_script(),
+                                    modtree=(kvers[name], rel, path))
+            log(f"dkms: booting {os.path.basename(vmlinuz)}, modprobe mstat from {path}")
+            logfile = os.path.join(CACHE, "vm", name, "dkms-console.log")
+            lines = boot(vmlinuz, initrd, 1, None, 300, logfile)
+            fails = [x for x in lines if x.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+            checks.run("dkms: boot and commands", lambda e: e.extend(fails))
+            checks.run("dkms: the installed module, loaded by modprobe, counts exactly",
+                       lambda e: check_dkms(e, lines, snapshots(lines), dkms_version(), path))
+            checks.run("dkms: kernel log clean", lambda e: check_kernel_log(e, lines))
+            results += checks.results
+    finally:
+        dkms_remove()
+    left = subprocess.run(["sh", "-c", "ls /lib/modules/*/updates/dkms/mstat.ko* 2>/dev/null"],
+                          stdout=subprocess.PIPE, text=True).stdout.split()
+    ok = not left
+    print(f"e2e: {'PASS' if ok else 'FAIL'} dkms remove leaves no mstat.ko {' '.join(left)}")
+    results.append(ok)
+    passed = sum(results)
+    print(f"dkms: {passed} passed, {len(results) - passed} failed")
+    return 0 if all(results) else 1
+
+
 def e2e(args):
     results = []
     for name in args.kernel:
@@ -315,12 +373,13 @@ def e2e(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=("demo", "e2e"))
+    ap.add_argument("mode", choices=("demo", "e2e", "dkms"))
     ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
     args = ap.parse_args()
     if args.kernel is None:
-        args.kernel = ["6.1"] if args.mode == "demo" else ["6.1", "6.12", "6.12-rt"]
-    return demo(args) if args.mode == "demo" else e2e(args)
+        args.kernel = {"demo": ["6.1"], "e2e": ["6.1", "6.12", "6.12-rt"],
+                       "dkms": ["6.1", "6.12"]}[args.mode]
+    return {"demo": demo, "e2e": e2e, "dkms": dkms_run}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,55 @@ mount -t devtmpfs dev /dev 2>/dev/null
 """
 
 
-def make_initramfs(name, mods, init_body):
+def dkms_version():
+    """PACKAGE_VERSION of dkms.conf: the module's one version string."""
+    with open(os.path.join(ROOT, "dkms.conf")) as f:
+        for line in f:
+            if line.startswith("PACKAGE_VERSION="):
+                return line.split("=", 1)[1].strip().strip('"')
+    raise SystemExit("mstat: no PACKAGE_VERSION in dkms.conf")
+
+
+def dkms(*args):
+    """Run dkms; its output, or SystemExit on failure."""
+    res = subprocess.run(["dkms", *args], stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+    if res.returncode:
+        sys.stdout.write(res.stdout[-3000:])
+        raise SystemExit(f"mstat: dkms {' '.join(args)} failed")
+    return res.stdout
+
+
+def dkms_install(kvers):
+    """dkms add (a copy of this tree as /usr/src/mstat-VERSION), build and
+    install for each kernel version; return {kver: installed module path}."""
+    lib("mstat_need dkms")
+    ver = dkms_version()
+    dkms_remove()
+    src = f"/usr/src/mstat-{ver}"
+    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "*.o", "*.ko", "*.cmd"))
+    dkms("add", f"mstat/{ver}")
+    found = {}
+    for kver in kvers:
+        log(f"dkms build and install mstat/{ver} for {kver}")
+        dkms("build", f"mstat/{ver}", "-k", kver)
+        dkms("install", f"mstat/{ver}", "-k", kver)
+        res = subprocess.run(["modinfo", "-k", kver, "-n", "mstat"], stdout=subprocess.PIPE,
+                             text=True)
+        found[kver] = res.stdout.strip()
+    return found
+
+
+def dkms_remove():
+    """dkms remove --all, and the source copy; nothing if not added."""
+    ver = dkms_version()
+    if f"mstat/{ver}" in subprocess.run(["dkms", "status"], stdout=subprocess.PIPE,
+                                        text=True).stdout.replace(", ", "/"):
+        dkms("remove", f"mstat/{ver}", "--all")
+    shutil.rmtree(f"/usr/src/mstat-{ver}", ignore_errors=True)
+
+
+def make_initramfs(name, mods, init_body, modtree=None):
     root = os.path.join(CACHE, "vm", name, "initramfs")
     shutil.rmtree(root, ignore_errors=True)
     for d in ("bin", "lib", "proc", "sys", "dev", "tmp"):
@@ -97,6 +145,13 @@ def make_initramfs(name, mods, init_body):
             shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
         else:
             shutil.copy(path, os.path.join(root, "bin", mod))
+    if modtree:	# (kver, module path under /lib/modules/kver, file) for modprobe
+        kver, rel, path = modtree
+        dest = os.path.join(root, "lib", "modules", kver, rel)
+        os.makedirs(os.path.dirname(dest))
+        shutil.copy(path, dest)
+        with open(os.path.join(root, "lib", "modules", kver, "modules.dep"), "w") as f:
+            f.write(f"{rel}:\n")
     init = os.path.join(root, "init")
     with open(init, "w") as f:
         f.write(INIT_HEAD + init_body + "\nsync\npoweroff -f\n")
