@@ -21,6 +21,8 @@ modules:
 		exit 1; \
 	fi
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	@# DKMS's build: keep this kernel's Module.symvers for client modules
+	@if [ -n "$(SYMVERS_DIR)" ]; then mkdir -p "$(SYMVERS_DIR)" && cp Module.symvers "$(SYMVERS_DIR)"/; fi
 
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi

@@ -7,6 +7,8 @@
 #     (scripts/kunit.sh), each case counted;
 #   - the end-to-end tests in a 4-CPU VM on Debian's 6.1, 6.12 and 6.12 RT
 #     kernels (scripts/mstat_vm.py e2e), each check counted;
+#   - DKMS: dkms add/build/install for Debian's 6.1 and 6.12 kernels, the
+#     installed module loaded with modprobe in the VM, dkms remove;
 #   - mstat.ko built with W=1 against Debian's 6.1 and 6.12 cloud and 6.12
 #     RT headers, and cross-built for arm64 against linux-source-6.12, no
 #     warning allowed; sparse (C=1) on the 6.12 build;
@@ -57,6 +59,8 @@ count_from "kunit (arm64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch arm64
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
 count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e
+# DKMS: add, build, install for 6.1 and 6.12, modprobe in the VM, remove
+count_from "dkms" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" dkms
 
 # --- out-of-tree builds, W=1, against Debian's kernels ---------------------
 build_against() {	# name meta extra-make-args...

@@ -14,6 +14,7 @@ are installed from Debian on first use; builds go to $MSTAT_CACHE/vm.
 import argparse
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -316,6 +317,8 @@ def dkms_script():
          "snap d0"]
     s += [f"ctl alloc {c} {n} {size}" for c, n, size in DKMS_ALLOCS]
     s += ["snap d1", "ctl free 2 all", "snap d2",
+          "insmod /lib/mstat_client.ko || echo '@@FAIL insmod mstat_client'",
+          "rmmod mstat_client || echo '@@FAIL rmmod mstat_client'",
           "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
           "modprobe -r mstat || echo '@@FAIL modprobe -r mstat'",
           "echo @@DMESG1; dmesg; echo @@END"]
@@ -334,8 +337,16 @@ def dkms_run(args):
         for name in names:
             vmlinuz, kdir = setups[name]
             mods = build_modules(name, kdir)
-            mods = {"mstat_e2e": mods["mstat_e2e"]}	# mstat itself is DKMS's
-            path = installed[kvers[name]]
+            path, symvers = installed[kvers[name]]
+            # mstat itself is DKMS's; the sample client is built as the README
+            # tells a client to: the installed header, DKMS's Module.symvers
+            client = os.path.join(CACHE, "vm", name, "dkms-client")
+            shutil.rmtree(client, ignore_errors=True)
+            shutil.copytree(os.path.join(ROOT, "samples", "mstat_client"), client)
+            make(["-C", kdir, f"M={client}", f"MSTAT_DIR=/usr/src/mstat-{dkms_version()}",
+                  f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], "mstat_client (DKMS)")
+            mods = {"mstat_e2e": mods["mstat_e2e"],
+                    "mstat_client": os.path.join(client, "mstat_client.ko")}
             rel = path.split(f"/lib/modules/{kvers[name]}/", 1)[-1]
             checks = Checks(name)
             initrd = make_initramfs(name, mods, dkms_script(),

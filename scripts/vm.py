@@ -118,7 +118,10 @@ def dkms_install(kvers):
         dkms("install", f"mstat/{ver}", "-k", kver)
         res = subprocess.run(["modinfo", "-k", kver, "-n", "mstat"], stdout=subprocess.PIPE,
                              text=True)
-        found[kver] = res.stdout.strip()
+        # a client of this kernel needs this build's Module.symvers (README)
+        arch = os.uname().machine
+        found[kver] = (res.stdout.strip(),
+                       f"/var/lib/dkms/mstat/{ver}/{kver}/{arch}/Module.symvers")
     return found
 
 
