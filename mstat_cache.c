@@ -218,6 +218,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller)
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
 	mstat_unlock_cache(task, irqflags);
+	trace_mstat_alloc(caller, obj, size, usable, flags);
 	return obj;
 }
 
@@ -245,6 +246,7 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 		memset(obj, 0, mstat_classes[cls].size);
 	if (mstat_debug())
 		mstat_debug_alloc_done(obj, cls, size, caller);
+	trace_mstat_alloc(caller, obj, size, mstat_classes[cls].size, flags);
 	return obj;
 }
 
@@ -274,9 +276,13 @@ void *mstat_alloc(size_t size, gfp_t flags)
 	might_alloc(flags);
 	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
 	    !mstat_debug()) {
-		obj = mstat_task_pop(mstat_size_to_class(size));
-		if (likely(obj))
+		unsigned int cls = mstat_size_to_class(size);
+
+		obj = mstat_task_pop(cls);
+		if (likely(obj)) {
+			trace_mstat_alloc(_RET_IP_, obj, size, mstat_classes[cls].size, flags);
 			return obj;
+		}
 	}
 	return mstat_alloc_slow(size, flags, _RET_IP_);
 }
@@ -328,10 +334,13 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	}
 	mstat_unlock_cache(task, irqflags);
 
-	if (owner == MSTAT_LARGE && mistake == MSTAT_NR_MISTAKES)
-		mstat_large_free((void *)ptr, usable);
-	else if (mistake != MSTAT_NR_MISTAKES)
+	if (mistake != MSTAT_NR_MISTAKES) {
 		mstat_report(mistake, "mstat_free", ptr, caller);
+		return;
+	}
+	trace_mstat_free(caller, ptr);
+	if (owner == MSTAT_LARGE)
+		mstat_large_free((void *)ptr, usable);
 }
 
 /**
@@ -350,8 +359,10 @@ void mstat_free(const void *ptr)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_debug() && likely(mstat_task_push(ptr)))
+	if (likely(in_task()) && !mstat_debug() && likely(mstat_task_push(ptr))) {
+		trace_mstat_free(_RET_IP_, ptr);
 		return;
+	}
 	mstat_free_slow(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free);
@@ -451,6 +462,7 @@ void mstat_reclaim_this_cpu(const unsigned long *classes)
 				continue;
 			mstat_stat_add(c, &c->stats.nreclaim, 1);
 			mstat_stat_add(c, &c->stats.reclaimed_bytes, mstat_class_bytes(cls, n));
+			trace_mstat_reclaim(mstat_classes[cls].size, n, mstat_class_bytes(cls, n));
 		}
 		mstat_unlock_cache(ctx == MSTAT_TASK, irqflags);
 	}
@@ -548,12 +560,18 @@ static void mstat_donate_here(struct work_struct *work)
  */
 void mstat_donate_dead_cpu(unsigned int cpu)
 {
+	unsigned long objects = 0, bytes = 0;
 	struct mstat_donation d;
-	unsigned int ctx;
+	unsigned int ctx, cls, n;
 	bool counted = false;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
 		d.dead[ctx] = per_cpu_ptr(mstat_caches[ctx], cpu);
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			n = d.dead[ctx]->cls[cls].count;
+			objects += n;
+			bytes += mstat_class_bytes(cls, n);
+		}
 		mstat_cache_drain(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats));
 	}
@@ -564,4 +582,5 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 	queue_work_on(cpumask_first(cpu_online_mask), mstat_wq, &d.work);
 	flush_work(&d.work);
 	destroy_work_on_stack(&d.work);
+	trace_mstat_cpu_donate(cpu, cpumask_first(cpu_online_mask), objects, bytes);
 }

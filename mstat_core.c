@@ -31,6 +31,10 @@
 #include <linux/workqueue.h>
 
 #include "mstat_internal.h"
+#ifndef MSTAT_NO_TRACE
+#define CREATE_TRACE_POINTS
+#include "mstat_trace.h"
+#endif
 
 struct mstat_class mstat_classes[MSTAT_NR_CLASSES] __read_mostly;
 static struct mstat_central mstat_central[MSTAT_NR_CLASSES];

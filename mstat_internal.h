@@ -626,6 +626,22 @@ unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep);
 unsigned long mstat_central_ops(unsigned int cls);
 unsigned long mstat_central_empty_objs(void);
 
+/*
+ * Tracepoints (mstat_trace.h).  MSTAT_NO_TRACE (make bench only) leaves
+ * them out, to show that compiled in and disabled they cost nothing.
+ */
+#ifdef MSTAT_NO_TRACE
+static inline void trace_mstat_alloc(unsigned long call_site, const void *ptr,
+				     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags) { }
+static inline void trace_mstat_free(unsigned long call_site, const void *ptr) { }
+static inline void trace_mstat_cpu_donate(unsigned int dead, unsigned int recipient,
+					  unsigned long objects, unsigned long bytes) { }
+static inline void trace_mstat_reclaim(unsigned int size, unsigned long objects,
+				       unsigned long bytes) { }
+#else
+#include "mstat_trace.h"
+#endif
+
 /* mstat_cache.c */
 extern struct workqueue_struct *mstat_wq;
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);

@@ -31,10 +31,11 @@ ROOT, CACHE, log = mstat_vm.ROOT, mstat_vm.CACHE, mstat_vm.log
 VARIANTS = ("percpu", "none", "atomic")	# the statistics builds
 # Every build, with its make options: the three above, the real build
 # without the double-free marker (MSTAT_HARDEN=none) and the real build with
-# free counters written without release (MSTAT_ORDER=plain), to price them.
+# free counters written without release (MSTAT_ORDER=plain) and the real
+# build without tracepoints (MSTAT_TRACE=none), to price them.
 BUILDS = {"percpu": "MSTAT_STATS=", "none": "MSTAT_STATS=none",
           "atomic": "MSTAT_STATS=atomic", "nohard": "MSTAT_HARDEN=none",
-          "plainfree": "MSTAT_ORDER=plain"}
+          "plainfree": "MSTAT_ORDER=plain", "notrace": "MSTAT_TRACE=none"}
 HARDEN_ROUNDS = 3
 PATTERNS = ("hot", "batch-fifo", "batch-lifo", "batch-random")
 UML_REPS = 15
@@ -138,7 +139,7 @@ def uml_runs():
                 r["round"] = str(k)
                 rows.append(r)
     for k in range(HARDEN_ROUNDS):
-        for v in ("percpu", "nohard", "plainfree"):
+        for v in ("percpu", "nohard", "plainfree", "notrace"):
             log(f"UML: hardening round {k + 1}/{HARDEN_ROUNDS}, the {v} build")
             for r in uml_boot(linux[v], v):
                 r["round"] = f"h{k}"
@@ -188,19 +189,18 @@ def hardening_section(rows, sizes, w):
     return worst, (statistics.median(hot) if hot else float("nan"))
 
 
-def release_section(rows, sizes, w):
-    """What writing the free counters with release costs (x86: a compiler barrier)."""
-    w("## Cost of the ordered free counters (UML)\n")
-    w("The real build against one whose free counters are plain stores "
-      "(`MSTAT_ORDER=plain`, correct on x86 only), in the same "
-      f"{HARDEN_ROUNDS} rounds as above; the cell is the median of real/plain.\n")
-    w("| pattern | size | release |")
+def build_cost_section(rows, sizes, w, other, title, intro, column):
+    """The real build against build @other, every pattern: real/other per cell."""
+    w(f"## {title} (UML)\n")
+    w(f"{intro} In the same {HARDEN_ROUNDS} rounds as above; the cell is the median "
+      f"of real/{other} (range in brackets).\n")
+    w(f"| pattern | size | {column} |")
     w("|---|---:|---:|")
     hot = []
     for pattern in PATTERNS:
         for size in sizes:
             r = [a / b for a, b in ((normalized(rows, "percpu", pattern, size, f"h{k}"),
-                                     normalized(rows, "plainfree", pattern, size, f"h{k}"))
+                                     normalized(rows, other, pattern, size, f"h{k}"))
                                     for k in range(HARDEN_ROUNDS)) if a and b]
             if not r:
                 continue
@@ -516,7 +516,14 @@ def report(rows, qemu_kernel):
           f"throughput (median of {len(pair_ratios)} pairs; range "
           f"{pair_ratios[0] * 100:.1f}%-{pair_ratios[-1] * 100:.1f}%).\n")
     harden_worst, harden_hot = hardening_section(rows, sizes, w)
-    release_hot = release_section(rows, sizes, w)
+    release_hot = build_cost_section(
+        rows, sizes, w, "plainfree", "Cost of the ordered free counters",
+        "The real build against one whose free counters are plain stores "
+        "(`MSTAT_ORDER=plain`, correct on x86 only).", "release")
+    trace_hot = build_cost_section(
+        rows, sizes, w, "notrace", "Cost of the tracepoints, compiled in and off",
+        "The real build, whose tracepoints are compiled in and disabled, against one "
+        "without them (`MSTAT_TRACE=none`).", "tracepoints off")
     held_kib = reclaim_section(rows, w)
     w("## Targets\n")
     if held_kib is not None:
@@ -527,6 +534,8 @@ def report(rows, qemu_kernel):
       f"{(harden_hot - 1) * 100:+.1f}% -- {'met' if harden_worst <= 1.05 else 'not met'}.")
     w(f"- Ordered free counters free of cost on x86 (a compiler barrier): hot pair "
       f"median {(release_hot - 1) * 100:+.1f}% against plain stores.")
+    w(f"- Disabled tracepoints cost nothing measurable: hot pair median "
+      f"{(trace_hot - 1) * 100:+.1f}% against a build without them.")
     w(f"- Hot pair at most 0.6x kmalloc up to 4096 B with the checks on: worst "
       f"{max((ratios[('hot', s)] for s in sizes if s <= 4096), default=float('nan')):.2f}.")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))

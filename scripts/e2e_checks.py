@@ -477,3 +477,53 @@ def check_dkms(errors, lines, snaps, version, path):
     expect(errors, "nmalloc delta", n, d1.totals["nmalloc"] - d0.totals["nmalloc"])
     expect(errors, "nfree delta after freeing all", n, d2.totals["nfree"] - d0.totals["nfree"])
     expect(errors, "live_objects back", d0.totals["live_objects"], d2.totals["live_objects"])
+
+
+# ---------------------------------------------------------------- tracepoints
+
+# What the tracepoint boot allocates (CPU, count, size), then frees on CPU 2;
+# then CPUs 3 and 2 go offline, in that order, and donate to CPU 0.
+TRACE_ALLOCS = ((0, 10, 100), (1, 5, 5000), (3, 2, 70000), (3, 6, 300))
+TRACE_DEAD = (3, 2)
+TRACE_LINE = re.compile(r"\[(\d+)\].*?\s(mstat_\w+): (.*)$")
+
+
+def trace_events(lines):
+    """(cpu, event, {field: value}) of each mstat event in the trace dump."""
+    out = []
+    for line in block(lines, "@@TRACE"):
+        m = TRACE_LINE.search(line)
+        if m:
+            fields = dict(kv.split("=", 1) for kv in m.group(3).split() if "=" in kv)
+            out.append((int(m.group(1)), m.group(2), fields))
+    return out
+
+
+def check_trace(errors, lines, snaps):
+    """The events match the workload exactly: counts, sizes, CPUs, pointers,
+    bytes, and the donations' CPUs and bytes."""
+    ev = trace_events(lines)
+    allocs = [(c, f) for c, e, f in ev if e == "mstat_alloc"]
+    frees = [(c, f) for c, e, f in ev if e == "mstat_free"]
+    donates = [f for _, e, f in ev if e == "mstat_cpu_donate"]
+    others = sorted({e for _, e, _ in ev} - {"mstat_alloc", "mstat_free", "mstat_cpu_donate"})
+    expect(errors, "other mstat events", [], others)
+    want = sorted((c, size) for c, n, size in TRACE_ALLOCS for _ in range(n))
+    expect(errors, "mstat_alloc events (cpu, bytes_req)", want,
+           sorted((c, int(f["bytes_req"])) for c, f in allocs))
+    t0, t1 = snaps["t0"], snaps["t1"]
+    expect(errors, "sum of bytes_alloc", t1.totals["total_alloc_bytes"] - t0.totals["total_alloc_bytes"],
+           sum(int(f["bytes_alloc"]) for _, f in allocs))
+    expect(errors, "mstat_free events on CPU 2", [2] * len(want), [c for c, _ in frees])
+    ptrs = [f["ptr"] for _, f in allocs]
+    if len(set(ptrs)) != len(ptrs) or not all(re.fullmatch(r"[0-9a-f]{16}", p) for p in ptrs):
+        errors.append(f"allocated pointers not distinct raw addresses: {ptrs[:3]}...")
+    expect(errors, "freed pointers are the allocated ones",
+           sorted(f["ptr"] for _, f in allocs), sorted(f["ptr"] for _, f in frees))
+    got = [(int(f["dead"]), int(f["recipient"]), int(f["bytes"])) for f in donates]
+    # each dead CPU's cached bytes, read just before it went
+    before = {3: snaps["t2"], 2: snaps["t3"]}
+    expect(errors, "mstat_cpu_donate events (dead, recipient, bytes)",
+           [(d, 0, before[d].cpu(d, "cached_bytes")) for d in TRACE_DEAD], got)
+    if got and not any(b for _, _, b in got):
+        errors.append("the donations moved no cached bytes: the check proves little")

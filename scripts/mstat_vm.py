@@ -31,7 +31,8 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS, CHECK
                         check_kernel_log, check_mistakes_after, check_mistakes_log,
                         check_mistakes_refused, check_proc, check_reclaim, check_stress,
                         check_unload, check_world_readable, snapshots, TOTALS,
-                        DKMS_ALLOCS, check_dkms)  # noqa: E402
+                        DKMS_ALLOCS, check_dkms, TRACE_ALLOCS, TRACE_DEAD,
+                        check_trace)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -284,6 +285,35 @@ def e2e_hotadd(name, vmlinuz, mods, checks):
     return logfile
 
 
+def trace_script():
+    t = "/sys/kernel/tracing"
+    cpu = "/sys/devices/system/cpu"
+    s = prologue("idle_ms=0 ") + [
+        f"mount -t tracefs nodev {t} || echo '@@FAIL mount tracefs'",
+        f"echo 8192 > {t}/buffer_size_kb", f"echo > {t}/trace", "snap t0",
+        f"echo 1 > {t}/events/mstat/enable || echo '@@FAIL enable mstat events'"]
+    s += [f"ctl alloc {c} {n} {size}" for c, n, size in TRACE_ALLOCS]
+    s += ["snap t1", "ctl free 2 all", "snap t2",
+          f"echo 0 > {cpu}/cpu{TRACE_DEAD[0]}/online", "snap t3",
+          f"echo 0 > {cpu}/cpu{TRACE_DEAD[1]}/online", "snap t4",
+          f"echo 0 > {t}/events/mstat/enable",
+          f"echo 1 > {cpu}/cpu{TRACE_DEAD[0]}/online",
+          f"echo 1 > {cpu}/cpu{TRACE_DEAD[1]}/online",
+          f"echo @@TRACE; cat {t}/trace; echo @@END"] + epilogue()
+    return "\n".join(s)
+
+
+def e2e_trace(name, vmlinuz, mods, checks):
+    # raw pointers in the trace, so that frees can be matched with allocations
+    lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "tracepoints",
+                                         trace_script(), "e2e-trace-console.log",
+                                         cmdline="no_hash_pointers")
+    checks.run("tracepoints: events match the workload exactly",
+               lambda e: check_trace(e, lines, snaps))
+    checks.run("tracepoints: kernel log clean", lambda e: check_kernel_log(e, lines))
+    return logfile
+
+
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
@@ -303,8 +333,9 @@ def e2e_kernel(name):
     logfile2 = e2e_mistakes(name, vmlinuz, mods, checks)
     logfile3 = e2e_reclaim(name, vmlinuz, mods, checks)
     logfile4 = e2e_hotadd(name, vmlinuz, mods, checks)
+    logfile5 = e2e_trace(name, vmlinuz, mods, checks)
     if not all(checks.results):
-        print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}")
+        print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}, {logfile5}")
     return checks.results
 
 

@@ -166,13 +166,15 @@ def make_initramfs(name, mods, init_body, modtree=None):
 
 
 def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem="1024",
-         extra=(), on_line=None):
+         extra=(), on_line=None, cmdline=""):
     """Boot, return the console output as lines (also written to @logfile).
-    @extra: more QEMU arguments; @on_line: called with each line as it comes."""
+    @extra: more QEMU arguments; @on_line: called with each line as it comes;
+    @cmdline: more kernel parameters."""
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
            "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
-           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init", *extra]
+           "-append", f"console=ttyS0 panic=-1 loglevel={loglevel} rdinit=/init {cmdline}",
+           *extra]
     lines = []
     out = open(logfile, "w") if logfile else None
     proc = subprocess.Popen(["timeout", "-s", "KILL", str(timeout)] + cmd,
