@@ -59,6 +59,14 @@ count_from "kunit (arm64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch arm64
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
 count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e
+# the viewer (tools/mstat) on saved /proc/mstat texts; in the VM, by e2e
+viewer_check() {
+	local bin
+	bin=$(mktemp -d)/mstat
+	gcc -O2 -Wall -Wextra -Werror -o "$bin" "$MSTAT_ROOT/tools/mstat.c" &&
+		python3 "$MSTAT_ROOT/tests/viewer/check_viewer.py" "$bin"
+}
+count_from "viewer" viewer_check
 # DKMS: add, build, install for 6.1 and 6.12, modprobe in the VM, remove
 count_from "dkms" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" dkms
 

@@ -527,3 +527,27 @@ def check_trace(errors, lines, snaps):
            [(d, 0, before[d].cpu(d, "cached_bytes")) for d in TRACE_DEAD], got)
     if got and not any(b for _, _, b in got):
         errors.append("the donations moved no cached bytes: the check proves little")
+
+
+# ---------------------------------------------------------------- the viewer
+
+def check_viewer(errors, lines, snaps):
+    """mstat --json at rest agrees with the read before it; mstat -d 1 under
+    load gives a read a second, with allocation rates from the second on."""
+    import json
+    view = json.loads("".join(block(lines, "@@VIEW")))
+    s2 = snaps["s2"]
+    for name in ("nmalloc", "nfree", "live_objects", "alloc_bytes", "total_alloc_bytes"):
+        expect(errors, f"viewer {name}", s2.totals[name], view["summary"][name])
+    for row in view["class"]:
+        for col in ("nmalloc", "nfree"):
+            expect(errors, f"viewer class{row['class']} {col}",
+                   s2.classes[row["class"]][col], row[col])
+    for row in view["cpu"]:
+        expect(errors, f"viewer cpu{row['cpu']} nmalloc", s2.cpus[row["cpu"]]["nmalloc"],
+               row["nmalloc"])
+    reads = [json.loads(x) for x in block(lines, "@@VIEWD") if x.startswith("{")]
+    if len(reads) < 2:
+        errors.append(f"mstat -d 1 under load: {len(reads)} reads in 3 s")
+    elif not reads[1]["per_second"]["nmalloc"] > 0:
+        errors.append(f"mstat -d 1 under load: no allocation rate: {reads[1]['per_second']}")

@@ -32,7 +32,7 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS, CHECK
                         check_mistakes_refused, check_proc, check_reclaim, check_stress,
                         check_unload, check_world_readable, snapshots, TOTALS,
                         DKMS_ALLOCS, check_dkms, TRACE_ALLOCS, TRACE_DEAD,
-                        check_trace)  # noqa: E402
+                        check_trace, check_viewer)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -45,13 +45,15 @@ step "insmod mstat.ko"
 insmod /lib/mstat.ko && dmesg | grep 'mstat:' | tail -n 2
 step "insmod mstat_client.ko: every online CPU allocates 64 objects (16 B to 40 KB) and frees 16, the next CPU frees 16 more, 32 stay until unload"
 insmod /lib/mstat_client.ko && dmesg | grep 'mstat_client:'
-step "cat /proc/mstat"
+step "mstat: /proc/mstat through the viewer (tools/mstat), the classes and CPUs in use"
+mstat
 echo "@@SNAP before"; cat /proc/mstat; echo "@@END"
 step "take CPUs 2 and 3 offline (echo 0 > /sys/devices/system/cpu/cpuN/online)"
 echo 0 > /sys/devices/system/cpu/cpu2/online
 echo 0 > /sys/devices/system/cpu/cpu3/online
 grep -H . /sys/devices/system/cpu/cpu[0-3]/online 2>/dev/null
-step "cat /proc/mstat: CPUs 2 and 3 donated their counters to CPU 0, totals unchanged"
+step "mstat: CPUs 2 and 3 donated their counters to CPU 0, totals unchanged"
+mstat
 echo "@@SNAP after"; cat /proc/mstat; echo "@@END"
 step "bring CPUs 2 and 3 back online"
 echo 1 > /sys/devices/system/cpu/cpu2/online
@@ -75,8 +77,14 @@ def demo(args):
     initrd = make_initramfs(name, mods, demo_script())
     log(f"booting {os.path.basename(vmlinuz)} with -smp {NCPUS} under QEMU (TCG)")
 
+    hidden = [False]	# the raw reads the summary below is made from
+
     def show(line):
-        if not line.startswith("@@"):
+        if line.startswith("@@SNAP"):
+            hidden[0] = True
+        elif line == "@@END":
+            hidden[0] = False
+        elif not hidden[0] and not line.startswith("@@"):
             print(line, flush=True)
 
     start = time.monotonic()
@@ -130,7 +138,7 @@ def e2e_script():
     s += [f"ctl alloc {c} {n} {size}" for c, n, size in ACCOUNT_ALLOCS]
     s.append("snap s1")
     s += [f"ctl free {c} {n}" for c, n in ACCOUNT_FREES]
-    s.append("snap s2")
+    s += ["snap s2", "echo @@VIEW; mstat --json; echo @@END"]
     for r in range(DONATION_ROUNDS):
         for c in (1, 2, 3):
             s += [f"echo 0 > /sys/devices/system/cpu/cpu{c}/online", f"snap off{r}.{c}"]
@@ -138,6 +146,7 @@ def e2e_script():
             s += [f"echo 1 > /sys/devices/system/cpu/cpu{c}/online", f"snap on{r}.{c}"]
     s += ["ctl free 2 all", "snap s3",
           f"ctl stress_start {NCPUS}", "sleep 1", "snap s4",
+          "timeout 3 mstat -d 1 --json > /tmp/view; echo @@VIEWD; cat /tmp/view; echo @@END",
           "i=0",
           f"while [ $i -lt {HOTPLUG_CYCLES} ]; do",
           "  c=$((i % 3 + 1))",
@@ -329,6 +338,7 @@ def e2e_kernel(name):
                lambda e: check_consistency(e, lines, snaps, "hotplug"))
     checks.run("unload", lambda e: check_unload(e, lines))
     checks.run("/proc/mstat mode and format", lambda e: check_proc(e, lines, snaps))
+    checks.run("viewer (tools/mstat) in the VM", lambda e: check_viewer(e, lines, snaps))
     checks.run("kernel log clean", lambda e: check_kernel_log(e, lines))
     logfile2 = e2e_mistakes(name, vmlinuz, mods, checks)
     logfile3 = e2e_reclaim(name, vmlinuz, mods, checks)

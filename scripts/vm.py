@@ -66,11 +66,12 @@ def build_modules(name, kdir):
         make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
               f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
         mods[mod] = os.path.join(d, mod + ".ko")
-    check = os.path.join(src, "tools", "mstat_check")
-    res = subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", check, check + ".c"])
-    if res.returncode:
-        raise SystemExit("mstat: building tools/mstat_check failed")
-    mods["mstat_check"] = check
+    for tool in ("mstat_check", "mstat"):	# user space, static for busybox
+        path = os.path.join(src, "tools", tool)
+        res = subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", path, path + ".c"])
+        if res.returncode:
+            raise SystemExit(f"mstat: building tools/{tool} failed")
+        mods[f"tools/{tool}"] = path
     return mods
 
 
@@ -147,7 +148,7 @@ def make_initramfs(name, mods, init_body, modtree=None):
         if path.endswith(".ko"):
             shutil.copy(path, os.path.join(root, "lib", mod + ".ko"))
         else:
-            shutil.copy(path, os.path.join(root, "bin", mod))
+            shutil.copy(path, os.path.join(root, "bin", os.path.basename(path)))
     if modtree:	# (kver, module path under /lib/modules/kver, file) for modprobe
         kver, rel, path = modtree
         dest = os.path.join(root, "lib", "modules", kver, rel)

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat: a viewer for /proc/mstat, in the spirit of tools/mm/slabinfo.c
+ * and vmstat.
+ *
+ *   mstat [FILE]            summary, the classes and CPUs that were used
+ *   mstat -d SECONDS [FILE] the same every SECONDS, with rates per second
+ *   mstat --json [FILE]     one read as JSON (with -d: one object per line)
+ *
+ * FILE defaults to /proc/mstat; a saved copy works as well.  Summary
+ * fields are "name value" lines, tables are found by their legend lines
+ * ("# class size nmalloc ..."), so fields and columns appended later are
+ * carried along (in --json) and never break it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_FIELDS	64
+#define MAX_COLS	32
+#define MAX_ROWS	4096
+#define NAME_LEN	40
+
+struct field {
+	char name[NAME_LEN];
+	unsigned long long value;
+};
+
+struct table {
+	char kind[NAME_LEN];			/* "class", "cpu" */
+	char cols[MAX_COLS][NAME_LEN];		/* cols[0] is the kind */
+	int ncols, nrows;
+	unsigned int id[MAX_ROWS];
+	long long val[MAX_ROWS][MAX_COLS];
+};
+
+struct read {
+	int version;
+	struct field f[MAX_FIELDS];
+	int nf;
+	struct table t[2];
+	int nt;
+};
+
+static int parse(FILE *in, struct read *r)
+{
+	char line[1024], *w[MAX_COLS + 1], *save;
+	struct table *cur = NULL;
+	int n, i;
+
+	memset(r, 0, sizeof(*r));
+	if (!fgets(line, sizeof(line), in) || sscanf(line, "mstat version %d", &r->version) != 1)
+		return -1;
+	while (fgets(line, sizeof(line), in)) {
+		n = 0;
+		for (w[n] = strtok_r(line, " \t\n", &save); w[n] && n < MAX_COLS;
+		     w[++n] = strtok_r(NULL, " \t\n", &save))
+			;
+		if (!n)
+			continue;
+		if (!strcmp(w[0], "#") && n > 1) {	/* a legend: a new table */
+			if (r->nt == 2)
+				return -1;
+			cur = &r->t[r->nt++];
+			snprintf(cur->kind, NAME_LEN, "%s", w[1]);
+			for (i = 1; i < n; i++)
+				snprintf(cur->cols[i - 1], NAME_LEN, "%s", w[i]);
+			cur->ncols = n - 1;
+			continue;
+		}
+		if (cur && !strncmp(w[0], cur->kind, strlen(cur->kind)) &&
+		    w[0][strlen(cur->kind)] >= '0' && w[0][strlen(cur->kind)] <= '9') {
+			if (cur->nrows == MAX_ROWS)
+				return -1;
+			cur->id[cur->nrows] = strtoul(w[0] + strlen(cur->kind), NULL, 10);
+			for (i = 1; i < n && i < cur->ncols; i++)
+				cur->val[cur->nrows][i] = strtoll(w[i], NULL, 10);
+			cur->nrows++;
+			continue;
+		}
+		if (n == 2 && r->nf < MAX_FIELDS) {
+			snprintf(r->f[r->nf].name, NAME_LEN, "%s", w[0]);
+			r->f[r->nf++].value = strtoull(w[1], NULL, 10);
+		}
+	}
+	return 0;
+}
+
+static int read_file(const char *path, struct read *r)
+{
+	FILE *in = fopen(path, "r");
+	int ret;
+
+	if (!in) {
+		fprintf(stderr, "mstat: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	ret = parse(in, r);
+	fclose(in);
+	if (ret)
+		fprintf(stderr, "mstat: %s: not an mstat report\n", path);
+	return ret;
+}
+
+static long long field(const struct read *r, const char *name)
+{
+	int i;
+
+	for (i = 0; i < r->nf; i++)
+		if (!strcmp(r->f[i].name, name))
+			return r->f[i].value;
+	return 0;
+}
+
+static const struct table *table(const struct read *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nt; i++)
+		if (!strcmp(r->t[i].kind, kind))
+			return &r->t[i];
+	return NULL;
+}
+
+static int col(const struct table *t, const char *name)
+{
+	int i;
+
+	for (i = 1; t && i < t->ncols; i++)
+		if (!strcmp(t->cols[i], name))
+			return i;
+	return -1;
+}
+
+static long long cell(const struct table *t, int row, const char *name)
+{
+	int c = col(t, name);
+
+	return c < 0 ? 0 : t->val[row][c];
+}
+
+/* The row of @id in @t, or -1. */
+static int row_of(const struct table *t, unsigned int id)
+{
+	int i;
+
+	for (i = 0; t && i < t->nrows; i++)
+		if (t->id[i] == id)
+			return i;
+	return -1;
+}
+
+/* Bytes in human units, as "1.5 MiB". */
+static const char *human(long long v, char *buf, size_t len)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = v < 0 ? -(double)v : (double)v;
+	int u = 0;
+
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	snprintf(buf, len, u ? "%s%.1f %s" : "%s%.0f %s", v < 0 ? "-" : "", d, unit[u]);
+	return buf;
+}
+
+/* Per second since @old, or 0 without an earlier read. */
+static double rate(long long now, long long then, double secs)
+{
+	return secs > 0 ? (now - then) / secs : 0;
+}
+
+static void show(const struct read *r, const struct read *old, double secs)
+{
+	const struct table *cl = table(r, "class"), *cp = table(r, "cpu");
+	const struct table *ocl = old ? table(old, "class") : NULL;
+	const struct table *ocp = old ? table(old, "cpu") : NULL;
+	char a[32], b[32], c[32];
+	int i, o;
+
+	printf("live %s in %lld objects (large: %lld, %s); held %s, cached %s\n",
+	       human(field(r, "alloc_bytes"), a, sizeof(a)), field(r, "live_objects"),
+	       field(r, "large_nmalloc") - field(r, "large_nfree"),
+	       human(field(r, "large_alloc_bytes"), b, sizeof(b)),
+	       human(field(r, "sys_bytes"), c, sizeof(c)),
+	       human(field(r, "cached_bytes"), a, sizeof(a)));
+	printf("allocs %lld, frees %lld, refills %lld, flushes %lld, donations %lld, reclaimed %s\n",
+	       field(r, "nmalloc"), field(r, "nfree"), field(r, "nrefill"), field(r, "nflush"),
+	       field(r, "cpu_donations"), human(field(r, "reclaimed_bytes"), a, sizeof(a)));
+	if (field(r, "bad_pointers") || field(r, "double_frees") ||
+	    field(r, "write_after_free") || field(r, "redzone_errors"))
+		printf("client mistakes: bad pointers %lld, double frees %lld, written after free %lld, red zones %lld\n",
+		       field(r, "bad_pointers"), field(r, "double_frees"),
+		       field(r, "write_after_free"), field(r, "redzone_errors"));
+	if (old)
+		printf("per second: allocs %.0f, frees %.0f, allocated %s\n",
+		       rate(field(r, "nmalloc"), field(old, "nmalloc"), secs),
+		       rate(field(r, "nfree"), field(old, "nfree"), secs),
+		       human((long long)rate(field(r, "total_alloc_bytes"),
+					     field(old, "total_alloc_bytes"), secs), a, sizeof(a)));
+
+	printf("\n%8s %8s %12s %12s %12s %12s", "class", "size", "live", "live_bytes",
+	       "nmalloc", "nfree");
+	printf(old ? " %10s %10s\n" : "\n", "allocs/s", "frees/s");
+	for (i = 0; cl && i < cl->nrows; i++) {
+		if (!cell(cl, i, "nmalloc"))
+			continue;	/* never used */
+		printf("%8u %8lld %12lld %12s %12lld %12lld", cl->id[i], cell(cl, i, "size"),
+		       cell(cl, i, "live_objects"),
+		       human(cell(cl, i, "alloc_bytes"), a, sizeof(a)),
+		       cell(cl, i, "nmalloc"), cell(cl, i, "nfree"));
+		o = row_of(ocl, cl->id[i]);
+		if (old)
+			printf(" %10.0f %10.0f",
+			       o < 0 ? 0 : rate(cell(cl, i, "nmalloc"), cell(ocl, o, "nmalloc"), secs),
+			       o < 0 ? 0 : rate(cell(cl, i, "nfree"), cell(ocl, o, "nfree"), secs));
+		printf("\n");
+	}
+
+	printf("\n%8s %6s %12s %12s %12s %12s", "cpu", "online", "nmalloc", "nfree",
+	       "alloc_bytes", "cached");
+	printf(old ? " %10s %10s\n" : "\n", "allocs/s", "frees/s");
+	for (i = 0; cp && i < cp->nrows; i++) {
+		if (!cell(cp, i, "nmalloc") && !cell(cp, i, "nfree"))
+			continue;	/* never used, or donated and back at 0 */
+		printf("%8u %6lld %12lld %12lld %12s %12s", cp->id[i], cell(cp, i, "online"),
+		       cell(cp, i, "nmalloc"), cell(cp, i, "nfree"),
+		       human(cell(cp, i, "alloc_bytes"), a, sizeof(a)),
+		       human(cell(cp, i, "cached_bytes"), b, sizeof(b)));
+		o = row_of(ocp, cp->id[i]);
+		if (old)
+			printf(" %10.0f %10.0f",
+			       o < 0 ? 0 : rate(cell(cp, i, "nmalloc"), cell(ocp, o, "nmalloc"), secs),
+			       o < 0 ? 0 : rate(cell(cp, i, "nfree"), cell(ocp, o, "nfree"), secs));
+		printf("\n");
+	}
+}
+
+/* Every field and every column, by its own name, so appended ones come along. */
+static void show_json(const struct read *r, const struct read *old, double secs)
+{
+	int i, j, k;
+
+	printf("{\"version\": %d, \"summary\": {", r->version);
+	for (i = 0; i < r->nf; i++)
+		printf("%s\"%s\": %llu", i ? ", " : "", r->f[i].name, r->f[i].value);
+	printf("}");
+	for (k = 0; k < r->nt; k++) {
+		const struct table *t = &r->t[k];
+
+		printf(", \"%s\": [", t->kind);
+		for (i = 0; i < t->nrows; i++) {
+			printf("%s{\"%s\": %u", i ? ", " : "", t->kind, t->id[i]);
+			for (j = 1; j < t->ncols; j++)
+				printf(", \"%s\": %lld", t->cols[j], t->val[i][j]);
+			printf("}");
+		}
+		printf("]");
+	}
+	if (old)
+		printf(", \"per_second\": {\"nmalloc\": %.1f, \"nfree\": %.1f, \"alloc_bytes\": %.1f}",
+		       rate(field(r, "nmalloc"), field(old, "nmalloc"), secs),
+		       rate(field(r, "nfree"), field(old, "nfree"), secs),
+		       rate(field(r, "total_alloc_bytes"), field(old, "total_alloc_bytes"), secs));
+	printf("}\n");
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: mstat [-d SECONDS] [--json] [FILE]\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static struct read reads[2];
+	const char *path = "/proc/mstat";
+	unsigned int delay = 0, n;
+	int json = 0, i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			json = 1;
+		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
+			delay = strtoul(argv[++i], NULL, 10);
+		else if (argv[i][0] == '-')
+			usage();
+		else
+			path = argv[i];
+	}
+	if (argc > 1 && delay == 0 && !strcmp(argv[1], "-d"))
+		usage();
+	for (n = 0;; n++) {
+		struct read *r = &reads[n % 2], *old = n ? &reads[(n + 1) % 2] : NULL;
+
+		if (read_file(path, r))
+			return 1;
+		if (json)
+			show_json(r, old, delay);
+		else
+			show(r, old, delay);
+		fflush(stdout);
+		if (!delay)
+			return 0;
+		if (!json)
+			printf("\n");
+		sleep(delay);
+	}
+}
