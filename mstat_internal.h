@@ -686,6 +686,7 @@ u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
 u64 mstat_total_free_bytes(const struct mstat_counters *c);
 u64 mstat_counters_cached_bytes(const struct mstat_counters *c);
+extern unsigned int mstat_read_gap_us;
 void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);

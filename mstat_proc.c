@@ -8,7 +8,10 @@
  * table and a CPU table, each led by a "# " legend naming its columns.
  */
 #include <linux/cpu.h>
+#include <linux/delay.h>
 #include <linux/export.h>
+#include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
@@ -219,6 +222,21 @@ u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
 	return bytes;
 }
 
+/*
+ * Reads are paced: a collection starts at least read_gap_us after the
+ * previous one ended, whoever asked, so that readers at any rate cost the
+ * allocating CPUs a bounded share (a collection pulls the counters' cache
+ * lines away from their writers).  A read that comes too soon waits; it
+ * never gets an older collection, so what it returns was read after it
+ * began.
+ */
+unsigned int mstat_read_gap_us = 1000;
+module_param_named(read_gap_us, mstat_read_gap_us, uint, 0644);
+MODULE_PARM_DESC(read_gap_us, "least time between two collections of the counters, in us (default 1000)");
+
+static DEFINE_MUTEX(mstat_collect_lock);
+static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
+
 /**
  * mstat_collect - read the statistics of every possible CPU
  * @t: filled with the totals
@@ -226,12 +244,18 @@ u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
  *	from the same reads the totals are summed from
  *
  * Holds cpus_read_lock(): a donation runs under the hotplug lock held for
- * writing, so it is seen either wholly or not at all.  May sleep.
+ * writing, so it is seen either wholly or not at all.  Paced (read_gap_us):
+ * may wait before it reads.  May sleep.
  */
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
 	unsigned int cpu;
+	u64 now;
 
+	mutex_lock(&mstat_collect_lock);
+	now = ktime_get_ns();
+	if (now < mstat_next_collect_ns)
+		fsleep(div_u64(mstat_next_collect_ns - now, NSEC_PER_USEC) + 1);
 	cpus_read_lock();
 	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
 			  MSTAT_NR_CTX);
@@ -241,6 +265,9 @@ void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 			cpus[cpu].online = cpu_online(cpu);
 	}
 	cpus_read_unlock();
+	mstat_next_collect_ns = ktime_get_ns() +
+				(u64)READ_ONCE(mstat_read_gap_us) * NSEC_PER_USEC;
+	mutex_unlock(&mstat_collect_lock);
 }
 
 /* The summary of a read, as /proc/mstat and mstat_read_stats() give it. */

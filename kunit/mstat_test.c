@@ -512,6 +512,30 @@ static void mstat_test_cached_between_passes(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, t->cached_bytes, 11ULL * size);
 }
 
+/*
+ * Reads are paced (read_gap_us): five in a row take at least four gaps.
+ * A lower bound that sleeping guarantees, not a measure of speed; and each
+ * read still sees what was done just before it.
+ */
+static void mstat_test_read_pacing(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(64), i;
+	struct mstat_totals *t = snap(test);
+	u64 start, last = t->sum.nmalloc[cls];
+	void *p;
+
+	start = ktime_get_ns();
+	for (i = 0; i < 4; i++) {
+		p = mstat_alloc(64, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		t = snap(test);
+		KUNIT_EXPECT_EQ(test, t->sum.nmalloc[cls], last + 1);
+		last = t->sum.nmalloc[cls];
+		mstat_free(p);
+	}
+	KUNIT_EXPECT_GE(test, ktime_get_ns() - start, 4ULL * mstat_read_gap_us * NSEC_PER_USEC);
+}
+
 static void mstat_test_read_stats(struct kunit *test)
 {
 	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
@@ -1819,6 +1843,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_read_consistency),
 	KUNIT_CASE(mstat_test_cached_between_passes),
 	KUNIT_CASE(mstat_test_read_stats),
+	KUNIT_CASE(mstat_test_read_pacing),
 	KUNIT_CASE(mstat_test_drain_returns_objects),
 	KUNIT_CASE(mstat_test_refill_flush_boundaries),
 	KUNIT_CASE(mstat_test_sys_bytes_falls),
