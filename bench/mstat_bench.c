@@ -50,6 +50,9 @@ static unsigned int seconds = 2;
 module_param(seconds, uint, 0444);
 static bool reader;
 module_param(reader, bool, 0444);
+/* mstat's read_gap_us, which the control imitates */
+static unsigned int read_gap_us = 1000;
+module_param(read_gap_us, uint, 0444);
 static bool poweroff;
 module_param(poweroff, bool, 0444);
 /* mode=fast for this one size and pattern only (0, "": all), to profile one cell */
@@ -425,8 +428,9 @@ static u64 control_read(void)
 /*
  * The extra thread on the last CPU: a reader calling mstat_read_stats() as
  * fast as it can, or, as the control, a thread doing the same amount of
- * work (locks and reads) on memory of its own, so that only the touching
- * of the allocating CPUs' counters differs.
+ * work (locks and reads, then the wait a paced read makes) on memory of
+ * its own, so that only the touching of the allocating CPUs' counters
+ * differs.
  */
 static int third_fn(void *arg)
 {
@@ -437,10 +441,13 @@ static int third_fn(void *arg)
 	*count = 0;
 	wait_for_completion(&scale_go);
 	while (!atomic_read(&scale_stop)) {
-		if (read)
+		if (read) {
 			mstat_read_stats(&st);
-		else
+		} else {
 			WRITE_ONCE(control_words[0], control_read());
+			/* and waits as a paced read does (mstat's read_gap_us) */
+			fsleep(read_gap_us);
+		}
 		(*count)++;
 		cond_resched();
 	}
