@@ -78,6 +78,7 @@ def build_modules(name, kdir):
 INIT_HEAD = """#!/bin/sh
 /bin/busybox --install -s /bin
 export PATH=/bin
+echo @@INIT
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev 2>/dev/null
@@ -158,7 +159,9 @@ def make_initramfs(name, mods, init_body, modtree=None):
             f.write(f"{rel}:\n")
     init = os.path.join(root, "init")
     with open(init, "w") as f:
-        f.write(INIT_HEAD + init_body + "\nsync\npoweroff -f\n")
+        # the serial line drains after the writes return (slower on RT,
+        # where its interrupt is a thread): give it a second before the end
+        f.write(INIT_HEAD + init_body + "\nsync\nsleep 1\npoweroff -f\n")
     os.chmod(init, 0o755)
     image = os.path.join(CACHE, "vm", name, "initramfs.cpio.gz")
     subprocess.run(f"cd '{root}' && find . | cpio -o -H newc --quiet | gzip -1 > '{image}'",
@@ -170,7 +173,20 @@ def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem=
          extra=(), on_line=None, cmdline=""):
     """Boot, return the console output as lines (also written to @logfile).
     @extra: more QEMU arguments; @on_line: called with each line as it comes;
-    @cmdline: more kernel parameters."""
+    @cmdline: more kernel parameters.  A kernel that dies before init runs
+    (no mstat code loaded yet: under multi-threaded TCG a kernel sometimes
+    trips over its own text patching at boot) is booted again, twice at most,
+    and said so."""
+    for attempt in range(3):
+        lines = _boot(vmlinuz, initrd, loglevel, echo, timeout, logfile, smp, mem, extra,
+                      on_line, cmdline)
+        if "@@INIT" in lines or not any("Kernel panic" in x for x in lines):
+            return lines
+        log(f"the kernel died before init started (attempt {attempt + 1}): booting again")
+    return lines
+
+
+def _boot(vmlinuz, initrd, loglevel, echo, timeout, logfile, smp, mem, extra, on_line, cmdline):
     cmd = ["qemu-system-x86_64", "-accel", "tcg,thread=multi", "-smp", str(smp),
            "-m", str(mem), "-display", "none", "-monitor", "none", "-serial", "stdio",
            "-no-reboot", "-kernel", vmlinuz, "-initrd", initrd,
