@@ -4,14 +4,15 @@
  * keeps of its own work, and the donation of a dead CPU's counters.
  *
  * A CPU touches only its own caches: in task context the task cache under
- * local_lock() (preemption off), in softirq and hardirq context the irq
- * cache under local_lock_irqsave() (see enum mstat_ctx).  So mstat_alloc()
+ * local_lock() (preemption off; on PREEMPT_RT a per-CPU sleeping lock with
+ * migration off), in softirq and hardirq context the irq cache under
+ * local_lock_irqsave() (see enum mstat_ctx).  So mstat_alloc()
  * and mstat_free() may be called from any context kmalloc(GFP_ATOMIC) may,
  * and the common case never touches the interrupt flag.  The counters are
  * plain u64s written by their owner only: no atomics, no shared cache
  * lines.  Another CPU's caches are touched only when that CPU is dead
  * (hotplug teardown), and their counters are then added to a live CPU's by
- * that CPU itself.
+ * that CPU itself, in a work item.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -255,7 +256,8 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
  * @size: bytes wanted
  * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
  *	With GFP_ATOMIC it may be called wherever kmalloc(GFP_ATOMIC) may:
- *	process context, softirq, hardirq, with a spinlock held.
+ *	process context, softirq, hardirq (not on PREEMPT_RT, where kmalloc
+ *	may not be either), with a spinlock held.
  *
  * Objects up to 32 KiB come from the calling CPU's cache for their size
  * class (its task cache in task context, its irq cache in interrupt
