@@ -147,6 +147,23 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 }
 
 /*
+ * The fast paths reach their tracepoints through these: out of line and
+ * cold, so that a disabled tracepoint is a patched-out jump there and
+ * nothing else (inline, its arguments and call would cost the fast paths
+ * registers and a stack frame).
+ */
+static noinline void __cold mstat_trace_alloc(unsigned long call_site, const void *ptr,
+					       size_t bytes_req, size_t bytes_alloc, gfp_t flags)
+{
+	trace_mstat_alloc(call_site, ptr, bytes_req, bytes_alloc, flags);
+}
+
+static noinline void __cold mstat_trace_free(unsigned long call_site, const void *ptr)
+{
+	trace_mstat_free(call_site, ptr);
+}
+
+/*
  * The fast paths: task context, an object of a size class, a class cache
  * with room, no debug mode.  They make no call, so that mstat_alloc() and
  * mstat_free() need no stack frame until they fall back on the general
@@ -282,7 +299,9 @@ void *mstat_alloc(size_t size, gfp_t flags)
 
 		obj = mstat_task_pop(cls);
 		if (likely(obj)) {
-			trace_mstat_alloc(_RET_IP_, obj, size, mstat_classes[cls].size, flags);
+			if (trace_mstat_alloc_enabled())
+				mstat_trace_alloc(_RET_IP_, obj, size, mstat_classes[cls].size,
+						  flags);
 			return obj;
 		}
 	}
@@ -362,7 +381,8 @@ void mstat_free(const void *ptr)
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
 	if (likely(in_task()) && !mstat_debug() && likely(mstat_task_push(ptr))) {
-		trace_mstat_free(_RET_IP_, ptr);
+		if (trace_mstat_free_enabled())
+			mstat_trace_free(_RET_IP_, ptr);
 		return;
 	}
 	mstat_free_slow(ptr, _RET_IP_);

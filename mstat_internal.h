@@ -631,6 +631,8 @@ unsigned long mstat_central_empty_objs(void);
  * them out, to show that compiled in and disabled they cost nothing.
  */
 #ifdef MSTAT_NO_TRACE
+static inline bool trace_mstat_alloc_enabled(void) { return false; }
+static inline bool trace_mstat_free_enabled(void) { return false; }
 static inline void trace_mstat_alloc(unsigned long call_site, const void *ptr,
 				     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags) { }
 static inline void trace_mstat_free(unsigned long call_site, const void *ptr) { }
