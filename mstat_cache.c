@@ -153,7 +153,7 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
  * registers and a stack frame).
  */
 static noinline void __cold mstat_trace_alloc(unsigned long call_site, const void *ptr,
-					       size_t bytes_req, size_t bytes_alloc, gfp_t flags)
+					      size_t bytes_req, size_t bytes_alloc, gfp_t flags)
 {
 	trace_mstat_alloc(call_site, ptr, bytes_req, bytes_alloc, flags);
 }

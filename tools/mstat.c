@@ -187,14 +187,18 @@ static void show(const struct read *r, const struct read *old, double secs)
 	       human(field(r, "large_alloc_bytes"), b, sizeof(b)),
 	       human(field(r, "sys_bytes"), c, sizeof(c)),
 	       human(field(r, "cached_bytes"), a, sizeof(a)));
-	printf("allocs %lld, frees %lld, refills %lld, flushes %lld, donations %lld, reclaimed %s\n",
+	printf("allocs %lld, frees %lld, refills %lld, flushes %lld, donations %lld, ",
 	       field(r, "nmalloc"), field(r, "nfree"), field(r, "nrefill"), field(r, "nflush"),
-	       field(r, "cpu_donations"), human(field(r, "reclaimed_bytes"), a, sizeof(a)));
+	       field(r, "cpu_donations"));
+	printf("reclaimed %s\n",
+	       human(field(r, "reclaimed_bytes"), a, sizeof(a)));
 	if (field(r, "bad_pointers") || field(r, "double_frees") ||
-	    field(r, "write_after_free") || field(r, "redzone_errors"))
-		printf("client mistakes: bad pointers %lld, double frees %lld, written after free %lld, red zones %lld\n",
-		       field(r, "bad_pointers"), field(r, "double_frees"),
+	    field(r, "write_after_free") || field(r, "redzone_errors")) {
+		printf("client mistakes: bad pointers %lld, double frees %lld, ",
+		       field(r, "bad_pointers"), field(r, "double_frees"));
+		printf("written after free %lld, red zones %lld\n",
 		       field(r, "write_after_free"), field(r, "redzone_errors"));
+	}
 	if (old)
 		printf("per second: allocs %.0f, frees %.0f, allocated %s\n",
 		       rate(field(r, "nmalloc"), field(old, "nmalloc"), secs),
@@ -215,7 +219,8 @@ static void show(const struct read *r, const struct read *old, double secs)
 		o = row_of(ocl, cl->id[i]);
 		if (old)
 			printf(" %10.0f %10.0f",
-			       o < 0 ? 0 : rate(cell(cl, i, "nmalloc"), cell(ocl, o, "nmalloc"), secs),
+			       o < 0 ? 0 : rate(cell(cl, i, "nmalloc"),
+						cell(ocl, o, "nmalloc"), secs),
 			       o < 0 ? 0 : rate(cell(cl, i, "nfree"), cell(ocl, o, "nfree"), secs));
 		printf("\n");
 	}
@@ -233,7 +238,8 @@ static void show(const struct read *r, const struct read *old, double secs)
 		o = row_of(ocp, cp->id[i]);
 		if (old)
 			printf(" %10.0f %10.0f",
-			       o < 0 ? 0 : rate(cell(cp, i, "nmalloc"), cell(ocp, o, "nmalloc"), secs),
+			       o < 0 ? 0 : rate(cell(cp, i, "nmalloc"),
+						cell(ocp, o, "nmalloc"), secs),
 			       o < 0 ? 0 : rate(cell(cp, i, "nfree"), cell(ocp, o, "nfree"), secs));
 		printf("\n");
 	}
@@ -260,17 +266,19 @@ static void show_json(const struct read *r, const struct read *old, double secs)
 		}
 		printf("]");
 	}
-	if (old)
-		printf(", \"per_second\": {\"nmalloc\": %.1f, \"nfree\": %.1f, \"alloc_bytes\": %.1f}",
+	if (old) {
+		printf(", \"per_second\": {\"nmalloc\": %.1f, \"nfree\": %.1f, ",
 		       rate(field(r, "nmalloc"), field(old, "nmalloc"), secs),
-		       rate(field(r, "nfree"), field(old, "nfree"), secs),
+		       rate(field(r, "nfree"), field(old, "nfree"), secs));
+		printf("\"alloc_bytes\": %.1f}",
 		       rate(field(r, "total_alloc_bytes"), field(old, "total_alloc_bytes"), secs));
+	}
 	printf("}\n");
 }
 
-static void usage(void)
+static void print_usage(void)
 {
-	fprintf(stderr, "usage: mstat [-d SECONDS] [--json] [FILE]\n");
+	fputs("usage: mstat [-d SECONDS] [--json] [FILE]\n", stderr);
 	exit(2);
 }
 
@@ -287,12 +295,12 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
 			delay = strtoul(argv[++i], NULL, 10);
 		else if (argv[i][0] == '-')
-			usage();
+			print_usage();
 		else
 			path = argv[i];
 	}
 	if (argc > 1 && delay == 0 && !strcmp(argv[1], "-d"))
-		usage();
+		print_usage();
 	for (n = 0;; n++) {
 		struct read *r = &reads[n % 2], *old = n ? &reads[(n + 1) % 2] : NULL;
 
