@@ -173,13 +173,25 @@ static double rate(long long now, long long then, double secs)
 	return secs > 0 ? (now - then) / secs : 0;
 }
 
+/* Row @i of @t: its allocations and frees per second since the read @old, then the line's end. */
+static void show_rates(const struct table *t, int i, const struct table *old, double secs)
+{
+	int o = row_of(old, t->id[i]);
+
+	if (old)
+		printf(" %10.0f %10.0f",
+		       o < 0 ? 0 : rate(cell(t, i, "nmalloc"), cell(old, o, "nmalloc"), secs),
+		       o < 0 ? 0 : rate(cell(t, i, "nfree"), cell(old, o, "nfree"), secs));
+	printf("\n");
+}
+
 static void show(const struct read *r, const struct read *old, double secs)
 {
 	const struct table *cl = table(r, "class"), *cp = table(r, "cpu");
 	const struct table *ocl = old ? table(old, "class") : NULL;
 	const struct table *ocp = old ? table(old, "cpu") : NULL;
 	char a[32], b[32], c[32];
-	int i, o;
+	int i;
 
 	printf("live %s in %lld objects (large: %lld, %s); held %s, cached %s\n",
 	       human(field(r, "alloc_bytes"), a, sizeof(a)), field(r, "live_objects"),
@@ -216,13 +228,7 @@ static void show(const struct read *r, const struct read *old, double secs)
 		       cell(cl, i, "live_objects"),
 		       human(cell(cl, i, "alloc_bytes"), a, sizeof(a)),
 		       cell(cl, i, "nmalloc"), cell(cl, i, "nfree"));
-		o = row_of(ocl, cl->id[i]);
-		if (old)
-			printf(" %10.0f %10.0f",
-			       o < 0 ? 0 : rate(cell(cl, i, "nmalloc"),
-						cell(ocl, o, "nmalloc"), secs),
-			       o < 0 ? 0 : rate(cell(cl, i, "nfree"), cell(ocl, o, "nfree"), secs));
-		printf("\n");
+		show_rates(cl, i, ocl, secs);
 	}
 
 	printf("\n%8s %6s %12s %12s %12s %12s", "cpu", "online", "nmalloc", "nfree",
@@ -235,13 +241,7 @@ static void show(const struct read *r, const struct read *old, double secs)
 		       cell(cp, i, "nmalloc"), cell(cp, i, "nfree"),
 		       human(cell(cp, i, "alloc_bytes"), a, sizeof(a)),
 		       human(cell(cp, i, "cached_bytes"), b, sizeof(b)));
-		o = row_of(ocp, cp->id[i]);
-		if (old)
-			printf(" %10.0f %10.0f",
-			       o < 0 ? 0 : rate(cell(cp, i, "nmalloc"),
-						cell(ocp, o, "nmalloc"), secs),
-			       o < 0 ? 0 : rate(cell(cp, i, "nfree"), cell(ocp, o, "nfree"), secs));
-		printf("\n");
+		show_rates(cp, i, ocp, secs);
 	}
 }
 
