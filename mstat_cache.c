@@ -92,9 +92,10 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 
 	/* Give back the oldest objects and keep the cache-hot ones. */
 	nbad = mstat_central_put(cls, cc->objs, batch);
+	/* a withdrawn object leaves the cache as an allocation */
+	mstat_site_withdrawn(c, cls, cc->objs, nbad);
 	cc->count -= batch;
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
-	/* a withdrawn object leaves the cache as an allocation */
 	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);
 	mstat_stat_add(c, &c->stats.nflush, 1);
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch - nbad);
@@ -109,17 +110,23 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
  * withdrawn, never handed out, and counted as allocated (to nobody), so
  * the counters keep telling what the caches hold.
  */
-static bool mstat_alloc_check(void *obj, unsigned int cls, unsigned long caller)
+static bool mstat_alloc_check(struct mstat_cache *c, void *obj, unsigned int cls,
+			      unsigned long caller)
 {
 	if (unlikely(!mstat_obj_still_free(obj))) {
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
+		mstat_site_withdrawn(c, cls, &obj, 1);
 		return false;
 	}
-	return !mstat_debug() || mstat_debug_check_alloc(obj, cls, caller);
+	if (!mstat_debug() || mstat_debug_check_alloc(obj, cls, caller))
+		return true;
+	mstat_site_withdrawn(c, cls, &obj, 1);
+	return false;
 }
 
 /* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
-static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller)
+static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
+			       unsigned int site)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
@@ -133,8 +140,9 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		while (likely(cc->count) || mstat_cache_refill(c, cls)) {
 			obj = cc->objs[--cc->count];
 			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
-			if (likely(mstat_alloc_check(obj, cls, caller))) {
+			if (likely(mstat_alloc_check(c, obj, cls, caller))) {
 				mstat_obj_set_live(obj);
+				mstat_site_alloc(c, obj, cls, site);
 				mstat_unlock_cache(task, irqflags);
 				return obj;
 			}
@@ -170,7 +178,7 @@ static noinline void __cold mstat_trace_free(unsigned long call_site, const void
  * paths.  The pop overwrites the free marker without reading it: the free
  * checked it, and the pool checks what comes back (mstat_central_put()).
  */
-static __always_inline void *mstat_task_pop(unsigned int cls)
+static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 {
 	struct mstat_class_cache *cc;
 	struct mstat_cache *c;
@@ -183,6 +191,7 @@ static __always_inline void *mstat_task_pop(unsigned int cls)
 		obj = cc->objs[--cc->count];
 		mstat_obj_set_live(obj);
 		mstat_count(MSTAT_TASK, nmalloc[cls], 1);
+		mstat_site_alloc(c, obj, cls, site);
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return obj;
@@ -209,9 +218,12 @@ static __always_inline bool mstat_task_push(const void *ptr)
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 		cc = &c->cls[cls];
 		if (likely(cc->count < mstat_classes[cls].cache_cap)) {
+			unsigned int site = mstat_site_of(ptr, cls);
+
 			mstat_obj_mark_free((void *)ptr);
 			cc->objs[cc->count++] = (void *)ptr;
 			mstat_count_free(MSTAT_TASK, nfree[cls], 1);
+			mstat_site_count_free(c, site, mstat_classes[cls].size);
 			done = true;
 		}
 	}
@@ -219,7 +231,8 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	return done;
 }
 
-static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller)
+static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
+			       unsigned int site)
 {
 	bool task = in_task();
 	unsigned long irqflags = 0;
@@ -232,9 +245,12 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller)
 		return NULL;
 	if (mstat_debug())
 		mstat_debug_large_alloc(obj, caller);
+	/* a large object's site is in its first page's index */
+	virt_to_page(obj)->index = site;
 	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
+	mstat_site_count_alloc(c, site, usable);
 	mstat_unlock_cache(task, irqflags);
 	trace_mstat_alloc(caller, obj, size, usable, flags);
 	return obj;
@@ -244,7 +260,8 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller)
 #define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO)
 
 /* Every allocation the fast path does not serve; @caller is mstat_alloc()'s. */
-static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long caller)
+static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long caller,
+				       unsigned int site)
 {
 	unsigned int cls;
 	void *obj;
@@ -254,10 +271,10 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
 		return NULL;
 	if (unlikely(size > MSTAT_MAX_SMALL))
-		return mstat_alloc_large(size, flags, caller);
+		return mstat_alloc_large(size, flags, caller, site);
 
 	cls = mstat_size_to_class(size);
-	obj = mstat_cache_alloc(cls, flags, caller);
+	obj = mstat_cache_alloc(cls, flags, caller, site);
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))
@@ -268,13 +285,30 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 	return obj;
 }
 
+/* The id of @site, registering it on its first allocation. */
+static __always_inline unsigned int mstat_site_id(struct mstat_site *site, gfp_t flags)
+{
+#ifdef MSTAT_NO_SITES
+	return 0;
+#else
+	/* an address dependency orders the id before the counters it leads to */
+	unsigned int id = READ_ONCE(site->id);
+
+	if (unlikely(!id))
+		id = mstat_site_register(site, flags);
+	return id;
+#endif
+}
+
 /**
- * mstat_alloc - allocate memory from mstat
+ * mstat_alloc_site - allocate memory from mstat for a call site
  * @size: bytes wanted
  * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
  *	With GFP_ATOMIC it may be called wherever kmalloc(GFP_ATOMIC) may:
  *	process context, softirq, hardirq (not on PREEMPT_RT, where kmalloc
  *	may not be either), with a spinlock held.
+ * @site: the call site, which the allocation is counted to
+ *	(/proc/mstat_sites); mstat_alloc() passes its own
  *
  * Objects up to 32 KiB come from the calling CPU's cache for their size
  * class (its task cache in task context, its irq cache in interrupt
@@ -288,16 +322,18 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
  * for @size 0; NULL if @size cannot be served (above 2^MAX_PAGE_ORDER
  * pages) or memory is short.
  */
-void *mstat_alloc(size_t size, gfp_t flags)
+void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 {
+	unsigned int id;
 	void *obj;
 
 	might_alloc(flags);
+	id = mstat_site_id(site, flags);
 	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
 	    !mstat_debug()) {
 		unsigned int cls = mstat_size_to_class(size);
 
-		obj = mstat_task_pop(cls);
+		obj = mstat_task_pop(cls, id);
 		if (likely(obj)) {
 			if (trace_mstat_alloc_enabled())
 				mstat_trace_alloc(_RET_IP_, obj, size, mstat_classes[cls].size,
@@ -305,9 +341,9 @@ void *mstat_alloc(size_t size, gfp_t flags)
 			return obj;
 		}
 	}
-	return mstat_alloc_slow(size, flags, _RET_IP_);
+	return mstat_alloc_slow(size, flags, _RET_IP_, id);
 }
-EXPORT_SYMBOL_GPL(mstat_alloc);
+EXPORT_SYMBOL_GPL(mstat_alloc_site);
 
 /* Free a small object found live, the cache's lock held. */
 static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
@@ -322,6 +358,7 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 	mstat_obj_mark_free(obj);
 	cc->objs[cc->count++] = obj;
 	mstat_stat_add_free(c, &c->stats.nfree[cls], 1);
+	mstat_site_count_free(c, mstat_site_of(obj, cls), mstat_classes[cls].size);
 }
 
 /* Every free the fast path does not take; @caller is mstat_free()'s. */
@@ -347,6 +384,7 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 		if (mstat_large_claim(pfn)) {
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
+			mstat_site_count_free(c, pfn_to_page(pfn)->index, usable);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}
@@ -421,7 +459,9 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 	if (!n)
 		return 0;
 	nbad = mstat_central_put(cls, cc->objs, n);
-	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);	/* as in mstat_cache_flush() */
+	/* as in mstat_cache_flush() */
+	mstat_site_withdrawn(c, cls, cc->objs, nbad);
+	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
 	WRITE_ONCE(cc->count, 0);
 	return n - nbad;
@@ -540,6 +580,7 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 		WRITE_ONCE(t[i], t[i] + f[i]);
 		WRITE_ONCE(f[i], 0);
 	}
+	mstat_donate_sites(from, to);
 }
 
 struct mstat_donation {

@@ -136,13 +136,16 @@ static void mstat_classes_init(void)
 
 		mc->size = mstat_class_size(cls);
 		mc->stride = mstat_debug_stride(mc->size);
-		mc->span_order = mstat_pick_span_order(mc->stride);
-		mc->nobjs = (PAGE_SIZE << mc->span_order) / mc->stride;
+		/* each object takes its slot and its u16 in the span's site vector */
+		mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u16));
+		mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u16));
+		mc->sites_off = mc->nobjs * mc->stride;
 		mc->fb_order = mc->span_order;
 		if (mc->span_order > PAGE_ALLOC_COSTLY_ORDER &&
-		    get_order(mc->stride) <= PAGE_ALLOC_COSTLY_ORDER)
-			mc->fb_order = get_order(mc->stride);
-		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / mc->stride;
+		    get_order(mc->stride + sizeof(u16)) <= PAGE_ALLOC_COSTLY_ORDER)
+			mc->fb_order = get_order(mc->stride + sizeof(u16));
+		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u16));
+		mc->fb_sites_off = mc->fb_nobjs * mc->stride;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);
@@ -480,6 +483,9 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 		obj -= mc->stride;
 	}
 	mstat_span_set_freelist(span, base);
+	/* what is withdrawn before it was ever handed out is charged to site 0 */
+	memset(page_address(span) + (order == mc->span_order ? mc->sites_off : mc->fb_sites_off),
+	       0, mstat_span_capacity(mc, order) * sizeof(u16));
 }
 
 static void mstat_span_free_rcu(struct rcu_head *head)
@@ -990,6 +996,9 @@ static int __init mstat_init(void)
 	ret = mstat_alloc_caches();
 	if (ret)
 		goto free_caches;
+	ret = mstat_sites_init();
+	if (ret)
+		goto free_caches;
 
 	ret = cpuhp_setup_state_nocalls(CPUHP_BP_PREPARE_DYN, "mm/mstat:dead",
 					NULL, mstat_cpu_dead);
@@ -1012,6 +1021,7 @@ reclaim_exit:
 remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
+	mstat_sites_exit();
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);
 unregister:
@@ -1039,6 +1049,7 @@ static void __exit mstat_exit(void)
 	mstat_report_live(kept);
 	/* the spans released above are freed by RCU callbacks in this module */
 	rcu_barrier();
+	mstat_sites_exit();
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);
 	unregister_memory_notifier(&mstat_memory_nb);

@@ -68,6 +68,8 @@
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
+ * @sites_off: offset in a span of @span_order of its site vector
+ * @fb_sites_off: the same in a span of @fb_order
  */
 struct mstat_class {
 	unsigned int size;
@@ -79,6 +81,8 @@ struct mstat_class {
 	unsigned int cache_cap;
 	unsigned int batch;
 	struct reciprocal_value stride_recip;
+	unsigned int sites_off;
+	unsigned int fb_sites_off;
 };
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
@@ -155,6 +159,28 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 	return (u64 *)c;
 }
 
+/*
+ * Allocation sites (mstat_sites.c).  A site is registered on its first
+ * allocation and gets an id below MSTAT_MAX_SITES; id 0 collects what no
+ * registered site can be charged with.  Each cache counts per site, in
+ * chunks of MSTAT_SITE_CHUNK sites allocated for every cache when the
+ * first site of a chunk registers: a cache's chunk pointers are written
+ * once, before any id they serve is published, and its counters only by
+ * its owner, as struct mstat_counters.
+ */
+#define MSTAT_MAX_SITES		4096
+#define MSTAT_SITE_CHUNK	64
+#define MSTAT_SITE_CHUNKS	(MSTAT_MAX_SITES / MSTAT_SITE_CHUNK)
+
+/* The counters of one site in one cache; the free ones first, as above. */
+struct mstat_site_counters {
+	u64 nfree;
+	u64 free_bytes;
+	/* second pass from here */
+	u64 nmalloc;
+	u64 alloc_bytes;
+};
+
 /**
  * struct mstat_class_cache - free objects of one class cached by one CPU
  * @count: objects in @objs
@@ -169,11 +195,13 @@ struct mstat_class_cache {
  * struct mstat_cache - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
  * @stats: the counters of the work done through this cache
+ * @sites: the counters per allocation site, MSTAT_SITE_CHUNK sites a chunk
  * @cls: free objects, per class
  */
 struct mstat_cache {
 	local_lock_t lock;
 	struct mstat_counters stats;
+	struct mstat_site_counters *sites[MSTAT_SITE_CHUNKS];
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
 
@@ -502,7 +530,8 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 	off = ((pfn & ((1UL << order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr) -
 	      mstat_red_left;
 	idx = reciprocal_divide(off, mc->stride_recip);
-	if (off > (PAGE_SIZE << order) - mc->stride || idx * mc->stride != off)
+	if (idx >= (order == mc->span_order ? mc->nobjs : mc->fb_nobjs) ||
+	    idx * mc->stride != off)
 		return MSTAT_FOREIGN;
 small:
 	*cls = mstat_info_cls(info);
@@ -514,6 +543,105 @@ static __always_inline enum mstat_owner
 mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
 {
 	return __mstat_owner(ptr, cls, usable, pfnp, true);
+}
+
+/*
+ * Per-object metadata: a span ends with its site vector, one u16 per
+ * object after the last slot, which holds the site id of the object's
+ * last allocation.  Written at allocation, read at free, found by
+ * arithmetic from the object's address, its class and its span's order.
+ */
+static __always_inline u16 *__mstat_site_slot(const void *obj, const struct mstat_class *mc,
+					      unsigned int order, unsigned int sites_off)
+{
+	unsigned long addr = (unsigned long)kasan_reset_tag(obj);
+	unsigned long base = addr & ~((PAGE_SIZE << order) - 1);
+
+	return (u16 *)(base + sites_off) +
+	       reciprocal_divide(addr - base - mstat_red_left, mc->stride_recip);
+}
+
+/* The site slot of @obj, a small object of class @cls known to be mstat's. */
+static __always_inline u16 *mstat_site_slot(const void *obj, unsigned int cls)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+
+	/* only the classes that may fall back on a smaller span ask the span */
+	if (unlikely(mc->fb_order != mc->span_order) &&
+	    mstat_info_order(READ_ONCE(virt_to_page(kasan_reset_tag(obj))->private)) !=
+	    mc->span_order)
+		return __mstat_site_slot(obj, mc, mc->fb_order, mc->fb_sites_off);
+	return __mstat_site_slot(obj, mc, mc->span_order, mc->sites_off);
+}
+
+/*
+ * The counters of site @id in cache @c.  An id read from a site slot may
+ * have been overwritten by a client writing past its object: one with no
+ * counters is charged to id 0.
+ */
+static __always_inline struct mstat_site_counters *mstat_site_ctrs(struct mstat_cache *c,
+								   unsigned int id)
+{
+	struct mstat_site_counters *chunk = c->sites[(id / MSTAT_SITE_CHUNK) % MSTAT_SITE_CHUNKS];
+
+	if (unlikely(!chunk))
+		return &c->sites[0][0];
+	return &chunk[id % MSTAT_SITE_CHUNK];
+}
+
+/*
+ * Count an allocation of @bytes by site @id in @c, the calling CPU's own
+ * cache, lock held; and a free, with release as every free counter.
+ * MSTAT_NO_SITES (make bench only) leaves sites out, to price them.
+ */
+static __always_inline void mstat_site_count_alloc(struct mstat_cache *c, unsigned int id,
+						   unsigned int bytes)
+{
+#if !defined(MSTAT_NO_SITES) && !defined(MSTAT_STATS_NONE)
+	struct mstat_site_counters *sc = mstat_site_ctrs(c, id);
+
+	WRITE_ONCE(sc->nmalloc, sc->nmalloc + 1);
+	WRITE_ONCE(sc->alloc_bytes, sc->alloc_bytes + bytes);
+#endif
+}
+
+static __always_inline void mstat_site_count_free(struct mstat_cache *c, unsigned int id,
+						  unsigned int bytes)
+{
+#if !defined(MSTAT_NO_SITES) && !defined(MSTAT_STATS_NONE)
+	struct mstat_site_counters *sc = mstat_site_ctrs(c, id);
+
+#if defined(CONFIG_X86) || !defined(CONFIG_SMP) || defined(MSTAT_PLAIN_FREE)
+	/* as mstat_count_free() */
+	barrier();
+	WRITE_ONCE(sc->nfree, sc->nfree + 1);
+	WRITE_ONCE(sc->free_bytes, sc->free_bytes + bytes);
+#else
+	/* pairs with the smp_rmb() between mstat_read_site_caches()' passes */
+	smp_store_release(&sc->nfree, sc->nfree + 1);
+	smp_store_release(&sc->free_bytes, sc->free_bytes + bytes);
+#endif
+#endif
+}
+
+/* @obj of class @cls is handed out from @c for site @id. */
+static __always_inline void mstat_site_alloc(struct mstat_cache *c, void *obj,
+					     unsigned int cls, unsigned int id)
+{
+#if !defined(MSTAT_NO_SITES)
+	WRITE_ONCE(*mstat_site_slot(obj, cls), id);
+	mstat_site_count_alloc(c, id, mstat_classes[cls].size);
+#endif
+}
+
+/* The site @obj of class @cls was last allocated for. */
+static __always_inline unsigned int mstat_site_of(const void *obj, unsigned int cls)
+{
+#if !defined(MSTAT_NO_SITES)
+	return READ_ONCE(*mstat_site_slot(obj, cls));
+#else
+	return 0;
+#endif
 }
 
 /*
@@ -667,6 +795,18 @@ void mstat_debug_print_object(const void *ptr);
 int mstat_debug_show_leaks(struct seq_file *m, void *v);
 void mstat_debug_report_leaks(void);
 
+/* mstat_sites.c */
+struct mstat_site;
+unsigned int mstat_site_register(struct mstat_site *site, gfp_t flags);
+int mstat_sites_init(void);
+void mstat_sites_exit(void);
+void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to);
+void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nsites,
+			    struct mstat_cache *const *caches, unsigned int n);
+void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
+			  unsigned int n);
+int mstat_sites_show(struct seq_file *m, void *v);
+
 /* mstat_reclaim.c */
 int mstat_reclaim_init(void);
 void mstat_reclaim_exit(void);
@@ -682,6 +822,9 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		       unsigned int per_row);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_read_hook)(unsigned int pass, unsigned int i);
+void mstat_read_step(unsigned int pass, unsigned int i);
+#else
+static inline void mstat_read_step(unsigned int pass, unsigned int i) { }
 #endif
 u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
@@ -692,6 +835,8 @@ extern unsigned int mstat_read_gap_us;
 void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
+void mstat_collect_begin(void);
+void mstat_collect_end(void);
 int mstat_show(struct seq_file *m, void *v);
 int mstat_proc_init(void);
 void mstat_proc_exit(void);

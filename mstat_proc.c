@@ -81,13 +81,11 @@ u64 mstat_total_free_bytes(const struct mstat_counters *c)
 /* Lets the tests act between the steps of a read. */
 void (*mstat_read_hook)(unsigned int pass, unsigned int i);
 
-static void mstat_read_step(unsigned int pass, unsigned int i)
+void mstat_read_step(unsigned int pass, unsigned int i)
 {
 	if (mstat_read_hook)
 		mstat_read_hook(pass, i);
 }
-#else
-static inline void mstat_read_step(unsigned int pass, unsigned int i) { }
 #endif
 
 /* Add counters [@from, @to) of @c to @t's sum and, if given, to @row's. */
@@ -250,13 +248,8 @@ static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
 	unsigned int cpu;
-	u64 now;
 
-	mutex_lock(&mstat_collect_lock);
-	now = ktime_get_ns();
-	if (now < mstat_next_collect_ns)
-		fsleep(div_u64(mstat_next_collect_ns - now, NSEC_PER_USEC) + 1);
-	cpus_read_lock();
+	mstat_collect_begin();
 	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
 			  MSTAT_NR_CTX);
 	/* under the same lock: a row says online only with its CPU's own counts */
@@ -264,6 +257,29 @@ void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 		if (cpus)
 			cpus[cpu].online = cpu_online(cpu);
 	}
+	mstat_collect_end();
+}
+
+/**
+ * mstat_collect_begin - start a collection of counters, paced
+ *
+ * Every collection, of the totals or of the sites, runs between this and
+ * mstat_collect_end(): one at a time, at least read_gap_us after the
+ * previous one, with the hotplug lock held for reading.  May sleep.
+ */
+void mstat_collect_begin(void)
+{
+	u64 now;
+
+	mutex_lock(&mstat_collect_lock);
+	now = ktime_get_ns();
+	if (now < mstat_next_collect_ns)
+		fsleep(div_u64(mstat_next_collect_ns - now, NSEC_PER_USEC) + 1);
+	cpus_read_lock();
+}
+
+void mstat_collect_end(void)
+{
 	cpus_read_unlock();
 	mstat_next_collect_ns = ktime_get_ns() +
 				(u64)READ_ONCE(mstat_read_gap_us) * NSEC_PER_USEC;
@@ -428,9 +444,15 @@ int mstat_proc_init(void)
 {
 	if (!proc_create_single("mstat", mstat_world_readable ? 0444 : 0400, NULL, mstat_show))
 		return -ENOMEM;
+	/* root only, whatever world_readable says: it names code */
+	if (!proc_create_single("mstat_sites", 0400, NULL, mstat_sites_show)) {
+		remove_proc_entry("mstat", NULL);
+		return -ENOMEM;
+	}
 	/* root only: object addresses and sites help whoever grooms the heap */
 	if (mstat_debug() &&
 	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_debug_show_leaks)) {
+		remove_proc_entry("mstat_sites", NULL);
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}
@@ -441,5 +463,6 @@ void mstat_proc_exit(void)
 {
 	if (mstat_debug())
 		remove_proc_entry("mstat_leaks", NULL);
+	remove_proc_entry("mstat_sites", NULL);
 	remove_proc_entry("mstat", NULL);
 }

@@ -10,7 +10,12 @@
 #define _MSTAT_H
 
 #include <linux/gfp.h>
+#include <linux/compiler.h>
+#include <linux/export.h>
+#include <linux/init.h>
 #include <linux/types.h>
+
+struct module;
 
 /**
  * struct mstat_stats - one consistent read of mstat's statistics
@@ -64,13 +69,88 @@ struct mstat_stats {
 	u64 reclaimed_bytes;
 };
 
-void *mstat_alloc(size_t size, gfp_t flags);
+/**
+ * struct mstat_site - a call site of mstat_alloc(), static in its module
+ * @file: __FILE__ of the call
+ * @function: __func__ of the call
+ * @modname: KBUILD_MODNAME of the calling module
+ * @owner: THIS_MODULE of the calling module (NULL if built in)
+ * @line: __LINE__ of the call
+ * @id: mstat's: 0 until the site's first allocation registers it
+ *
+ * mstat_alloc() places one in section "mstat_sites" of the calling module
+ * (as alloc_hooks() places its tags), so every call site is counted apart
+ * with no run-time lookup.  mstat copies the strings when the site
+ * registers: a site outlives its module while objects it allocated live.
+ */
+struct mstat_site {
+	const char *file;
+	const char *function;
+	const char *modname;
+	struct module *owner;
+	unsigned int line;
+	unsigned int id;
+};
+
+/**
+ * struct mstat_site_stats - one row of mstat_read_sites()
+ * @live_bytes: usable bytes of the site's live objects
+ * @live_objects: @nmalloc - @nfree
+ * @nmalloc: objects the site allocated (cumulative)
+ * @nfree: of those, the ones freed (cumulative), wherever they were freed
+ * @file: the site's file, as its compiler named it
+ * @function: the function the site is in
+ * @module: the name of the site's module, which may be unloaded by now
+ * @line: the site's line
+ *
+ * The strings stay valid while mstat is loaded.
+ */
+struct mstat_site_stats {
+	u64 live_bytes;
+	u64 live_objects;
+	u64 nmalloc;
+	u64 nfree;
+	const char *file;
+	const char *function;
+	const char *module;
+	unsigned int line;
+};
+
+void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
 void mstat_read_stats(struct mstat_stats *st);
+int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
+
+#ifdef MODULE
+#define __mstat_site_section	__section("mstat_sites")
+#else
+/* built in, no section: vmlinux's linker script does not know this one */
+#define __mstat_site_section
+#endif
 
 /**
- * mstat_zalloc - allocate zeroed memory from mstat
+ * mstat_alloc - allocate memory from mstat, counted to this call site
+ * @size: bytes wanted
+ * @flags: GFP flags, as for kmalloc()
+ *
+ * A static struct mstat_site for this line, then mstat_alloc_site().
+ *
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+#define mstat_alloc(size, flags) ({						\
+	static struct mstat_site __mstat_site_here __mstat_site_section __aligned(8) = { \
+		.file = __FILE__,						\
+		.function = __func__,						\
+		.modname = KBUILD_MODNAME,					\
+		.owner = THIS_MODULE,						\
+		.line = __LINE__,						\
+	};									\
+	mstat_alloc_site((size), (flags), &__mstat_site_here);			\
+})
+
+/**
+ * mstat_zalloc - allocate zeroed memory from mstat, counted to this call site
  * @size: bytes wanted
  * @flags: GFP flags, as for kmalloc()
  *
@@ -78,9 +158,6 @@ void mstat_read_stats(struct mstat_stats *st);
  *
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL.
  */
-static inline void *mstat_zalloc(size_t size, gfp_t flags)
-{
-	return mstat_alloc(size, flags | __GFP_ZERO);
-}
+#define mstat_zalloc(size, flags)	mstat_alloc((size), (flags) | __GFP_ZERO)
 
 #endif /* _MSTAT_H */

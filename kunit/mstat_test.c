@@ -123,8 +123,8 @@ static unsigned int expected_span_order(unsigned int size)
 static void mstat_test_span_layout(struct kunit *test)
 {
 	static const struct { unsigned int size, order, nobjs; } known[] = {
-		{ 8, 0, 512 }, { 1024, 2, 16 }, { 2048, 3, 16 }, { 4096, 3, 8 },
-		{ 16384, 4, 4 }, { 32768, 5, 4 },
+		{ 8, 0, 409 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 3, 7 },
+		{ 16384, 5, 7 }, { 32768, 5, 3 },
 	};
 	unsigned int cls, i;
 
@@ -133,12 +133,15 @@ static void mstat_test_span_layout(struct kunit *test)
 		unsigned long span = PAGE_SIZE << mc->span_order;
 
 		KUNIT_EXPECT_LE(test, mc->span_order, MSTAT_MAX_SPAN_ORDER);
-		KUNIT_EXPECT_EQ(test, mc->nobjs, span / mc->size);
+		/* each object takes its slot and a u16 of the site vector */
+		KUNIT_EXPECT_EQ(test, mc->nobjs, span / (mc->size + 2));
+		KUNIT_EXPECT_EQ(test, mc->sites_off, mc->nobjs * mc->stride);
+		KUNIT_EXPECT_LE(test, mc->sites_off + 2 * mc->nobjs, span);
 		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
 		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
 		KUNIT_EXPECT_LE(test, mc->cache_cap, MSTAT_CACHE_SLOTS);
-		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, expected_span_order(mc->size),
+		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, expected_span_order(mc->size + 2),
 				    "class %u", mc->size);
 	}
 	if (PAGE_SIZE != SZ_4K)
@@ -1537,9 +1540,11 @@ static void mstat_test_write_after_free(struct kunit *test)
  * second is withdrawn: the object is never on its span's list twice, nor
  * on it while handed out.
  */
+static struct mstat_cache *fake_cache(struct kunit *test);
+
 static void mstat_test_freed_twice_at_once(struct kunit *test)
 {
-	struct mstat_cache *other = kunit_kzalloc(test, sizeof(*other), GFP_KERNEL);
+	struct mstat_cache *other = fake_cache(test);
 	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs;
 	unsigned int round, i, n, max = 4096;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
@@ -1584,6 +1589,304 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 		mstat_free(hold);
 		expect_distinct(test, 96, 2 * nobjs);
 	}
+}
+
+/* -------------------------------------------------------------- sites */
+
+#define MAX_ROWS 512
+
+/* The rows of one read, through the exported call. */
+static struct mstat_site_stats *read_sites(struct kunit *test, int *n)
+{
+	struct mstat_site_stats *rows = kunit_kcalloc(test, MAX_ROWS, sizeof(*rows), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	*n = mstat_read_sites(rows, MAX_ROWS);
+	KUNIT_ASSERT_GE(test, *n, 0);
+	KUNIT_ASSERT_LE(test, *n, MAX_ROWS);
+	return rows;
+}
+
+/* The row of this file's site at @line, or zeros if it has none yet. */
+static struct mstat_site_stats site_row(struct kunit *test, unsigned int line)
+{
+	struct mstat_site_stats none = { };
+	struct mstat_site_stats *rows;
+	int n, i;
+
+	rows = read_sites(test, &n);
+	for (i = 0; i < n; i++) {
+		if (rows[i].line == line && !strcmp(rows[i].file, __FILE__))
+			return rows[i];
+	}
+	return none;
+}
+
+/* Every row of a read keeps the per-site guarantees, and comes in order. */
+static void expect_sites_sane(struct kunit *test)
+{
+	struct mstat_site_stats *rows;
+	int n, i;
+
+	rows = read_sites(test, &n);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_LE(test, rows[i].nfree, rows[i].nmalloc);
+		KUNIT_EXPECT_EQ(test, rows[i].live_objects, rows[i].nmalloc - rows[i].nfree);
+		KUNIT_EXPECT_LT(test, rows[i].live_bytes, 1ULL << 40);	/* never "negative" */
+		if (i)
+			KUNIT_EXPECT_GE(test, rows[i - 1].live_bytes, rows[i].live_bytes);
+	}
+}
+
+/* Three sites, each a line of its own: known sizes from known lines. */
+static unsigned int site_lines[3];
+
+static void *site_alloc(unsigned int which, size_t size)
+{
+	switch (which) {
+	case 0:
+		site_lines[0] = __LINE__ + 1;
+		return mstat_alloc(size, GFP_KERNEL);
+	case 1:
+		site_lines[1] = __LINE__ + 1;
+		return mstat_zalloc(size, GFP_KERNEL);
+	default:
+		site_lines[2] = __LINE__ + 1;
+		return mstat_alloc(size, GFP_ATOMIC);
+	}
+}
+
+#define SITE_OBJS 30
+
+/*
+ * Counts per site after a known workload: site 0 allocates 100-byte
+ * objects (class 104), site 1 5000-byte ones (class 5120), site 2 large
+ * 40000-byte ones (10 pages); some are freed here, some from interrupt
+ * context, some on another CPU.
+ */
+static void mstat_test_site_counts(struct kunit *test)
+{
+	static const size_t sizes[3] = { 100, 5000, 40000 };
+	static const unsigned int nalloc[3] = { SITE_OBJS, SITE_OBJS / 2, SITE_OBJS / 3 };
+	struct mstat_site_stats before[3], after[3];
+	unsigned int w, i, nfreed[3] = { };
+	void *objs[3][SITE_OBJS];
+	int other = -1, cpu;
+
+	for_each_online_cpu(cpu) {
+		if (cpu != raw_smp_processor_id())
+			other = cpu;
+	}
+	for (w = 0; w < 3; w++)
+		objs[w][0] = site_alloc(w, 8);	/* registers the site: its line is known */
+	for (w = 0; w < 3; w++) {
+		mstat_free(objs[w][0]);
+		before[w] = site_row(test, site_lines[w]);
+		KUNIT_ASSERT_GT(test, before[w].nmalloc, 0ULL);
+		KUNIT_EXPECT_STREQ(test, before[w].module, KBUILD_MODNAME);
+		KUNIT_EXPECT_STREQ(test, before[w].function, "site_alloc");
+	}
+	for (w = 0; w < 3; w++) {
+		for (i = 0; i < nalloc[w]; i++) {
+			objs[w][i] = site_alloc(w, sizes[w]);
+			KUNIT_ASSERT_NOT_NULL(test, objs[w][i]);
+		}
+		/* a third freed here, a third in interrupt context or on another CPU */
+		for (i = 0; i < 2 * nalloc[w] / 3; i++) {
+			if (i % 2)
+				mstat_free(objs[w][i]);
+			else if (other >= 0)
+				KUNIT_EXPECT_EQ(test, work_on_cpu(other, free_on_cpu, objs[w][i]), 0L);
+			else
+				free_in_hardirq(test, objs[w][i]);
+			nfreed[w]++;
+		}
+	}
+	for (w = 0; w < 3; w++) {
+		size_t usable = mstat_usable_size(objs[w][nalloc[w] - 1]);
+
+		after[w] = site_row(test, site_lines[w]);
+		KUNIT_EXPECT_EQ(test, after[w].nmalloc - before[w].nmalloc, (u64)nalloc[w]);
+		KUNIT_EXPECT_EQ(test, after[w].nfree - before[w].nfree, (u64)nfreed[w]);
+		KUNIT_EXPECT_EQ(test, after[w].live_objects - before[w].live_objects,
+				(u64)(nalloc[w] - nfreed[w]));
+		KUNIT_EXPECT_EQ(test, after[w].live_bytes - before[w].live_bytes,
+				(u64)(nalloc[w] - nfreed[w]) * usable);
+	}
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[0][SITE_OBJS - 1]), (size_t)104);
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[2][0 + SITE_OBJS / 3 - 1]),
+			(size_t)PAGE_ALIGN(40000));
+	expect_sites_sane(test);
+	for (w = 0; w < 3; w++) {
+		for (i = nfreed[w]; i < nalloc[w]; i++)
+			mstat_free(objs[w][i]);
+		after[w] = site_row(test, site_lines[w]);
+		KUNIT_EXPECT_EQ(test, after[w].live_objects, before[w].live_objects);
+		KUNIT_EXPECT_EQ(test, after[w].live_bytes, before[w].live_bytes);
+	}
+}
+
+/* A cache of the tests' own, with every chunk of site counters. */
+static struct mstat_cache *fake_cache(struct kunit *test)
+{
+	struct mstat_cache *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
+		c->sites[k] = kunit_kcalloc(test, MSTAT_SITE_CHUNK, sizeof(*c->sites[k]),
+					    GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c->sites[k]);
+	}
+	return c;
+}
+
+#define RACE_SITE 70	/* in the second chunk */
+
+static void site_race_event(void)
+{
+	struct mstat_site_counters *a = &race->caches[race->on_alloc]->sites[1][RACE_SITE - 64];
+	struct mstat_site_counters *f = &race->caches[race->on_free]->sites[1][RACE_SITE - 64];
+
+	a->nmalloc++;
+	a->alloc_bytes += 96;
+	f->nfree++;
+	f->free_bytes += 96;
+	race->nevents++;
+	race->fired = true;
+}
+
+static void site_race_hook(unsigned int pass, unsigned int idx)
+{
+	if (pass == race->pass && idx == race->idx)
+		site_race_event();
+}
+
+/*
+ * The two-pass guarantee per site, driven step by step as
+ * mstat_test_read_consistency() drives it for the totals: an object
+ * allocated through one cache and freed through another at every point of
+ * a read never shows a site freeing more than it allocated; a plain
+ * one-pass sum does.
+ */
+static void mstat_test_site_read_consistency(struct kunit *test)
+{
+	struct mstat_site_counters *sums = kunit_kcalloc(test, RACE_SITE + 1, sizeof(*sums),
+							 GFP_KERNEL);
+	struct mstat_site_counters naive;
+	bool naive_broken = false;
+	unsigned int k, c;
+
+	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sums);
+	KUNIT_ASSERT_NOT_NULL(test, race);
+	for (c = 0; c < 2; c++)
+		race->caches[c] = fake_cache(test);
+	for (k = 0; k < 16; k++) {
+		race->pass = 1 + (k >> 3);
+		race->idx = (k >> 2) & 1;
+		race->on_alloc = (k >> 1) & 1;
+		race->on_free = k & 1;
+		race->fired = false;
+		mstat_read_hook = site_race_hook;
+		mstat_read_site_caches(sums, RACE_SITE + 1, race->caches, 2);
+		mstat_read_hook = NULL;
+		KUNIT_EXPECT_TRUE(test, race->fired);
+		KUNIT_EXPECT_LE(test, sums[RACE_SITE].nfree, sums[RACE_SITE].nmalloc);
+		KUNIT_EXPECT_LE(test, sums[RACE_SITE].free_bytes, sums[RACE_SITE].alloc_bytes);
+
+		/* a plain sum, cache by cache, each cache's counters at once */
+		memset(&naive, 0, sizeof(naive));
+		for (c = 0; c < 2; c++) {
+			const struct mstat_site_counters *sc =
+				&race->caches[c]->sites[1][RACE_SITE - 64];
+
+			if (c == 1 && race->pass == 1 && race->idx == 0)
+				site_race_event();
+			naive.nmalloc += sc->nmalloc;
+			naive.nfree += sc->nfree;
+		}
+		naive_broken |= naive.nfree > naive.nmalloc;
+	}
+	KUNIT_EXPECT_TRUE(test, naive_broken);
+	mstat_read_site_caches(sums, RACE_SITE + 1, race->caches, 2);
+	KUNIT_EXPECT_EQ(test, race->nevents, 16U + 4U);
+	KUNIT_EXPECT_EQ(test, sums[RACE_SITE].nmalloc, (u64)race->nevents);
+	KUNIT_EXPECT_EQ(test, sums[RACE_SITE].nfree, (u64)race->nevents);
+	KUNIT_EXPECT_EQ(test, sums[RACE_SITE].alloc_bytes, 96ULL * race->nevents);
+	for (k = 0; k < RACE_SITE; k++)
+		KUNIT_EXPECT_EQ(test, sums[k].nmalloc, 0ULL);
+}
+
+/* A donation moves every site's counters, and only the donor's are zeroed. */
+static void mstat_test_site_donation(struct kunit *test)
+{
+	struct mstat_cache *from = fake_cache(test), *to = fake_cache(test);
+	struct mstat_site_counters *sums = kunit_kcalloc(test, MSTAT_MAX_SITES, sizeof(*sums),
+							 GFP_KERNEL);
+	struct mstat_cache *both[2] = { from, to };
+	unsigned int id;
+
+	KUNIT_ASSERT_NOT_NULL(test, sums);
+	for (id = 0; id < MSTAT_MAX_SITES; id += 37) {
+		struct mstat_site_counters *f = &from->sites[id / 64][id % 64];
+		struct mstat_site_counters *t = &to->sites[id / 64][id % 64];
+
+		*f = (struct mstat_site_counters){ id + 1, 8 * (id + 1), id + 3, 8 * (id + 3) };
+		*t = (struct mstat_site_counters){ 1, 16, 2, 32 };
+	}
+	to->sites[5] = NULL;	/* a chunk the recipient has not got yet: skipped */
+	mstat_donate_sites(from, to);
+	mstat_read_site_caches(sums, MSTAT_MAX_SITES, both, 2);
+	for (id = 0; id < MSTAT_MAX_SITES; id++) {
+		u64 had = id % 37 ? 0 : 1;
+
+		if (id / 64 == 5) {
+			KUNIT_EXPECT_EQ(test, from->sites[5][id % 64].nmalloc, had * (id + 3));
+			continue;
+		}
+		KUNIT_EXPECT_EQ(test, sums[id].nmalloc, had * (id + 3 + 2));
+		KUNIT_EXPECT_EQ(test, sums[id].nfree, had * (id + 1 + 1));
+		KUNIT_EXPECT_EQ(test, sums[id].alloc_bytes, had * (8 * (id + 3) + 32));
+		KUNIT_EXPECT_EQ(test, from->sites[id / 64][id % 64].nmalloc, 0ULL);
+		KUNIT_EXPECT_EQ(test, from->sites[id / 64][id % 64].free_bytes, 0ULL);
+	}
+}
+
+/*
+ * Objects withdrawn from a cache (the second copy of an object two CPUs
+ * freed at once) are charged to their site as allocations, as to their
+ * class, so that the site never shows more frees than allocations.
+ */
+static void mstat_test_site_withdrawn(struct kunit *test)
+{
+	struct mstat_cache *other = fake_cache(test);
+	unsigned int cls = mstat_size_to_class(96), id;
+	struct mstat_site_stats before, after;
+	void *p, *hold;
+
+	expect_reports(test);
+	migrate_disable();
+	p = site_alloc(0, 96);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hold = live_neighbour(test, p, 96);
+	id = mstat_site_of(p, cls);
+	KUNIT_EXPECT_GT(test, id, 0U);
+	mstat_free(p);
+	other->cls[cls].objs[0] = p;		/* the racing second free, counted there */
+	other->cls[cls].count = 1;
+	other->sites[id / 64][id % 64].nfree = 1;
+	other->sites[id / 64][id % 64].free_bytes = 96;
+	drain_here(NULL);
+	migrate_enable();
+	before = site_row(test, site_lines[0]);
+	mstat_cache_drain(other);
+	after = site_row(test, site_lines[0]);
+	KUNIT_EXPECT_EQ(test, other->sites[id / 64][id % 64].nmalloc, 1ULL);
+	KUNIT_EXPECT_EQ(test, other->sites[id / 64][id % 64].alloc_bytes, 96ULL);
+	KUNIT_EXPECT_EQ(test, after.nmalloc, before.nmalloc);
+	mstat_free(hold);
+	expect_sites_sane(test);
 }
 
 /* ------------------------------------------------------------ reclaim */
@@ -1732,9 +2035,9 @@ static void mstat_test_span_fallback(struct kunit *test)
 	u64 base;
 
 	KUNIT_ASSERT_GT(test, mc->span_order, (unsigned int)PAGE_ALLOC_COSTLY_ORDER);
-	KUNIT_EXPECT_EQ(test, mc->fb_order, (unsigned int)get_order(24576));
+	KUNIT_EXPECT_EQ(test, mc->fb_order, (unsigned int)get_order(24576 + 2));
 	KUNIT_EXPECT_EQ(test, mc->fb_nobjs,
-			(unsigned int)((PAGE_SIZE << mc->fb_order) / 24576));
+			(unsigned int)((PAGE_SIZE << mc->fb_order) / (24576 + 2)));
 	expect_reports(test);
 	mstat_reclaim_all();
 	rcu_barrier();
@@ -1863,6 +2166,10 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_span_fallback),
 	KUNIT_CASE(mstat_test_memory_extents),
 	KUNIT_CASE(mstat_test_largest_size),
+	KUNIT_CASE(mstat_test_site_counts),
+	KUNIT_CASE(mstat_test_site_read_consistency),
+	KUNIT_CASE(mstat_test_site_donation),
+	KUNIT_CASE(mstat_test_site_withdrawn),
 	{}
 };
 

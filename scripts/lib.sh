@@ -85,7 +85,7 @@ mstat_build_dir() {
 mstat_overlay() {
 	local tree=$1 dst=$1/drivers/mstat f
 	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
-	for f in Kbuild dkms.conf mstat_core.c mstat_cache.c mstat_proc.c mstat_debug.c mstat_reclaim.c mstat_internal.h mstat_trace.h \
+	for f in Kbuild dkms.conf mstat_core.c mstat_cache.c mstat_proc.c mstat_debug.c mstat_reclaim.c mstat_sites.c mstat_internal.h mstat_trace.h \
 		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
 		 bench/mstat_bench.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
