@@ -1145,10 +1145,31 @@ static void expect_cpu_row_online(struct kunit *test, const struct mstat_totals 
 	kunit_kfree(test, m.buf);
 }
 
+static struct mstat_site_stats *read_sites(struct kunit *test, int *n);
+
+/* Whether any site counter of @cpu's caches is not 0. */
+static bool cpu_site_counts(unsigned int cpu)
+{
+	unsigned int ctx, k;
+
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
+		const struct mstat_cache *c = mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx];
+
+		for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
+			if (c->sites[k] && memchr_inv(c->sites[k], 0,
+						      MSTAT_SITE_CHUNK * sizeof(*c->sites[k])))
+				return true;
+		}
+	}
+	return false;
+}
+
 static void mstat_test_hotplug_donation(struct kunit *test)
 {
 	struct mstat_totals *b, *a, *bcpus, *acpus;
+	struct mstat_site_stats *sb, *sa;
 	unsigned int victim = 0, cpu, i;
+	int nb, na;
 	void **objs;
 
 	for_each_online_cpu(cpu)
@@ -1168,9 +1189,21 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, work_on_cpu(victim, hp_alloc_on_cpu, objs), 0L);
 
 	mstat_collect(b, bcpus);
+	sb = read_sites(test, &nb);
 	KUNIT_ASSERT_GT(test, mstat_nmalloc(&bcpus[victim].sum), 0ULL);
+	KUNIT_ASSERT_TRUE(test, cpu_site_counts(victim));
 	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
+	KUNIT_EXPECT_FALSE(test, cpu_site_counts(victim));
 	mstat_collect(a, acpus);
+	/* the sites' counters went to CPU 0 with the rest: every row as it was */
+	sa = read_sites(test, &na);
+	KUNIT_EXPECT_EQ(test, na, nb);
+	for (i = 0; i < min(na, nb); i++) {
+		KUNIT_EXPECT_EQ(test, sa[i].nmalloc, sb[i].nmalloc);
+		KUNIT_EXPECT_EQ(test, sa[i].nfree, sb[i].nfree);
+		KUNIT_EXPECT_EQ(test, sa[i].live_bytes, sb[i].live_bytes);
+		KUNIT_EXPECT_EQ(test, sa[i].line, sb[i].line);
+	}
 	/* a bring-up that fails rolls back through the same teardown */
 	mstat_donate_dead_cpu(victim);
 	KUNIT_EXPECT_EQ(test, snap(test)->sum.ndonations, a->sum.ndonations);

@@ -557,3 +557,87 @@ def check_viewer(errors, lines, snaps):
         errors.append(f"mstat -d 1 under load: {len(reads)} reads in 3 s")
     elif not reads[1]["per_second"]["nmalloc"] > 0:
         errors.append(f"mstat -d 1 under load: no allocation rate: {reads[1]['per_second']}")
+
+
+# ---------------------------------------------------------------- sites
+
+# (site, cpu, count, size): from the three E2E_SITE lines of tests/mstat_e2e.c
+SITE_ALLOCS = ((1, 1, 40, 100), (2, 2, 25, 3000), (3, 3, 7, 50000))
+SITE_FREES = ((0, 30), (3, 20), (2, 3))		# the oldest first, on other CPUs
+SITE_RELOAD = (2, 0, 5, 3000)			# after the reload, from site 2 again
+SITE_LEGEND = "# live_bytes live_objects nmalloc nfree file:line module function"
+
+
+def site_lines(source):
+    """The line of each E2E_SITE<n> marker in the client's source."""
+    lines = {}
+    with open(source) as f:
+        for no, text in enumerate(f, 1):
+            m = re.search(r"E2E_SITE(\d)", text)
+            if m:
+                lines[int(m.group(1))] = no
+    return lines
+
+
+def site_rows(lines, name):
+    """The rows of one /proc/mstat_sites read: [(live_bytes, live, nmalloc, nfree, where, mod, fn)]."""
+    text = block(lines, f"@@SITES{name}")
+    if text[:2] != ["mstat_sites version 1", SITE_LEGEND]:
+        raise ValueError(f"read {name}: header {text[:2]!r}")
+    rows = []
+    for line in text[2:]:
+        w = line.split()
+        rows.append((int(w[0]), int(w[1]), int(w[2]), int(w[3]), w[4], w[5], w[6]))
+    return rows
+
+
+def site_row(rows, line):
+    found = [r for r in rows if r[4].endswith(f"mstat_e2e.c:{line}")]
+    return found[0][:4] + found[0][5:] if found else None
+
+
+def check_sites(errors, lines, source):
+    at = site_lines(source)
+    mode = [line.split()[1] for line in lines if line.startswith("@@SMODE ")]
+    expect(errors, "/proc/mstat_sites mode", ["400"], mode)
+    size = {1: 104, 2: 3072, 3: 13 * 4096}	# the class sizes, and 13 pages
+    fn = "e2e_site_alloc"
+    n = {s: c for s, _, c, _ in SITE_ALLOCS}
+    freed = {1: 40, 2: 13, 3: 0}
+    want = {
+        "1": {s: (n[s] * size[s], n[s], n[s], 0, "mstat_e2e", fn) for s in n},
+        "2": {s: ((n[s] - freed[s]) * size[s], n[s] - freed[s], n[s], freed[s], "mstat_e2e", fn)
+              for s in n},
+    }
+    want["3"] = want["2"]				# the churn left them alone
+    want["4"] = {1: None, 2: want["2"][2], 3: want["2"][3]}	# unloaded with 19 live
+    want["5"] = {**want["4"], 2: (17 * 3072, 17, 30, 13, "mstat_e2e", fn)}
+    want["6"] = {**want["4"], 2: (12 * 3072, 12, 30, 18, "mstat_e2e", fn)}
+    for name in ("0", "1", "2", "3", "4", "5", "6"):
+        rows = site_rows(lines, name)
+        for r in rows:
+            if r[3] > r[2] or r[1] != r[2] - r[3]:
+                errors.append(f"read {name}: inconsistent row {r}")
+        if [r[0] for r in rows] != sorted((r[0] for r in rows), reverse=True):
+            errors.append(f"read {name}: rows not sorted by live_bytes")
+        for s in (1, 2, 3):
+            expect(errors, f"read {name}: site {s} (line {at[s]})",
+                   want.get(name, {}).get(s), site_row(rows, at[s]))
+        if name == "4":
+            others = [r for r in rows if r[5] == "mstat_e2e" and
+                      not any(r[4].endswith(f"mstat_e2e.c:{at[s]}") for s in (2, 3))]
+            expect(errors, "after the unload: only the rows with live objects", [], others)
+    print(f"      sites: rows exact in 7 reads; site 3 is {site_row(site_rows(lines, '2'), at[3])}")
+    out = [line for line in lines if line.startswith("mstat_check: reads ")]
+    m = re.match(r"mstat_check: reads (\d+) violations (\d+)", out[0]) if out else None
+    if not m:
+        errors.append("no mstat_check -s result")
+        return
+    print(f"      sites: {m.group(1)} reads of /proc/mstat_sites under churn and hotplug, "
+          f"{m.group(2)} violations")
+    expect(errors, "site rows: violations", 0, int(m.group(2)))
+    if int(m.group(1)) < CHECK_READS:
+        errors.append(f"sites: expected at least {CHECK_READS} reads, made {m.group(1)}")
+    errors.extend(line for line in lines if line.startswith("mstat_check: read "))
+    expect(errors, "mstat_check -s exit", ["@@CHECK sites rc=0"],
+           [line for line in lines if line.startswith("@@CHECK sites ")])

@@ -32,7 +32,8 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS, CHECK
                         check_mistakes_refused, check_proc, check_reclaim, check_stress,
                         check_unload, check_world_readable, snapshots, TOTALS,
                         DKMS_ALLOCS, check_dkms, TRACE_ALLOCS, TRACE_DEAD,
-                        check_trace, check_viewer)  # noqa: E402
+                        check_trace, check_viewer, SITE_ALLOCS, SITE_FREES, SITE_RELOAD,
+                        check_sites)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -323,6 +324,40 @@ def e2e_trace(name, vmlinuz, mods, checks):
     return logfile
 
 
+def sites_script():
+    def sites(n):
+        return f"echo @@SITES{n}; cat /proc/mstat_sites; echo @@END"
+    s = prologue() + ["echo \"@@SMODE $(stat -c %a /proc/mstat_sites)\"", sites(0)]
+    s += [f"ctl site {w} {c} {n} {size}" for w, c, n, size in SITE_ALLOCS]
+    s.append(sites(1))
+    s += [f"ctl free {c} {n}" for c, n in SITE_FREES]
+    s += [sites(2),
+          # every row of every read under cross-CPU churn and hotplug
+          f"ctl stress_start {NCPUS}", "touch /tmp/hotplug",
+          "( while [ -e /tmp/hotplug ]; do for c in 1 2 3; do"
+          " echo 0 > /sys/devices/system/cpu/cpu$c/online;"
+          " echo 1 > /sys/devices/system/cpu/cpu$c/online; done; done ) &",
+          f"mstat_check -s -t {CHECK_SECONDS} -n {CHECK_READS}; echo \"@@CHECK sites rc=$?\"",
+          "rm /tmp/hotplug", "wait", "ctl stress_stop", sites(3),
+          # unloaded with live objects: their rows stay, with the module's name
+          "ctl leak", "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e (leak)'", sites(4),
+          "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e again'",
+          "ctl site {} {} {} {}".format(*SITE_RELOAD), sites(5), "ctl free 0 all", sites(6),
+          "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+          "echo @@DMESG1; dmesg; echo @@END", "echo @@ALIVE"]
+    return "\n".join(s)
+
+
+def e2e_sites(name, vmlinuz, mods, checks):
+    lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "sites",
+                                         sites_script(), "e2e-sites-console.log", timeout=420)
+    source = os.path.join(ROOT, "tests", "mstat_e2e.c")
+    checks.run("sites: /proc/mstat_sites rows exact, kept after unload",
+               lambda e: check_sites(e, lines, source))
+    checks.run("sites: kernel log clean", lambda e: check_kernel_log(e, lines))
+    return logfile
+
+
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
@@ -344,8 +379,12 @@ def e2e_kernel(name):
     logfile3 = e2e_reclaim(name, vmlinuz, mods, checks)
     logfile4 = e2e_hotadd(name, vmlinuz, mods, checks)
     logfile5 = e2e_trace(name, vmlinuz, mods, checks)
+    # the issue asks for 6.1 and 6.12; on RT it would add three minutes of TCG
+    logfile6 = e2e_sites(name, vmlinuz, mods, checks) if not name.endswith("-rt") else "-"
+
     if not all(checks.results):
-        print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}, {logfile5}")
+        print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}, {logfile5}, "
+              f"{logfile6}")
     return checks.results
 
 

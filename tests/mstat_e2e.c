@@ -5,6 +5,7 @@
  * Commands written to /proc/mstat_e2e:
  *   alloc CPU COUNT SIZE  on CPU, allocate COUNT objects of SIZE, fill them
  *                         and queue them (FIFO)
+ *   site S CPU COUNT SIZE as alloc, from site line S (1..3, E2E_SITE<S>)
  *   free CPU COUNT        on CPU, free the COUNT oldest queued objects after
  *                         checking their contents; COUNT "all" frees all
  *   stress_start N        start N threads, thread i kept to CPU i while it is
@@ -100,7 +101,25 @@ static void e2e_check_free(u8 *p, u32 size)
 struct e2e_cmd {
 	unsigned int count;
 	u32 size;
+	unsigned int site;	/* 1..3: one of the three site lines; 0: alloc's own */
 };
+
+/*
+ * Three allocation sites on lines of their own: the checks find their
+ * line numbers by the E2E_SITE markers and expect their rows in
+ * /proc/mstat_sites to match exactly.
+ */
+static void *e2e_site_alloc(unsigned int site, u32 size)
+{
+	switch (site) {
+	case 1:
+		return mstat_alloc(size, GFP_KERNEL);	/* E2E_SITE1 */
+	case 2:
+		return mstat_zalloc(size, GFP_KERNEL);	/* E2E_SITE2 */
+	default:
+		return mstat_alloc(size, GFP_ATOMIC);	/* E2E_SITE3 */
+	}
+}
 
 /* Runs on the chosen CPU (work_on_cpu); e2e_lock held by the caller. */
 static long e2e_alloc_here(void *arg)
@@ -113,7 +132,10 @@ static long e2e_alloc_here(void *arg)
 
 		if (e2e_tail - e2e_head >= E2E_QUEUE)
 			return -ENOSPC;
-		p = mstat_alloc(cmd->size, GFP_KERNEL);
+		if (cmd->site)
+			p = e2e_site_alloc(cmd->site, cmd->size);
+		else
+			p = mstat_alloc(cmd->size, GFP_KERNEL);
 		if (!p)
 			return -ENOMEM;
 		e2e_fill(p, cmd->size);
@@ -518,6 +540,11 @@ static int e2e_command(char *line)
 
 	if (sscanf(line, "alloc %u %u %u", &cpu, &cmd.count, &cmd.size) == 3)
 		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	if (sscanf(line, "site %u %u %u %u", &cmd.site, &cpu, &cmd.count, &cmd.size) == 4) {
+		if (cmd.site < 1 || cmd.site > 3)
+			return -EINVAL;
+		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	}
 	if (sscanf(line, "free %u %31s", &cpu, what) == 2) {
 		cmd.count = UINT_MAX;
 		if (strcmp(what, "all")) {

@@ -11,7 +11,13 @@
  *   5. the CPU rows sum to the totals.
  * Columns are found by the legends.
  *
- * usage: mstat_check [-t SECONDS] [-n MIN_READS] [-f FILE]
+ * With -s it reads /proc/mstat_sites instead and checks, on every read,
+ * every site row: nfree <= nmalloc, live_objects == nmalloc - nfree,
+ * live_bytes >= 0 and 0 exactly when live_objects is; rows sorted by
+ * live_bytes, largest first; a site's nmalloc and nfree never decrease
+ * between reads.
+ *
+ * usage: mstat_check [-s] [-t SECONDS] [-n MIN_READS] [-f FILE]
  * Reads for at least SECONDS and MIN_READS reads (at most 10 x SECONDS),
  * then prints "mstat_check: reads N violations M" and exits 0 only if M is
  * 0 and N reached MIN_READS.
@@ -193,6 +199,71 @@ static void check_read(char *text, struct totals *prev)
 	*prev = s;
 }
 
+/* A site's counts in the previous read, to check that they never go back. */
+#define MAX_SITES	4096
+static struct site_seen {
+	char key[400];
+	long long nmalloc, nfree;
+} seen[MAX_SITES];
+static int nseen;
+
+static struct site_seen *site_seen(const char *key)
+{
+	int i;
+
+	for (i = 0; i < nseen; i++)
+		if (!strcmp(seen[i].key, key))
+			return &seen[i];
+	if (nseen == MAX_SITES)
+		return NULL;
+	snprintf(seen[nseen].key, sizeof(seen[0].key), "%s", key);
+	return &seen[nseen++];
+}
+
+static void check_sites_read(char *text)
+{
+	static const char legend[] =
+		"# live_bytes live_objects nmalloc nfree file:line module function";
+	long long prev_bytes = -1;
+	char *line, *save;
+
+	line = strtok_r(text, "\n", &save);
+	if (!line || strcmp(line, "mstat_sites version 1")) {
+		violation("first line is not 'mstat_sites version 1'");
+		return;
+	}
+	line = strtok_r(NULL, "\n", &save);
+	if (!line || strcmp(line, legend)) {
+		violation("second line is not the legend");
+		return;
+	}
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		long long bytes, live, nm, nf;
+		char where[200], mod[64], fn[128], key[400];
+		struct site_seen *s;
+
+		if (sscanf(line, "%lld %lld %lld %lld %199s %63s %127s", &bytes, &live, &nm, &nf,
+			   where, mod, fn) != 7) {
+			violation("site row '%s' does not have seven fields", line);
+			continue;
+		}
+		if (nf > nm || live != nm - nf || bytes < 0 || (live == 0) != (bytes == 0))
+			violation("site row '%s' inconsistent", line);
+		if (prev_bytes >= 0 && bytes > prev_bytes)
+			violation("site rows not sorted by live_bytes at '%s'", line);
+		prev_bytes = bytes;
+		snprintf(key, sizeof(key), "%s %s %s", where, mod, fn);
+		s = site_seen(key);
+		if (s && (nm < s->nmalloc || nf < s->nfree))
+			violation("site %s went back: nmalloc %lld->%lld nfree %lld->%lld", key,
+				  s->nmalloc, nm, s->nfree, nf);
+		if (s) {
+			s->nmalloc = nm;
+			s->nfree = nf;
+		}
+	}
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -208,10 +279,13 @@ int main(int argc, char **argv)
 	long long min_reads = 10000;
 	struct totals prev = { 0 };
 	char *buf = malloc(BUF_SIZE);
-	int opt;
+	int opt, sites = 0;
 
-	while ((opt = getopt(argc, argv, "t:n:f:")) != -1) {
-		if (opt == 't')
+	while ((opt = getopt(argc, argv, "st:n:f:")) != -1) {
+		if (opt == 's') {
+			sites = 1;
+			path = "/proc/mstat_sites";
+		} else if (opt == 't')
 			seconds = atof(optarg);
 		else if (opt == 'n')
 			min_reads = atoll(optarg);
@@ -240,7 +314,10 @@ int main(int argc, char **argv)
 		close(fd);
 		buf[len] = '\0';
 		reads++;
-		check_read(buf, &prev);
+		if (sites)
+			check_sites_read(buf);
+		else
+			check_read(buf, &prev);
 	}
 	printf("mstat_check: reads %lld violations %lld in %.1f s\n", reads, violations,
 	       now() - start);
