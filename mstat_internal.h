@@ -619,6 +619,7 @@ static __always_inline void mstat_site_count_free(struct mstat_cache *c, unsigne
 #else
 	/* pairs with the smp_rmb() between mstat_read_site_caches()' passes */
 	smp_store_release(&sc->nfree, sc->nfree + 1);
+	/* and so does this one */
 	smp_store_release(&sc->free_bytes, sc->free_bytes + bytes);
 #endif
 #endif

@@ -199,6 +199,7 @@ unsigned int mstat_site_register(struct mstat_site *site, gfp_t flags)
 	/* the record and the chunk before the id that leads to them */
 	smp_store_release(&mstat_nr_sites, n + 1);
 publish:
+	/* pairs with the address dependency in mstat_site_id() */
 	smp_store_release(&site->id, id);
 unlock:
 	spin_unlock_irqrestore(&mstat_sites_lock, irqflags);

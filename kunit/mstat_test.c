@@ -1729,7 +1729,8 @@ static void mstat_test_site_counts(struct kunit *test)
 			if (i % 2)
 				mstat_free(objs[w][i]);
 			else if (other >= 0)
-				KUNIT_EXPECT_EQ(test, work_on_cpu(other, free_on_cpu, objs[w][i]), 0L);
+				KUNIT_EXPECT_EQ(test, work_on_cpu(other, free_on_cpu, objs[w][i]),
+						0L);
 			else
 				free_in_hardirq(test, objs[w][i]);
 			nfreed[w]++;

@@ -247,7 +247,7 @@ static void check_sites_read(char *text)
 			violation("site row '%s' does not have seven fields", line);
 			continue;
 		}
-		if (nf > nm || live != nm - nf || bytes < 0 || (live == 0) != (bytes == 0))
+		if (nf > nm || live != nm - nf || bytes < 0 || !live != !bytes)
 			violation("site row '%s' inconsistent", line);
 		if (prev_bytes >= 0 && bytes > prev_bytes)
 			violation("site rows not sorted by live_bytes at '%s'", line);
@@ -285,14 +285,15 @@ int main(int argc, char **argv)
 		if (opt == 's') {
 			sites = 1;
 			path = "/proc/mstat_sites";
-		} else if (opt == 't')
+		} else if (opt == 't') {
 			seconds = atof(optarg);
-		else if (opt == 'n')
+		} else if (opt == 'n') {
 			min_reads = atoll(optarg);
-		else if (opt == 'f')
+		} else if (opt == 'f') {
 			path = optarg;
-		else
+		} else {
 			return 2;
+		}
 	}
 	if (!buf)
 		return 2;
