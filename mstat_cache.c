@@ -102,18 +102,18 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 }
 
 /*
- * The general path's check of a cached object before it is handed out
- * (the fast path leaves it to the pool, mstat_central_put()): it still
- * carries its marker, and in debug mode its poison and red zones.  One
- * that does not was written to while free, or sits in two caches because
- * two CPUs freed it at once and the other copy was handed out: it is
- * withdrawn, never handed out, and counted as allocated (to nobody), so
- * the counters keep telling what the caches hold.
+ * The check of a cached object before it is handed out: its state still
+ * says cached, and in debug mode its poison and red zones are intact.  One
+ * that does not sits in two caches, because two CPUs freed it at once and
+ * the other copy was handed out or went back to its span (or, in debug
+ * mode, was written to while free): it is withdrawn, never handed out, and
+ * counted as allocated (to nobody), so the counters keep telling what the
+ * caches hold.  The fast path leaves such an object to this one.
  */
-static bool mstat_alloc_check(struct mstat_cache *c, void *obj, unsigned int cls,
+static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsigned int cls,
 			      unsigned long caller)
 {
-	if (unlikely(!mstat_obj_still_free(obj))) {
+	if (unlikely(!mstat_state_is_cached(state))) {
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		mstat_site_withdrawn(c, cls, &obj, 1);
 		return false;
@@ -138,11 +138,13 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
 		while (likely(cc->count) || mstat_cache_refill(c, cls)) {
+			u32 *st;
+
 			obj = cc->objs[--cc->count];
+			st = mstat_obj_state(obj, cls);
 			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
-			if (likely(mstat_alloc_check(c, obj, cls, caller))) {
-				mstat_obj_set_live(obj);
-				mstat_site_alloc(c, obj, cls, site);
+			if (likely(mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller))) {
+				mstat_obj_handed_out(c, obj, st, cls, site);
 				mstat_unlock_cache(task, irqflags);
 				return obj;
 			}
@@ -175,8 +177,8 @@ static noinline void __cold mstat_trace_free(unsigned long call_site, const void
  * The fast paths: task context, an object of a size class, a class cache
  * with room, no debug mode.  They make no call, so that mstat_alloc() and
  * mstat_free() need no stack frame until they fall back on the general
- * paths.  The pop overwrites the free marker without reading it: the free
- * checked it, and the pool checks what comes back (mstat_central_put()).
+ * paths.  An object whose state does not say cached is left in the cache
+ * for the general path to withdraw (mstat_alloc_check()).
  */
 static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 {
@@ -188,18 +190,25 @@ static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
 	if (likely(cc->count)) {
-		obj = cc->objs[--cc->count];
-		mstat_obj_set_live(obj);
-		mstat_count(MSTAT_TASK, nmalloc[cls], 1);
-		mstat_site_alloc(c, obj, cls, site);
+		u32 *st;
+
+		obj = cc->objs[cc->count - 1];
+		st = mstat_obj_state(obj, cls);
+		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
+			cc->count--;
+			mstat_count(MSTAT_TASK, nmalloc[cls], 1);
+			mstat_obj_handed_out(c, obj, st, cls, site);
+		} else {
+			obj = NULL;
+		}
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return obj;
 }
 
 /*
- * The pointer is looked up and its free marker read inside the local
- * lock, an RCU read-side section: a span is freed only after a grace
+ * The pointer is looked up and its state read inside the local lock, an
+ * RCU read-side section: a span is freed only after a grace
  * period (mstat_span_release()), so neither read can meet a page mstat has
  * given back.
  */
@@ -213,17 +222,17 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	size_t usable;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, false) == MSTAT_SMALL) &&
-	    likely(!mstat_obj_is_free(ptr))) {
+	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, false) == MSTAT_SMALL)) {
+		u32 *st = mstat_obj_state_fast(ptr, cls), state = READ_ONCE(*st);
+
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 		cc = &c->cls[cls];
-		if (likely(cc->count < mstat_classes[cls].cache_cap)) {
-			unsigned int site = mstat_site_of(ptr, cls);
-
-			mstat_obj_mark_free((void *)ptr);
+		if (likely(!mstat_state_is_free(state)) &&
+		    likely(cc->count < mstat_classes[cls].cache_cap)) {
+			mstat_obj_cached(st, state);
 			cc->objs[cc->count++] = (void *)ptr;
 			mstat_count_free(MSTAT_TASK, nfree[cls], 1);
-			mstat_site_count_free(c, site, mstat_classes[cls].size);
+			mstat_site_count_free(c, mstat_state_site(state), mstat_classes[cls].size);
 			done = true;
 		}
 	}
@@ -245,8 +254,8 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 		return NULL;
 	if (mstat_debug())
 		mstat_debug_large_alloc(obj, caller);
-	/* a large object's site is in its first page's index */
-	virt_to_page(obj)->index = site;
+	/* a large object (more than one page) keeps its site in its second page's index */
+	nth_page(virt_to_page(obj), 1)->index = site;
 	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
@@ -345,9 +354,9 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
 
-/* Free a small object found live, the cache's lock held. */
-static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
-			     unsigned long caller)
+/* Free a small object found live, whose state is @state at @st; the cache's lock held. */
+static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj, u32 *st,
+			     u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 
@@ -355,10 +364,10 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 		mstat_debug_free(obj, cls, caller);
 	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
 		mstat_cache_flush(c, cls);
-	mstat_obj_mark_free(obj);
+	mstat_obj_cached(st, state);
 	cc->objs[cc->count++] = obj;
 	mstat_stat_add_free(c, &c->stats.nfree[cls], 1);
-	mstat_site_count_free(c, mstat_site_of(obj, cls), mstat_classes[cls].size);
+	mstat_site_count_free(c, mstat_state_site(state), mstat_classes[cls].size);
 }
 
 /* Every free the fast path does not take; @caller is mstat_free()'s. */
@@ -372,19 +381,21 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	unsigned int cls = 0;
 	size_t usable = 0;
 
-	/* lookup and marker under the lock: see mstat_task_push() */
+	/* lookup and state under the lock: see mstat_task_push() */
 	c = mstat_lock_cache(task, &irqflags);
 	owner = mstat_owner(ptr, &cls, &usable, &pfn);
 	if (owner == MSTAT_SMALL) {
-		if (unlikely(mstat_obj_is_free(ptr)))
+		u32 *st = mstat_obj_state(ptr, cls), state = READ_ONCE(*st);
+
+		if (unlikely(mstat_state_is_free(state)))
 			mistake = MSTAT_DOUBLE_FREE;
 		else
-			mstat_cache_free(c, cls, (void *)ptr, caller);
+			mstat_cache_free(c, cls, (void *)ptr, st, state, caller);
 	} else if (owner == MSTAT_LARGE) {
 		if (mstat_large_claim(pfn)) {
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
-			mstat_site_count_free(c, pfn_to_page(pfn)->index, usable);
+			mstat_site_count_free(c, pfn_to_page(pfn + 1)->index, usable);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}

@@ -57,8 +57,6 @@ static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
 /* The client mistakes mstat refused, by kind (enum mstat_mistake). */
 static atomic_long_t mstat_mistakes[MSTAT_NR_MISTAKES];
 
-/* Keys the free marker (mstat_free_mark()); set once at load. */
-unsigned long mstat_secret __ro_after_init;
 /* donations and reclaim: bound, WQ_MEM_RECLAIM so that reclaim makes progress */
 struct workqueue_struct *mstat_wq;
 
@@ -136,16 +134,16 @@ static void mstat_classes_init(void)
 
 		mc->size = mstat_class_size(cls);
 		mc->stride = mstat_debug_stride(mc->size);
-		/* each object takes its slot and its u16 in the span's site vector */
-		mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u16));
-		mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u16));
-		mc->sites_off = mc->nobjs * mc->stride;
+		/* each object takes its slot and its u32 in the span's state vector */
+		mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u32));
+		mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u32));
+		mc->states_off = mc->nobjs * mc->stride;
 		mc->fb_order = mc->span_order;
 		if (mc->span_order > PAGE_ALLOC_COSTLY_ORDER &&
-		    get_order(mc->stride + sizeof(u16)) <= PAGE_ALLOC_COSTLY_ORDER)
-			mc->fb_order = get_order(mc->stride + sizeof(u16));
-		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u16));
-		mc->fb_sites_off = mc->fb_nobjs * mc->stride;
+		    get_order(mc->stride + sizeof(u32)) <= PAGE_ALLOC_COSTLY_ORDER)
+			mc->fb_order = get_order(mc->stride + sizeof(u32));
+		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u32));
+		mc->fb_states_off = mc->fb_nobjs * mc->stride;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);
@@ -313,8 +311,8 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order
  * The span descriptor, in the struct page of the span's first page.  The
  * count of free objects shares page->private with the class, which
  * mstat_owner() reads without the pool's lock: it is written whole.
- * page->index heads the free list, linked through the objects' free
- * markers (mstat_obj_set_free()).
+ * page->index heads the free list, linked through the objects' states
+ * (MSTAT_LINK_*), never through the objects.
  */
 static void *mstat_span_freelist(struct page *span)
 {
@@ -359,16 +357,6 @@ static struct page *mstat_obj_span(unsigned int cls, const void *obj)
 	unsigned int order = mstat_info_order(page_private(pfn_to_page(pfn)));
 
 	return pfn_to_page(pfn & ~((1UL << order) - 1));
-}
-
-/* Whether @p is the start of an object of the span of class @cls at @span. */
-static bool mstat_span_has_obj(struct page *span, unsigned int cls, const void *p)
-{
-	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned long off = (unsigned long)p - (unsigned long)page_address(span) - mstat_red_left;
-
-	return off < (unsigned long)mstat_span_nobjs(span, cls) * mc->stride &&
-	       off % mc->stride == 0;
 }
 
 /* Mark the pages of a span of @cls and @order in which objects start. */
@@ -425,7 +413,7 @@ static const char *const mstat_mistake_text[MSTAT_NR_MISTAKES] = {
 		"not an object mstat allocated, or its memory went back to the page allocator",
 	[MSTAT_DOUBLE_FREE] = "double free: the object is already free",
 	[MSTAT_CORRUPT_FREE] =
-		"free object written to after its free (or freed twice at once); withdrawn",
+		"object freed twice at once, or (debug mode) written to after its free; withdrawn",
 	[MSTAT_REDZONE] = "red zone around the object written to",
 };
 
@@ -467,25 +455,29 @@ u64 mstat_nmistakes(enum mstat_mistake what)
 }
 
 /* Link the objects lowest address first: refills hand out runs. */
+/* The state vector of a span of class @cls and order @order. */
+static u32 *mstat_span_states(struct page *span, unsigned int cls, unsigned int order)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+
+	return page_address(span) + (order == mc->span_order ? mc->states_off : mc->fb_states_off);
+}
+
+/* Before the span is marked mstat's: a stale free finds its states valid. */
 static void mstat_span_init(struct page *span, unsigned int cls, unsigned int order)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int i, n = mstat_span_capacity(mc, order);
 	void *base = page_address(span) + mstat_red_left;
-	void *obj = base + (mstat_span_capacity(mc, order) - 1) * mc->stride, *next = NULL;
+	u32 *states = mstat_span_states(span, cls, order);
 
-	for (;;) {
+	/* what is withdrawn before it was ever handed out is charged to site 0 */
+	for (i = 0; i < n; i++) {
 		if (mstat_debug())
-			mstat_debug_init_obj(obj, mc->size);
-		mstat_obj_set_free(obj, next);
-		next = obj;
-		if (obj == base)
-			break;
-		obj -= mc->stride;
+			mstat_debug_init_obj(base + i * mc->stride, mc->size);
+		states[i] = MSTAT_STATE(0, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
 	}
 	mstat_span_set_freelist(span, base);
-	/* what is withdrawn before it was ever handed out is charged to site 0 */
-	memset(page_address(span) + (order == mc->span_order ? mc->sites_off : mc->fb_sites_off),
-	       0, mstat_span_capacity(mc, order) * sizeof(u16));
 }
 
 static void mstat_span_free_rcu(struct rcu_head *head)
@@ -501,7 +493,7 @@ static void mstat_span_free_rcu(struct rcu_head *head)
  * A span goes back to the page allocator after an RCU grace period: a
  * free of a stale pointer into it may have seen its bit set just before
  * mstat_unmap_span() cleared it, and reads the span's struct page and the
- * object's free marker inside its cache's local lock, an RCU read-side
+ * object's state inside its cache's local lock, an RCU read-side
  * section (preemption or interrupts off; on PREEMPT_RT a local_lock is a
  * spinlock, which is one too).  So no such read meets a page mstat gave
  * away, and no page is freed inside a per-CPU critical section.
@@ -568,14 +560,15 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 }
 
 /*
- * A free object's marker no longer links to an object of its span: a
- * client wrote to it after freeing it.  The rest of the list cannot be
- * trusted, so the span keeps its remaining free objects out of use for
- * good (it stays on the full list, and is never released).
+ * A free object's state no longer links to an object of its span: a
+ * client wrote past the end of the span's last object, over the state
+ * vector.  The rest of the list cannot be trusted, so the span keeps its
+ * remaining free objects out of use for good (it stays on the full list,
+ * and is never released).
  */
 static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, void *obj)
 {
-	pr_err_ratelimited("span of class %u bytes: free list broken at %p (written after free); its remaining free objects are withdrawn\n",
+	pr_err_ratelimited("span of class %u bytes: free list broken at %p (its state vector was written to); its remaining free objects are withdrawn\n",
 			   mstat_classes[cls].size, obj);
 	atomic_long_inc(&mstat_mistakes[MSTAT_CORRUPT_FREE]);
 }
@@ -590,33 +583,40 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
  */
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want)
 {
+	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nfree, n = 0;
+	unsigned int nfree, nobjs, link, n = 0;
 	unsigned long flags;
 	struct page *span;
-	unsigned long link;
-	void *obj, *next;
+	void *obj, *base;
+	u32 *states, st;
 
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
 	while (n < want && !list_empty(&central->partial)) {
 		span = list_first_entry(&central->partial, struct page, lru);
 		nfree = mstat_span_nfree(span);
-		if (nfree == mstat_span_nobjs(span, cls))
+		nobjs = mstat_span_nobjs(span, cls);
+		if (nfree == nobjs)
 			central->nempty--;
-		for (obj = mstat_span_freelist(span); n < want && obj; obj = next) {
-			link = mstat_obj_link(obj);
-			next = link == MSTAT_LINK_END ? NULL : (void *)(link ^ (unsigned long)obj);
-			if (!link || link >= MSTAT_MAX_SPAN_BYTES ||
-			    (next && !mstat_span_has_obj(span, cls, next))) {
+		base = page_address(span) + mstat_red_left;
+		states = mstat_span_states(span, cls, mstat_span_order(span));
+		for (obj = mstat_span_freelist(span); n < want && obj; ) {
+			u32 *p = &states[mstat_obj_index(obj, (unsigned long)kasan_reset_tag(page_address(span)), mc)];
+
+			st = READ_ONCE(*p);
+			link = mstat_state_link(st);
+			if (link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED ||
+			    (link != MSTAT_LINK_LAST && link > nobjs)) {
 				mstat_span_list_broken(span, cls, obj);
 				nfree = 0;
 				obj = NULL;
 				break;
 			}
-			mstat_obj_mark_free(obj);
+			mstat_obj_cached(p, st);
 			objs[n++] = obj;
 			nfree--;
+			obj = link == MSTAT_LINK_LAST ? NULL : base + (link - 1) * mc->stride;
 		}
 		mstat_span_set_freelist(span, obj);
 		mstat_span_set_nfree(span, nfree);
@@ -631,37 +631,45 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
  * mstat_central_put - return free objects to their spans
  * @cls: class index
  * @objs: the objects, all of class @cls, from a per-CPU cache; the
- *	array's contents are lost
+ *	withdrawn ones are moved to its front
  * @n: how many
  *
- * An object that no longer carries its cache marker is not put back: it
- * is on its span's list already (two CPUs freed it at once and the other
- * copy got here first), or it was handed out from the other copy, or a
- * client wrote to it.  It is reported and *withdrawn*; the caller counts it
- * as allocated (to nobody), as mstat_alloc_check() does, so the counters
- * stay true.  A span whose objects are all free again goes back to the
- * page allocator once the pool already keeps MSTAT_EMPTY_RESERVE such
- * spans.
+ * An object whose state no longer says cached is not put back: it is on
+ * its span's list already (two CPUs freed it at once and the other copy
+ * got here first), or it was handed out from the other copy.  It is
+ * reported and *withdrawn*; the caller counts it as allocated (to nobody),
+ * as mstat_alloc_check() does, so the counters stay true.  A span whose
+ * objects are all free again goes back to the page allocator once the pool
+ * already keeps MSTAT_EMPTY_RESERVE such spans.
  *
  * Return: how many objects were withdrawn.
  */
 unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 {
+	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned int nfree, i, nbad = 0;
 	struct page *span, *tmp;
 	unsigned long flags;
 	LIST_HEAD(release);
+	void *head;
+	u32 *p, st;
 
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
 	for (i = 0; i < n; i++) {
-		if (unlikely(!mstat_obj_still_free(objs[i]))) {
+		span = mstat_obj_span(cls, objs[i]);
+		p = mstat_span_states(span, cls, mstat_span_order(span)) +
+		    mstat_obj_index(objs[i], (unsigned long)kasan_reset_tag(page_address(span)), mc);
+		st = READ_ONCE(*p);
+		if (unlikely(!mstat_state_is_cached(st))) {
 			objs[nbad++] = objs[i];
 			continue;
 		}
-		span = mstat_obj_span(cls, objs[i]);
-		mstat_obj_set_free(objs[i], mstat_span_freelist(span));
+		head = mstat_span_freelist(span);
+		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_site(st), !head ? MSTAT_LINK_LAST :
+					   mstat_obj_index(head, (unsigned long)kasan_reset_tag(page_address(span)),
+							   mc) + 1));
 		mstat_span_set_freelist(span, objs[i]);
 		nfree = mstat_span_nfree(span) + 1;
 		mstat_span_set_nfree(span, nfree);
@@ -816,6 +824,7 @@ void mstat_large_free(void *ptr, size_t usable)
 
 	set_page_private(page, 0);
 	page->index = 0;
+	nth_page(page, 1)->index = 0;
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
 }
 
@@ -975,7 +984,6 @@ static int __init mstat_init(void)
 {
 	int ret;
 
-	mstat_secret = get_random_long();
 	ret = mstat_debug_init();
 	if (ret)
 		return ret;

@@ -58,7 +58,7 @@ struct mstat_track {
 };
 
 /**
- * struct mstat_objmeta - what mstat knows of an object beyond its marker
+ * struct mstat_objmeta - what debug mode knows of an object beyond its state
  * @alloc: its last allocation
  * @free: its last free
  * @req: the size its client asked for
@@ -160,7 +160,7 @@ static void mstat_check_redzones(void *obj, unsigned int cls, unsigned int from,
 
 /**
  * mstat_debug_check_alloc - check a free object before it is handed out
- * @obj: the object, its marker already checked
+ * @obj: the object, its state already checked
  * @cls: its class
  * @caller: mstat_alloc()'s caller, who would have got it
  *
@@ -171,8 +171,7 @@ bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller)
 	unsigned int size = mstat_classes[cls].size;
 
 	mstat_check_redzones(obj, cls, size, "mstat_alloc", caller);
-	if (size > sizeof(long) &&
-	    memchr_inv(obj + sizeof(long), MSTAT_POISON_BYTE, size - sizeof(long))) {
+	if (memchr_inv(obj, MSTAT_POISON_BYTE, size)) {
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		return false;
 	}
@@ -199,7 +198,7 @@ void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned lo
  *
  * A red zone found written to is reported and restored; the object is
  * freed all the same, since what was overwritten lies outside it.  The
- * caller then writes the free marker over the first word.
+ * whole object is poisoned.
  */
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
 {
@@ -302,7 +301,8 @@ static void mstat_leak_span(struct page *span, void *arg)
 	for (i = 0; i < nobjs; i++, obj += mc->stride) {
 		struct mstat_objmeta *meta = mstat_meta(obj, w->cls);
 
-		if (READ_ONCE(meta->live) && !mstat_word_is_free(obj))
+		if (READ_ONCE(meta->live) &&
+		    !mstat_state_is_free(READ_ONCE(*mstat_obj_state(obj, w->cls))))
 			mstat_leak_add(w->leaks, meta->alloc.ip, mc->size);
 	}
 }

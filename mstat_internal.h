@@ -68,8 +68,8 @@
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
- * @sites_off: offset in a span of @span_order of its site vector
- * @fb_sites_off: the same in a span of @fb_order
+ * @states_off: offset in a span of @span_order of its state vector
+ * @fb_states_off: the same in a span of @fb_order
  */
 struct mstat_class {
 	unsigned int size;
@@ -81,8 +81,8 @@ struct mstat_class {
 	unsigned int cache_cap;
 	unsigned int batch;
 	struct reciprocal_value stride_recip;
-	unsigned int sites_off;
-	unsigned int fb_sites_off;
+	unsigned int states_off;
+	unsigned int fb_states_off;
 };
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
@@ -482,7 +482,7 @@ extern unsigned int mstat_red_left;
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
  * is aligned to its size, so the offset of @ptr in its span comes from the
  * page frame number: only the struct page of @ptr's own page is read.
- * Whether the object is live is for the caller to ask (mstat_obj_is_free()).
+ * Whether the object is live is for the caller to ask (mstat_obj_state()).
  *
  * Return: what @ptr is.
  */
@@ -546,23 +546,49 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 }
 
 /*
- * Per-object metadata: a span ends with its site vector, one u16 per
- * object after the last slot, which holds the site id of the object's
- * last allocation.  Written at allocation, read at free, found by
- * arithmetic from the object's address, its class and its span's order.
+ * Per-object metadata: a span ends with its state vector, one u32 per
+ * object after the last slot.  Its low half is the id of the site that
+ * allocated the object last; its high half, the link, says where the
+ * object is: MSTAT_LINK_LIVE handed out, MSTAT_LINK_CACHED in a per-CPU
+ * cache, otherwise on its span's free list, followed by the object of
+ * index link - 1, or the last (MSTAT_LINK_LAST).  Found by arithmetic from
+ * the object's address, its class and its span's order.  mstat_free()
+ * reads it anyway, for the site: "is the object free?" costs a compare.
+ * No object is ever written by mstat outside debug mode.
  */
-static __always_inline u16 *__mstat_site_slot(const void *obj, const struct mstat_class *mc,
-					      unsigned int order, unsigned int sites_off)
-{
-	unsigned long addr = (unsigned long)kasan_reset_tag(obj);
-	unsigned long base = addr & ~((PAGE_SIZE << order) - 1);
+#define MSTAT_LINK_LIVE		0U
+#define MSTAT_LINK_CACHED	0xffffU
+#define MSTAT_LINK_LAST		0xfffeU
+#define MSTAT_STATE(site, link)	((u32)(link) << 16 | (site))
 
-	return (u16 *)(base + sites_off) +
-	       reciprocal_divide(addr - base - mstat_red_left, mc->stride_recip);
+static __always_inline unsigned int mstat_state_link(u32 state)
+{
+	return state >> 16;
 }
 
-/* The site slot of @obj, a small object of class @cls known to be mstat's. */
-static __always_inline u16 *mstat_site_slot(const void *obj, unsigned int cls)
+static __always_inline unsigned int mstat_state_site(u32 state)
+{
+	return state & 0xffff;
+}
+
+/* The index of @obj in the span at @base; @obj one of its objects. */
+static __always_inline u32 mstat_obj_index(const void *obj, unsigned long base,
+					   const struct mstat_class *mc)
+{
+	return reciprocal_divide((unsigned long)kasan_reset_tag(obj) - base - mstat_red_left,
+				 mc->stride_recip);
+}
+
+static __always_inline u32 *__mstat_obj_state(const void *obj, const struct mstat_class *mc,
+					      unsigned int order, unsigned int states_off)
+{
+	unsigned long base = (unsigned long)kasan_reset_tag(obj) & ~((PAGE_SIZE << order) - 1);
+
+	return (u32 *)(base + states_off) + mstat_obj_index(obj, base, mc);
+}
+
+/* The state of @obj, a small object of class @cls known to be mstat's. */
+static __always_inline u32 *mstat_obj_state(const void *obj, unsigned int cls)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 
@@ -570,13 +596,48 @@ static __always_inline u16 *mstat_site_slot(const void *obj, unsigned int cls)
 	if (unlikely(mc->fb_order != mc->span_order) &&
 	    mstat_info_order(READ_ONCE(virt_to_page(kasan_reset_tag(obj))->private)) !=
 	    mc->span_order)
-		return __mstat_site_slot(obj, mc, mc->fb_order, mc->fb_sites_off);
-	return __mstat_site_slot(obj, mc, mc->span_order, mc->sites_off);
+		return __mstat_obj_state(obj, mc, mc->fb_order, mc->fb_states_off);
+	return __mstat_obj_state(obj, mc, mc->span_order, mc->states_off);
 }
 
 /*
- * The counters of site @id in cache @c.  An id read from a site slot may
- * have been overwritten by a client writing past its object: one with no
+ * The fast free's lookup found a span of the class's own order: the same
+ * without asking the span.
+ */
+static __always_inline u32 *mstat_obj_state_fast(const void *obj, unsigned int cls)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+
+	return __mstat_obj_state(obj, mc, mc->span_order, mc->states_off);
+}
+
+/* At free: whether an object with @state is free already (a double free). */
+static __always_inline bool mstat_state_is_free(u32 state)
+{
+#ifdef MSTAT_NO_HARDEN
+	return false;
+#else
+	return mstat_state_link(state) != MSTAT_LINK_LIVE;
+#endif
+}
+
+/*
+ * At allocation: whether a cached object with @state may be handed out.
+ * It may not if it is also on its span's list or handed out already: two
+ * CPUs freed it at once and the other copy got there first.
+ */
+static __always_inline bool mstat_state_is_cached(u32 state)
+{
+#ifdef MSTAT_NO_HARDEN
+	return true;
+#else
+	return mstat_state_link(state) == MSTAT_LINK_CACHED;
+#endif
+}
+
+/*
+ * The counters of site @id in cache @c.  An id read from a state may have
+ * been overwritten by a client writing past its object: one with no
  * counters is charged to id 0.
  */
 static __always_inline struct mstat_site_counters *mstat_site_ctrs(struct mstat_cache *c,
@@ -592,7 +653,8 @@ static __always_inline struct mstat_site_counters *mstat_site_ctrs(struct mstat_
 /*
  * Count an allocation of @bytes by site @id in @c, the calling CPU's own
  * cache, lock held; and a free, with release as every free counter.
- * MSTAT_NO_SITES (make bench only) leaves sites out, to price them.
+ * MSTAT_NO_SITES (make bench only) leaves the site counters out, to price
+ * them.
  */
 static __always_inline void mstat_site_count_alloc(struct mstat_cache *c, unsigned int id,
 						   unsigned int bytes)
@@ -625,100 +687,21 @@ static __always_inline void mstat_site_count_free(struct mstat_cache *c, unsigne
 #endif
 }
 
-/* @obj of class @cls is handed out from @c for site @id. */
-static __always_inline void mstat_site_alloc(struct mstat_cache *c, void *obj,
-					     unsigned int cls, unsigned int id)
+/* @obj of class @cls, whose state is at @st, is handed out from @c for site @id. */
+static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *obj, u32 *st,
+						 unsigned int cls, unsigned int id)
 {
-#if !defined(MSTAT_NO_SITES)
-	WRITE_ONCE(*mstat_site_slot(obj, cls), id);
+#ifdef MSTAT_NO_SITES
+	id = 0;
+#endif
+	WRITE_ONCE(*st, MSTAT_STATE(id, MSTAT_LINK_LIVE));
 	mstat_site_count_alloc(c, id, mstat_classes[cls].size);
-#endif
 }
 
-/* The site @obj of class @cls was last allocated for. */
-static __always_inline unsigned int mstat_site_of(const void *obj, unsigned int cls)
+/* A live object whose state is @state at @st goes into a per-CPU cache. */
+static __always_inline void mstat_obj_cached(u32 *st, u32 state)
 {
-#if !defined(MSTAT_NO_SITES)
-	return READ_ONCE(*mstat_site_slot(obj, cls));
-#else
-	return 0;
-#endif
-}
-
-/*
- * The free marker.  A free object's first word is mstat_free_mark(obj)
- * XOR its link: 0 in a per-CPU cache; on its span's free list
- * (next ^ obj), where next lies in the same span, or MSTAT_LINK_END for
- * the last one, so a link is below MSTAT_MAX_SPAN_BYTES and tells the two
- * places apart.  The mark mixes a per-boot secret with the object's
- * address, so no client data can forge it short of reading a free object;
- * mstat_alloc() overwrites it, so a live object never carries it.
- * mstat_free() refuses an object that carries it: a double free.
- * MSTAT_NO_HARDEN (make bench only) leaves it out of the per-CPU caches,
- * to price it.
- */
-extern unsigned long mstat_secret;
-
-#define MSTAT_LINK_END	1UL	/* objects are 8-byte aligned: no real link is odd */
-
-static __always_inline unsigned long mstat_free_mark(const void *obj)
-{
-	return mstat_secret ^ swab((unsigned long)obj);
-}
-
-/* The link a free object carries; MSTAT_MAX_SPAN_BYTES or more if not free. */
-static __always_inline unsigned long mstat_obj_link(const void *obj)
-{
-	return READ_ONCE(*(const unsigned long *)obj) ^ mstat_free_mark(obj);
-}
-
-static __always_inline bool mstat_word_is_free(const void *obj)
-{
-	return mstat_obj_link(obj) < MSTAT_MAX_SPAN_BYTES;
-}
-
-/* At free: whether @obj is free already (a double free). */
-static __always_inline bool mstat_obj_is_free(const void *obj)
-{
-#ifdef MSTAT_NO_HARDEN
-	return false;
-#else
-	return mstat_word_is_free(obj);
-#endif
-}
-
-/* Whether a cached @obj still carries its marker, and no link. */
-static __always_inline bool mstat_obj_still_free(const void *obj)
-{
-#ifdef MSTAT_NO_HARDEN
-	return true;
-#else
-	return mstat_obj_link(obj) == 0;
-#endif
-}
-
-/* Mark @obj free, with @next the following object on its span's list or NULL. */
-static __always_inline void mstat_obj_set_free(void *obj, void *next)
-{
-	unsigned long link = next ? (unsigned long)next ^ (unsigned long)obj : MSTAT_LINK_END;
-
-	WRITE_ONCE(*(unsigned long *)obj, mstat_free_mark(obj) ^ link);
-}
-
-/* Mark @obj free as it goes into a per-CPU cache. */
-static __always_inline void mstat_obj_mark_free(void *obj)
-{
-#ifndef MSTAT_NO_HARDEN
-	WRITE_ONCE(*(unsigned long *)obj, mstat_free_mark(obj));
-#endif
-}
-
-/* Handing @obj out: its first word no longer says free. */
-static __always_inline void mstat_obj_set_live(void *obj)
-{
-#ifndef MSTAT_NO_HARDEN
-	WRITE_ONCE(*(unsigned long *)obj, 0);
-#endif
+	WRITE_ONCE(*st, MSTAT_STATE(mstat_state_site(state), MSTAT_LINK_CACHED));
 }
 
 /* What a client got wrong, for mstat_report(). */

@@ -123,7 +123,7 @@ static unsigned int expected_span_order(unsigned int size)
 static void mstat_test_span_layout(struct kunit *test)
 {
 	static const struct { unsigned int size, order, nobjs; } known[] = {
-		{ 8, 0, 409 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 3, 7 },
+		{ 8, 0, 341 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 3, 7 },
 		{ 16384, 5, 7 }, { 32768, 5, 3 },
 	};
 	unsigned int cls, i;
@@ -133,15 +133,15 @@ static void mstat_test_span_layout(struct kunit *test)
 		unsigned long span = PAGE_SIZE << mc->span_order;
 
 		KUNIT_EXPECT_LE(test, mc->span_order, MSTAT_MAX_SPAN_ORDER);
-		/* each object takes its slot and a u16 of the site vector */
-		KUNIT_EXPECT_EQ(test, mc->nobjs, span / (mc->size + 2));
-		KUNIT_EXPECT_EQ(test, mc->sites_off, mc->nobjs * mc->stride);
-		KUNIT_EXPECT_LE(test, mc->sites_off + 2 * mc->nobjs, span);
+		/* each object takes its slot and a u32 of the state vector */
+		KUNIT_EXPECT_EQ(test, mc->nobjs, span / (mc->size + 4));
+		KUNIT_EXPECT_EQ(test, mc->states_off, mc->nobjs * mc->stride);
+		KUNIT_EXPECT_LE(test, mc->states_off + 4 * mc->nobjs, span);
 		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
 		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
 		KUNIT_EXPECT_LE(test, mc->cache_cap, MSTAT_CACHE_SLOTS);
-		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, expected_span_order(mc->size + 2),
+		KUNIT_EXPECT_EQ_MSG(test, mc->span_order, expected_span_order(mc->size + 4),
 				    "class %u", mc->size);
 	}
 	if (PAGE_SIZE != SZ_4K)
@@ -1512,15 +1512,19 @@ static void mstat_test_forged_page_info(struct kunit *test)
 }
 
 /*
- * A free object written to is never handed out: from a per-CPU cache it
- * is withdrawn when it goes back to the pool (counted allocated, to
- * nobody), on a span's free list the rest of the list is.
+ * Outside debug mode mstat never reads or writes a free object: a client
+ * that writes all over freed objects changes nothing mstat keeps (the
+ * free lists are in the spans' state vectors).  A state vector written to
+ * (a client running past a span's last object) breaks its span's list:
+ * the list is cut there and its remaining objects are withdrawn.
  */
 static void mstat_test_write_after_free(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(64), nobjs = mstat_classes[cls].nobjs, n, k;
+	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_totals *before, *after;
 	void **objs, *p, *q;
+	u32 *states;
 
 	expect_reports(test);
 	migrate_disable();
@@ -1531,21 +1535,20 @@ static void mstat_test_write_after_free(struct kunit *test)
 	mstat_free(p);
 	mstat_free(q);
 	before = snap(test);
-	*(unsigned long *)p = 0x1234;		/* the client's write after free */
+	memset(p, 0x5a, 64);			/* the client's writes after free */
+	memset(q, 0xff, 64);
 	drain_here(NULL);
 	after = snap(test);
 	migrate_enable();
-	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
-	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls] - before->sum.nmalloc[cls], 1ULL);
-	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls], before->sum.nfree[cls]);
-	/* q went back to its span, p did not: p is live (to nobody), q free */
-	before = after;
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);
+	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls], before->sum.nmalloc[cls]);
+	/* both went back to their span: each freed again is a double free */
 	mstat_free(q);
-	KUNIT_EXPECT_EQ(test, snap(test)->ndouble_free - before->ndouble_free, 1ULL);
 	mstat_free(p);
-	KUNIT_EXPECT_EQ(test, snap(test)->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
+	KUNIT_EXPECT_EQ(test, snap(test)->ndouble_free - after->ndouble_free, 2ULL);
+	expect_distinct(test, 64, 2 * nobjs);
 
-	/* a span's free list broken at its third object */
+	/* a span's free list broken at its fourth object's state */
 	objs = kunit_kcalloc(test, 4096, sizeof(void *), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	drain_all_cpus();
@@ -1555,7 +1558,9 @@ static void mstat_test_write_after_free(struct kunit *test)
 	/* the fresh span's list runs up from its first object */
 	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
 	p = objs[n++];
-	*(unsigned long *)(p + 3 * mstat_classes[cls].stride) = (unsigned long)&n;
+	states = (u32 *)(((unsigned long)kasan_reset_tag(p) &
+			  ~((PAGE_SIZE << mc->span_order) - 1)) + mc->states_off);
+	states[3] = 0xdead0000;
 	before = snap(test);
 	k = take_all(cls, objs + n, 4096 - n);
 	after = snap(test);
@@ -1567,8 +1572,8 @@ static void mstat_test_write_after_free(struct kunit *test)
 }
 
 /*
- * Two CPUs free the same object at the same instant: both read its first
- * word before either writes the marker, and it sits in two caches.  The
+ * Two CPUs free the same object at the same instant: both read its state
+ * before either writes it, and it sits in two caches.  The
  * second cache is a stand-in here.  Whichever copy reaches the pool
  * second is withdrawn: the object is never on its span's list twice, nor
  * on it while handed out.
@@ -1904,7 +1909,7 @@ static void mstat_test_site_withdrawn(struct kunit *test)
 	p = site_alloc(0, 96);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	hold = live_neighbour(test, p, 96);
-	id = mstat_site_of(p, cls);
+	id = mstat_state_site(*mstat_obj_state(p, cls));
 	KUNIT_EXPECT_GT(test, id, 0U);
 	mstat_free(p);
 	other->cls[cls].objs[0] = p;		/* the racing second free, counted there */
@@ -2069,9 +2074,9 @@ static void mstat_test_span_fallback(struct kunit *test)
 	u64 base;
 
 	KUNIT_ASSERT_GT(test, mc->span_order, (unsigned int)PAGE_ALLOC_COSTLY_ORDER);
-	KUNIT_EXPECT_EQ(test, mc->fb_order, (unsigned int)get_order(24576 + 2));
+	KUNIT_EXPECT_EQ(test, mc->fb_order, (unsigned int)get_order(24576 + 4));
 	KUNIT_EXPECT_EQ(test, mc->fb_nobjs,
-			(unsigned int)((PAGE_SIZE << mc->fb_order) / (24576 + 2)));
+			(unsigned int)((PAGE_SIZE << mc->fb_order) / (24576 + 4)));
 	expect_reports(test);
 	mstat_reclaim_all();
 	rcu_barrier();
@@ -2300,9 +2305,9 @@ static void mstat_debug_test_poison(struct kunit *test)
 	p = mstat_alloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	mstat_free(p);
-	/* poisoned whole, but for the free marker in the first word */
-	KUNIT_EXPECT_FALSE(test, memchr_inv(p + sizeof(long), 0x6b, 64 - sizeof(long)));
-	p[40] = 0;				/* the write after free */
+	/* poisoned whole: mstat keeps nothing in a free object */
+	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x6b, 64));
+	p[0] = 0;				/* the write after free */
 	before = snap(test);
 	q = mstat_alloc(64, GFP_KERNEL);
 	after = snap(test);

@@ -24,7 +24,8 @@
  *                         from kmalloc, alternately
  *   mistake KIND          make one client mistake (repro, double_cross,
  *                         double_pool, double_large, interior, foreign,
- *                         write_after_free); mstat must refuse and report it
+ *                         write_after_free); mstat must refuse and report
+ *                         each (a write after free: survive it)
  * Reading it prints counters in "name value" lines.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
@@ -481,7 +482,10 @@ static long mistake_interior(void *arg)
 	return 0;
 }
 
-/* Freed, written to, then pushed to the pool by 200 frees: withdrawn there. */
+/*
+ * Freed, written to, then pushed to the pool by 200 frees: harmless to
+ * mstat, which never reads a free object outside debug mode.
+ */
 static long mistake_write_after_free(void *arg)
 {
 	u8 *p = mstat_alloc(256, GFP_KERNEL), **q = kcalloc(200, sizeof(*q), GFP_KERNEL);
