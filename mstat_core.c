@@ -455,6 +455,12 @@ u64 mstat_nmistakes(enum mstat_mistake what)
 }
 
 /* Link the objects lowest address first: refills hand out runs. */
+/* The span's address for mstat_obj_index(): without a KASAN tag. */
+static unsigned long mstat_span_base(struct page *span)
+{
+	return (unsigned long)kasan_reset_tag(page_address(span));
+}
+
 /* The state vector of a span of class @cls and order @order. */
 static u32 *mstat_span_states(struct page *span, unsigned int cls, unsigned int order)
 {
@@ -602,7 +608,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 		base = page_address(span) + mstat_red_left;
 		states = mstat_span_states(span, cls, mstat_span_order(span));
 		for (obj = mstat_span_freelist(span); n < want && obj; ) {
-			u32 *p = &states[mstat_obj_index(obj, (unsigned long)kasan_reset_tag(page_address(span)), mc)];
+			u32 *p = &states[mstat_obj_index(obj, mstat_span_base(span), mc)];
 
 			st = READ_ONCE(*p);
 			link = mstat_state_link(st);
@@ -660,7 +666,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	for (i = 0; i < n; i++) {
 		span = mstat_obj_span(cls, objs[i]);
 		p = mstat_span_states(span, cls, mstat_span_order(span)) +
-		    mstat_obj_index(objs[i], (unsigned long)kasan_reset_tag(page_address(span)), mc);
+		    mstat_obj_index(objs[i], mstat_span_base(span), mc);
 		st = READ_ONCE(*p);
 		if (unlikely(!mstat_state_is_cached(st))) {
 			objs[nbad++] = objs[i];
@@ -668,8 +674,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 		}
 		head = mstat_span_freelist(span);
 		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_site(st), !head ? MSTAT_LINK_LAST :
-					   mstat_obj_index(head, (unsigned long)kasan_reset_tag(page_address(span)),
-							   mc) + 1));
+					   mstat_obj_index(head, mstat_span_base(span), mc) + 1));
 		mstat_span_set_freelist(span, objs[i]);
 		nfree = mstat_span_nfree(span) + 1;
 		mstat_span_set_nfree(span, nfree);

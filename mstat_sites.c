@@ -283,9 +283,11 @@ void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		mstat_site_count_alloc(c, mstat_state_site(READ_ONCE(*mstat_obj_state(objs[i], cls))),
-				       mstat_classes[cls].size);
+	for (i = 0; i < n; i++) {
+		u32 state = READ_ONCE(*mstat_obj_state(objs[i], cls));
+
+		mstat_site_count_alloc(c, mstat_state_site(state), mstat_classes[cls].size);
+	}
 }
 
 /**

@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import e2e_checks  # noqa: E402
@@ -424,7 +425,53 @@ def machine():
     return f"{model}, {os.cpu_count()} CPUs, host kernel {platform.release()}"
 
 
-def report(rows, qemu_kernel):
+HISTORY = os.path.join(ROOT, "bench-history.json")
+
+
+def this_run(ratios):
+    """The worst mstat/kmalloc cell of each pattern in this run, and what ran."""
+    def git(*args):
+        return subprocess.run(["git", "-C", ROOT, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.DEVNULL, text=True).stdout.strip()
+    worst = {}
+    for (pattern, size), ratio in ratios.items():
+        if ratio == ratio and ratio > worst.get(pattern, (0.0, 0))[0]:
+            worst[pattern] = (round(ratio, 3), size)
+    return {"date": time.strftime("%Y-%m-%d %H:%M"),
+            "commit": git("rev-parse", "--short", "HEAD") + ("-dirty" if git("status", "--porcelain",
+                                                                          "--untracked-files=no")
+                                                             else ""),
+            "worst": worst}
+
+
+def load_history():
+    try:
+        with open(HISTORY) as f:
+            return json.load(f)
+    except (OSError, ValueError):
+        return []
+
+
+def history_section(runs, w):
+    """The worst cell of each pattern in the last three runs, side by side."""
+    runs = runs[-3:]
+    w("## Worst cells of the last three runs\n")
+    w("Each run of `make bench` adds its worst mstat/kmalloc cell per pattern to "
+      "`bench-history.json`; the last three, side by side (ratio, at size):\n")
+    w("| pattern | " + " | ".join(f"{r['date']} ({r['commit']})" for r in runs) + " |")
+    w("|---|" + "---:|" * len(runs))
+    for pattern in PATTERNS + ("mixed",):
+        cells = []
+        for r in runs:
+            c = r["worst"].get(pattern)
+            cells.append(f"{c[0]:.2f} at {c[1] or '8..4096'}" if c else "n/a")
+        w(f"| {pattern} | " + " | ".join(cells) + " |")
+    w("")
+    over = [r for r in runs if any(c[0] > 1.0 for c in r["worst"].values())]
+    return len(runs), len(over)
+
+
+def report(rows, qemu_kernel, record=False):
     sizes = [int(r["size"]) for r in rows
              if r["kind"] == "" and r.get("variant") == "percpu" and r.get("pattern") == "hot"
              and r.get("alloc") == "mstat" and "round" not in r]
@@ -486,6 +533,9 @@ def report(rows, qemu_kernel):
         w("| mstat | kmalloc | mstat/kmalloc |\n|---:|---:|---:|")
         w(f"| {cell(m)} | {cell(k)} | {ratio:.2f} |\n")
 
+    current = this_run(ratios)
+    runs = load_history() + ([current] if record else [])
+    nruns, nover = history_section(runs or [current], w)
     w("## Statistics overhead (UML, hot pattern, mstat)\n")
     w("Three builds of mstat: `percpu` (the real one), `none` (counters compiled "
       "out) and `atomic` (one global set of atomic64_t, the design the per-CPU "
@@ -647,7 +697,9 @@ def report(rows, qemu_kernel):
       + (f" (on the hardware footing: worst {max(adjusted):.2f} -- "
          f"{'met' if max(adjusted) <= 0.8 else 'not met'})." if adjusted else "."))
     w(f"- No pattern and size above 1.0x kmalloc: worst {worst[0]:.2f} at {worst[1]} "
-      f"{worst[2]} -- {'met' if worst[0] <= 1.0 else 'not met'}.")
+      f"{worst[2]} -- {'met' if worst[0] <= 1.0 else 'not met'}; in each of the last three "
+      f"runs: {nruns - nover} of {nruns} runs had no cell above 1.0x -- "
+      f"{'met' if nruns >= 3 and not nover else 'not met'}.")
     w(f"- Statistics at most 5% of the fast path: {stats_cost * 100:+.1f}% -- "
       f"{'met' if stats_cost <= 0.05 else 'not met'}.")
     if pc and at:
@@ -686,6 +738,10 @@ def report(rows, qemu_kernel):
     with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
         f.write("\n".join(out))
     plot(rows, sizes)
+    if record:
+        with open(HISTORY, "w") as f:
+            json.dump(runs[-10:], f, indent=1)
+            f.write("\n")
     return worst
 
 
@@ -730,7 +786,9 @@ def main():
             rows.append({"kind": "cx16", "ps": str(cx16_ps)})
         with open(saved, "w") as f:
             json.dump([rows, qkernel], f)
-    worst = report(rows, qkernel)
+    # --report-only --record: add a run measured by an older bench.py to the history
+    worst = report(rows, qkernel,
+                   record="--report-only" not in sys.argv or "--record" in sys.argv)
     log("wrote BENCHMARKS.md and bench.png")
     print(f"bench: worst mstat/kmalloc ratio {worst[0]:.2f} at {worst[1]} {worst[2]}")
     return 0
