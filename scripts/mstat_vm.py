@@ -49,6 +49,8 @@ insmod /lib/mstat_client.ko && dmesg | grep 'mstat_client:'
 step "mstat: /proc/mstat through the viewer (tools/mstat), the classes and CPUs in use"
 mstat
 echo "@@SNAP before"; cat /proc/mstat; echo "@@END"
+step "who holds the memory: /proc/mstat_sites, one row per allocation site"
+cat /proc/mstat_sites
 step "take CPUs 2 and 3 offline (echo 0 > /sys/devices/system/cpu/cpuN/online)"
 echo 0 > /sys/devices/system/cpu/cpu2/online
 echo 0 > /sys/devices/system/cpu/cpu3/online
