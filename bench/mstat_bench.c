@@ -14,8 +14,9 @@
  * mode=scale  one thread per online CPU, each freeing and allocating
  *             random sizes for @seconds, mstat and kmalloc alternately:
  *             operations per second.  With reader=1, mstat only, the last
- *             CPU runs either a thread calling mstat_read_stats() as fast
- *             as it can or, as the control, one as busy that reads nothing.
+ *             CPU runs a thread calling mstat_read_stats() as fast as it
+ *             can, one calling mstat_read_sites() so, or, as the control,
+ *             one as busy that reads nothing.
  * mode=read   the cost of mstat_read_stats(), @reps x 1000 calls.
  *
  * One "op" is one allocation or one free.  Lines start with "BENCH ".
@@ -402,8 +403,8 @@ static int scale_fn(void *arg)
 	return 0;
 }
 
-enum third { THIRD_NONE, THIRD_BUSY, THIRD_READER };
-static const char *const third_names[] = { "none", "busy", "reader" };
+enum third { THIRD_NONE, THIRD_BUSY, THIRD_READER, THIRD_SITES };
+static const char *const third_names[] = { "none", "busy", "reader", "sites" };
 
 /* What the control reads instead of the counters: the same amount, its own. */
 #define CONTROL_WORDS	(8 * 256)
@@ -426,23 +427,27 @@ static u64 control_read(void)
 }
 
 /*
- * The extra thread on the last CPU: a reader calling mstat_read_stats() as
- * fast as it can, or, as the control, a thread doing the same amount of
+ * The extra thread on the last CPU: a reader calling mstat_read_stats() (or
+ * mstat_read_sites()) as fast as it can, or, as the control, a thread doing the same amount of
  * work (locks and reads, then the wait a paced read makes) on memory of
  * its own, so that only the touching of the allocating CPUs' counters
  * differs.
  */
+static struct mstat_site_stats site_rows[64];
+
 static int third_fn(void *arg)
 {
 	struct mstat_stats st;
 	u64 *count = arg;
-	bool read = *count;
+	enum third what = *count;
 
 	*count = 0;
 	wait_for_completion(&scale_go);
 	while (!atomic_read(&scale_stop)) {
-		if (read) {
+		if (what == THIRD_READER) {
 			mstat_read_stats(&st);
+		} else if (what == THIRD_SITES) {
+			mstat_read_sites(site_rows, ARRAY_SIZE(site_rows));
 		} else {
 			WRITE_ONCE(control_words[0], control_read());
 			/* and waits as a paced read does (mstat's read_gap_us) */
@@ -461,7 +466,7 @@ static void scale_run(enum bench_alloc a, enum third third)
 	struct scale_thread t[8] = { };
 	struct task_struct *extra = NULL;
 	unsigned int n = 0, cpu, i, last = 0, nalloc;
-	u64 total = 0, count = third == THIRD_READER;
+	u64 total = 0, count = third;
 
 	for_each_online_cpu(cpu)
 		last = cpu;
@@ -512,6 +517,7 @@ static void bench_scale(void)
 		for (i = 0; i < 7; i++) {
 			scale_run(A_MSTAT, THIRD_BUSY);
 			scale_run(A_MSTAT, THIRD_READER);
+			scale_run(A_MSTAT, THIRD_SITES);
 		}
 		return;
 	}
