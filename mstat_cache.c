@@ -182,6 +182,7 @@ static noinline void __cold mstat_trace_free(unsigned long call_site, const void
  */
 static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 {
+	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
 	struct mstat_cache *c;
 	void *obj = NULL;
@@ -189,11 +190,12 @@ static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	if (likely(cc->count)) {
+	/* a class whose spans may fall back on another order takes the general path */
+	if (likely(cc->count) && likely(mc->one_order)) {
 		u32 *st;
 
 		obj = cc->objs[cc->count - 1];
-		st = mstat_obj_state(obj, cls);
+		st = mstat_obj_state_quick(obj, mc);
 		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
 			mstat_count(MSTAT_TASK, nmalloc[cls], 1);
@@ -220,10 +222,11 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	bool done = false;
 	unsigned int cls;
 	size_t usable;
+	u32 idx;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, false) == MSTAT_SMALL)) {
-		u32 *st = mstat_obj_state_fast(ptr, cls), state = READ_ONCE(*st);
+	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, &idx, false) == MSTAT_SMALL)) {
+		u32 *st = mstat_obj_state_at(ptr, &mstat_classes[cls], idx), state = READ_ONCE(*st);
 
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 		cc = &c->cls[cls];

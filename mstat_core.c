@@ -144,6 +144,9 @@ static void mstat_classes_init(void)
 			mc->fb_order = get_order(mc->stride + sizeof(u32));
 		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u32));
 		mc->fb_states_off = mc->fb_nobjs * mc->stride;
+		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
+		mc->span_shift = PAGE_SHIFT + mc->span_order;
+		mc->one_order = mc->fb_order == mc->span_order;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);

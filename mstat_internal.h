@@ -70,6 +70,12 @@
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
  * @states_off: offset in a span of @span_order of its state vector
  * @fb_states_off: the same in a span of @fb_order
+ * @index_mul: ceil(2^32 / @stride): an object's offset in its span times
+ *	this, over 2^32, is its index (exact for offsets that are multiples
+ *	of @stride below 2^32 / @stride)
+ * @span_shift: PAGE_SHIFT + @span_order
+ * @one_order: spans of this class never fall back on @fb_order: the fast
+ *	allocation finds an object's state from its address and class alone
  */
 struct mstat_class {
 	unsigned int size;
@@ -83,6 +89,9 @@ struct mstat_class {
 	struct reciprocal_value stride_recip;
 	unsigned int states_off;
 	unsigned int fb_states_off;
+	unsigned int index_mul;
+	unsigned char span_shift;
+	bool one_order;
 };
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
@@ -487,7 +496,8 @@ extern unsigned int mstat_red_left;
  * Return: what @ptr is.
  */
 static __always_inline enum mstat_owner
-__mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp, bool ext)
+__mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp, u32 *idxp,
+	      bool ext)
 {
 	const struct mstat_class *mc;
 	unsigned long info, pfn = 0;
@@ -536,13 +546,16 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 small:
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
+	*idxp = idx;
 	return MSTAT_SMALL;
 }
 
 static __always_inline enum mstat_owner
 mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
 {
-	return __mstat_owner(ptr, cls, usable, pfnp, true);
+	u32 idx;
+
+	return __mstat_owner(ptr, cls, usable, pfnp, &idx, true);
 }
 
 /*
@@ -601,14 +614,24 @@ static __always_inline u32 *mstat_obj_state(const void *obj, unsigned int cls)
 }
 
 /*
- * The fast free's lookup found a span of the class's own order: the same
- * without asking the span.
+ * The fast paths' (never in debug mode: no red zone): the state of @obj of
+ * index @idx in a span of its class's own order.
  */
-static __always_inline u32 *mstat_obj_state_fast(const void *obj, unsigned int cls)
+static __always_inline u32 *mstat_obj_state_at(const void *obj, const struct mstat_class *mc,
+					       u32 idx)
 {
-	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long base = (unsigned long)kasan_reset_tag(obj) & (~0UL << mc->span_shift);
 
-	return __mstat_obj_state(obj, mc, mc->span_order, mc->states_off);
+	return (u32 *)(base + mc->states_off) + idx;
+}
+
+/* The same for an object of a class with mc->one_order, its index from its address. */
+static __always_inline u32 *mstat_obj_state_quick(const void *obj, const struct mstat_class *mc)
+{
+	unsigned long addr = (unsigned long)kasan_reset_tag(obj);
+	u32 off = addr & ~(~0UL << mc->span_shift);
+
+	return mstat_obj_state_at(obj, mc, (u32)(((u64)off * mc->index_mul) >> 32));
 }
 
 /* At free: whether an object with @state is free already (a double free). */
