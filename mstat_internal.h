@@ -679,15 +679,20 @@ static __always_inline struct mstat_site_counters *mstat_site_ctrs(struct mstat_
  * MSTAT_NO_SITES (make bench only) leaves the site counters out, to price
  * them.
  */
-static __always_inline void mstat_site_count_alloc(struct mstat_cache *c, unsigned int id,
-						   unsigned int bytes)
+static __always_inline void __mstat_site_count_alloc(struct mstat_site_counters *sc,
+						     unsigned int bytes)
 {
 #if !defined(MSTAT_NO_SITES) && !defined(MSTAT_STATS_NONE)
-	struct mstat_site_counters *sc = mstat_site_ctrs(c, id);
-
 	WRITE_ONCE(sc->nmalloc, sc->nmalloc + 1);
 	WRITE_ONCE(sc->alloc_bytes, sc->alloc_bytes + bytes);
 #endif
+}
+
+/* @id is a registered site's, as its struct mstat_site holds it: its chunk is there. */
+static __always_inline void mstat_site_count_alloc(struct mstat_cache *c, unsigned int id,
+						   unsigned int bytes)
+{
+	__mstat_site_count_alloc(&c->sites[id / MSTAT_SITE_CHUNK][id % MSTAT_SITE_CHUNK], bytes);
 }
 
 static __always_inline void mstat_site_count_free(struct mstat_cache *c, unsigned int id,

@@ -286,7 +286,9 @@ void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *
 	for (i = 0; i < n; i++) {
 		u32 state = READ_ONCE(*mstat_obj_state(objs[i], cls));
 
-		mstat_site_count_alloc(c, mstat_state_site(state), mstat_classes[cls].size);
+		/* the id from a state, which a client may have written over */
+		__mstat_site_count_alloc(mstat_site_ctrs(c, mstat_state_site(state)),
+					 mstat_classes[cls].size);
 	}
 }
 
