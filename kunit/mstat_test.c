@@ -139,7 +139,8 @@ static void mstat_test_span_layout(struct kunit *test)
 		KUNIT_EXPECT_LE(test, mc->states_off + 4 * mc->nobjs, span);
 		/* the fast paths' index by multiplication is exact for every object */
 		for (i = 0; i < mc->nobjs; i++)
-			KUNIT_EXPECT_EQ(test, (u32)(((u64)i * mc->stride * mc->index_mul) >> 32), i);
+			KUNIT_EXPECT_EQ(test, (u32)(((u64)i * mc->stride * mc->index_mul) >> 32),
+					i);
 		KUNIT_EXPECT_EQ(test, mc->span_shift, PAGE_SHIFT + mc->span_order);
 		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
