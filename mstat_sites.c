@@ -42,7 +42,7 @@ struct mstat_site_rec {
 	const char *file;
 	const char *function;
 	const char *modname;
-	struct module *owner;
+	const void *owner;
 	unsigned int line;
 	bool gone;
 };

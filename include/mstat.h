@@ -15,8 +15,6 @@
 #include <linux/init.h>
 #include <linux/types.h>
 
-struct module;
-
 /**
  * struct mstat_stats - one consistent read of mstat's statistics
  * @alloc_bytes: usable bytes of the live objects
@@ -74,7 +72,10 @@ struct mstat_stats {
  * @file: __FILE__ of the call
  * @function: __func__ of the call
  * @modname: KBUILD_MODNAME of the calling module
- * @owner: THIS_MODULE of the calling module (NULL if built in)
+ * @owner: THIS_MODULE of the calling module (NULL if built in); compared,
+ *	never followed, and not a struct module pointer so that the symbol
+ *	version of mstat_alloc_site() does not depend on which headers
+ *	happened to define struct module
  * @line: __LINE__ of the call
  * @id: mstat's: 0 until the site's first allocation registers it
  *
@@ -87,7 +88,7 @@ struct mstat_site {
 	const char *file;
 	const char *function;
 	const char *modname;
-	struct module *owner;
+	const void *owner;
 	unsigned int line;
 	unsigned int id;
 };

@@ -702,9 +702,11 @@ def report(rows, qemu_kernel, record=False):
     w(f"- Per-site statistics at most 2% on the hot pair and the batch patterns: hot pair "
       f"median {(sites_hot - 1) * 100:+.1f}%, worst cell {(sites_worst - 1) * 100:+.1f}% -- "
       f"{'met' if sites_worst <= 1.02 else 'not met'}.")
-    w(f"- Hot pair at most 0.6x kmalloc up to 4096 B with the checks on: worst "
-      f"{max((ratios[('hot', s)] for s in sizes if s <= 4096), default=float('nan')):.2f}.")
     hot_max = max((ratios[("hot", s)] for s in sizes if s <= 4096), default=float("nan"))
+    w(f"- Hot pair at most 0.6x kmalloc up to 4096 B with the checks and sites on: worst "
+      f"{hot_max:.2f} -- {'met' if hot_max <= 0.6 else 'not met'}"
+      + (f" (on the hardware footing: worst {max(adjusted):.2f} -- "
+         f"{'met' if max(adjusted) <= 0.6 else 'not met'})." if adjusted else "."))
     w(f"- Hot pair at most 0.8x kmalloc up to 4096 B: worst {hot_max:.2f} -- "
       f"{'met' if hot_max <= 0.8 else 'not met, by %.0f%%' % ((hot_max / 0.8 - 1) * 100)}"
       + (f" (on the hardware footing: worst {max(adjusted):.2f} -- "
