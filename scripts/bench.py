@@ -31,7 +31,7 @@ import mstat_vm  # noqa: E402
 ROOT, CACHE, log = mstat_vm.ROOT, mstat_vm.CACHE, mstat_vm.log
 VARIANTS = ("percpu", "none", "atomic")	# the statistics builds
 # Every build, with its make options: the three above, the real build
-# without the double-free marker (MSTAT_HARDEN=none) and the real build with
+# without the double-free checks (MSTAT_HARDEN=none) and the real build with
 # free counters written without release (MSTAT_ORDER=plain) and the real
 # build without tracepoints (MSTAT_TRACE=none) and the real build without
 # per-site statistics (MSTAT_SITES=none), to price them.
@@ -116,7 +116,7 @@ def uml_runs():
     """The full fast-path run of the real build, then STATS_ROUNDS rounds of
     hot-pattern boots of the three statistics builds in turn, for the
     statistics cost, then HARDEN_ROUNDS rounds of every pattern with and
-    without the double-free marker and with plain free counters, and one in
+    without the double-free checks and with plain free counters, and one in
     debug mode."""
     tree = mstat_vm.lib("mstat_kernel_source")
     mstat_vm.lib(f'mstat_overlay "{tree}"')
@@ -163,9 +163,9 @@ def normalized(rows, variant, pattern, size, rnd):
 
 
 def hardening_section(rows, sizes, w):
-    """The double-free marker's cost and debug mode's, per pattern and size."""
+    """The double-free checks' cost and debug mode's, per pattern and size."""
     w("## Cost of the double-free checks, and of debug mode (UML)\n")
-    w("The real build against one without the free marker (`MSTAT_HARDEN=none`), "
+    w("The real build against one without the state checks (`MSTAT_HARDEN=none`), "
       f"{HARDEN_ROUNDS} rounds of boots of the two in turn, every pattern; within each "
       "boot mstat's time is divided by kmalloc's, and the cell is the median over the "
       "rounds of real/unchecked (range in brackets). Debug mode (`mstat.debug=1`, "
