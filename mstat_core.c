@@ -615,8 +615,9 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 
 			st = READ_ONCE(*p);
 			link = mstat_state_link(st);
+			/* a link that does not decode, or a list longer than its count */
 			if (link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED ||
-			    (link != MSTAT_LINK_LAST && link > nobjs)) {
+			    (link != MSTAT_LINK_LAST && link > nobjs) || !nfree) {
 				mstat_span_list_broken(span, cls, obj);
 				nfree = 0;
 				obj = NULL;
@@ -626,6 +627,14 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 			objs[n++] = obj;
 			nfree--;
 			obj = link == MSTAT_LINK_LAST ? NULL : base + (link - 1) * mc->stride;
+		}
+		/*
+		 * A list shorter than its count (a link that skips ahead): else the
+		 * span would stay first on the partial list with nothing to give.
+		 */
+		if (!obj && nfree) {
+			mstat_span_list_broken(span, cls, NULL);
+			nfree = 0;
 		}
 		mstat_span_set_freelist(span, obj);
 		mstat_span_set_nfree(span, nfree);

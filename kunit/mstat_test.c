@@ -400,6 +400,16 @@ static void race_event(void)
 	race->fired = true;
 }
 
+/* Event @k of 16: every place in a read (2 passes x 2 caches), every pair of caches. */
+static void race_at(unsigned int k)
+{
+	race->pass = 1 + (k >> 3);
+	race->idx = (k >> 2) & 1;
+	race->on_alloc = (k >> 1) & 1;
+	race->on_free = k & 1;
+	race->fired = false;
+}
+
 static void race_hook(unsigned int pass, unsigned int idx)
 {
 	if (pass == race->pass && idx == race->idx)
@@ -444,11 +454,7 @@ static void mstat_test_read_consistency(struct kunit *test)
 
 	/* every place in the read (2 passes x 2 caches), every pair of CPUs */
 	for (k = 0; k < 16; k++) {
-		race->pass = 1 + (k >> 3);
-		race->idx = (k >> 2) & 1;
-		race->on_alloc = (k >> 1) & 1;
-		race->on_free = k & 1;
-		race->fired = false;
+		race_at(k);
 		mstat_read_hook = race_hook;
 		mstat_read_caches(t, rows, race->caches, 2, 1);
 		mstat_read_hook = NULL;
@@ -1517,19 +1523,56 @@ static void mstat_test_forged_page_info(struct kunit *test)
 }
 
 /*
+ * All the free objects of class @cls taken, then a fresh span, its first
+ * object taken, state @i of its vector overwritten with @state (a client
+ * running past a span's last object): how many objects its list still
+ * yields, each reported break counted in @breaks.  Everything taken goes
+ * back to the pool.
+ */
+static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned int i,
+				  u32 state, u64 *breaks)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	void **objs = kunit_kcalloc(test, 4096, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	unsigned int n, k;
+	u32 *states;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	n = take_all(cls, objs, 4096);
+	KUNIT_ASSERT_LT(test, n, 4096U);
+	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+	/* the fresh span's list runs up from its first object */
+	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
+	states = (u32 *)(((unsigned long)kasan_reset_tag(objs[n]) &
+			  ~((PAGE_SIZE << mc->span_order) - 1)) + mc->states_off);
+	n++;
+	states[i] = state;
+	before = snap(test);
+	k = take_all(cls, objs + n, 4096 - n);
+	after = snap(test);
+	*breaks = after->nwrite_after_free - before->nwrite_after_free;
+	mstat_central_put(cls, objs, n + k);
+	kunit_kfree(test, objs);
+	return k;
+}
+
+/*
  * Outside debug mode mstat never reads or writes a free object: a client
  * that writes all over freed objects changes nothing mstat keeps (the
  * free lists are in the spans' state vectors).  A state vector written to
  * (a client running past a span's last object) breaks its span's list:
- * the list is cut there and its remaining objects are withdrawn.
+ * the list is cut there and its remaining objects are withdrawn; so is a
+ * list that a forged link makes shorter than its count, which would
+ * otherwise leave an empty span at the head of the pool.
  */
 static void mstat_test_write_after_free(struct kunit *test)
 {
-	unsigned int cls = mstat_size_to_class(64), nobjs = mstat_classes[cls].nobjs, n, k;
-	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int cls = mstat_size_to_class(64), nobjs = mstat_classes[cls].nobjs;
 	struct mstat_totals *before, *after;
-	void **objs, *p, *q;
-	u32 *states;
+	u64 breaks;
+	void *p, *q;
 
 	expect_reports(test);
 	migrate_disable();
@@ -1553,26 +1596,14 @@ static void mstat_test_write_after_free(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, snap(test)->ndouble_free - after->ndouble_free, 2ULL);
 	expect_distinct(test, 64, 2 * nobjs);
 
-	/* a span's free list broken at its fourth object's state */
-	objs = kunit_kcalloc(test, 4096, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, objs);
-	drain_all_cpus();
-	n = take_all(cls, objs, 4096);
-	KUNIT_ASSERT_LT(test, n, 4096U);
-	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
-	/* the fresh span's list runs up from its first object */
-	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
-	p = objs[n++];
-	states = (u32 *)(((unsigned long)kasan_reset_tag(p) &
-			  ~((PAGE_SIZE << mc->span_order) - 1)) + mc->states_off);
-	states[3] = 0xdead0000;
-	before = snap(test);
-	k = take_all(cls, objs + n, 4096 - n);
-	after = snap(test);
-	KUNIT_EXPECT_EQ(test, k, 2U);
-	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
-	KUNIT_EXPECT_LT(test, k, nobjs);
-	mstat_central_put(cls, objs, n + k);
+	/* a link that does not decode, at the fourth object: two more, then cut */
+	KUNIT_EXPECT_EQ(test, take_cut_span(test, cls, 3, 0xdead0000, &breaks), 2U);
+	KUNIT_EXPECT_EQ(test, breaks, 1ULL);
+	expect_distinct(test, 64, 2 * nobjs);
+	/* object 1 followed by object 6: 2 to 5 skipped, the list short by four */
+	KUNIT_EXPECT_EQ(test, take_cut_span(test, cls, 1, MSTAT_STATE(0, 6 + 1), &breaks),
+			nobjs - 5);
+	KUNIT_EXPECT_EQ(test, breaks, 1ULL);
 	expect_distinct(test, 64, 2 * nobjs);
 }
 
@@ -1827,11 +1858,7 @@ static void mstat_test_site_read_consistency(struct kunit *test)
 	for (c = 0; c < 2; c++)
 		race->caches[c] = fake_cache(test);
 	for (k = 0; k < 16; k++) {
-		race->pass = 1 + (k >> 3);
-		race->idx = (k >> 2) & 1;
-		race->on_alloc = (k >> 1) & 1;
-		race->on_free = k & 1;
-		race->fired = false;
+		race_at(k);
 		mstat_read_hook = site_race_hook;
 		mstat_read_site_caches(sums, RACE_SITE + 1, race->caches, 2);
 		mstat_read_hook = NULL;
