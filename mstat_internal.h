@@ -462,7 +462,13 @@ static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned
 		word = &mstat_owned[BIT_WORD(pfn)];
 	else
 		word = ext ? mstat_ext_word(pfn) : NULL;
-	if (!word || !(READ_ONCE(*word) & BIT_MASK(pfn)))
+	/*
+	 * Acquire, pairing with mstat_owned_or(): a stale pointer into a span
+	 * that another CPU is creating has no hand-over to order its reads,
+	 * and on a weakly ordered CPU could see the bit but the page's
+	 * earlier contents (a zeroed state reads as live).
+	 */
+	if (!word || !(smp_load_acquire(word) & BIT_MASK(pfn)))
 		return 0;
 	*pfnp = pfn;
 	/* the free count in a span's first page changes under the pool's lock */
