@@ -96,7 +96,6 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	mstat_site_withdrawn(c, cls, cc->objs, nbad);
 	cc->count -= batch;
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
-	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);
 	mstat_stat_add(c, &c->stats.nflush, 1);
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch - nbad);
 }
@@ -126,7 +125,7 @@ static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsig
 
 /* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
-			       unsigned int site)
+			       unsigned int key)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
@@ -142,9 +141,8 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 
 			obj = cc->objs[--cc->count];
 			st = mstat_obj_state(obj, cls);
-			mstat_stat_add(c, &c->stats.nmalloc[cls], 1);
 			if (likely(mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller))) {
-				mstat_obj_handed_out(c, obj, st, cls, site);
+				mstat_obj_handed_out(c, obj, st, cls, key);
 				mstat_unlock_cache(task, irqflags);
 				return obj;
 			}
@@ -180,7 +178,7 @@ static noinline void __cold mstat_trace_free(unsigned long call_site, const void
  * paths.  An object whose state does not say cached is left in the cache
  * for the general path to withdraw (mstat_alloc_check()).
  */
-static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
+static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int key)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
@@ -198,8 +196,7 @@ static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int site)
 		st = mstat_obj_state_quick(obj, mc);
 		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
-			mstat_count(MSTAT_TASK, nmalloc[cls], 1);
-			mstat_obj_handed_out(c, obj, st, cls, site);
+			mstat_obj_handed_out(c, obj, st, cls, key);
 		} else {
 			obj = NULL;
 		}
@@ -234,8 +231,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 		    likely(cc->count < mstat_classes[cls].cache_cap)) {
 			mstat_obj_cached(st, state);
 			cc->objs[cc->count++] = (void *)ptr;
-			mstat_count_free(MSTAT_TASK, nfree[cls], 1);
-			mstat_site_count_free(c, mstat_state_site(state), mstat_classes[cls].size);
+			mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 			done = true;
 		}
 	}
@@ -244,7 +240,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 }
 
 static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
-			       unsigned int site)
+			       struct mstat_site *site)
 {
 	bool task = in_task();
 	unsigned long irqflags = 0;
@@ -252,17 +248,20 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 	size_t usable;
 	void *obj;
 
+	unsigned int key;
+
 	obj = mstat_large_alloc(size, flags, &usable);
 	if (!obj)
 		return NULL;
 	if (mstat_debug())
 		mstat_debug_large_alloc(obj, caller);
-	/* a large object (more than one page) keeps its site in its second page's index */
-	nth_page(virt_to_page(obj), 1)->index = site;
+	key = mstat_site_key(site, MSTAT_LARGE_CLS, flags);
+	/* a large object (more than one page) keeps its key in its second page's index */
+	nth_page(virt_to_page(obj), 1)->index = key;
 	c = mstat_lock_cache(task, &irqflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
-	mstat_site_count_alloc(c, site, usable);
+	mstat_key_count_large(c, key, usable, false);
 	mstat_unlock_cache(task, irqflags);
 	trace_mstat_alloc(caller, obj, size, usable, flags);
 	return obj;
@@ -273,7 +272,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 
 /* Every allocation the fast path does not serve; @caller is mstat_alloc()'s. */
 static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long caller,
-				       unsigned int site)
+				       struct mstat_site *site)
 {
 	unsigned int cls;
 	void *obj;
@@ -286,7 +285,7 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 		return mstat_alloc_large(size, flags, caller, site);
 
 	cls = mstat_size_to_class(size);
-	obj = mstat_cache_alloc(cls, flags, caller, site);
+	obj = mstat_cache_alloc(cls, flags, caller, mstat_site_key(site, cls, flags));
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))
@@ -297,18 +296,19 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 	return obj;
 }
 
-/* The id of @site, registering it on its first allocation. */
-static __always_inline unsigned int mstat_site_id(struct mstat_site *site, gfp_t flags)
+/*
+ * The key of @site for class @cls if it is the class the site last
+ * allocated from, else MSTAT_MAX_KEYS (mstat_site_key() finds it).  An
+ * address dependency orders the key before the counters it leads to.
+ */
+static __always_inline unsigned int mstat_site_last_key(struct mstat_site *site, unsigned int cls)
 {
 #ifdef MSTAT_NO_SITES
-	return 0;
+	return cls;
 #else
-	/* an address dependency orders the id before the counters it leads to */
-	unsigned int id = READ_ONCE(site->id);
+	unsigned int last = READ_ONCE(site->last);
 
-	if (unlikely(!id))
-		id = mstat_site_register(site, flags);
-	return id;
+	return likely((last & 0xff) == cls + 1) ? last >> 8 : MSTAT_MAX_KEYS;
 #endif
 }
 
@@ -336,16 +336,15 @@ static __always_inline unsigned int mstat_site_id(struct mstat_site *site, gfp_t
  */
 void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 {
-	unsigned int id;
 	void *obj;
 
 	might_alloc(flags);
-	id = mstat_site_id(site, flags);
 	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
 	    !mstat_debug()) {
 		unsigned int cls = mstat_size_to_class(size);
+		unsigned int key = mstat_site_last_key(site, cls);
 
-		obj = mstat_task_pop(cls, id);
+		obj = likely(key < MSTAT_MAX_KEYS) ? mstat_task_pop(cls, key) : NULL;
 		if (likely(obj)) {
 			if (trace_mstat_alloc_enabled())
 				mstat_trace_alloc(_RET_IP_, obj, size, mstat_classes[cls].size,
@@ -353,7 +352,7 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 			return obj;
 		}
 	}
-	return mstat_alloc_slow(size, flags, _RET_IP_, id);
+	return mstat_alloc_slow(size, flags, _RET_IP_, site);
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
 
@@ -369,8 +368,7 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 		mstat_cache_flush(c, cls);
 	mstat_obj_cached(st, state);
 	cc->objs[cc->count++] = obj;
-	mstat_stat_add_free(c, &c->stats.nfree[cls], 1);
-	mstat_site_count_free(c, mstat_state_site(state), mstat_classes[cls].size);
+	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 }
 
 /* Every free the fast path does not take; @caller is mstat_free()'s. */
@@ -398,7 +396,7 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 		if (mstat_large_claim(pfn)) {
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
-			mstat_site_count_free(c, pfn_to_page(pfn + 1)->index, usable);
+			mstat_key_count_large(c, pfn_to_page(pfn + 1)->index, usable, true);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}
@@ -475,7 +473,6 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 	nbad = mstat_central_put(cls, cc->objs, n);
 	/* as in mstat_cache_flush() */
 	mstat_site_withdrawn(c, cls, cc->objs, nbad);
-	mstat_stat_add(c, &c->stats.nmalloc[cls], nbad);
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
 	WRITE_ONCE(cc->count, 0);
 	return n - nbad;
@@ -650,7 +647,8 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			bytes += mstat_class_bytes(cls, n);
 		}
 		mstat_cache_drain(d.dead[ctx]);
-		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats));
+		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||
+			   mstat_sites_counted(d.dead[ctx]);
 	}
 	if (!counted)
 		return;

@@ -480,11 +480,11 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 	void *base = page_address(span) + mstat_red_left;
 	u32 *states = mstat_span_states(span, cls, order);
 
-	/* what is withdrawn before it was ever handed out is charged to site 0 */
+	/* what is withdrawn before it was ever handed out counts to no site: key cls */
 	for (i = 0; i < n; i++) {
 		if (mstat_debug())
 			mstat_debug_init_obj(base + i * mc->stride, mc->size);
-		states[i] = MSTAT_STATE(0, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
+		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
 	}
 	mstat_span_set_freelist(span, base);
 }
@@ -685,7 +685,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 			continue;
 		}
 		head = mstat_span_freelist(span);
-		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_site(st), !head ? MSTAT_LINK_LAST :
+		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), !head ? MSTAT_LINK_LAST :
 					   mstat_obj_index(head, mstat_span_base(span), mc) + 1));
 		mstat_span_set_freelist(span, objs[i]);
 		nfree = mstat_span_nfree(span) + 1;

@@ -117,10 +117,12 @@ struct mstat_central {
 
 /**
  * struct mstat_counters - statistics of one CPU, written only by that CPU
- * @nfree: small objects freed, per class
+ * @nfree: small objects freed, per class: in a read's sums only, where the
+ *	read puts the sum of the class's keys (a cache counts small objects
+ *	per key, struct mstat_site_chunk, and its own @nfree stays 0)
  * @large_nfree: large objects freed
  * @large_free_bytes: usable bytes of the large objects freed
- * @nmalloc: small objects allocated, per class
+ * @nmalloc: small objects allocated, per class: as @nfree
  * @large_nmalloc: large objects allocated
  * @large_alloc_bytes: usable bytes of the large objects allocated
  * @nrefill: refills of a class cache from its central pool
@@ -136,8 +138,8 @@ struct mstat_central {
  * touching the cache lines the fast path works on.
  *
  * Small-object bytes are not counted: they are nmalloc (or nfree) times
- * the class size, so the fast path does one increment.  The counters are
- * cumulative and never reset, except when a dead CPU's are donated.
+ * the class size.  The counters are cumulative and never reset, except
+ * when a dead CPU's are donated.
  *
  * All fields are u64 and the "free" ones come first: a read takes them in
  * a first pass over the CPUs and the rest in a second (mstat_read_caches()).
@@ -169,23 +171,48 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 }
 
 /*
- * Allocation sites (mstat_sites.c).  A site is registered on its first
- * allocation and gets an id below MSTAT_MAX_SITES; id 0 collects what no
- * registered site can be charged with.  Each cache counts per site, in
- * chunks of MSTAT_SITE_CHUNK sites allocated for every cache when the
- * first site of a chunk registers: a cache's chunk pointers are written
- * once, before any id they serve is published, and its counters only by
- * its owner, as struct mstat_counters.
+ * Keys (mstat_sites.c).  Every allocation and free of a small object is
+ * counted once, to a key: a pair of an allocation site and a size class
+ * (or "large").  A site gets a record on its first allocation and a key
+ * for each class it allocates from; keys 0 to MSTAT_NR_CLASSES are those
+ * of no site, "(unattributed)", one per class and one for large objects,
+ * so that the key of class cls with no site is cls.  A class's totals are
+ * the sum of its keys, a site's row the sum of its keys.  Each cache
+ * counts per key, in chunks of MSTAT_SITE_CHUNK keys allocated for every
+ * cache when the first key of a chunk is made: a cache's chunk pointers
+ * are written once, before any key they serve is published, and its
+ * counters only by its owner, as struct mstat_counters.
  */
 #define MSTAT_MAX_SITES		4096
+#define MSTAT_MAX_KEYS		4096
 #define MSTAT_SITE_CHUNK	64
-#define MSTAT_SITE_CHUNKS	(MSTAT_MAX_SITES / MSTAT_SITE_CHUNK)
+#define MSTAT_SITE_CHUNKS	(MSTAT_MAX_KEYS / MSTAT_SITE_CHUNK)
+#define MSTAT_LARGE_CLS		MSTAT_NR_CLASSES	/* the "class" of large objects' keys */
 
-/* The counters of one site in one cache; the free ones first, as above. */
+/* The class of each key (MSTAT_LARGE_CLS for large), 0xff if not made yet. */
+extern u8 mstat_key_cls[MSTAT_MAX_KEYS];
+
+/*
+ * The counters of MSTAT_SITE_CHUNK keys in one cache: the free ones
+ * first, as in struct mstat_counters.  An allocation and the free that
+ * follows it write different lines (one struct per key made the hot pair
+ * slower by 5-7%).  The bytes are counted for large keys only.
+ */
+struct mstat_site_chunk {
+	u64 nfree[MSTAT_SITE_CHUNK];
+	u64 free_bytes[MSTAT_SITE_CHUNK];
+	/* second pass from here */
+	u64 nmalloc[MSTAT_SITE_CHUNK];
+	u64 alloc_bytes[MSTAT_SITE_CHUNK];
+};
+
+#define MSTAT_CHUNK_FREE_WORDS	(2 * MSTAT_SITE_CHUNK)
+#define MSTAT_CHUNK_WORDS	(sizeof(struct mstat_site_chunk) / sizeof(u64))
+
+/* The sums of one key, or of one site's keys, over caches. */
 struct mstat_site_counters {
 	u64 nfree;
 	u64 free_bytes;
-	/* second pass from here */
 	u64 nmalloc;
 	u64 alloc_bytes;
 };
@@ -204,13 +231,13 @@ struct mstat_class_cache {
  * struct mstat_cache - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
  * @stats: the counters of the work done through this cache
- * @sites: the counters per allocation site, MSTAT_SITE_CHUNK sites a chunk
+ * @sites: the counters per key, MSTAT_SITE_CHUNK keys a chunk
  * @cls: free objects, per class
  */
 struct mstat_cache {
 	local_lock_t lock;
 	struct mstat_counters stats;
-	struct mstat_site_counters *sites[MSTAT_SITE_CHUNKS];
+	struct mstat_site_chunk *sites[MSTAT_SITE_CHUNKS];
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
 
@@ -314,39 +341,7 @@ static inline void mstat_stat_add_free(struct mstat_cache *c, u64 *ctr, u64 n)
 #endif
 }
 
-/*
- * The same on the fast paths, by name: counter @field of this CPU's cache
- * for context @ctx, its lock held.  __this_cpu_add() is one instruction on
- * x86 (an add to a %gs-relative address), like the kernel's own per-CPU
- * event counters.
- */
 #define MSTAT_COUNTER_INDEX(field)	(offsetof(struct mstat_counters, field) / sizeof(u64))
-#if defined(MSTAT_STATS_ATOMIC)
-#define mstat_count(ctx, field, n)	\
-	((void)(ctx), atomic64_add(n, &mstat_global_stats[MSTAT_COUNTER_INDEX(field)]))
-#elif defined(MSTAT_STATS_NONE)
-#define mstat_count(ctx, field, n)	((void)(ctx), (void)(n), (void)MSTAT_COUNTER_INDEX(field))
-#else
-#define mstat_count(ctx, field, n)	__this_cpu_add(mstat_caches[ctx]->stats.field, n)
-#endif
-
-/*
- * A free counter on the fast paths, as mstat_stat_add_free().
- * MSTAT_PLAIN_FREE (make bench only) drops the release, to price it.
- */
-#if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE) || defined(MSTAT_PLAIN_FREE)
-#define mstat_count_free		mstat_count
-#elif defined(CONFIG_X86) || !defined(CONFIG_SMP)
-/* TSO (or one CPU): a store follows every earlier store; the compiler's barrier is the release */
-#define mstat_count_free(ctx, field, n)	do { barrier(); mstat_count(ctx, field, n); } while (0)
-#else
-#define mstat_count_free(ctx, field, n)	do {					\
-	u64 *ctr_ = raw_cpu_ptr(&mstat_caches[ctx]->stats.field);		\
-										\
-	/* pairs with the smp_rmb() between mstat_read_caches()' passes */	\
-	smp_store_release(ctr_, *ctr_ + (n));					\
-} while (0)
-#endif
 
 /*
  * Of a caller's GFP flags, what mstat hands the page allocator for a span:
@@ -566,26 +561,27 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 
 /*
  * Per-object metadata: a span ends with its state vector, one u32 per
- * object after the last slot.  Its low half is the id of the site that
- * allocated the object last; its high half, the link, says where the
+ * object after the last slot.  Its low half is the key its last
+ * allocation was counted to (site and class); its high half, the link, says where the
  * object is: MSTAT_LINK_LIVE handed out, MSTAT_LINK_CACHED in a per-CPU
  * cache, otherwise on its span's free list, followed by the object of
  * index link - 1, or the last (MSTAT_LINK_LAST).  Found by arithmetic from
  * the object's address, its class and its span's order.  mstat_free()
- * reads it anyway, for the site: "is the object free?" costs a compare.
+ * reads it anyway, for the key: "is the object free?" costs a compare.
  * No object is ever written by mstat outside debug mode.
  */
 #define MSTAT_LINK_LIVE		0U
 #define MSTAT_LINK_CACHED	0xffffU
 #define MSTAT_LINK_LAST		0xfffeU
-#define MSTAT_STATE(site, link)	((u32)(link) << 16 | (site))
+#define MSTAT_STATE(key, link)	((u32)(link) << 16 | (key))
 
 static __always_inline unsigned int mstat_state_link(u32 state)
 {
 	return state >> 16;
 }
 
-static __always_inline unsigned int mstat_state_site(u32 state)
+/* The key as written, which mstat_state_key() checks before use. */
+static __always_inline unsigned int mstat_state_key_bits(u32 state)
 {
 	return state & 0xffff;
 }
@@ -665,77 +661,113 @@ static __always_inline bool mstat_state_is_cached(u32 state)
 }
 
 /*
- * The counters of site @id in cache @c.  An id read from a state may have
- * been overwritten by a client writing past its object: one with no
- * counters is charged to id 0.
+ * The key of a small object of class @cls whose state is @state.  A
+ * client writing past the end of a span's last object writes the state
+ * vector: a key that is not of the object's class is not believed, and
+ * the object is counted to its class with no site, so that the class
+ * totals stay true whatever was written.
  */
-static __always_inline struct mstat_site_counters *mstat_site_ctrs(struct mstat_cache *c,
-								   unsigned int id)
+static __always_inline unsigned int mstat_state_key(u32 state, unsigned int cls)
 {
-	struct mstat_site_counters *chunk = c->sites[(id / MSTAT_SITE_CHUNK) % MSTAT_SITE_CHUNKS];
+	unsigned int key = mstat_state_key_bits(state) % MSTAT_MAX_KEYS;
 
-	if (unlikely(!chunk))
-		return &c->sites[0][0];
-	return &chunk[id % MSTAT_SITE_CHUNK];
+	if (unlikely(READ_ONCE(mstat_key_cls[key]) != cls))
+		return cls;
+	return key;
 }
 
 /*
- * Count an allocation of @bytes by site @id in @c, the calling CPU's own
- * cache, lock held; and a free, with release as every free counter.
- * MSTAT_NO_SITES (make bench only) leaves the site counters out, to price
- * them.
+ * Count an allocation to @key (of class @cls) in @c, the calling CPU's own
+ * cache, lock held.  @key is one its site's struct mstat_site led to, or
+ * mstat_state_key()'s: its chunk is there.  MSTAT_STATS_ATOMIC and
+ * MSTAT_STATS_NONE (make bench only) count per class in global atomics,
+ * or nothing.
  */
-static __always_inline void __mstat_site_count_alloc(struct mstat_site_counters *sc,
-						     unsigned int bytes)
+static __always_inline void mstat_key_count_alloc(struct mstat_cache *c, unsigned int key,
+						  unsigned int cls)
 {
-#if !defined(MSTAT_NO_SITES) && !defined(MSTAT_STATS_NONE)
-	WRITE_ONCE(sc->nmalloc, sc->nmalloc + 1);
-	WRITE_ONCE(sc->alloc_bytes, sc->alloc_bytes + bytes);
+#if defined(MSTAT_STATS_ATOMIC)
+	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nmalloc) + cls]);
+#elif !defined(MSTAT_STATS_NONE)
+	u64 *ctr = &c->sites[key / MSTAT_SITE_CHUNK]->nmalloc[key % MSTAT_SITE_CHUNK];
+
+	WRITE_ONCE(*ctr, *ctr + 1);
 #endif
 }
 
-/* @id is a registered site's, as its struct mstat_site holds it: its chunk is there. */
-static __always_inline void mstat_site_count_alloc(struct mstat_cache *c, unsigned int id,
-						   unsigned int bytes)
+/*
+ * Count a free, with release as every free counter (mstat_stat_add_free()).
+ * A key made on another CPU whose chunk this CPU has not seen yet (a
+ * stale key no hand-over ordered) counts to its class with no site.
+ * MSTAT_PLAIN_FREE (make bench only) drops the release, to price it.
+ */
+static __always_inline void mstat_key_count_free(struct mstat_cache *c, unsigned int key,
+						 unsigned int cls)
 {
-	__mstat_site_count_alloc(&c->sites[id / MSTAT_SITE_CHUNK][id % MSTAT_SITE_CHUNK], bytes);
-}
+#if defined(MSTAT_STATS_ATOMIC)
+	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nfree) + cls]);
+#elif !defined(MSTAT_STATS_NONE)
+	struct mstat_site_chunk *chunk = READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK]);
+	u64 *ctr;
 
-static __always_inline void mstat_site_count_free(struct mstat_cache *c, unsigned int id,
-						  unsigned int bytes)
-{
-#if !defined(MSTAT_NO_SITES) && !defined(MSTAT_STATS_NONE)
-	struct mstat_site_counters *sc = mstat_site_ctrs(c, id);
-
+	if (unlikely(!chunk)) {
+		key = cls;
+		chunk = c->sites[key / MSTAT_SITE_CHUNK];
+	}
+	ctr = &chunk->nfree[key % MSTAT_SITE_CHUNK];
 #if defined(CONFIG_X86) || !defined(CONFIG_SMP) || defined(MSTAT_PLAIN_FREE)
-	/* as mstat_count_free() */
+	/* TSO (or one CPU): stores stay in order; the compiler's barrier is the release */
 	barrier();
-	WRITE_ONCE(sc->nfree, sc->nfree + 1);
-	WRITE_ONCE(sc->free_bytes, sc->free_bytes + bytes);
+	WRITE_ONCE(*ctr, *ctr + 1);
 #else
-	/* pairs with the smp_rmb() between mstat_read_site_caches()' passes */
-	smp_store_release(&sc->nfree, sc->nfree + 1);
-	/* and so does this one */
-	smp_store_release(&sc->free_bytes, sc->free_bytes + bytes);
+	/* pairs with the smp_rmb() between the passes of a read */
+	smp_store_release(ctr, *ctr + 1);
 #endif
 #endif
 }
 
-/* @obj of class @cls, whose state is at @st, is handed out from @c for site @id. */
-static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *obj, u32 *st,
-						 unsigned int cls, unsigned int id)
+/*
+ * Count a large object's allocation or free, and its bytes, to @key as its
+ * second page's index holds it (checked as mstat_state_key() does).  Off
+ * the fast paths; the large totals are in struct mstat_counters.
+ */
+static inline void mstat_key_count_large(struct mstat_cache *c, unsigned long key, u64 bytes,
+					 bool freed)
 {
-#ifdef MSTAT_NO_SITES
-	id = 0;
-#endif
-	WRITE_ONCE(*st, MSTAT_STATE(id, MSTAT_LINK_LIVE));
-	mstat_site_count_alloc(c, id, mstat_classes[cls].size);
+	struct mstat_site_chunk *chunk;
+	unsigned int i;
+
+	if (key >= MSTAT_MAX_KEYS || READ_ONCE(mstat_key_cls[key]) != MSTAT_LARGE_CLS)
+		key = MSTAT_LARGE_CLS;
+	chunk = READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK]);
+	if (unlikely(!chunk)) {
+		key = MSTAT_LARGE_CLS;
+		chunk = c->sites[key / MSTAT_SITE_CHUNK];
+	}
+	i = key % MSTAT_SITE_CHUNK;
+	if (freed) {
+		/* pairs with the smp_rmb() between the passes of a read */
+		smp_store_release(&chunk->nfree[i], chunk->nfree[i] + 1);
+		/* and so does this one */
+		smp_store_release(&chunk->free_bytes[i], chunk->free_bytes[i] + bytes);
+	} else {
+		WRITE_ONCE(chunk->nmalloc[i], chunk->nmalloc[i] + 1);
+		WRITE_ONCE(chunk->alloc_bytes[i], chunk->alloc_bytes[i] + bytes);
+	}
+}
+
+/* @obj of class @cls, whose state is at @st, is handed out from @c, counted to @key. */
+static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *obj, u32 *st,
+						 unsigned int cls, unsigned int key)
+{
+	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
+	mstat_key_count_alloc(c, key, cls);
 }
 
 /* A live object whose state is @state at @st goes into a per-CPU cache. */
 static __always_inline void mstat_obj_cached(u32 *st, u32 state)
 {
-	WRITE_ONCE(*st, MSTAT_STATE(mstat_state_site(state), MSTAT_LINK_CACHED));
+	WRITE_ONCE(*st, MSTAT_STATE(mstat_state_key_bits(state), MSTAT_LINK_CACHED));
 }
 
 /* What a client got wrong, for mstat_report(). */
@@ -815,11 +847,16 @@ void mstat_debug_report_leaks(void);
 
 /* mstat_sites.c */
 struct mstat_site;
-unsigned int mstat_site_register(struct mstat_site *site, gfp_t flags);
+unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t flags);
 int mstat_sites_init(void);
 void mstat_sites_exit(void);
+unsigned int mstat_nr_keys_read(void);
 void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to);
-void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nsites,
+bool mstat_sites_counted(const struct mstat_cache *c);
+void mstat_read_keys(const struct mstat_cache *c, unsigned int nkeys, bool frees, u64 *sum,
+		     u64 *row);
+void mstat_cache_class_ops(const struct mstat_cache *c, unsigned int nkeys, u64 *ops);
+void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys,
 			    struct mstat_cache *const *caches, unsigned int n);
 void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
 			  unsigned int n);
@@ -848,7 +885,6 @@ u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
 u64 mstat_total_free_bytes(const struct mstat_counters *c);
-u64 mstat_counters_cached_bytes(const struct mstat_counters *c);
 extern unsigned int mstat_read_gap_us;
 void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);

@@ -106,24 +106,34 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 }
 
 /*
- * cached_bytes of one cache that works meanwhile, from its counters (struct
- * mstat_counters), each class
- * read at once: nfree last, after what takes objects out, so that the
- * frees between a read's two passes count (the first pass's nfree would
- * miss them).  Off by the objects that move while one class is read.
+ * The second pass over one cache that works meanwhile: its allocations
+ * per class, added to @sum and @row, and its cached_bytes from its
+ * counters (struct mstat_counters), returned.  The frees are read again,
+ * last, after what takes objects out, so that the frees between a read's
+ * two passes count (the first pass's would miss them).  Off by the
+ * objects that move while the cache is read.
  */
-static u64 mstat_cache_counted_bytes(const struct mstat_counters *c)
+static noinline u64 mstat_read_cache_second(const struct mstat_cache *c, unsigned int nkeys,
+					    u64 *sum, u64 *row)
 {
+	u64 nmalloc[MSTAT_NR_CLASSES] = { }, nfree[MSTAT_NR_CLASSES] = { };
+	s64 held[MSTAT_NR_CLASSES];
 	unsigned int cls;
 	u64 bytes = 0;
 
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		held[cls] = READ_ONCE(c->stats.nrefill_objs[cls]) -
+			    READ_ONCE(c->stats.nflush_objs[cls]);
+	mstat_read_keys(c, nkeys, false, nmalloc, NULL);
+	/* nfree after: a free is not missed for an allocation it came before */
+	smp_rmb();
+	mstat_read_keys(c, nkeys, true, nfree, NULL);
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		s64 n = READ_ONCE(c->nrefill_objs[cls]) - READ_ONCE(c->nflush_objs[cls]) -
-			READ_ONCE(c->nmalloc[cls]);
+		s64 n = held[cls] - nmalloc[cls] + nfree[cls];
 
-		/* nfree after: a free is not missed for an allocation it came before */
-		smp_rmb();
-		n += READ_ONCE(c->nfree[cls]);
+		sum[cls] += nmalloc[cls];
+		if (row)
+			row[cls] += nmalloc[cls];
 		if (n > 0)
 			bytes += mstat_class_bytes(cls, n);
 	}
@@ -143,8 +153,12 @@ static u64 mstat_cache_counted_bytes(const struct mstat_counters *c)
  * A plain sum over CPUs is not a snapshot: an object allocated on CPU A
  * after A was read, and freed on CPU B before B is read, would be counted
  * freed but never allocated.  So the read takes two passes.  The first
- * takes every free counter (nfree, large_nfree, large_free_bytes) of every
- * cache; the second, after smp_rmb(), every other counter.  A free counter
+ * takes every free counter (each key's nfree, large_nfree,
+ * large_free_bytes) of every cache; the second, after smp_rmb(), every
+ * other counter.  The small objects' counts of each class are the sums
+ * of its keys' (mstat_read_keys()), over the keys made when the read
+ * began: an object counted to a later key is neither allocated nor freed
+ * in this read.  A free counter
  * is written with release semantics (mstat_stat_add_free()), after the
  * allocation it follows was counted on the same CPU or on one that handed
  * the object over, so the second pass sees every allocation whose free the
@@ -164,31 +178,34 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		       struct mstat_cache *const *caches, unsigned int n,
 		       unsigned int per_row)
 {
-	unsigned int i;
+	unsigned int i, nkeys = mstat_nr_keys_read();
 
 	memset(t, 0, sizeof(*t));
 	if (rows)
 		memset(rows, 0, n / per_row * sizeof(*rows));
 	for (i = 0; i < n; i++) {
+		struct mstat_totals *row = rows ? &rows[i / per_row] : NULL;
+
 		if (!caches[i])
 			continue;
-		mstat_read_range(t, rows ? &rows[i / per_row] : NULL, caches[i], 0,
-				 MSTAT_NR_FREE_COUNTERS);
+		mstat_read_range(t, row, caches[i], 0, MSTAT_NR_FREE_COUNTERS);
+		mstat_read_keys(caches[i], nkeys, true, t->sum.nfree, row ? row->sum.nfree : NULL);
 		mstat_read_step(1, i);
 	}
 	/* Pairs with the release that made each free follow its allocation. */
 	smp_rmb();
 	for (i = 0; i < n; i++) {
+		struct mstat_totals *row = rows ? &rows[i / per_row] : NULL;
 		u64 cached;
 
 		if (!caches[i])
 			continue;
-		mstat_read_range(t, rows ? &rows[i / per_row] : NULL, caches[i],
-				 MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
-		cached = mstat_cache_counted_bytes(&caches[i]->stats);
+		mstat_read_range(t, row, caches[i], MSTAT_NR_FREE_COUNTERS, MSTAT_NR_COUNTERS);
+		cached = mstat_read_cache_second(caches[i], nkeys, t->sum.nmalloc,
+						 row ? row->sum.nmalloc : NULL);
 		t->cached_bytes += cached;
-		if (rows)
-			rows[i / per_row].cached_bytes += cached;
+		if (row)
+			row->cached_bytes += cached;
 		mstat_read_step(2, i);
 	}
 	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
@@ -196,28 +213,6 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 	t->ndouble_free = mstat_nmistakes(MSTAT_DOUBLE_FREE);
 	t->nwrite_after_free = mstat_nmistakes(MSTAT_CORRUPT_FREE);
 	t->nredzone = mstat_nmistakes(MSTAT_REDZONE);
-}
-
-/**
- * mstat_counters_cached_bytes - bytes of free objects a cache holds
- * @c: the cache's counters, or a sum of several caches' counters
- *
- * Return: the bytes, from the counters alone (see struct mstat_counters),
- * which must be at rest; a class never counts below zero.
- */
-u64 mstat_counters_cached_bytes(const struct mstat_counters *c)
-{
-	unsigned int cls;
-	u64 bytes = 0;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		s64 n = c->nrefill_objs[cls] - c->nflush_objs[cls] - c->nmalloc[cls] +
-			c->nfree[cls];
-
-		if (n > 0)
-			bytes += mstat_class_bytes(cls, n);
-	}
-	return bytes;
 }
 
 /*

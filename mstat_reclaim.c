@@ -94,13 +94,6 @@ static void mstat_reclaim_run(void)
 		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
 }
 
-/* A class cache's objects, from its counters (struct mstat_counters). */
-static s64 mstat_cached_objs(const struct mstat_counters *s, unsigned int cls)
-{
-	return READ_ONCE(s->nrefill_objs[cls]) - READ_ONCE(s->nflush_objs[cls]) -
-	       READ_ONCE(s->nmalloc[cls]) + READ_ONCE(s->nfree[cls]);
-}
-
 /**
  * mstat_reclaim_count - what a shrink would give back
  *
@@ -111,11 +104,12 @@ unsigned long mstat_reclaim_count(void)
 	unsigned long n = mstat_central_empty_objs();
 	unsigned int i, cls;
 
+	/* a moment's view of each class cache */
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (!mstat_cpu_caches[i])
 			continue;
 		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-			n += max_t(s64, mstat_cached_objs(&mstat_cpu_caches[i]->stats, cls), 0);
+			n += READ_ONCE(mstat_cpu_caches[i]->cls[cls].count);
 	}
 	return n;
 }
@@ -169,26 +163,26 @@ static unsigned long mstat_shrink_scan(struct shrinker *s, struct shrink_control
 /* The shepherd's look at one CPU: which of its class caches rest. */
 static bool mstat_find_idle(unsigned int cpu, struct mstat_reclaim_cpu *r)
 {
-	const struct mstat_counters *s[MSTAT_NR_CTX];
-	unsigned int ctx, cls;
+	unsigned int ctx, cls, nkeys = mstat_nr_keys_read();
+	u64 ops[MSTAT_NR_CLASSES] = { };
 	bool any = false;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
-		s[ctx] = &mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx]->stats;
+		mstat_cache_class_ops(mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx], nkeys, ops);
 	bitmap_zero(r->classes, MSTAT_NR_CLASSES);
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		u64 ops = 0;
-		s64 cached = 0;
+		unsigned int cached = 0;
 
 		for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-			ops += READ_ONCE(s[ctx]->nmalloc[cls]) + READ_ONCE(s[ctx]->nfree[cls]);
-			cached += mstat_cached_objs(s[ctx], cls);
+			const struct mstat_cache *c = mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx];
+
+			cached += READ_ONCE(c->cls[cls].count);
 		}
-		if (ops == r->seen[cls] && cached > 0) {
+		if (ops[cls] == r->seen[cls] && cached > 0) {
 			__set_bit(cls, r->classes);
 			any = true;
 		}
-		r->seen[cls] = ops;
+		r->seen[cls] = ops[cls];
 	}
 	return any;
 }

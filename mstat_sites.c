@@ -5,13 +5,16 @@
  *
  * A site (struct mstat_site, static in the calling module) registers on
  * its first allocation: mstat copies its strings into a record that
- * outlives the module, and gives it an id.  Each object keeps the id of
- * the site that allocated it in its span's site vector (or, for a large
- * object, in its first page), so its free is counted to that site on
- * whichever CPU frees it.  The counters are kept per cache, beside the
- * totals' and with the same rules: written by their owner only, free
- * counters with release, read in two passes under the hotplug lock, and
- * donated with the rest when a CPU dies.
+ * outlives the module, and gives it an id.  It gets a key for each class
+ * it allocates from (mstat_internal.h, "Keys"); the key of the class it
+ * last allocated from is cached in the site itself.  Each object keeps
+ * its key in its span's state vector (or, for a large object, in its
+ * second page), so its free is counted to that key on whichever CPU frees
+ * it.  The counters are kept per cache and per key, with the totals'
+ * rules: written by their owner only, free counters with release, read in
+ * two passes under the hotplug lock, and donated with the rest when a CPU
+ * dies.  A class's totals are the sum of its keys: counting per site
+ * costs the fast paths no second counter.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -37,6 +40,8 @@
  * @owner: its module while loaded (NULL if built in, or gone)
  * @line: its line
  * @gone: its module has unloaded; the row stays while objects live
+ * @keys: its key for each class and for large objects, 0 until made;
+ *	published with release
  */
 struct mstat_site_rec {
 	const char *file;
@@ -45,13 +50,18 @@ struct mstat_site_rec {
 	const void *owner;
 	unsigned int line;
 	bool gone;
+	u16 keys[MSTAT_NR_CLASSES + 1];
 };
 
 /* Records by id, written under mstat_sites_lock; never freed before unload. */
 static struct mstat_site_rec *mstat_site_recs[MSTAT_MAX_SITES];
-/* Ids in use; published with release after the record and its counters. */
+/* Ids in use; published with release after the record. */
 static unsigned int mstat_nr_sites;
 static bool mstat_sites_full;
+/* Keys made; published with release after the key's class, site and chunk. */
+static unsigned int mstat_nr_keys;
+u8 mstat_key_cls[MSTAT_MAX_KEYS];
+static u16 mstat_key_site[MSTAT_MAX_KEYS];
 /* Chunks every cache has; under mstat_sites_lock. */
 static DECLARE_BITMAP(mstat_chunks_in, MSTAT_SITE_CHUNKS);
 static DEFINE_SPINLOCK(mstat_sites_lock);
@@ -63,7 +73,7 @@ static struct mstat_site_rec mstat_site_unknown = {
 };
 
 /* Free a chunk set mstat_alloc_chunk() made and nobody got. */
-static void mstat_free_chunk(struct mstat_site_counters **chunks)
+static void mstat_free_chunk(struct mstat_site_chunk **chunks)
 {
 	unsigned int i;
 
@@ -75,9 +85,9 @@ static void mstat_free_chunk(struct mstat_site_counters **chunks)
 }
 
 /* A chunk of counters for every possible CPU's caches, on its node. */
-static struct mstat_site_counters **mstat_alloc_chunk(gfp_t gfp)
+static struct mstat_site_chunk **mstat_alloc_chunk(gfp_t gfp)
 {
-	struct mstat_site_counters **chunks;
+	struct mstat_site_chunk **chunks;
 	unsigned int cpu, ctx;
 
 	chunks = kcalloc(nr_cpu_ids * MSTAT_NR_CTX, sizeof(*chunks), gfp);
@@ -85,9 +95,9 @@ static struct mstat_site_counters **mstat_alloc_chunk(gfp_t gfp)
 		return NULL;
 	for_each_possible_cpu(cpu) {
 		for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-			struct mstat_site_counters **p = &chunks[cpu * MSTAT_NR_CTX + ctx];
+			struct mstat_site_chunk **p = &chunks[cpu * MSTAT_NR_CTX + ctx];
 
-			*p = kzalloc_node(MSTAT_SITE_CHUNK * sizeof(**p), gfp, cpu_to_node(cpu));
+			*p = kzalloc_node(sizeof(**p), gfp, cpu_to_node(cpu));
 			if (!*p) {
 				mstat_free_chunk(chunks);
 				return NULL;
@@ -98,7 +108,7 @@ static struct mstat_site_counters **mstat_alloc_chunk(gfp_t gfp)
 }
 
 /* Give every cache its chunk @k; mstat_sites_lock held (or at init). */
-static void mstat_install_chunk(unsigned int k, struct mstat_site_counters **chunks)
+static void mstat_install_chunk(unsigned int k, struct mstat_site_chunk **chunks)
 {
 	unsigned int i;
 
@@ -134,38 +144,34 @@ static struct mstat_site_rec *mstat_new_rec(const struct mstat_site *site, gfp_t
 	rec->owner = site->owner;
 	rec->line = site->line;
 	rec->gone = false;
+	memset(rec->keys, 0, sizeof(rec->keys));
 	return rec;
 }
 
 /**
  * mstat_site_register - give a site its id, on its first allocation
  * @site: the site
- * @flags: the allocation's GFP flags: the record is allocated as they allow
+ * @gfp: how to allocate the record (mstat_site_key())
  *
  * A site whose strings match a record already kept (its module was
- * unloaded and loaded again) gets that record's id back.  The id is
- * published with release, after the record and the counters it leads to.
+ * unloaded and loaded again) gets that record's id back, and its keys.
+ * The id is published with release, after the record.
  *
- * Return: the id; 0, the row of what no site is charged with, if none
- * could be had (memory short in atomic context, or MSTAT_MAX_SITES sites):
- * the next allocation of the site tries again.
+ * Return: the id; 0 if none could be had (memory short in atomic
+ * context, or MSTAT_MAX_SITES sites): the next allocation of the site
+ * tries again.
  */
-unsigned int mstat_site_register(struct mstat_site *site, gfp_t flags)
+static unsigned int mstat_site_register(struct mstat_site *site, gfp_t gfp)
 {
-	gfp_t gfp = (flags & (__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH)) | __GFP_NOWARN;
-	struct mstat_site_counters **chunks = NULL;
 	struct mstat_site_rec *rec = NULL;
-	unsigned int id, n, k;
 	unsigned long irqflags;
+	unsigned int id, n;
 
-	if (!site || READ_ONCE(mstat_sites_full))
+	if (READ_ONCE(mstat_sites_full))
 		return 0;
 	rec = mstat_new_rec(site, gfp);
 	if (!rec)
 		return 0;
-	n = READ_ONCE(mstat_nr_sites);
-	if (n < MSTAT_MAX_SITES && !(n % MSTAT_SITE_CHUNK))
-		chunks = mstat_alloc_chunk(gfp);
 
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
 	id = site->id;
@@ -186,26 +192,105 @@ unsigned int mstat_site_register(struct mstat_site *site, gfp_t flags)
 		WRITE_ONCE(mstat_sites_full, true);
 		goto unlock;
 	}
-	k = n / MSTAT_SITE_CHUNK;
-	if (!test_bit(k, mstat_chunks_in)) {
-		if (!chunks)
-			goto unlock;	/* raced with another chunk's registration */
-		mstat_install_chunk(k, chunks);
-		chunks = NULL;
-	}
 	id = n;
 	mstat_site_recs[id] = rec;
 	rec = NULL;
-	/* the record and the chunk before the id that leads to them */
+	/* the record before the id that leads to it */
 	smp_store_release(&mstat_nr_sites, n + 1);
 publish:
-	/* pairs with the address dependency in mstat_site_id() */
+	/* pairs with the acquire in mstat_site_key() */
 	smp_store_release(&site->id, id);
 unlock:
 	spin_unlock_irqrestore(&mstat_sites_lock, irqflags);
 	kfree(rec);
-	mstat_free_chunk(chunks);
 	return id;
+}
+
+/*
+ * Make the key of record @id for class @cls (MSTAT_LARGE_CLS for large
+ * objects), and with it, if it is the first of its chunk, the chunk for
+ * every cache.  Return: the key; 0 if none could be had.
+ */
+static unsigned int mstat_key_make(unsigned int id, unsigned int cls, gfp_t gfp)
+{
+	struct mstat_site_rec *rec = mstat_site_recs[id];
+	struct mstat_site_chunk **chunks = NULL;
+	unsigned int key, n, k;
+	unsigned long irqflags;
+
+	n = READ_ONCE(mstat_nr_keys);
+	if (n < MSTAT_MAX_KEYS && !(n % MSTAT_SITE_CHUNK))
+		chunks = mstat_alloc_chunk(gfp);
+
+	spin_lock_irqsave(&mstat_sites_lock, irqflags);
+	key = rec->keys[cls];
+	if (key)
+		goto unlock;
+	n = mstat_nr_keys;
+	if (n == MSTAT_MAX_KEYS)
+		goto unlock;
+	k = n / MSTAT_SITE_CHUNK;
+	if (!test_bit(k, mstat_chunks_in)) {
+		if (!chunks)
+			goto unlock;	/* raced with another chunk's first key */
+		mstat_install_chunk(k, chunks);
+		chunks = NULL;
+	}
+	key = n;
+	mstat_key_site[key] = id;
+	WRITE_ONCE(mstat_key_cls[key], cls);
+	/* the chunk, class and site before the key that leads to them */
+	smp_store_release(&mstat_nr_keys, n + 1);
+	/* and before the key its record leads to: pairs with mstat_site_key() */
+	smp_store_release(&rec->keys[cls], key);
+unlock:
+	spin_unlock_irqrestore(&mstat_sites_lock, irqflags);
+	mstat_free_chunk(chunks);
+	return key;
+}
+
+/**
+ * mstat_site_key - the key an allocation of a class by a site counts to
+ * @site: the site
+ * @cls: the class, or MSTAT_LARGE_CLS for a large object
+ * @flags: the allocation's GFP flags: what mstat allocates to register
+ *	the site or make its key is allocated as they allow
+ *
+ * Registers the site on its first allocation and makes its key for @cls
+ * on its first allocation of that class; the key of the class the site
+ * last allocated from is kept in the site, for mstat_alloc()'s fast path.
+ *
+ * Return: the key; the key of @cls with no site if none could be had (the
+ * next allocation tries again).
+ */
+unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t flags)
+{
+	gfp_t gfp = (flags & (__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH)) | __GFP_NOWARN;
+	unsigned int id, key, last;
+
+#ifdef MSTAT_NO_SITES
+	return cls;
+#endif
+	if (!site)
+		return cls;
+	last = READ_ONCE(site->last);
+	if ((last & 0xff) == cls + 1)
+		return last >> 8;
+	/* pairs with the release in mstat_site_register() */
+	id = smp_load_acquire(&site->id);
+	if (!id)
+		id = mstat_site_register(site, gfp);
+	if (!id)
+		return cls;
+	/* pairs with the release in mstat_key_make() */
+	key = smp_load_acquire(&mstat_site_recs[id]->keys[cls]);
+	if (!key)
+		key = mstat_key_make(id, cls, gfp);
+	if (!key)
+		return cls;
+	/* the chunk before the key: pairs with the address dependency in mstat_alloc_site() */
+	smp_store_release(&site->last, key << 8 | (cls + 1));
+	return key;
 }
 
 #ifdef CONFIG_MODULES
@@ -242,12 +327,12 @@ static struct notifier_block mstat_module_nb;
 #endif
 
 /**
- * mstat_donate_sites - add one cache's site counters to another's, zero the first
+ * mstat_donate_sites - add one cache's key counters to another's, zero the first
  * @from: the donor, whose CPU is dead
  * @to: the recipient, the calling CPU's own cache with its lock held
  *
- * A chunk registered meanwhile may not have reached one of the two yet:
- * the dead CPU counted nothing in it.
+ * A chunk made meanwhile may not have reached one of the two yet: the
+ * dead CPU counted nothing in it.
  */
 void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to)
 {
@@ -258,75 +343,128 @@ void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to)
 
 		if (!f || !t)
 			continue;
-		for (i = 0; i < MSTAT_SITE_CHUNK * sizeof(struct mstat_site_counters) / sizeof(u64);
-		     i++) {
+		for (i = 0; i < MSTAT_CHUNK_WORDS; i++) {
 			WRITE_ONCE(t[i], t[i] + f[i]);
 			WRITE_ONCE(f[i], 0);
 		}
 	}
 }
 
+/* Whether a cache counted anything per key: a dead CPU's have to be donated. */
+bool mstat_sites_counted(const struct mstat_cache *c)
+{
+	unsigned int k;
+
+	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
+		if (c->sites[k] && memchr_inv(c->sites[k], 0, sizeof(*c->sites[k])))
+			return true;
+	}
+	return false;
+}
+
 /**
- * mstat_site_withdrawn - count withdrawn objects as allocated by their sites
+ * mstat_site_withdrawn - count withdrawn objects as allocated
  * @c: the cache they leave, its lock held (or its CPU dead)
  * @cls: their class
  * @objs: the objects
  * @n: how many
  *
  * An object withdrawn from a cache (struct mstat_central_put()) leaves it as
- * an allocation, to nobody; its site is charged as its class is, so that
- * the site's frees (two, for an object two CPUs freed at once) never
- * exceed its allocations.
+ * an allocation, to nobody: it is counted to the key of its last
+ * allocation, so that the key's frees (two, for an object two CPUs freed
+ * at once) never exceed its allocations, in its class or its site.
  */
 void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
 			  unsigned int n)
 {
 	unsigned int i;
 
-	for (i = 0; i < n; i++) {
-		u32 state = READ_ONCE(*mstat_obj_state(objs[i], cls));
+	for (i = 0; i < n; i++)
+		mstat_key_count_alloc(c, mstat_state_key(READ_ONCE(*mstat_obj_state(objs[i], cls)),
+							 cls), cls);
+}
 
-		/* the id from a state, which a client may have written over */
-		__mstat_site_count_alloc(mstat_site_ctrs(c, mstat_state_site(state)),
-					 mstat_classes[cls].size);
-	}
+/* The number of keys made, with acquire: their chunks and classes are there. */
+unsigned int mstat_nr_keys_read(void)
+{
+	/* pairs with the release in mstat_key_make() */
+	return smp_load_acquire(&mstat_nr_keys);
 }
 
 /**
- * mstat_read_site_caches - read the site counters of a set of caches consistently
- * @sums: an array of @nsites, filled with each site's sums
- * @nsites: sites to read
+ * mstat_read_keys - add one cache's small-object counts into per-class sums
+ * @c: the cache, owned by a CPU that may be counting meanwhile
+ * @nkeys: keys to read (mstat_nr_keys_read())
+ * @frees: read the free counters, else the allocation counters
+ * @sum: an array of MSTAT_NR_CLASSES the counts are added to
+ * @row: another, or NULL
+ *
+ * One pass of a consistent read (mstat_read_caches()): each key's counter
+ * is read once and added to its class.
+ */
+void mstat_read_keys(const struct mstat_cache *c, unsigned int nkeys, bool frees, u64 *sum,
+		     u64 *row)
+{
+	unsigned int key;
+
+	for (key = 0; key < nkeys; key++) {
+		const struct mstat_site_chunk *chunk = READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK]);
+		unsigned int cls = mstat_key_cls[key];
+		u64 v;
+
+		if (!chunk || cls == MSTAT_LARGE_CLS)
+			continue;
+		v = READ_ONCE(*(frees ? &chunk->nfree[key % MSTAT_SITE_CHUNK] :
+				&chunk->nmalloc[key % MSTAT_SITE_CHUNK]));
+		sum[cls] += v;
+		if (row)
+			row[cls] += v;
+	}
+}
+
+/* Add allocations plus frees of each class in @c to @ops, for idle reclaim. */
+void mstat_cache_class_ops(const struct mstat_cache *c, unsigned int nkeys, u64 *ops)
+{
+	mstat_read_keys(c, nkeys, true, ops, NULL);
+	mstat_read_keys(c, nkeys, false, ops, NULL);
+}
+
+/**
+ * mstat_read_site_caches - read the key counters of a set of caches consistently
+ * @sums: an array of @nkeys, filled with each key's sums
+ * @nkeys: keys to read
  * @caches: the caches, owned by CPUs that may be counting meanwhile; NULL
  *	entries are skipped
  * @n: number of entries in @caches
  *
- * The two passes of mstat_read_caches(), per site: every free counter of
+ * The two passes of mstat_read_caches(), per key: every free counter of
  * every cache first, then, after smp_rmb(), every other counter.  So in
- * every read a site's nfree <= nmalloc and free_bytes <= alloc_bytes.
+ * every read a key's nfree <= nmalloc and free_bytes <= alloc_bytes.
+ * Small keys' bytes are left 0: they are counts times the class size.
  */
-void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nsites,
+void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys,
 			    struct mstat_cache *const *caches, unsigned int n)
 {
-	unsigned int i, id, pass;
+	unsigned int i, key, pass;
 
-	memset(sums, 0, nsites * sizeof(*sums));
+	memset(sums, 0, nkeys * sizeof(*sums));
 	for (pass = 1; pass <= 2; pass++) {
 		for (i = 0; i < n; i++) {
 			if (!caches[i])
 				continue;
-			for (id = 0; id < nsites; id++) {
-				const struct mstat_site_counters *sc =
-					READ_ONCE(caches[i]->sites[id / MSTAT_SITE_CHUNK]);
+			for (key = 0; key < nkeys; key++) {
+				const struct mstat_site_chunk *sc =
+					READ_ONCE(caches[i]->sites[key / MSTAT_SITE_CHUNK]);
+				unsigned int k = key % MSTAT_SITE_CHUNK;
 
 				if (!sc)
 					continue;
-				sc += id % MSTAT_SITE_CHUNK;
 				if (pass == 1) {
-					sums[id].nfree += READ_ONCE(sc->nfree);
-					sums[id].free_bytes += READ_ONCE(sc->free_bytes);
+					sums[key].nfree += READ_ONCE(sc->nfree[k]);
+					sums[key].free_bytes += READ_ONCE(sc->free_bytes[k]);
 				} else {
-					sums[id].nmalloc += READ_ONCE(sc->nmalloc);
-					sums[id].alloc_bytes += READ_ONCE(sc->alloc_bytes);
+					sums[key].nmalloc += READ_ONCE(sc->nmalloc[k]);
+					sums[key].alloc_bytes += READ_ONCE(sc->alloc_bytes[k]);
 				}
 			}
 			mstat_read_step(pass, i);
@@ -354,23 +492,51 @@ static int mstat_site_cmp(const void *a, const void *b)
  */
 static int mstat_collect_sites(struct mstat_site_stats **rowsp)
 {
-	struct mstat_site_counters *sums;
+	struct mstat_site_counters *sums, *keys;
+	unsigned int nsites, nkeys, id, key, n = 0;
 	struct mstat_site_stats *rows;
-	unsigned int nsites, id, n = 0;
 	unsigned long irqflags;
 
-	/* a site registered after this is neither freed nor allocated in the read */
+	/* a key made after this is neither freed nor allocated in the read */
+	nkeys = mstat_nr_keys_read();
+	/* read after the keys: every key's site is below it */
 	nsites = smp_load_acquire(&mstat_nr_sites);
+	keys = kvcalloc(nkeys, sizeof(*keys), GFP_KERNEL);
 	sums = kvcalloc(nsites, sizeof(*sums), GFP_KERNEL);
 	rows = kvcalloc(nsites, sizeof(*rows), GFP_KERNEL);
-	if (!sums || !rows) {
+	if (!keys || !sums || !rows) {
+		kvfree(keys);
 		kvfree(sums);
 		kvfree(rows);
 		return -ENOMEM;
 	}
 	mstat_collect_begin();
-	mstat_read_site_caches(sums, nsites, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX);
+	mstat_read_site_caches(keys, nkeys, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX);
 	mstat_collect_end();
+
+	for (key = 0; key < nkeys; key++) {
+		struct mstat_site_counters *k = &keys[key], *s = &sums[mstat_key_site[key]];
+		unsigned int cls = mstat_key_cls[key];
+
+		s->nfree += k->nfree;
+		s->nmalloc += k->nmalloc;
+		if (cls == MSTAT_LARGE_CLS) {
+			s->free_bytes += k->free_bytes;
+			s->alloc_bytes += k->alloc_bytes;
+		} else {
+			s->free_bytes += mstat_class_bytes(cls, k->nfree);
+			s->alloc_bytes += mstat_class_bytes(cls, k->nmalloc);
+		}
+	}
+	kvfree(keys);
+	/*
+	 * An object whose key was written over (a client writing past a
+	 * span's last object) is freed to its class with no site, and its
+	 * allocation stays with its site: no more frees show here than
+	 * allocations.
+	 */
+	sums[0].nfree = min(sums[0].nfree, sums[0].nmalloc);
+	sums[0].free_bytes = min(sums[0].free_bytes, sums[0].alloc_bytes);
 
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
 	for (id = 0; id < nsites; id++) {
@@ -447,14 +613,28 @@ int mstat_sites_show(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* Chunk 0, with id 0's counters, for every cache; and the module notifier. */
+/*
+ * The chunks of the keys of no site, one per class and one for large
+ * objects, for every cache; and the module notifier.
+ */
 int mstat_sites_init(void)
 {
-	struct mstat_site_counters **chunks = mstat_alloc_chunk(GFP_KERNEL);
+	unsigned int k, key;
 
-	if (!chunks)
-		return -ENOMEM;
-	mstat_install_chunk(0, chunks);
+	for (k = 0; k <= MSTAT_LARGE_CLS / MSTAT_SITE_CHUNK; k++) {
+		struct mstat_site_chunk **chunks = mstat_alloc_chunk(GFP_KERNEL);
+
+		if (!chunks)
+			return -ENOMEM;
+		mstat_install_chunk(k, chunks);
+	}
+	memset(mstat_key_cls, 0xff, sizeof(mstat_key_cls));
+	for (key = 0; key <= MSTAT_LARGE_CLS; key++) {
+		mstat_key_cls[key] = key;
+		mstat_key_site[key] = 0;
+		mstat_site_unknown.keys[key] = key;
+	}
+	mstat_nr_keys = MSTAT_LARGE_CLS + 1;
 	mstat_site_recs[0] = &mstat_site_unknown;
 	mstat_nr_sites = 1;
 	return register_module_notifier(&mstat_module_nb);

@@ -78,6 +78,9 @@ struct mstat_stats {
  *	happened to define struct module
  * @line: __LINE__ of the call
  * @id: mstat's: 0 until the site's first allocation registers it
+ * @last: mstat's: the counters of the size class the site last
+ *	allocated from (0 until then), so that its next allocation of that
+ *	class finds them with no lookup
  *
  * mstat_alloc() places one in section "mstat_sites" of the calling module
  * (as alloc_hooks() places its tags), so every call site is counted apart
@@ -91,6 +94,7 @@ struct mstat_site {
 	const void *owner;
 	unsigned int line;
 	unsigned int id;
+	unsigned int last;
 };
 
 /**

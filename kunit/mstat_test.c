@@ -357,16 +357,48 @@ static void mstat_test_donate_conserves(struct kunit *test)
 	mstat_donate(a, b);
 	KUNIT_EXPECT_EQ(test, memcmp(&b->stats, want, sizeof(*want)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&a->stats, zero, sizeof(*zero)), 0);
-	i = offsetof(struct mstat_counters, nmalloc[5]) / sizeof(u64);
-	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[5], 3000ULL + i + 11000ULL + i);
+	i = offsetof(struct mstat_counters, nrefill_objs[5]) / sizeof(u64);
+	KUNIT_EXPECT_EQ(test, b->stats.nrefill_objs[5], 3000ULL + i + 11000ULL + i);
 	i = offsetof(struct mstat_counters, ndonations) / sizeof(u64);
 	KUNIT_EXPECT_EQ(test, b->stats.ndonations, 3000ULL + i + 11000ULL + i);
 
 	/* a CPU that died, came back and died again donates from 0 again */
-	a->stats.nmalloc[0] = 1;
+	a->stats.large_nmalloc = 1;
 	mstat_donate(a, b);
-	KUNIT_EXPECT_EQ(test, b->stats.nmalloc[0], want->nmalloc[0] + 1);
-	KUNIT_EXPECT_EQ(test, a->stats.nmalloc[0], 0ULL);
+	KUNIT_EXPECT_EQ(test, b->stats.large_nmalloc, want->large_nmalloc + 1);
+	KUNIT_EXPECT_EQ(test, a->stats.large_nmalloc, 0ULL);
+}
+
+/* A cache of the tests' own, with every chunk of key counters. */
+static struct mstat_cache *fake_cache(struct kunit *test)
+{
+	struct mstat_cache *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	unsigned int k;
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
+		c->sites[k] = kunit_kzalloc(test, sizeof(*c->sites[k]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, c->sites[k]);
+	}
+	return c;
+}
+
+/* Counter @field of key @key in cache @c; key cls is class cls's with no site. */
+static u64 *key_ctr(struct mstat_cache *c, size_t field, unsigned int key)
+{
+	return (u64 *)((char *)c->sites[key / MSTAT_SITE_CHUNK] + field) + key % MSTAT_SITE_CHUNK;
+}
+
+#define KEY_CTR(c, field, key)	\
+	(*key_ctr(c, offsetof(struct mstat_site_chunk, field), key))
+
+/* A cache's allocations of class @cls, summed over its keys. */
+static u64 cache_nmalloc(const struct mstat_cache *c, unsigned int cls)
+{
+	u64 n[MSTAT_NR_CLASSES] = { };
+
+	mstat_read_keys(c, mstat_nr_keys_read(), false, n, NULL);
+	return n[cls];
 }
 
 /*
@@ -387,15 +419,14 @@ static struct read_race *race;
 
 static void race_event(void)
 {
-	struct mstat_counters *a = &race->caches[race->on_alloc]->stats;
-	struct mstat_counters *f = &race->caches[race->on_free]->stats;
+	struct mstat_cache *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
 
-	a->nmalloc[race->cls]++;
-	a->large_nmalloc++;
-	a->large_alloc_bytes += PAGE_SIZE;
-	f->nfree[race->cls]++;
-	f->large_nfree++;
-	f->large_free_bytes += PAGE_SIZE;
+	KEY_CTR(a, nmalloc, race->cls)++;
+	a->stats.large_nmalloc++;
+	a->stats.large_alloc_bytes += PAGE_SIZE;
+	KEY_CTR(f, nfree, race->cls)++;
+	f->stats.large_nfree++;
+	f->stats.large_free_bytes += PAGE_SIZE;
 	race->nevents++;
 	race->fired = true;
 }
@@ -437,19 +468,16 @@ static void mstat_test_read_consistency(struct kunit *test)
 {
 	struct mstat_totals *t = kunit_kzalloc(test, sizeof(*t), GFP_KERNEL);
 	struct mstat_totals *rows = kunit_kcalloc(test, 2, sizeof(*rows), GFP_KERNEL);
-	struct mstat_counters *naive = kunit_kzalloc(test, sizeof(*naive), GFP_KERNEL);
 	unsigned int k, c;
 	bool naive_broken = false;
+	u64 nmalloc, nfree;
 
 	race = kunit_kzalloc(test, sizeof(*race), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_NOT_NULL(test, rows);
-	KUNIT_ASSERT_NOT_NULL(test, naive);
 	KUNIT_ASSERT_NOT_NULL(test, race);
-	for (c = 0; c < 2; c++) {
-		race->caches[c] = kunit_kzalloc(test, sizeof(struct mstat_cache), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, race->caches[c]);
-	}
+	for (c = 0; c < 2; c++)
+		race->caches[c] = fake_cache(test);
 	race->cls = 3;
 
 	/* every place in the read (2 passes x 2 caches), every pair of CPUs */
@@ -461,13 +489,14 @@ static void mstat_test_read_consistency(struct kunit *test)
 		KUNIT_EXPECT_TRUE(test, race->fired);
 		expect_consistent(test, t, rows, 2);
 
-		/* the same event against a plain one-pass sum */
-		memset(naive, 0, sizeof(*naive));
-		mstat_counters_add(naive, &race->caches[0]->stats);
+		/* the same event against a plain one-pass sum, cache by cache */
+		nmalloc = KEY_CTR(race->caches[0], nmalloc, race->cls);
+		nfree = KEY_CTR(race->caches[0], nfree, race->cls);
 		if (race->pass == 1 && race->idx == 0)
 			race_event();
-		mstat_counters_add(naive, &race->caches[1]->stats);
-		naive_broken |= naive->nfree[race->cls] > naive->nmalloc[race->cls];
+		nmalloc += KEY_CTR(race->caches[1], nmalloc, race->cls);
+		nfree += KEY_CTR(race->caches[1], nfree, race->cls);
+		naive_broken |= nfree > nmalloc;
 	}
 	/* the test does strike where a plain sum breaks */
 	KUNIT_EXPECT_TRUE(test, naive_broken);
@@ -486,11 +515,11 @@ static void mstat_test_read_consistency(struct kunit *test)
  */
 static void churn_hook(unsigned int pass, unsigned int idx)
 {
-	struct mstat_counters *c = &race->caches[0]->stats;
+	struct mstat_cache *c = race->caches[0];
 
 	if (pass == 1 && idx == 1) {
-		c->nfree[race->cls] += 5;	/* five objects freed into the cache, */
-		c->nmalloc[race->cls] += 5;	/* then five allocated from it */
+		KEY_CTR(c, nfree, race->cls) += 5;	/* five objects freed into the cache, */
+		KEY_CTR(c, nmalloc, race->cls) += 5;	/* then five allocated from it */
 		race->fired = true;
 	}
 }
@@ -505,16 +534,14 @@ static void mstat_test_cached_between_passes(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, t);
 	KUNIT_ASSERT_NOT_NULL(test, rows);
 	KUNIT_ASSERT_NOT_NULL(test, race);
-	for (c = 0; c < 2; c++) {
-		race->caches[c] = kunit_kzalloc(test, sizeof(struct mstat_cache), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, race->caches[c]);
-	}
+	for (c = 0; c < 2; c++)
+		race->caches[c] = fake_cache(test);
 	race->cls = 7;
 	size = mstat_classes[race->cls].size;
 	/* cache 0 got 16 objects by a refill, handed out 10, got 2 back */
 	race->caches[0]->stats.nrefill_objs[race->cls] = 16;
-	race->caches[0]->stats.nmalloc[race->cls] = 10;
-	race->caches[0]->stats.nfree[race->cls] = 2;
+	KEY_CTR(race->caches[0], nmalloc, race->cls) = 10;
+	KEY_CTR(race->caches[0], nfree, race->cls) = 2;
 	race->caches[1]->stats.nrefill_objs[race->cls] = 3;
 
 	mstat_read_hook = churn_hook;
@@ -1087,13 +1114,13 @@ static void mstat_test_irq_inside_task_section(struct kunit *test)
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	count = c->cls[cls].count;
-	nmalloc = c->stats.nmalloc[cls];
+	nmalloc = cache_nmalloc(c, cls);
 	hrtimer_start(&w->timer, ns_to_ktime(1000), IRQ_MODE_PINNED);
 	deadline = ktime_get_ns() + NSEC_PER_SEC;
 	while (!completion_done(&w->done) && ktime_get_ns() < deadline)
 		cpu_relax();
 	fired = completion_done(&w->done);
-	same = c->cls[cls].count == count && c->stats.nmalloc[cls] == nmalloc;
+	same = c->cls[cls].count == count && cache_nmalloc(c, cls) == nmalloc;
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&w->done, 10 * HZ), 0UL);
 	hrtimer_cancel(&w->timer);
@@ -1123,6 +1150,16 @@ static long hp_alloc_on_cpu(void *arg)
 	for (i = 0; i < HP_OBJS / 2; i++)
 		mstat_free(objs[i]);
 	return 0;
+}
+
+/* Free an object and take it back from the cache: no counter but its key's moves. */
+static long hp_free_alloc_on_cpu(void *arg)
+{
+	void **obj = arg;
+
+	mstat_free(*obj);
+	*obj = mstat_alloc(96, GFP_KERNEL);
+	return *obj ? 0 : -ENOMEM;
 }
 
 /* The dead CPU's drain returns its cached objects: count them as flushed. */
@@ -1158,19 +1195,14 @@ static void expect_cpu_row_online(struct kunit *test, const struct mstat_totals 
 
 static struct mstat_site_stats *read_sites(struct kunit *test, int *n);
 
-/* Whether any site counter of @cpu's caches is not 0. */
+/* Whether any key counter of @cpu's caches is not 0. */
 static bool cpu_site_counts(unsigned int cpu)
 {
-	unsigned int ctx, k;
+	unsigned int ctx;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-		const struct mstat_cache *c = mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx];
-
-		for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
-			if (c->sites[k] && memchr_inv(c->sites[k], 0,
-						      MSTAT_SITE_CHUNK * sizeof(*c->sites[k])))
-				return true;
-		}
+		if (mstat_sites_counted(mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx]))
+			return true;
 	}
 	return false;
 }
@@ -1238,6 +1270,17 @@ static void mstat_test_hotplug_donation(struct kunit *test)
 
 	for (i = HP_OBJS / 2; i < HP_OBJS; i++)
 		mstat_free(objs[i]);
+
+	/* a CPU whose only counts are its keys' (a free, then an allocation) donates them */
+	objs[0] = mstat_alloc(96, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs[0]);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(victim, hp_free_alloc_on_cpu, objs), 0L);
+	KUNIT_ASSERT_TRUE(test, cpu_site_counts(victim));
+	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
+	KUNIT_EXPECT_FALSE(test, cpu_site_counts(victim));
+	KUNIT_EXPECT_EQ(test, snap(test)->sum.ndonations, a->sum.ndonations + 2);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	mstat_free(objs[0]);
 }
 #else
 static void mstat_test_hotplug_donation(struct kunit *test)
@@ -1567,6 +1610,34 @@ static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned
  * list that a forged link makes shorter than its count, which would
  * otherwise leave an empty span at the head of the pool.
  */
+static void expect_sites_sane(struct kunit *test);
+
+/*
+ * A client writing past the end of a span's last object writes its state:
+ * a key of another class, or of no class, is not believed at the free,
+ * which counts to the object's own class.
+ */
+static void mstat_test_forged_key(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(96), other = mstat_size_to_class(8), i;
+	const u32 forged[] = { MSTAT_STATE(other, MSTAT_LINK_LIVE), MSTAT_STATE(0xfff0, 0), 0 };
+	struct mstat_totals *before, *after;
+	void *p;
+
+	for (i = 0; i < ARRAY_SIZE(forged); i++) {
+		p = mstat_alloc(96, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		before = snap(test);
+		WRITE_ONCE(*mstat_obj_state(p, cls), forged[i]);
+		mstat_free(p);
+		after = snap(test);
+		KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
+		KUNIT_EXPECT_EQ(test, after->sum.nfree[other], before->sum.nfree[other]);
+		KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 1ULL);
+	}
+	expect_sites_sane(test);
+}
+
 static void mstat_test_write_after_free(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(64), nobjs = mstat_classes[cls].nobjs;
@@ -1614,8 +1685,6 @@ static void mstat_test_write_after_free(struct kunit *test)
  * second is withdrawn: the object is never on its span's list twice, nor
  * on it while handed out.
  */
-static struct mstat_cache *fake_cache(struct kunit *test);
-
 static void mstat_test_freed_twice_at_once(struct kunit *test)
 {
 	struct mstat_cache *other = fake_cache(test);
@@ -1648,7 +1717,7 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 		mstat_cache_drain(other);
 		after = snap(test);
 		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
-		KUNIT_EXPECT_EQ(test, other->stats.nmalloc[cls], round + 1ULL);
+		KUNIT_EXPECT_EQ(test, cache_nmalloc(other, cls), round + 1ULL);
 		KUNIT_EXPECT_EQ(test, other->cls[cls].count, 0U);
 
 		/* the pool hands p out once at most, and not while q holds it */
@@ -1801,32 +1870,16 @@ static void mstat_test_site_counts(struct kunit *test)
 	}
 }
 
-/* A cache of the tests' own, with every chunk of site counters. */
-static struct mstat_cache *fake_cache(struct kunit *test)
-{
-	struct mstat_cache *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
-	unsigned int k;
-
-	KUNIT_ASSERT_NOT_NULL(test, c);
-	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
-		c->sites[k] = kunit_kcalloc(test, MSTAT_SITE_CHUNK, sizeof(*c->sites[k]),
-					    GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, c->sites[k]);
-	}
-	return c;
-}
-
 #define RACE_SITE 70	/* in the second chunk */
 
 static void site_race_event(void)
 {
-	struct mstat_site_counters *a = &race->caches[race->on_alloc]->sites[1][RACE_SITE - 64];
-	struct mstat_site_counters *f = &race->caches[race->on_free]->sites[1][RACE_SITE - 64];
+	struct mstat_cache *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
 
-	a->nmalloc++;
-	a->alloc_bytes += 96;
-	f->nfree++;
-	f->free_bytes += 96;
+	KEY_CTR(a, nmalloc, RACE_SITE)++;
+	KEY_CTR(a, alloc_bytes, RACE_SITE) += 96;
+	KEY_CTR(f, nfree, RACE_SITE)++;
+	KEY_CTR(f, free_bytes, RACE_SITE) += 96;
 	race->nevents++;
 	race->fired = true;
 }
@@ -1869,13 +1922,10 @@ static void mstat_test_site_read_consistency(struct kunit *test)
 		/* a plain sum, cache by cache, each cache's counters at once */
 		memset(&naive, 0, sizeof(naive));
 		for (c = 0; c < 2; c++) {
-			const struct mstat_site_counters *sc =
-				&race->caches[c]->sites[1][RACE_SITE - 64];
-
 			if (c == 1 && race->pass == 1 && race->idx == 0)
 				site_race_event();
-			naive.nmalloc += sc->nmalloc;
-			naive.nfree += sc->nfree;
+			naive.nmalloc += KEY_CTR(race->caches[c], nmalloc, RACE_SITE);
+			naive.nfree += KEY_CTR(race->caches[c], nfree, RACE_SITE);
 		}
 		naive_broken |= naive.nfree > naive.nmalloc;
 	}
@@ -1893,34 +1943,37 @@ static void mstat_test_site_read_consistency(struct kunit *test)
 static void mstat_test_site_donation(struct kunit *test)
 {
 	struct mstat_cache *from = fake_cache(test), *to = fake_cache(test);
-	struct mstat_site_counters *sums = kunit_kcalloc(test, MSTAT_MAX_SITES, sizeof(*sums),
+	struct mstat_site_counters *sums = kunit_kcalloc(test, MSTAT_MAX_KEYS, sizeof(*sums),
 							 GFP_KERNEL);
 	struct mstat_cache *both[2] = { from, to };
 	unsigned int id;
 
 	KUNIT_ASSERT_NOT_NULL(test, sums);
-	for (id = 0; id < MSTAT_MAX_SITES; id += 37) {
-		struct mstat_site_counters *f = &from->sites[id / 64][id % 64];
-		struct mstat_site_counters *t = &to->sites[id / 64][id % 64];
-
-		*f = (struct mstat_site_counters){ id + 1, 8 * (id + 1), id + 3, 8 * (id + 3) };
-		*t = (struct mstat_site_counters){ 1, 16, 2, 32 };
+	for (id = 0; id < MSTAT_MAX_KEYS; id += 37) {
+		KEY_CTR(from, nfree, id) = id + 1;
+		KEY_CTR(from, free_bytes, id) = 8 * (id + 1);
+		KEY_CTR(from, nmalloc, id) = id + 3;
+		KEY_CTR(from, alloc_bytes, id) = 8 * (id + 3);
+		KEY_CTR(to, nfree, id) = 1;
+		KEY_CTR(to, free_bytes, id) = 16;
+		KEY_CTR(to, nmalloc, id) = 2;
+		KEY_CTR(to, alloc_bytes, id) = 32;
 	}
 	to->sites[5] = NULL;	/* a chunk the recipient has not got yet: skipped */
 	mstat_donate_sites(from, to);
-	mstat_read_site_caches(sums, MSTAT_MAX_SITES, both, 2);
-	for (id = 0; id < MSTAT_MAX_SITES; id++) {
+	mstat_read_site_caches(sums, MSTAT_MAX_KEYS, both, 2);
+	for (id = 0; id < MSTAT_MAX_KEYS; id++) {
 		u64 had = id % 37 ? 0 : 1;
 
 		if (id / 64 == 5) {
-			KUNIT_EXPECT_EQ(test, from->sites[5][id % 64].nmalloc, had * (id + 3));
+			KUNIT_EXPECT_EQ(test, KEY_CTR(from, nmalloc, id), had * (id + 3));
 			continue;
 		}
 		KUNIT_EXPECT_EQ(test, sums[id].nmalloc, had * (id + 3 + 2));
 		KUNIT_EXPECT_EQ(test, sums[id].nfree, had * (id + 1 + 1));
 		KUNIT_EXPECT_EQ(test, sums[id].alloc_bytes, had * (8 * (id + 3) + 32));
-		KUNIT_EXPECT_EQ(test, from->sites[id / 64][id % 64].nmalloc, 0ULL);
-		KUNIT_EXPECT_EQ(test, from->sites[id / 64][id % 64].free_bytes, 0ULL);
+		KUNIT_EXPECT_EQ(test, KEY_CTR(from, nmalloc, id), 0ULL);
+		KUNIT_EXPECT_EQ(test, KEY_CTR(from, free_bytes, id), 0ULL);
 	}
 }
 
@@ -1941,20 +1994,18 @@ static void mstat_test_site_withdrawn(struct kunit *test)
 	p = site_alloc(0, 96);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	hold = live_neighbour(test, p, 96);
-	id = mstat_state_site(*mstat_obj_state(p, cls));
-	KUNIT_EXPECT_GT(test, id, 0U);
+	id = mstat_state_key_bits(*mstat_obj_state(p, cls));
+	KUNIT_EXPECT_GT(test, id, (unsigned int)MSTAT_LARGE_CLS);	/* the site's key */
 	mstat_free(p);
 	other->cls[cls].objs[0] = p;		/* the racing second free, counted there */
 	other->cls[cls].count = 1;
-	other->sites[id / 64][id % 64].nfree = 1;
-	other->sites[id / 64][id % 64].free_bytes = 96;
+	KEY_CTR(other, nfree, id) = 1;
 	drain_here(NULL);
 	migrate_enable();
 	before = site_row(test, site_lines[0]);
 	mstat_cache_drain(other);
 	after = site_row(test, site_lines[0]);
-	KUNIT_EXPECT_EQ(test, other->sites[id / 64][id % 64].nmalloc, 1ULL);
-	KUNIT_EXPECT_EQ(test, other->sites[id / 64][id % 64].alloc_bytes, 96ULL);
+	KUNIT_EXPECT_EQ(test, KEY_CTR(other, nmalloc, id), 1ULL);
 	KUNIT_EXPECT_EQ(test, after.nmalloc, before.nmalloc);
 	mstat_free(hold);
 	expect_sites_sane(test);
@@ -2229,6 +2280,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_double_free),
 	KUNIT_CASE(mstat_test_stale_pointers),
 	KUNIT_CASE(mstat_test_forged_page_info),
+	KUNIT_CASE(mstat_test_forged_key),
 	KUNIT_CASE(mstat_test_write_after_free),
 	KUNIT_CASE(mstat_test_freed_twice_at_once),
 	KUNIT_CASE(mstat_test_shrinker),

@@ -684,8 +684,8 @@ def report(rows, qemu_kernel, record=False):
     sites_hot, sites_worst = build_cost_section(
         rows, sizes, w, "nosites", "Cost of per-site statistics",
         "The real build against one without per-site statistics (`MSTAT_SITES=none`: "
-        "no site vector writes or reads, no site counters; the site registers all the "
-        "same).", "sites", worst=True)
+        "no site is looked at, and every operation counts to its class's key of no "
+        "site, through the same per-key counters).", "sites", worst=True)
     held_kib = reclaim_section(rows, w)
     w("## Targets\n")
     if held_kib is not None:
