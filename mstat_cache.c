@@ -239,6 +239,31 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	return done;
 }
 
+/*
+ * The key of @site for class @cls if it is the class the site last
+ * allocated from, else MSTAT_MAX_KEYS (mstat_site_key() finds it).  An
+ * address dependency orders the key before the counters it leads to.
+ */
+static __always_inline unsigned int mstat_site_last_key(struct mstat_site *site, unsigned int cls)
+{
+#ifdef MSTAT_NO_SITES
+	return cls;
+#else
+	unsigned int last = READ_ONCE(site->last);
+
+	return likely((last & 0xff) == cls + 1) ? last >> 8 : MSTAT_MAX_KEYS;
+#endif
+}
+
+/* The key of @site for class @cls, made if it has none yet. */
+static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsigned int cls,
+						  gfp_t flags)
+{
+	unsigned int key = mstat_site_last_key(site, cls);
+
+	return likely(key < MSTAT_MAX_KEYS) ? key : mstat_site_key(site, cls, flags);
+}
+
 static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 			       struct mstat_site *site)
 {
@@ -255,7 +280,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 		return NULL;
 	if (mstat_debug())
 		mstat_debug_large_alloc(obj, caller);
-	key = mstat_site_key(site, MSTAT_LARGE_CLS, flags);
+	key = mstat_key_for(site, MSTAT_LARGE_CLS, flags);
 	/* a large object (more than one page) keeps its key in its second page's index */
 	nth_page(virt_to_page(obj), 1)->index = key;
 	c = mstat_lock_cache(task, &irqflags);
@@ -285,7 +310,7 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 		return mstat_alloc_large(size, flags, caller, site);
 
 	cls = mstat_size_to_class(size);
-	obj = mstat_cache_alloc(cls, flags, caller, mstat_site_key(site, cls, flags));
+	obj = mstat_cache_alloc(cls, flags, caller, mstat_key_for(site, cls, flags));
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))
@@ -294,22 +319,6 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long c
 		mstat_debug_alloc_done(obj, cls, size, caller);
 	trace_mstat_alloc(caller, obj, size, mstat_classes[cls].size, flags);
 	return obj;
-}
-
-/*
- * The key of @site for class @cls if it is the class the site last
- * allocated from, else MSTAT_MAX_KEYS (mstat_site_key() finds it).  An
- * address dependency orders the key before the counters it leads to.
- */
-static __always_inline unsigned int mstat_site_last_key(struct mstat_site *site, unsigned int cls)
-{
-#ifdef MSTAT_NO_SITES
-	return cls;
-#else
-	unsigned int last = READ_ONCE(site->last);
-
-	return likely((last & 0xff) == cls + 1) ? last >> 8 : MSTAT_MAX_KEYS;
-#endif
 }
 
 /**
