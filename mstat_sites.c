@@ -219,7 +219,9 @@ static unsigned int mstat_key_make(unsigned int id, unsigned int cls, gfp_t gfp)
 	unsigned long irqflags;
 
 	n = READ_ONCE(mstat_nr_keys);
-	if (n < MSTAT_MAX_KEYS && !(n % MSTAT_SITE_CHUNK))
+	if (n == MSTAT_MAX_KEYS)
+		return 0;	/* all made: no lock to take on every allocation */
+	if (!(n % MSTAT_SITE_CHUNK))
 		chunks = mstat_alloc_chunk(gfp);
 
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
