@@ -213,22 +213,20 @@ static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int key)
  */
 static __always_inline bool mstat_task_push(const void *ptr)
 {
+	const struct mstat_class *mc;
 	struct mstat_class_cache *cc;
 	struct mstat_cache *c;
-	unsigned long pfn;
 	bool done = false;
 	unsigned int cls;
-	size_t usable;
-	u32 idx;
+	u32 *st;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(__mstat_owner(ptr, &cls, &usable, &pfn, &idx, false) == MSTAT_SMALL)) {
-		u32 *st = mstat_obj_state_at(ptr, &mstat_classes[cls], idx), state = READ_ONCE(*st);
+	if (likely(mstat_fast_state(ptr, &cls, &st, &mc))) {
+		u32 state = READ_ONCE(*st);
 
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 		cc = &c->cls[cls];
-		if (likely(!mstat_state_is_free(state)) &&
-		    likely(cc->count < mstat_classes[cls].cache_cap)) {
+		if (likely(!mstat_state_is_free(state)) && likely(cc->count < mc->cache_cap)) {
 			mstat_obj_cached(st, state);
 			cc->objs[cc->count++] = (void *)ptr;
 			mstat_key_count_free(c, mstat_state_key(state, cls), cls);

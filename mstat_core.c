@@ -42,6 +42,8 @@ static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 /* One bit per page frame below mstat_owned_pfns: see the top of this file. */
 unsigned long *mstat_owned __read_mostly;
 unsigned long mstat_owned_pfns __read_mostly;
+/* The linear map is one offset: page frame = this + (address - PAGE_OFFSET) / PAGE_SIZE. */
+unsigned long mstat_pfn_offset __read_mostly;
 /* Bitmaps of memory onlined since: see mstat_owned_word(). */
 static struct mstat_extent mstat_extents[MSTAT_MAX_EXTENTS];
 static unsigned int mstat_nr_extents;
@@ -145,8 +147,19 @@ static void mstat_classes_init(void)
 		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u32));
 		mc->fb_states_off = mc->fb_nobjs * mc->stride;
 		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
-		mc->span_shift = PAGE_SHIFT + mc->span_order;
+		mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
 		mc->one_order = mc->fb_order == mc->span_order;
+		/*
+		 * The fast free's index, offset * index_mul >> 32, is exact for
+		 * every offset in the span if offset * (index_mul * stride -
+		 * 2^32) < 2^32 (true of every class with 4 KiB pages); if not,
+		 * the fast free takes none of the class's objects.
+		 */
+		if ((u64)(mc->span_mask + 1) * ((u64)mc->index_mul * mc->stride - BIT_ULL(32)) <
+		    BIT_ULL(32))
+			mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
+					(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+					MSTAT_INFO_SPAN;
 		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
 		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
 				    MSTAT_CACHE_SLOTS / 2);
@@ -1007,6 +1020,8 @@ static int __init mstat_init(void)
 	mstat_classes_init();
 	mstat_central_init();
 	mstat_owned_pfns = round_up(mstat_end_pfn(), BITS_PER_LONG);
+	mstat_pfn_offset = PHYS_PFN(__pa(high_memory - 1)) -
+			   (((unsigned long)high_memory - 1 - PAGE_OFFSET) >> PAGE_SHIFT);
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;

@@ -73,7 +73,9 @@
  * @index_mul: ceil(2^32 / @stride): an object's offset in its span times
  *	this, over 2^32, is its index (exact for offsets that are multiples
  *	of @stride below 2^32 / @stride)
- * @span_shift: PAGE_SHIFT + @span_order
+ * @span_mask: bytes in a span of @span_order, less one
+ * @fast_info: page->private of a page of a span of @span_order, less the
+ *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
  * @one_order: spans of this class never fall back on @fb_order: the fast
  *	allocation finds an object's state from its address and class alone
  */
@@ -90,9 +92,10 @@ struct mstat_class {
 	unsigned int states_off;
 	unsigned int fb_states_off;
 	unsigned int index_mul;
-	unsigned char span_shift;
+	unsigned int span_mask;
+	unsigned int fast_info;
 	bool one_order;
-};
+} ____cacheline_aligned;
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
 
@@ -424,6 +427,7 @@ static __always_inline unsigned long *mstat_owned_word(unsigned long pfn)
 #define MSTAT_INFO_ORDER_SHIFT	16
 #define MSTAT_INFO_ORDER_MASK	7UL
 #define MSTAT_INFO_NFREE_SHIFT	19
+#define MSTAT_INFO_FIXED	(BIT(MSTAT_INFO_NFREE_SHIFT) - 1)
 #define MSTAT_INFO_PAGES_SHIFT	16
 
 static inline unsigned int mstat_info_cls(unsigned long info)
@@ -440,12 +444,9 @@ static inline unsigned int mstat_info_order(unsigned long info)
  * The page->private of the page @ptr lies in, if mstat owns that page;
  * else 0.  Only the linear map holds mstat's memory, and __pa() is valid
  * there, so the bit is found by arithmetic alone: no struct page is read
- * before the bit says the page is mstat's.  Without @ext, memory onlined
- * after load counts as not mstat's, so that the fast paths make no call:
- * they leave such pointers to the general paths, which look at extents.
+ * before the bit says the page is mstat's.
  */
-static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned long *pfnp,
-						       bool ext)
+static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
 {
 	/* a tag-based KASAN pointer carries a tag in its top byte */
 	unsigned long addr = (unsigned long)kasan_reset_tag(ptr), pfn, *word;
@@ -453,10 +454,7 @@ static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned
 	if (addr - PAGE_OFFSET >= (unsigned long)high_memory - PAGE_OFFSET)
 		return 0;
 	pfn = PHYS_PFN(__pa(addr));
-	if (likely(pfn < mstat_owned_pfns))
-		word = &mstat_owned[BIT_WORD(pfn)];
-	else
-		word = ext ? mstat_ext_word(pfn) : NULL;
+	word = mstat_owned_word(pfn);
 	/*
 	 * Acquire, pairing with mstat_owned_or(): a stale pointer into a span
 	 * that another CPU is creating has no hand-over to order its reads,
@@ -470,11 +468,6 @@ static __always_inline unsigned long __mstat_page_info(const void *ptr, unsigned
 	return READ_ONCE(pfn_to_page(pfn)->private);
 }
 
-static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp)
-{
-	return __mstat_page_info(ptr, pfnp, true);
-}
-
 /* Bytes before each object in its slot: red zone in debug mode, else 0. */
 extern unsigned int mstat_red_left;
 
@@ -484,9 +477,6 @@ extern unsigned int mstat_red_left;
  * @cls: set to the class index of a small object
  * @usable: set to the usable size of the object
  * @pfnp: set to the page frame @ptr lies in
- * @ext: the general paths' lookup (mstat_owner()): memory onlined after
- *	load and spans of the fallback order are looked at too; the fast
- *	paths' lookup finds them MSTAT_FOREIGN and leaves them to it
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
@@ -496,16 +486,15 @@ extern unsigned int mstat_red_left;
  *
  * Return: what @ptr is.
  */
-static __always_inline enum mstat_owner
-__mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp, u32 *idxp,
-	      bool ext)
+static inline enum mstat_owner
+mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
 {
 	const struct mstat_class *mc;
 	unsigned long info, pfn = 0;
 	unsigned int order;
 	u32 off, idx;
 
-	info = __mstat_page_info(ptr, &pfn, ext);
+	info = mstat_page_info(ptr, &pfn);
 	if (unlikely((info & MSTAT_INFO_TAG_MASK) != MSTAT_INFO_TAG))
 		return MSTAT_FOREIGN;
 	*pfnp = pfn;
@@ -520,20 +509,6 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 	if (unlikely(!(info & MSTAT_INFO_SPAN) || mstat_info_cls(info) >= MSTAT_NR_CLASSES))
 		return MSTAT_FOREIGN;
 	mc = &mstat_classes[mstat_info_cls(info)];
-	/*
-	 * The fast paths take spans of the class's own order only, with fewer
-	 * steps; a fallback span's objects are left to the general paths.
-	 */
-	if (!ext) {
-		if (unlikely(mstat_info_order(info) != mc->span_order))
-			return MSTAT_FOREIGN;
-		off = ((pfn & ((1UL << mc->span_order) - 1)) << PAGE_SHIFT) +
-		      offset_in_page(ptr) - mstat_red_left;
-		idx = reciprocal_divide(off, mc->stride_recip);
-		if (idx >= mc->nobjs || idx * mc->stride != off)
-			return MSTAT_FOREIGN;
-		goto small;
-	}
 	order = mstat_info_order(info);
 	if (unlikely(order != mc->span_order && order != mc->fb_order))
 		return MSTAT_FOREIGN;
@@ -544,20 +519,13 @@ __mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long 
 	if (idx >= (order == mc->span_order ? mc->nobjs : mc->fb_nobjs) ||
 	    idx * mc->stride != off)
 		return MSTAT_FOREIGN;
-small:
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
-	*idxp = idx;
 	return MSTAT_SMALL;
 }
 
-static __always_inline enum mstat_owner
-mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
-{
-	u32 idx;
-
-	return __mstat_owner(ptr, cls, usable, pfnp, &idx, true);
-}
+/* The page frame of linear-map page 0 (mstat_core.c): see mstat_fast_state(). */
+extern unsigned long mstat_pfn_offset;
 
 /*
  * Per-object metadata: a span ends with its state vector, one u32 per
@@ -616,24 +584,55 @@ static __always_inline u32 *mstat_obj_state(const void *obj, unsigned int cls)
 }
 
 /*
- * The fast paths' (never in debug mode: no red zone): the state of @obj of
- * index @idx in a span of its class's own order.
+ * The fast paths' (never in debug mode, so no red zone; spans of the
+ * class's own order only): the state of @obj, of class @mc, from its
+ * address.  A span is aligned to its size.
  */
-static __always_inline u32 *mstat_obj_state_at(const void *obj, const struct mstat_class *mc,
-					       u32 idx)
-{
-	unsigned long base = (unsigned long)kasan_reset_tag(obj) & (~0UL << mc->span_shift);
-
-	return (u32 *)(base + mc->states_off) + idx;
-}
-
-/* The same for an object of a class with mc->one_order, its index from its address. */
 static __always_inline u32 *mstat_obj_state_quick(const void *obj, const struct mstat_class *mc)
 {
 	unsigned long addr = (unsigned long)kasan_reset_tag(obj);
-	u32 off = addr & ~(~0UL << mc->span_shift);
+	u32 off = addr & mc->span_mask;
 
-	return mstat_obj_state_at(obj, mc, (u32)(((u64)off * mc->index_mul) >> 32));
+	return (u32 *)(addr - off + mc->states_off) + (u32)(((u64)off * mc->index_mul) >> 32);
+}
+
+/*
+ * The fast free's lookup: whether @ptr starts an object in a span of its
+ * class's own order, and if so its class (index at @clsp, descriptor at
+ * @mcp) and its state's address (at @stp); if not, the general path
+ * (mstat_owner()) decides.  The same checks as mstat_owner(), in fewer steps: the page frame by subtraction (an address
+ * outside the linear map falls outside the bitmap, or on a page mstat does
+ * not own), the page's private against one value, the index by
+ * multiplication (exact for every offset in the span, mstat_classes_init()).
+ */
+static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp, u32 **stp,
+					     const struct mstat_class **mcp)
+{
+	unsigned long addr = (unsigned long)kasan_reset_tag(ptr), info;
+	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + mstat_pfn_offset;
+	const struct mstat_class *mc;
+	unsigned int cls;
+	u32 off, idx;
+
+	/* acquire: see mstat_page_info() */
+	if (unlikely(pfn >= mstat_owned_pfns) ||
+	    !(smp_load_acquire(&mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
+		return false;
+	info = READ_ONCE(pfn_to_page(pfn)->private);
+	cls = mstat_info_cls(info);
+	if (unlikely(cls >= MSTAT_NR_CLASSES))
+		return false;
+	mc = &mstat_classes[cls];
+	if (unlikely((info & MSTAT_INFO_FIXED) != mc->fast_info))
+		return false;
+	off = addr & mc->span_mask;
+	idx = ((u64)off * mc->index_mul) >> 32;
+	if (unlikely(idx >= mc->nobjs || idx * mc->stride != off))
+		return false;
+	*clsp = cls;
+	*stp = (u32 *)(addr - off + mc->states_off) + idx;
+	*mcp = mc;
+	return true;
 }
 
 /* At free: whether an object with @state is free already (a double free). */
@@ -671,7 +670,8 @@ static __always_inline unsigned int mstat_state_key(u32 state, unsigned int cls)
 {
 	unsigned int key = mstat_state_key_bits(state) % MSTAT_MAX_KEYS;
 
-	if (unlikely(READ_ONCE(mstat_key_cls[key]) != cls))
+	/* acquire: the key's chunk is seen, pairing with mstat_key_make() */
+	if (unlikely(smp_load_acquire(&mstat_key_cls[key]) != cls))
 		return cls;
 	return key;
 }
@@ -689,17 +689,16 @@ static __always_inline void mstat_key_count_alloc(struct mstat_cache *c, unsigne
 #if defined(MSTAT_STATS_ATOMIC)
 	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nmalloc) + cls]);
 #elif !defined(MSTAT_STATS_NONE)
-	u64 *ctr = &c->sites[key / MSTAT_SITE_CHUNK]->nmalloc[key % MSTAT_SITE_CHUNK];
+	u64 *ctr = &READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK])->nmalloc[key % MSTAT_SITE_CHUNK];
 
 	WRITE_ONCE(*ctr, *ctr + 1);
 #endif
 }
 
 /*
- * Count a free, with release as every free counter (mstat_stat_add_free()).
- * A key made on another CPU whose chunk this CPU has not seen yet (a
- * stale key no hand-over ordered) counts to its class with no site.
- * MSTAT_PLAIN_FREE (make bench only) drops the release, to price it.
+ * Count a free, with release as every free counter (mstat_stat_add_free()),
+ * to a key mstat_state_key() checked.  MSTAT_PLAIN_FREE (make bench only)
+ * drops the release, to price it.
  */
 static __always_inline void mstat_key_count_free(struct mstat_cache *c, unsigned int key,
 						 unsigned int cls)
@@ -707,14 +706,8 @@ static __always_inline void mstat_key_count_free(struct mstat_cache *c, unsigned
 #if defined(MSTAT_STATS_ATOMIC)
 	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nfree) + cls]);
 #elif !defined(MSTAT_STATS_NONE)
-	struct mstat_site_chunk *chunk = READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK]);
-	u64 *ctr;
+	u64 *ctr = &READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK])->nfree[key % MSTAT_SITE_CHUNK];
 
-	if (unlikely(!chunk)) {
-		key = cls;
-		chunk = c->sites[key / MSTAT_SITE_CHUNK];
-	}
-	ctr = &chunk->nfree[key % MSTAT_SITE_CHUNK];
 #if defined(CONFIG_X86) || !defined(CONFIG_SMP) || defined(MSTAT_PLAIN_FREE)
 	/* TSO (or one CPU): stores stay in order; the compiler's barrier is the release */
 	barrier();
@@ -737,13 +730,10 @@ static inline void mstat_key_count_large(struct mstat_cache *c, unsigned long ke
 	struct mstat_site_chunk *chunk;
 	unsigned int i;
 
-	if (key >= MSTAT_MAX_KEYS || READ_ONCE(mstat_key_cls[key]) != MSTAT_LARGE_CLS)
+	/* acquire: as mstat_state_key() */
+	if (key >= MSTAT_MAX_KEYS || smp_load_acquire(&mstat_key_cls[key]) != MSTAT_LARGE_CLS)
 		key = MSTAT_LARGE_CLS;
 	chunk = READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK]);
-	if (unlikely(!chunk)) {
-		key = MSTAT_LARGE_CLS;
-		chunk = c->sites[key / MSTAT_SITE_CHUNK];
-	}
 	i = key % MSTAT_SITE_CHUNK;
 	if (freed) {
 		/* pairs with the smp_rmb() between the passes of a read */

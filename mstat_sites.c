@@ -240,7 +240,8 @@ static unsigned int mstat_key_make(unsigned int id, unsigned int cls, gfp_t gfp)
 	}
 	key = n;
 	mstat_key_site[key] = id;
-	WRITE_ONCE(mstat_key_cls[key], cls);
+	/* the chunk before the class: pairs with mstat_state_key() */
+	smp_store_release(&mstat_key_cls[key], cls);
 	/* the chunk, class and site before the key that leads to them */
 	smp_store_release(&mstat_nr_keys, n + 1);
 	/* and before the key its record leads to: pairs with mstat_site_key() */

@@ -126,7 +126,7 @@ static void mstat_test_span_layout(struct kunit *test)
 		{ 8, 0, 341 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 3, 7 },
 		{ 16384, 5, 7 }, { 32768, 5, 3 },
 	};
-	unsigned int cls, i;
+	unsigned int cls, i, wrong;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		const struct mstat_class *mc = &mstat_classes[cls];
@@ -141,7 +141,12 @@ static void mstat_test_span_layout(struct kunit *test)
 		for (i = 0; i < mc->nobjs; i++)
 			KUNIT_EXPECT_EQ(test, (u32)(((u64)i * mc->stride * mc->index_mul) >> 32),
 					i);
-		KUNIT_EXPECT_EQ(test, mc->span_shift, PAGE_SHIFT + mc->span_order);
+		KUNIT_EXPECT_EQ(test, mc->span_mask, span - 1);
+		/* and the fast free's, for every offset in the span: an interior one is no object */
+		KUNIT_EXPECT_NE(test, mc->fast_info, 0U);
+		for (i = 0, wrong = 0; i < span; i++)
+			wrong += (u32)(((u64)i * mc->index_mul) >> 32) != i / mc->stride;
+		KUNIT_EXPECT_EQ_MSG(test, wrong, 0U, "class %u", mc->size);
 		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
 		KUNIT_EXPECT_EQ(test, mc->cache_cap, 2 * mc->batch);
