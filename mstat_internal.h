@@ -600,10 +600,11 @@ static __always_inline u32 *mstat_obj_state_quick(const void *obj, const struct 
  * The fast free's lookup: whether @ptr starts an object in a span of its
  * class's own order, and if so its class (index at @clsp, descriptor at
  * @mcp) and its state's address (at @stp); if not, the general path
- * (mstat_owner()) decides.  The same checks as mstat_owner(), in fewer steps: the page frame by subtraction (an address
- * outside the linear map falls outside the bitmap, or on a page mstat does
- * not own), the page's private against one value, the index by
- * multiplication (exact for every offset in the span, mstat_classes_init()).
+ * (mstat_owner()) decides.  The same checks as mstat_owner(), in fewer
+ * steps: the page frame by subtraction (an address outside the linear map
+ * falls outside the bitmap, or on a page mstat does not own), the page's
+ * private against one value, the index by multiplication (exact for every
+ * offset in the span, mstat_classes_init()).
  */
 static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp, u32 **stp,
 					     const struct mstat_class **mcp)
@@ -614,8 +615,8 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	unsigned int cls;
 	u32 off, idx;
 
-	/* acquire: see mstat_page_info() */
 	if (unlikely(pfn >= mstat_owned_pfns) ||
+	    /* acquire: see mstat_page_info() */
 	    !(smp_load_acquire(&mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
 		return false;
 	info = READ_ONCE(pfn_to_page(pfn)->private);

@@ -142,7 +142,7 @@ static void mstat_test_span_layout(struct kunit *test)
 			KUNIT_EXPECT_EQ(test, (u32)(((u64)i * mc->stride * mc->index_mul) >> 32),
 					i);
 		KUNIT_EXPECT_EQ(test, mc->span_mask, span - 1);
-		/* and the fast free's, for every offset in the span: an interior one is no object */
+		/* the fast free's, for every offset in the span: an interior one is none */
 		KUNIT_EXPECT_NE(test, mc->fast_info, 0U);
 		for (i = 0, wrong = 0; i < span; i++)
 			wrong += (u32)(((u64)i * mc->index_mul) >> 32) != i / mc->stride;
