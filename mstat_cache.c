@@ -154,22 +154,21 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 	}
 }
 
-/*
- * The fast paths reach their tracepoints through these: out of line and
- * cold, so that a disabled tracepoint is a patched-out jump there and
- * nothing else (inline, its arguments and call would cost the fast paths
- * registers and a stack frame).
- */
-static noinline void __cold mstat_trace_alloc(unsigned long call_site, const void *ptr,
-					      size_t bytes_req, size_t bytes_alloc, gfp_t flags)
+DEFINE_STATIC_KEY_FALSE(mstat_slow_key);
+
+#ifndef MSTAT_NO_TRACE
+/* Called as mstat:mstat_alloc or mstat:mstat_free is enabled, under tracepoints_mutex. */
+int mstat_trace_reg(void)
 {
-	trace_mstat_alloc(call_site, ptr, bytes_req, bytes_alloc, flags);
+	static_branch_inc(&mstat_slow_key);
+	return 0;
 }
 
-static noinline void __cold mstat_trace_free(unsigned long call_site, const void *ptr)
+void mstat_trace_unreg(void)
 {
-	trace_mstat_free(call_site, ptr);
+	static_branch_dec(&mstat_slow_key);
 }
+#endif
 
 /*
  * The fast paths: task context, an object of a size class, a class cache
@@ -178,31 +177,29 @@ static noinline void __cold mstat_trace_free(unsigned long call_site, const void
  * paths.  An object whose state does not say cached is left in the cache
  * for the general path to withdraw (mstat_alloc_check()).
  */
-static __always_inline void *mstat_task_pop(unsigned int cls, unsigned int key)
+static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, void **objp)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
 	struct mstat_cache *c;
-	void *obj = NULL;
+	bool done = false;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	/* a class whose spans may fall back on another order takes the general path */
-	if (likely(cc->count) && likely(mc->one_order)) {
-		u32 *st;
+	if (likely(cc->count)) {
+		void *obj = cc->objs[cc->count - 1];
+		u32 *st = mstat_obj_state_quick(obj, mc);
 
-		obj = cc->objs[cc->count - 1];
-		st = mstat_obj_state_quick(obj, mc);
 		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
 			mstat_obj_handed_out(c, obj, st, cls, key);
-		} else {
-			obj = NULL;
+			*objp = obj;
+			done = true;
 		}
 	}
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
-	return obj;
+	return done;
 }
 
 /*
@@ -238,18 +235,22 @@ static __always_inline bool mstat_task_push(const void *ptr)
 }
 
 /*
- * The key of @site for class @cls if it is the class the site last
- * allocated from, else MSTAT_MAX_KEYS (mstat_site_key() finds it).  An
- * address dependency orders the key before the counters it leads to.
+ * Whether @site last allocated from class @cls, and that class is one the
+ * fast path serves: its spans never fall back on another order (the
+ * site's last says both, mstat_site_key()).  The key at @keyp.  An address
+ * dependency orders the key before the counters it leads to.
  */
-static __always_inline unsigned int mstat_site_last_key(struct mstat_site *site, unsigned int cls)
+static __always_inline bool mstat_site_fast_key(struct mstat_site *site, unsigned int cls,
+						unsigned int *keyp)
 {
 #ifdef MSTAT_NO_SITES
-	return cls;
+	*keyp = cls;
+	return mstat_classes[cls].one_order;
 #else
 	unsigned int last = READ_ONCE(site->last);
 
-	return likely((last & 0xff) == cls + 1) ? last >> 8 : MSTAT_MAX_KEYS;
+	*keyp = (last >> 8) % MSTAT_MAX_KEYS;
+	return (last & 0xff) == cls + 1;
 #endif
 }
 
@@ -257,9 +258,15 @@ static __always_inline unsigned int mstat_site_last_key(struct mstat_site *site,
 static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsigned int cls,
 						  gfp_t flags)
 {
-	unsigned int key = mstat_site_last_key(site, cls);
+#ifdef MSTAT_NO_SITES
+	return cls;
+#else
+	unsigned int last = READ_ONCE(site->last);
 
-	return likely(key < MSTAT_MAX_KEYS) ? key : mstat_site_key(site, cls, flags);
+	if (likely((last & MSTAT_LAST_CLS) == cls + 1))
+		return (last >> 8) % MSTAT_MAX_KEYS;
+	return mstat_site_key(site, cls, flags);
+#endif
 }
 
 static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
@@ -347,17 +354,12 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 
 	might_alloc(flags);
 	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
-	    !mstat_debug()) {
-		unsigned int cls = mstat_size_to_class(size);
-		unsigned int key = mstat_site_last_key(site, cls);
+	    !mstat_fast_off()) {
+		unsigned int cls = mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], key;
 
-		obj = likely(key < MSTAT_MAX_KEYS) ? mstat_task_pop(cls, key) : NULL;
-		if (likely(obj)) {
-			if (trace_mstat_alloc_enabled())
-				mstat_trace_alloc(_RET_IP_, obj, size, mstat_classes[cls].size,
-						  flags);
+		if (likely(mstat_site_fast_key(site, cls, &key)) &&
+		    likely(mstat_task_pop(cls, key, &obj)))
 			return obj;
-		}
 	}
 	return mstat_alloc_slow(size, flags, _RET_IP_, site);
 }
@@ -437,11 +439,8 @@ void mstat_free(const void *ptr)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_debug() && likely(mstat_task_push(ptr))) {
-		if (trace_mstat_free_enabled())
-			mstat_trace_free(_RET_IP_, ptr);
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr)))
 		return;
-	}
 	mstat_free_slow(ptr, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free);

@@ -42,8 +42,13 @@ static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 /* One bit per page frame below mstat_owned_pfns: see the top of this file. */
 unsigned long *mstat_owned __read_mostly;
 unsigned long mstat_owned_pfns __read_mostly;
+#ifndef CONFIG_X86_64
+#ifndef CONFIG_UML
 /* The linear map is one offset: page frame = this + (address - PAGE_OFFSET) / PAGE_SIZE. */
 unsigned long mstat_pfn_offset __read_mostly;
+#endif
+#endif
+u8 mstat_size_class[MSTAT_MAX_SMALL / MSTAT_MIN_SIZE] __read_mostly;
 /* Bitmaps of memory onlined since: see mstat_owned_word(). */
 static struct mstat_extent mstat_extents[MSTAT_MAX_EXTENTS];
 static unsigned int mstat_nr_extents;
@@ -129,7 +134,10 @@ static unsigned int mstat_pick_span_order(unsigned int size)
 
 static void mstat_classes_init(void)
 {
-	unsigned int cls;
+	unsigned int cls, i;
+
+	for (i = 0; i < ARRAY_SIZE(mstat_size_class); i++)
+		mstat_size_class[i] = mstat_size_to_class((i + 1) * MSTAT_MIN_SIZE);
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		struct mstat_class *mc = &mstat_classes[cls];
@@ -1012,6 +1020,7 @@ static void mstat_free_owned(void)
 
 static int __init mstat_init(void)
 {
+	unsigned long pfn_offset;
 	int ret;
 
 	ret = mstat_debug_init();
@@ -1020,8 +1029,14 @@ static int __init mstat_init(void)
 	mstat_classes_init();
 	mstat_central_init();
 	mstat_owned_pfns = round_up(mstat_end_pfn(), BITS_PER_LONG);
-	mstat_pfn_offset = PHYS_PFN(__pa(high_memory - 1)) -
-			   (((unsigned long)high_memory - 1 - PAGE_OFFSET) >> PAGE_SHIFT);
+	pfn_offset = PHYS_PFN(__pa(high_memory - 1)) -
+		     (((unsigned long)high_memory - 1 - PAGE_OFFSET) >> PAGE_SHIFT);
+#if defined(CONFIG_X86_64) || defined(CONFIG_UML)
+	if (WARN_ON(pfn_offset != MSTAT_PFN_OFFSET))
+		return -EINVAL;
+#else
+	mstat_pfn_offset = pfn_offset;
+#endif
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;

@@ -82,6 +82,7 @@ int mstat_debug_init(void)
 #endif
 	mstat_red_left = MSTAT_RED;
 	static_branch_enable(&mstat_debug_key);
+	static_branch_inc(&mstat_slow_key);
 	pr_info("debug mode: red zones, poisoning, %s\n",
 		mstat_have_stacks ? "allocation and free stacks" : "allocation and free callers");
 	return 0;

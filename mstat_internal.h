@@ -192,6 +192,14 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 #define MSTAT_SITE_CHUNKS	(MSTAT_MAX_KEYS / MSTAT_SITE_CHUNK)
 #define MSTAT_LARGE_CLS		MSTAT_NR_CLASSES	/* the "class" of large objects' keys */
 
+/*
+ * struct mstat_site's @last: the key, shifted left by 8; the class + 1 in
+ * the low 7 bits; bit 7 set if the fast allocation does not serve the
+ * class (!one_order), so that its one compare tells both.
+ */
+#define MSTAT_LAST_CLS		0x7fU
+#define MSTAT_LAST_SLOW		0x80U
+
 /* The class of each key (MSTAT_LARGE_CLS for large), 0xff if not made yet. */
 extern u8 mstat_key_cls[MSTAT_MAX_KEYS];
 
@@ -298,6 +306,9 @@ static inline unsigned int mstat_size_to_class(size_t size)
 	       ((shift + MSTAT_STEPS_SHIFT - ilog2(MSTAT_LINEAR_MAX)) << MSTAT_STEPS_SHIFT) +
 	       (((size - 1) >> shift) & ((1U << MSTAT_STEPS_SHIFT) - 1));
 }
+
+/* mstat_size_to_class() of every size up to MSTAT_MAX_SMALL, by (size - 1) / 8 */
+extern u8 mstat_size_class[MSTAT_MAX_SMALL / MSTAT_MIN_SIZE];
 
 static inline u64 mstat_class_bytes(unsigned int cls, u64 nobjs)
 {
@@ -524,8 +535,13 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 	return MSTAT_SMALL;
 }
 
-/* The page frame of linear-map page 0 (mstat_core.c): see mstat_fast_state(). */
+/* The page frame of the linear map's first page: see mstat_fast_state(). */
+#if defined(CONFIG_X86_64) || defined(CONFIG_UML)
+#define MSTAT_PFN_OFFSET	0UL	/* mstat_init() checks */
+#else
 extern unsigned long mstat_pfn_offset;
+#define MSTAT_PFN_OFFSET	mstat_pfn_offset
+#endif
 
 /*
  * Per-object metadata: a span ends with its state vector, one u32 per
@@ -610,7 +626,7 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 					     const struct mstat_class **mcp)
 {
 	unsigned long addr = (unsigned long)kasan_reset_tag(ptr), info;
-	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + mstat_pfn_offset;
+	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + MSTAT_PFN_OFFSET;
 	const struct mstat_class *mc;
 	unsigned int cls;
 	u32 off, idx;
@@ -773,6 +789,18 @@ enum mstat_mistake {
 /* Debug mode (mstat.debug=1 at load): see mstat_debug.c. */
 DECLARE_STATIC_KEY_FALSE(mstat_debug_key);
 
+/*
+ * Off in debug mode and while mstat:mstat_alloc or mstat:mstat_free is
+ * enabled: then every allocation and free takes the general paths, which
+ * do both, and the fast paths check one static branch for the two.
+ */
+DECLARE_STATIC_KEY_FALSE(mstat_slow_key);
+
+static __always_inline bool mstat_fast_off(void)
+{
+	return static_branch_unlikely(&mstat_slow_key);
+}
+
 static __always_inline bool mstat_debug(void)
 {
 	return static_branch_unlikely(&mstat_debug_key);
@@ -800,8 +828,6 @@ unsigned long mstat_central_empty_objs(void);
  * them out, to show that compiled in and disabled they cost nothing.
  */
 #ifdef MSTAT_NO_TRACE
-static inline bool trace_mstat_alloc_enabled(void) { return false; }
-static inline bool trace_mstat_free_enabled(void) { return false; }
 static inline void trace_mstat_alloc(unsigned long call_site, const void *ptr,
 				     size_t bytes_req, size_t bytes_alloc, gfp_t gfp_flags) { }
 static inline void trace_mstat_free(unsigned long call_site, const void *ptr) { }

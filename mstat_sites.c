@@ -274,11 +274,9 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 #ifdef MSTAT_NO_SITES
 	return cls;
 #endif
-	if (!site)
-		return cls;
 	last = READ_ONCE(site->last);
-	if ((last & 0xff) == cls + 1)
-		return last >> 8;
+	if ((last & MSTAT_LAST_CLS) == cls + 1)
+		return (last >> 8) % MSTAT_MAX_KEYS;
 	/* pairs with the release in mstat_site_register() */
 	id = smp_load_acquire(&site->id);
 	if (!id)
@@ -291,8 +289,11 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 		key = mstat_key_make(id, cls, gfp);
 	if (!key)
 		return cls;
+	last = key << 8 | (cls + 1);
+	if (cls < MSTAT_NR_CLASSES && !mstat_classes[cls].one_order)
+		last |= MSTAT_LAST_SLOW;
 	/* the chunk before the key: pairs with the address dependency in mstat_alloc_site() */
-	smp_store_release(&site->last, key << 8 | (cls + 1));
+	smp_store_release(&site->last, last);
 	return key;
 }
 

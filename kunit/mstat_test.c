@@ -79,6 +79,9 @@ static void mstat_test_size_classes(struct kunit *test)
 
 		cls = mstat_size_to_class(size);
 		KUNIT_ASSERT_LT_MSG(test, cls, MSTAT_NR_CLASSES, "size %zu", size);
+		/* the fast allocation's table */
+		KUNIT_ASSERT_EQ_MSG(test, mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], cls,
+				    "size %zu", size);
 		csize = mstat_classes[cls].size;
 		/* the smallest class that fits */
 		KUNIT_ASSERT_GE_MSG(test, csize, size, "size %zu", size);
