@@ -570,12 +570,16 @@ static __always_inline unsigned int mstat_state_key_bits(u32 state)
 	return state & 0xffff;
 }
 
-/* The index of @obj in the span at @base; @obj one of its objects. */
+/*
+ * The index of @obj in the span at @base; @obj one of its objects, so its
+ * offset is a multiple of the stride, for which the multiply is exact.
+ */
 static __always_inline u32 mstat_obj_index(const void *obj, unsigned long base,
 					   const struct mstat_class *mc)
 {
-	return reciprocal_divide((unsigned long)kasan_reset_tag(obj) - base - mstat_red_left,
-				 mc->stride_recip);
+	u32 off = (unsigned long)kasan_reset_tag(obj) - base - mstat_red_left;
+
+	return ((u64)off * mc->index_mul) >> 32;
 }
 
 static __always_inline u32 *__mstat_obj_state(const void *obj, const struct mstat_class *mc,
