@@ -168,8 +168,8 @@ static void mstat_classes_init(void)
 			mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
 					(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 					MSTAT_INFO_SPAN;
-		/* Move about 32 KiB per batch; cache at most two batches per CPU. */
-		mc->batch = clamp_t(unsigned int, SZ_32K / mc->size, 2,
+		/* Move about 64 KiB (4 objects at least) per batch; cache two batches at most. */
+		mc->batch = clamp_t(unsigned int, SZ_64K / mc->size, 4,
 				    MSTAT_CACHE_SLOTS / 2);
 		mc->cache_cap = 2 * mc->batch;
 		mc->stride_recip = reciprocal_value(mc->stride);
@@ -377,9 +377,12 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
  */
 static struct page *mstat_obj_span(unsigned int cls, const void *obj)
 {
-	unsigned long pfn = PHYS_PFN(__pa(obj));
-	unsigned int order = mstat_info_order(page_private(pfn_to_page(pfn)));
+	unsigned long pfn = PHYS_PFN(__pa(kasan_reset_tag(obj)));
+	unsigned int order = mstat_classes[cls].span_order;
 
+	/* only a class that may fall back on another order reads the object's page */
+	if (!mstat_classes[cls].one_order)
+		order = mstat_info_order(page_private(pfn_to_page(pfn)));
 	return pfn_to_page(pfn & ~((1UL << order) - 1));
 }
 
