@@ -587,7 +587,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	spin_lock_irqsave(&central->lock, flags);
 	list_add_tail(&span->lru, &central->partial);
 	central->nspans++;
-	WRITE_ONCE(central->nempty, central->nempty + 1);
+	central->nempty++;
 	spin_unlock_irqrestore(&central->lock, flags);
 	return 0;
 }
@@ -631,7 +631,7 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 		nfree = mstat_span_nfree(span);
 		nobjs = mstat_span_nobjs(span, cls);
 		if (nfree == nobjs)
-			WRITE_ONCE(central->nempty, central->nempty - 1);
+			central->nempty--;
 		base = page_address(span) + mstat_red_left;
 		states = mstat_span_states(span, cls, mstat_span_order(span));
 		for (obj = mstat_span_freelist(span); n < want && obj; ) {
@@ -681,9 +681,8 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
  * got here first), or it was handed out from the other copy.  It is
  * reported and *withdrawn*; the caller counts it as allocated (to nobody),
  * as mstat_alloc_check() does, so the counters stay true.  A span whose
- * objects are all free again stays in the pool, last: reclaim returns it
- * (mstat_central_shrink()), so that a class used in bursts does not go to
- * the page allocator for every burst.
+ * objects are all free again goes back to the page allocator once the pool
+ * already keeps MSTAT_EMPTY_RESERVE such spans.
  *
  * Return: how many objects were withdrawn.
  */
@@ -692,8 +691,9 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned int nfree, i, nbad = 0;
+	struct page *span, *tmp;
 	unsigned long flags;
-	struct page *span;
+	LIST_HEAD(release);
 	void *head;
 	u32 *p, st;
 
@@ -718,11 +718,18 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 			list_move(&span->lru, &central->partial);
 		if (nfree < mstat_span_nobjs(span, cls))
 			continue;
-		list_move_tail(&span->lru, &central->partial);
-		WRITE_ONCE(central->nempty, central->nempty + 1);
+		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
+			list_move(&span->lru, &release);
+			central->nspans--;
+		} else {
+			list_move_tail(&span->lru, &central->partial);
+			central->nempty++;
+		}
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 
+	list_for_each_entry_safe(span, tmp, &release, lru)
+		mstat_span_release(span, cls);
 	for (i = 0; i < nbad; i++)
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_put", objs[i], _RET_IP_);
 	return nbad;
@@ -742,8 +749,7 @@ unsigned long mstat_central_ops(unsigned int cls)
 /**
  * mstat_central_shrink - return a pool's wholly free spans to the page allocator
  * @cls: class index
- * @keep: wholly free spans to keep; MSTAT_KEEP_HALF, half of them (rounded
- *	down) but at least MSTAT_EMPTY_RESERVE
+ * @keep: wholly free spans to keep
  *
  * Return: bytes of the spans returned.
  */
@@ -755,15 +761,13 @@ unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
 	LIST_HEAD(release);
 
 	spin_lock_irqsave(&central->lock, flags);
-	if (keep == MSTAT_KEEP_HALF)
-		keep = max_t(unsigned long, central->nempty / 2, MSTAT_EMPTY_RESERVE);
 	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
 		if (central->nempty <= keep)
 			break;
 		if (mstat_span_nfree(span) != mstat_span_nobjs(span, cls))
 			continue;
 		list_move(&span->lru, &release);
-		WRITE_ONCE(central->nempty, central->nempty - 1);
+		central->nempty--;
 		central->nspans--;
 		bytes += PAGE_SIZE << mstat_span_order(span);
 	}

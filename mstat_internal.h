@@ -41,9 +41,8 @@
 #define MSTAT_SPAN_OBJS		16
 /* Free object slots in one per-CPU class cache. */
 #define MSTAT_CACHE_SLOTS	32
-/* Wholly free spans idle reclaim leaves a busy pool (mstat_central_shrink()). */
+/* Wholly free spans a central pool keeps before returning pages. */
 #define MSTAT_EMPTY_RESERVE	1
-#define MSTAT_KEEP_HALF		UINT_MAX
 /* The largest span, and the alignment of every span. */
 #define MSTAT_MAX_SPAN_BYTES	(PAGE_SIZE << MSTAT_MAX_SPAN_ORDER)
 

@@ -7,8 +7,7 @@
  * idle_ms, as vmstat's shepherd) looks at each online CPU's counters:
  * a class cache that holds objects and saw no allocation or free since
  * the last look is emptied, and a pool that saw no refill or flush since
- * then returns all its wholly free spans; a busy pool returns half of them
- * (it keeps those its objects' frees empty, for the next burst).  A CPU's caches are always
+ * then returns all its wholly free spans.  A CPU's caches are always
  * emptied by that CPU, in a work item queued on it (as SLUB's flush_all()
  * does), so no cache or counter is written by a CPU that does not own it;
  * the shepherd only reads counters.  Spans go back to the page allocator
@@ -207,7 +206,8 @@ static void mstat_shepherd(struct work_struct *work)
 	cpus_read_unlock();
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		mstat_pool_ops_seen[cls] = mstat_central_ops(cls);
-		mstat_central_shrink(cls, test_bit(cls, idle_pools) ? 0 : MSTAT_KEEP_HALF);
+		if (test_bit(cls, idle_pools))
+			mstat_central_shrink(cls, 0);
 	}
 	mutex_unlock(&mstat_reclaim_lock);
 	if (READ_ONCE(mstat_idle_ms))
