@@ -167,6 +167,31 @@ static void mstat_test_span_layout(struct kunit *test)
 	}
 }
 
+/*
+ * The fast free's lookup (mstat_fast_state()) finds @obj, of class @cls,
+ * as the general one does, where it is meant to (a span of the class's own
+ * order), and refuses the byte after its start: so a wrong page frame
+ * arithmetic on some architecture fails here rather than only sending
+ * every free to the general path.
+ */
+static void expect_fast_lookup(struct kunit *test, void *obj, unsigned int cls)
+{
+	const struct mstat_class *mc;
+	unsigned long pfn;
+	unsigned int fcls;
+	u32 *st;
+
+	if (mstat_debug() ||
+	    mstat_info_order(mstat_page_info(obj, &pfn)) != mstat_classes[cls].span_order)
+		return;
+	KUNIT_ASSERT_TRUE_MSG(test, mstat_fast_state(obj, &fcls, &st, &mc), "class %u",
+			      mstat_classes[cls].size);
+	KUNIT_EXPECT_EQ(test, fcls, cls);
+	KUNIT_EXPECT_PTR_EQ(test, mc, &mstat_classes[cls]);
+	KUNIT_EXPECT_PTR_EQ(test, st, mstat_obj_state(obj, cls));
+	KUNIT_EXPECT_FALSE(test, mstat_fast_state(obj + 1, &fcls, &st, &mc));
+}
+
 #define OBJS_PER_CLASS 3
 
 static void mstat_test_roundtrip_classes(struct kunit *test)
@@ -188,6 +213,7 @@ static void mstat_test_roundtrip_classes(struct kunit *test)
 			KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)objs[i], 8));
 			if (is_power_of_2(size))
 				KUNIT_EXPECT_TRUE(test, IS_ALIGNED((unsigned long)objs[i], size));
+			expect_fast_lookup(test, objs[i], cls);
 			fill(objs[i], size, cls + i);
 		}
 		/* written over the whole usable size, and no overlap */
