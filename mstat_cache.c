@@ -172,10 +172,11 @@ void mstat_trace_unreg(void)
 
 /*
  * The fast paths: task context, an object of a size class, a class cache
- * with room, no debug mode.  They make no call, so that mstat_alloc() and
- * mstat_free() need no stack frame until they fall back on the general
- * paths.  An object whose state does not say cached is left in the cache
- * for the general path to withdraw (mstat_alloc_check()).
+ * with room, neither debug mode nor a tracepoint of theirs on
+ * (mstat_fast_off()).  They make no call: everything else falls back on
+ * the general paths, out of line.  An object whose state does not say
+ * cached is left in the cache for the general path to withdraw
+ * (mstat_alloc_check()).
  */
 static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, void **objp)
 {
