@@ -513,33 +513,134 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 	mstat_span_set_freelist(span, base);
 }
 
-static void mstat_span_free_rcu(struct rcu_head *head)
+/* Give back the spans of a pool's limbo whose grace period is over. */
+static void mstat_limbo_rcu(struct rcu_head *head)
 {
-	struct page *span = container_of(head, struct page, rcu_head);
-	unsigned int order = page_private(span);
+	struct mstat_central *central = container_of(head, struct mstat_central, rcu);
+	struct page *span, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
 
-	set_page_private(span, 0);
-	__free_pages(span, order);
+	spin_lock_irqsave(&central->lock, flags);
+	/* oldest last: stop at the first one still waiting */
+	list_for_each_entry_safe_reverse(span, tmp, &central->limbo, lru) {
+		if (!poll_state_synchronize_rcu(span->index))
+			break;
+		list_move(&span->lru, &done);
+	}
+	/* released after this callback was queued: another grace period */
+	if (list_empty(&central->limbo))
+		central->rcu_queued = false;
+	else
+		call_rcu(&central->rcu, mstat_limbo_rcu);
+	spin_unlock_irqrestore(&central->lock, flags);
+
+	list_for_each_entry_safe(span, tmp, &done, lru) {
+		unsigned int order = page_private(span);
+
+		set_page_private(span, 0);
+		span->index = 0;
+		__free_pages(span, order);
+	}
 }
 
 /*
- * A span goes back to the page allocator after an RCU grace period: a
- * free of a stale pointer into it may have seen its bit set just before
+ * Released spans wait in their pool's limbo for a grace period: a free of
+ * a stale pointer into one may have seen its bit set just before
  * mstat_unmap_span() cleared it, and reads the span's struct page and the
- * object's state inside its cache's local lock, an RCU read-side
- * section (preemption or interrupts off; on PREEMPT_RT a local_lock is a
+ * object's state inside its cache's local lock, an RCU read-side section
+ * (preemption or interrupts off; on PREEMPT_RT a local_lock is a
  * spinlock, which is one too).  So no such read meets a page mstat gave
- * away, and no page is freed inside a per-CPU critical section.
+ * away, and no page is freed inside a per-CPU critical section.  Until
+ * then the pages are still mstat's, and mstat_central_grow() takes them
+ * back before it asks the page allocator: such a reader sees them as
+ * foreign or, remapped to the same class, as free objects of the same
+ * layout.  The span's order is in its private, its cookie in its index.
+ * Called with the pool's lock held.
  */
-static void mstat_span_release(struct page *span, unsigned int cls)
+static void mstat_span_release(struct mstat_central *central, struct page *span,
+			       unsigned int cls)
 {
 	unsigned int order = mstat_span_order(span);
 
+	lockdep_assert_held(&central->lock);
 	mstat_unmap_span(span, cls, order);
-	/* no longer mstat's to use: sys_bytes drops now, the pages follow */
+	/* no longer in use: sys_bytes drops now, the pages follow */
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
 	set_page_private(span, order);
-	call_rcu(&span->rcu_head, mstat_span_free_rcu);
+	/* after the bit is clear: get_state_synchronize_rcu() orders it */
+	span->index = get_state_synchronize_rcu();
+	list_move(&span->lru, &central->limbo);
+	central->nspans--;
+	if (!central->rcu_queued) {
+		central->rcu_queued = true;
+		call_rcu(&central->rcu, mstat_limbo_rcu);
+	}
+}
+
+/* Whether a pool's mstat_limbo_rcu() is queued. */
+static bool mstat_limbo_queued(void)
+{
+	bool queued = false;
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		spin_lock_irq(&mstat_central[cls].lock);
+		queued |= mstat_central[cls].rcu_queued;
+		spin_unlock_irq(&mstat_central[cls].lock);
+	}
+	return queued;
+}
+
+/**
+ * mstat_limbo_drain - wait until every released span went back to the page allocator
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_limbo_drain(void)
+{
+	/* a callback queues itself again for the spans released after it was queued */
+	do {
+		rcu_barrier();
+	} while (mstat_limbo_queued());
+}
+
+/**
+ * mstat_in_limbo - whether a span waits in its pool's limbo
+ * @cls: class index
+ * @span: its first page, or NULL for any span of the class
+ *
+ * Return: true if it does.
+ */
+bool mstat_in_limbo(unsigned int cls, const struct page *span)
+{
+	struct mstat_central *central = &mstat_central[cls];
+	bool found = false;
+	struct page *page;
+
+	spin_lock_irq(&central->lock);
+	list_for_each_entry(page, &central->limbo, lru)
+		found |= !span || page == span;
+	spin_unlock_irq(&central->lock);
+	return found;
+}
+
+/* A span from the pool's limbo, or NULL; its order goes to @order. */
+static struct page *mstat_limbo_take(struct mstat_central *central, unsigned int *order)
+{
+	struct page *span;
+	unsigned long flags;
+
+	spin_lock_irqsave(&central->lock, flags);
+	span = list_first_entry_or_null(&central->limbo, struct page, lru);
+	if (span)
+		list_del(&span->lru);
+	spin_unlock_irqrestore(&central->lock, flags);
+	if (span) {
+		*order = page_private(span);
+		span->index = 0;
+	}
+	return span;
 }
 
 /**
@@ -560,12 +661,13 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 
 	gfp &= MSTAT_GFP_SPAN;
+	span = mstat_limbo_take(central, &order);
 	/*
 	 * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
 	 * memory: try once, quietly, then fall back on a span of fb_order, the
 	 * order kmalloc would ask for one such object, with the caller's flags.
 	 */
-	if (order != mc->fb_order) {
+	if (!span && order != mc->fb_order) {
 		if (!mstat_fail_costly)
 			span = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY,
 					   order);
@@ -691,9 +793,8 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned int nfree, i, nbad = 0;
-	struct page *span, *tmp;
+	struct page *span;
 	unsigned long flags;
-	LIST_HEAD(release);
 	void *head;
 	u32 *p, st;
 
@@ -719,8 +820,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 		if (nfree < mstat_span_nobjs(span, cls))
 			continue;
 		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
-			list_move(&span->lru, &release);
-			central->nspans--;
+			mstat_span_release(central, span, cls);
 		} else {
 			list_move_tail(&span->lru, &central->partial);
 			central->nempty++;
@@ -728,8 +828,6 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 
-	list_for_each_entry_safe(span, tmp, &release, lru)
-		mstat_span_release(span, cls);
 	for (i = 0; i < nbad; i++)
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_put", objs[i], _RET_IP_);
 	return nbad;
@@ -758,7 +856,6 @@ unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned long flags, bytes = 0;
 	struct page *span, *tmp;
-	LIST_HEAD(release);
 
 	spin_lock_irqsave(&central->lock, flags);
 	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
@@ -766,15 +863,11 @@ unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
 			break;
 		if (mstat_span_nfree(span) != mstat_span_nobjs(span, cls))
 			continue;
-		list_move(&span->lru, &release);
 		central->nempty--;
-		central->nspans--;
 		bytes += PAGE_SIZE << mstat_span_order(span);
+		mstat_span_release(central, span, cls);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
-
-	list_for_each_entry_safe(span, tmp, &release, lru)
-		mstat_span_release(span, cls);
 	return bytes;
 }
 
@@ -887,6 +980,7 @@ static void mstat_central_init(void)
 		spin_lock_init(&mstat_central[cls].lock);
 		INIT_LIST_HEAD(&mstat_central[cls].partial);
 		INIT_LIST_HEAD(&mstat_central[cls].full);
+		INIT_LIST_HEAD(&mstat_central[cls].limbo);
 	}
 }
 
@@ -929,13 +1023,15 @@ static unsigned long mstat_release_all(void)
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		struct mstat_central *central = &mstat_central[cls];
 
+		spin_lock_irq(&central->lock);
 		list_splice_init(&central->full, &live);
 		list_for_each_entry_safe(span, tmp, &central->partial, lru) {
 			if (mstat_span_nfree(span) == mstat_span_nobjs(span, cls))
-				mstat_span_release(span, cls);
+				mstat_span_release(central, span, cls);
 			else
 				list_move(&span->lru, &live);
 		}
+		spin_unlock_irq(&central->lock);
 		list_for_each_entry_safe(span, tmp, &live, lru) {
 			list_del_init(&span->lru);
 			kept += 1UL << mstat_span_order(span);
@@ -1106,7 +1202,7 @@ static void __exit mstat_exit(void)
 	kept = mstat_release_all();
 	mstat_report_live(kept);
 	/* the spans released above are freed by RCU callbacks in this module */
-	rcu_barrier();
+	mstat_limbo_drain();
 	mstat_sites_exit();
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);

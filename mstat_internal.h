@@ -116,6 +116,9 @@ struct mstat_central {
 	unsigned long nspans;
 	unsigned long nempty;
 	unsigned long nops;
+	struct list_head limbo;	/* released spans not yet past a grace period */
+	struct rcu_head rcu;	/* mstat_limbo_rcu(), queued while @limbo is not empty */
+	bool rcu_queued;
 };
 
 /**
@@ -824,6 +827,8 @@ void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
 		  unsigned long caller);
 void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
 unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep);
+void mstat_limbo_drain(void);
+bool mstat_in_limbo(unsigned int cls, const struct page *span);
 unsigned long mstat_central_ops(unsigned int cls);
 unsigned long mstat_central_empty_objs(void);
 

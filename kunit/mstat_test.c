@@ -779,7 +779,7 @@ static void mstat_test_sys_bytes_falls(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	drain_all_cpus();
-	rcu_barrier();
+	mstat_limbo_drain();
 	base = mstat_span_bytes();
 	for (i = 0; i < n; i++) {
 		objs[i] = mstat_alloc(4096, GFP_KERNEL);
@@ -791,7 +791,7 @@ static void mstat_test_sys_bytes_falls(struct kunit *test)
 	for (i = 0; i < n; i++)
 		mstat_free(objs[i]);
 	drain_all_cpus();
-	rcu_barrier();		/* released spans are freed after a grace period */
+	mstat_limbo_drain();
 	after = mstat_span_bytes();
 	/* only the empty-span reserve of the class is kept */
 	KUNIT_EXPECT_LE(test, after, base + MSTAT_EMPTY_RESERVE * span);
@@ -1545,7 +1545,7 @@ static void mstat_test_stale_pointers(struct kunit *test)
 	for (i = 0; i < n; i++)
 		mstat_free(objs[i]);
 	drain_all_cpus();
-	rcu_barrier();		/* released spans are freed after a grace period */
+	mstat_limbo_drain();
 	for (i = 0; i < n && !stale; i++) {
 		if (!mstat_page_info(objs[i], &pfn))
 			stale = objs[i];
@@ -1556,6 +1556,78 @@ static void mstat_test_stale_pointers(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mstat_usable_size(stale), 0UL);
 	expect_refused(test, before, 2, 0, 0);
 	expect_distinct(test, 4096, n);
+}
+
+/* Is the span that @obj starts on its pool's limbo list? */
+static bool in_limbo(unsigned int cls, void *obj)
+{
+	return mstat_in_limbo(cls, virt_to_page(kasan_reset_tag(obj)));
+}
+
+/*
+ * A span released while a grace period is still under way waits in its
+ * pool's limbo, unmapped (a pointer into it is foreign), and the pool
+ * takes it back before it asks the page allocator; after the grace period
+ * it goes back to the page allocator.  The read-side section keeps the
+ * grace period from ending: nothing in it may sleep, so it only gathers
+ * what is checked after it.
+ */
+static void mstat_test_limbo(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(4096), nobjs = mstat_classes[cls].nobjs;
+	unsigned long span_bytes = mstat_classes[cls].span_mask + 1, pfn;
+	unsigned int max = 1024, held, n, grown = 0, waiting = 0, foreign = 0;
+	unsigned int back = 0, retaken, nbad, k;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	const unsigned int nspans = 4;
+	void *spans[4] = {};
+	u64 base, released = 0, reused = 0;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	mstat_limbo_drain();
+	base = mstat_span_bytes();
+	rcu_read_lock();
+	/* the pool's own free objects out of the way; then four new spans */
+	held = take_all(cls, objs, max);
+	for (k = 0; k < nspans; k++)
+		grown += !mstat_central_grow(cls, GFP_ATOMIC);
+	n = take_all(cls, objs + held, max - held);
+	for (k = 0; k < nspans && n == nspans * nobjs; k++)
+		spans[k] = (void *)((unsigned long)objs[held + k * nobjs] & ~(span_bytes - 1));
+	nbad = mstat_central_put(cls, objs + held, n);
+	/* the pool keeps MSTAT_EMPTY_RESERVE of them, the others wait */
+	for (k = 0; spans[0] && k < nspans; k++) {
+		if (!in_limbo(cls, spans[k]))
+			continue;
+		waiting++;
+		foreign += !mstat_page_info(spans[k], &pfn);
+	}
+	released = mstat_span_bytes();
+	/* taken back before the grace period ends: the same spans */
+	retaken = take_all(cls, objs + held, max - held);
+	for (k = 0; k < waiting; k++)
+		grown += !mstat_central_grow(cls, GFP_ATOMIC);
+	retaken += take_all(cls, objs + held + retaken, max - held - retaken);
+	for (k = 0; spans[0] && k < nspans; k++)
+		back += !in_limbo(cls, spans[k]) && mstat_page_info(spans[k], &pfn);
+	reused = mstat_span_bytes();
+	nbad += mstat_central_put(cls, objs, held + retaken);
+	rcu_read_unlock();
+
+	KUNIT_ASSERT_EQ(test, n, nspans * nobjs);
+	KUNIT_EXPECT_EQ(test, grown, 2 * nspans - MSTAT_EMPTY_RESERVE);
+	KUNIT_EXPECT_EQ(test, nbad, 0U);
+	KUNIT_EXPECT_EQ(test, waiting, nspans - MSTAT_EMPTY_RESERVE);
+	KUNIT_EXPECT_EQ(test, foreign, waiting);
+	KUNIT_EXPECT_EQ(test, released, base + MSTAT_EMPTY_RESERVE * span_bytes);
+	KUNIT_EXPECT_EQ(test, retaken, nspans * nobjs);
+	KUNIT_EXPECT_EQ(test, back, nspans);
+	KUNIT_EXPECT_EQ(test, reused, base + nspans * span_bytes);
+	/* and after the grace period, back to the page allocator */
+	mstat_limbo_drain();
+	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, NULL));
+	KUNIT_EXPECT_LE(test, mstat_span_bytes(), base + MSTAT_EMPTY_RESERVE * span_bytes);
 }
 
 /* A page whose bit is set but whose page->private does not decode is foreign. */
@@ -2106,7 +2178,7 @@ static void mstat_test_shrinker(struct kunit *test)
 	KUNIT_EXPECT_GT(test, count, 0UL);
 
 	mstat_reclaim_all();
-	rcu_barrier();		/* released spans are freed after a grace period */
+	mstat_limbo_drain();
 	after = snap(test);
 	/* every cache emptied (by its own CPU), every wholly free span returned */
 	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
@@ -2127,7 +2199,7 @@ static void mstat_test_idle_reclaim(struct kunit *test)
 	unsigned int waited = 0;
 
 	mstat_reclaim_all();
-	rcu_barrier();
+	mstat_limbo_drain();
 	base = snap(test);
 	burst(test, 50);
 	before = snap(test);
@@ -2138,7 +2210,7 @@ static void mstat_test_idle_reclaim(struct kunit *test)
 		waited += 50;
 	}
 	mstat_set_idle_ms(0);
-	rcu_barrier();
+	mstat_limbo_drain();
 	after = snap(test);
 	kunit_info(test, "idle caches and pools emptied after %u ms\n", waited);
 	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
@@ -2196,7 +2268,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 			(unsigned int)((PAGE_SIZE << mc->fb_order) / (24576 + 4)));
 	expect_reports(test);
 	mstat_reclaim_all();
-	rcu_barrier();
+	mstat_limbo_drain();
 	base = mstat_span_bytes();
 	mstat_fail_costly = true;
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
@@ -2224,7 +2296,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[ARRAY_SIZE(objs) - 1]);
 	expect_refused(test, before, 0, 1, 0);
 	mstat_reclaim_all();
-	rcu_barrier();
+	mstat_limbo_drain();
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
 	/* with the page allocator willing again, spans are of the class's order */
 	objs[0] = mstat_alloc(24000, GFP_KERNEL);
@@ -2313,6 +2385,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_hotplug_donation),
 	KUNIT_CASE(mstat_test_double_free),
 	KUNIT_CASE(mstat_test_stale_pointers),
+	KUNIT_CASE(mstat_test_limbo),
 	KUNIT_CASE(mstat_test_forged_page_info),
 	KUNIT_CASE(mstat_test_forged_key),
 	KUNIT_CASE(mstat_test_write_after_free),
