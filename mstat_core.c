@@ -168,8 +168,11 @@ static void mstat_classes_init(void)
 			mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
 					(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 					MSTAT_INFO_SPAN;
-		/* Move about 64 KiB (4 objects at least) per batch; cache two batches at most. */
-		mc->batch = clamp_t(unsigned int, SZ_64K / mc->size, 4,
+		/*
+		 * Move about 64 KiB per batch (16 objects at most), 128 KiB from 8 KiB
+		 * up (4 objects at least); cache two batches at most.
+		 */
+		mc->batch = clamp_t(unsigned int, (mc->size < SZ_8K ? SZ_64K : SZ_128K) / mc->size, 4,
 				    MSTAT_CACHE_SLOTS / 2);
 		mc->cache_cap = 2 * mc->batch;
 		mc->stride_recip = reciprocal_value(mc->stride);

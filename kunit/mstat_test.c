@@ -196,8 +196,9 @@ static void expect_fast_lookup(struct kunit *test, void *obj, unsigned int cls)
 
 static void mstat_test_roundtrip_classes(struct kunit *test)
 {
+	unsigned int cls, i, wrong = 0;
 	void *objs[OBJS_PER_CLASS];
-	unsigned int cls, i;
+	size_t req;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		unsigned int size = mstat_classes[cls].size;
@@ -223,6 +224,17 @@ static void mstat_test_roundtrip_classes(struct kunit *test)
 			mstat_free(objs[i]);
 		}
 	}
+	/* every size, twice from one site: the second from the site's last key */
+	for (req = 1; req <= MSTAT_MAX_SMALL; req++) {
+		for (i = 0; i < 2; i++) {
+			void *p = mstat_alloc(req, GFP_KERNEL);
+
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			wrong += mstat_usable_size(p) != mstat_classes[mstat_size_to_class(req)].size;
+			mstat_free(p);
+		}
+	}
+	KUNIT_EXPECT_EQ(test, wrong, 0U);
 }
 
 static void mstat_test_roundtrip_large(struct kunit *test)

@@ -300,7 +300,7 @@ def scale_on_paper(reads, w):
       f"({CACHE_BYTES} bytes each: counters, {NR_CLASSES} class stacks of "
       f"{CACHE_SLOTS} slots, the counters of the 81 keys of no site), plus "
       f"{2 * CHUNK_BYTES // 1024} KiB per 64 keys sites made, plus the free objects "
-      "cached (at most 128 KiB per class from 4 KiB up, 256 KiB for 32 KiB), which "
+      "cached (at most 128 KiB per class below 8 KiB, 256 KiB from 8 KiB up), which "
       "idle reclaim and the shrinker give back.\n")
     w("| CPUs | one collection (TCG) | reader busy, reading back to back | per-CPU structures | all CPUs |")
     w("|---:|---:|---:|---:|---:|")
@@ -311,7 +311,7 @@ def scale_on_paper(reads, w):
         w(f"| {n} | {est / 1000:.1f} us{mark} | {est / (est + GAP_US * 1000) * 100:.0f}% | "
           f"{2 * CACHE_BYTES / 1024:.1f} KiB | {n * 2 * CACHE_BYTES / 1048576:.1f} MiB |")
     w("\nCentral pools: one spinlock per class, taken once per refill or flush "
-      "(a batch of 4 to 16 objects, about 64 KiB), so lock traffic on a class "
+      "(a batch of 4 to 16 objects, about 64 KiB, 128 KiB from 8 KiB up), so lock traffic on a class "
       "grows with the CPUs that use it at once. Past about 256 CPUs, or on "
       "machines with several NUMA nodes, mstat should keep a pool per node per "
       "class (as SLUB keeps partial lists per node) and a reader should sum per "
