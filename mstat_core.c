@@ -172,8 +172,8 @@ static void mstat_classes_init(void)
 		 * Move about 64 KiB per batch (16 objects at most), 128 KiB from 8 KiB
 		 * up (4 objects at least); cache two batches at most.
 		 */
-		mc->batch = clamp_t(unsigned int, (mc->size < SZ_8K ? SZ_64K : SZ_128K) / mc->size, 4,
-				    MSTAT_CACHE_SLOTS / 2);
+		mc->batch = clamp_t(unsigned int, (mc->size < SZ_8K ? SZ_64K : SZ_128K) / mc->size,
+				    4, MSTAT_CACHE_SLOTS / 2);
 		mc->cache_cap = 2 * mc->batch;
 		mc->stride_recip = reciprocal_value(mc->stride);
 	}

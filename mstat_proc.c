@@ -116,7 +116,7 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 static noinline u64 mstat_read_cache_second(const struct mstat_cache *c, unsigned int nkeys,
 					    u64 *sum, u64 *row)
 {
-	u64 nmalloc[MSTAT_NR_CLASSES] = { }, nfree[MSTAT_NR_CLASSES] = { };
+	u64 keys[MSTAT_NR_CLASSES] = { };	/* nmalloc, then nfree */
 	s64 held[MSTAT_NR_CLASSES];
 	unsigned int cls;
 	u64 bytes = 0;
@@ -124,16 +124,20 @@ static noinline u64 mstat_read_cache_second(const struct mstat_cache *c, unsigne
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 		held[cls] = READ_ONCE(c->stats.nrefill_objs[cls]) -
 			    READ_ONCE(c->stats.nflush_objs[cls]);
-	mstat_read_keys(c, nkeys, false, nmalloc, NULL);
+	mstat_read_keys(c, nkeys, false, keys, NULL);
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		sum[cls] += keys[cls];
+		if (row)
+			row[cls] += keys[cls];
+		held[cls] -= keys[cls];
+		keys[cls] = 0;
+	}
 	/* nfree after: a free is not missed for an allocation it came before */
 	smp_rmb();
-	mstat_read_keys(c, nkeys, true, nfree, NULL);
+	mstat_read_keys(c, nkeys, true, keys, NULL);
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		s64 n = held[cls] - nmalloc[cls] + nfree[cls];
+		s64 n = held[cls] + keys[cls];
 
-		sum[cls] += nmalloc[cls];
-		if (row)
-			row[cls] += nmalloc[cls];
 		if (n > 0)
 			bytes += mstat_class_bytes(cls, n);
 	}

@@ -227,10 +227,11 @@ static void mstat_test_roundtrip_classes(struct kunit *test)
 	/* every size, twice from one site: the second from the site's last key */
 	for (req = 1; req <= MSTAT_MAX_SMALL; req++) {
 		for (i = 0; i < 2; i++) {
+			unsigned int want = mstat_classes[mstat_size_to_class(req)].size;
 			void *p = mstat_alloc(req, GFP_KERNEL);
 
 			KUNIT_ASSERT_NOT_NULL(test, p);
-			wrong += mstat_usable_size(p) != mstat_classes[mstat_size_to_class(req)].size;
+			wrong += mstat_usable_size(p) != want;
 			mstat_free(p);
 		}
 	}

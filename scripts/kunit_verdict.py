@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Judge a kunit.py run: count the mstat test cases from the KTAP output and
-fail on any kernel report in the raw kernel log.
+fail on any compiler warning in mstat's files (kunit.py prints the build's)
+and on any kernel report in the raw kernel log.
 
 usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE [ARCH]
 Prints "kunit: N passed, N failed, N skipped" last; exit 0 only if all is well.
@@ -19,6 +20,8 @@ REPORT = re.compile(r"BUG:|WARNING:|Oops|Kernel panic|KASAN|UBSAN|"
 EXPECTED_MARK = "mstat-kunit: mstat reports expected from here"
 EXPECTED_WARN = re.compile(r"WARNING: .* mstat_report\+")
 MISTAKE_KINDS = 4
+# A compiler warning in one of mstat's files, in kunit.py's build output.
+BUILD_WARNING = re.compile(r"drivers/mstat/\S+:\d+:\d+: warning:")
 
 
 def count_cases(ktap):
@@ -80,6 +83,13 @@ def main():
         ok = False
     if passed + failed == 0:
         print(f"kunit ({arch}): no mstat test ran")
+        failed += 1
+        ok = False
+    warnings = sorted({line.strip() for line in ktap if BUILD_WARNING.search(line)})
+    if warnings:
+        print(f"kunit ({arch}): compiler warnings in mstat's files (each one fails the run):")
+        for w in warnings[:20]:
+            print("  " + w)
         failed += 1
         ok = False
     reports = kernel_reports(log)
