@@ -63,19 +63,29 @@ WHY = """Where the time goes.
   form above (-17%), and one static branch for debug mode and the
   tracepoints, a table for the size class and the site's key saying
   whether the fast path serves its class took 13.5% more off.
-- Batch patterns. Everything is freed each round, so both allocators give
-  pages back and take them again. mstat keeps one empty span per class;
-  spans are sized as SLUB sizes slabs (16 objects up to order 3) and need no
-  descriptor of their own (the first page's struct page is it), so a span
-  costs about what a slab does. At 16 KiB (and in some runs at 512 B and
-  4 KiB) mstat is close to 1.0: the time is the page allocator's. At 16 KiB
-  mstat's spans are order 4 (four objects, from the buddy lists under the
-  zone lock) where kmalloc takes an order-2 block per object from the
-  per-CPU page lists. Tried and dropped, each measured worse or no better:
-  spans of two objects at order 3 (1.3-1.7x); span free lists kept as a
-  bitmap in the struct page so that no object is touched (16 KiB got
-  worse, 1.16-1.38x); handing the caller objects of a new span before
-  publishing it (one pool-lock trip fewer: no measurable gain).
+- Batch patterns. Everything is freed each round (10,000 objects), so both
+  allocators release slabs or spans and need them again in the next
+  round. SLUB frees an empty slab's pages at once and gets them back hot
+  from the per-CPU page lists; mstat must wait a grace period before its
+  pages may go (a stale pointer may be looking at them), so a released
+  span waits in its pool's limbo and the next grow takes it back: no
+  page allocator at all while the rounds follow each other. Before the
+  limbo (pages freed by `call_rcu()`, every grow from the page allocator)
+  256-512 B took 1.2-1.5x kmalloc's time; with it 0.8-0.9x (A/B, 3
+  rounds). Keeping every empty span instead (no release at all) measured
+  no better, and left memory held that the benchmark's memory figure
+  counts. 16 KiB: a class whose spans may fall back on a smaller order
+  (order 5, 7 objects, falling back on order 3) takes the general paths;
+  batches of 8 objects instead of 4 took it from 1.3x to about 1.0x.
+  Still above 1.0: 4 KiB (1.1-1.3x in A/B runs), where each object is a
+  page of its own and its state sits in its span's last page, so every
+  operation touches a second page (a guess: not measured apart). Tried
+  and dropped, each measured worse or no better: spans of two objects at
+  order 3 (1.3-1.7x); span free lists kept as a bitmap in the struct page
+  so that no object is touched (16 KiB got worse, 1.16-1.38x); handing the
+  caller objects of a new span before publishing it (one pool-lock trip
+  fewer: no measurable gain); the site's last key holding the size too,
+  so that the fast allocation skips the size table (hot pair 2.5% slower).
 - Mixed workload. With random sizes and a random order of frees, the
   object kfree() gets is seldom in the CPU's current slab, so SLUB takes its
   slow path (`__slab_free()`: a cmpxchg on the slab's freelist, list moves
