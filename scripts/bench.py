@@ -77,10 +77,17 @@ WHY = """Where the time goes.
   counts. 16 KiB: a class whose spans may fall back on a smaller order
   (order 5, 7 objects, falling back on order 3) takes the general paths;
   batches of 8 objects instead of 4 took it from 1.3x to about 1.0x.
-  Still above 1.0: 4 KiB (1.1-1.3x in A/B runs), where each object is a
-  page of its own and its state sits in its span's last page, so every
-  operation touches a second page (a guess: not measured apart). Tried
-  and dropped, each measured worse or no better: spans of two objects at
+  Still above 1.0: 4 KiB (1.1-1.6x), and 16 KiB and 64 KiB in some runs
+  (within noise of 1.0; at 64 KiB both call the page allocator). At 4 KiB
+  a span holds 7 objects, so a refill from an empty pool (a take that
+  finds nothing, a grow, a take of those 7) comes every 7 allocations: by
+  a throwaway build timing the pool calls, that path and the flushes take
+  about half of mstat's time per operation there, the fast paths the
+  rest. Tried and dropped, each measured worse or no better: the state
+  vector at the span's end rather than after the last object (against 4K
+  aliasing of states and object starts); growing an empty pool by a
+  batch's worth of spans at once (2-4 KiB and 16 KiB got slower); batches
+  of 8 at 4 KiB; spans of two objects at
   order 3 (1.3-1.7x); span free lists kept as a bitmap in the struct page
   so that no object is touched (16 KiB got worse, 1.16-1.38x); handing the
   caller objects of a new span before publishing it (one pool-lock trip
