@@ -628,24 +628,6 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 	return found;
 }
 
-/* A span from the pool's limbo, or NULL; its order goes to @order. */
-static struct page *mstat_limbo_take(struct mstat_central *central, unsigned int *order)
-{
-	struct page *span;
-	unsigned long flags;
-
-	spin_lock_irqsave(&central->lock, flags);
-	span = list_first_entry_or_null(&central->limbo, struct page, lru);
-	if (span)
-		list_del(&span->lru);
-	spin_unlock_irqrestore(&central->lock, flags);
-	if (span) {
-		*order = page_private(span);
-		span->index = 0;
-	}
-	return span;
-}
-
 /**
  * mstat_central_grow - add a new span to a class's central pool
  * @cls: class index
@@ -664,13 +646,29 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 
 	gfp &= MSTAT_GFP_SPAN;
-	span = mstat_limbo_take(central, &order);
+	/* a span from the limbo first: mapped before, so it fits the bitmap */
+	spin_lock_irqsave(&central->lock, flags);
+	span = list_first_entry_or_null(&central->limbo, struct page, lru);
+	if (span) {
+		order = page_private(span);
+		span->index = 0;
+		mstat_span_init(span, cls, order);
+		mstat_map_span(span, cls, order);
+		mstat_span_set_nfree(span, mstat_span_capacity(mc, order));
+		atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
+		list_move_tail(&span->lru, &central->partial);
+		central->nspans++;
+		central->nempty++;
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+	if (span)
+		return 0;
 	/*
 	 * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
 	 * memory: try once, quietly, then fall back on a span of fb_order, the
 	 * order kmalloc would ask for one such object, with the caller's flags.
 	 */
-	if (!span && order != mc->fb_order) {
+	if (order != mc->fb_order) {
 		if (!mstat_fail_costly)
 			span = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY,
 					   order);
@@ -729,6 +727,9 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	void *obj, *base;
 	u32 *states, st;
 
+	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
+	if (list_empty(&central->partial))
+		return 0;
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
 	while (n < want && !list_empty(&central->partial)) {
