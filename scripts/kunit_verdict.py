@@ -85,20 +85,18 @@ def main():
         print(f"kunit ({arch}): no mstat test ran")
         failed += 1
         ok = False
-    warnings = sorted({line.strip() for line in ktap if BUILD_WARNING.search(line)})
-    if warnings:
-        print(f"kunit ({arch}): compiler warnings in mstat's files (each one fails the run):")
-        for w in warnings[:20]:
-            print("  " + w)
-        failed += 1
-        ok = False
-    reports = kernel_reports(log)
-    if reports:
-        print(f"kunit ({arch}): kernel reports in the log (each one fails the run):")
-        for r in reports[:20]:
-            print("  " + r)
-        failed += 1
-        ok = False
+    found = [
+        ("compiler warnings in mstat's files",
+         sorted({line.strip() for line in ktap if BUILD_WARNING.search(line)})),
+        ("kernel reports in the log", kernel_reports(log)),
+    ]
+    for what, lines in found:
+        if lines:
+            print(f"kunit ({arch}): {what} (each one fails the run):")
+            for line in lines[:20]:
+                print("  " + line)
+            failed += 1
+            ok = False
     print(f"kunit: {passed} passed, {failed} failed, {skipped} skipped")
     return 0 if ok and failed == 0 else 1
 
