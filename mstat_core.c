@@ -555,8 +555,8 @@ static void mstat_limbo_rcu(struct rcu_head *head)
  * (preemption or interrupts off; on PREEMPT_RT a local_lock is a
  * spinlock, which is one too).  So no such read meets a page mstat gave
  * away, and no page is freed inside a per-CPU critical section.  Until
- * then the pages are still mstat's, and mstat_central_grow() takes them
- * back before it asks the page allocator: such a reader sees them as
+ * then the pages are still mstat's, and mstat_central_take() takes them
+ * back before anyone asks the page allocator: such a reader sees them as
  * foreign or, remapped to the same class, as free objects of the same
  * layout.  The span's order is in its private, its cookie in its index.
  * Called with the pool's lock held.
@@ -628,6 +628,33 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 	return found;
 }
 
+/*
+ * Put the newest span of the limbo back on the partial list, remapped to
+ * its class and order (mapped before, so it fits the bitmap): no page
+ * allocator call and nothing that sleeps, so a refill does it under its
+ * cache's lock.  Called with the pool's lock held.  Returns the span, or
+ * NULL if the limbo is empty.
+ */
+static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned int cls)
+{
+	struct page *span = list_first_entry_or_null(&central->limbo, struct page, lru);
+	unsigned int order;
+
+	lockdep_assert_held(&central->lock);
+	if (!span)
+		return NULL;
+	order = page_private(span);
+	span->index = 0;
+	mstat_span_init(span, cls, order);
+	mstat_map_span(span, cls, order);
+	mstat_span_set_nfree(span, mstat_span_capacity(&mstat_classes[cls], order));
+	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
+	list_move_tail(&span->lru, &central->partial);
+	central->nspans++;
+	central->nempty++;
+	return span;
+}
+
 /**
  * mstat_central_grow - add a new span to a class's central pool
  * @cls: class index
@@ -646,23 +673,6 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp)
 	unsigned long flags;
 
 	gfp &= MSTAT_GFP_SPAN;
-	/* a span from the limbo first: mapped before, so it fits the bitmap */
-	spin_lock_irqsave(&central->lock, flags);
-	span = list_first_entry_or_null(&central->limbo, struct page, lru);
-	if (span) {
-		order = page_private(span);
-		span->index = 0;
-		mstat_span_init(span, cls, order);
-		mstat_map_span(span, cls, order);
-		mstat_span_set_nfree(span, mstat_span_capacity(mc, order));
-		atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
-		list_move_tail(&span->lru, &central->partial);
-		central->nspans++;
-		central->nempty++;
-	}
-	spin_unlock_irqrestore(&central->lock, flags);
-	if (span)
-		return 0;
 	/*
 	 * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
 	 * memory: try once, quietly, then fall back on a span of fb_order, the
@@ -728,11 +738,16 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	u32 *states, st;
 
 	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
-	if (list_empty(&central->partial))
+	if (list_empty(&central->partial) && list_empty(&central->limbo))
 		return 0;
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
-	while (n < want && !list_empty(&central->partial)) {
+	/*
+	 * A span waiting in the limbo comes back here, only when there is
+	 * nothing else to take: more than one span per refill measured slower.
+	 */
+	while (n < want && (!list_empty(&central->partial) ||
+			    (!n && mstat_limbo_revive(central, cls)))) {
 		span = list_first_entry(&central->partial, struct page, lru);
 		nfree = mstat_span_nfree(span);
 		nobjs = mstat_span_nobjs(span, cls);
