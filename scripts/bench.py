@@ -229,7 +229,8 @@ def hardening_section(rows, sizes, w):
     return pattern_costs(cells, w)
 
 
-# Above this, mstat_alloc() returns a large object (pages of its own).
+# The benchmark's one size of a large object (pages of its own: mstat's
+# classes end at 32 KiB).
 LARGE = 65536
 
 
@@ -783,6 +784,7 @@ def report(rows, qemu_kernel, record=False):
     if held_kib is not None:
         w(f"- At most 256 KiB more held after memory pressure and after 10 s idle: "
           f"{held_kib} KiB -- {'met' if held_kib <= 256 else 'not met'}.")
+
     def per_pattern(per, limit):
         ok = per and max(per.values()) <= limit
         return (", ".join(f"{p} {(c - 1) * 100:+.1f}%" for p, c in per.items()) +
