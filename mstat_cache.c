@@ -190,7 +190,9 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 	cc = &c->cls[cls];
 	if (likely(cc->count)) {
 		void *obj = cc->objs[cc->count - 1];
-		u32 *st = mstat_obj_state_quick(obj, mc);
+		/* a class whose spans may fall back on a smaller order asks the object's page */
+		u32 *st = likely(mc->one_order) ? mstat_obj_state_quick(obj, mc) :
+						  mstat_obj_state(obj, cls);
 
 		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
@@ -236,22 +238,20 @@ static __always_inline bool mstat_task_push(const void *ptr)
 }
 
 /*
- * Whether @site last allocated from class @cls, and that class is one the
- * fast path serves: its spans never fall back on another order (the
- * site's last says both, mstat_site_key()).  The key at @keyp.  An address
- * dependency orders the key before the counters it leads to.
+ * Whether @site last allocated from class @cls; the key at @keyp.  An
+ * address dependency orders the key before the counters it leads to.
  */
 static __always_inline bool mstat_site_fast_key(struct mstat_site *site, unsigned int cls,
 						unsigned int *keyp)
 {
 #ifdef MSTAT_NO_SITES
 	*keyp = cls;
-	return mstat_classes[cls].one_order;
+	return true;
 #else
 	unsigned int last = READ_ONCE(site->last);
 
 	*keyp = (last >> 8) % MSTAT_MAX_KEYS;
-	return (last & 0xff) == cls + 1;
+	return (last & MSTAT_LAST_CLS) == cls + 1;
 #endif
 }
 

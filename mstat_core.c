@@ -103,9 +103,13 @@ static bool mstat_span_fits(unsigned int size, unsigned int order, unsigned int 
  * to the page allocator once per MSTAT_SPAN_OBJS objects, not once per
  * four: the smallest order up to PAGE_ALLOC_COSTLY_ORDER (above which the
  * page allocator may have to compact) that holds MSTAT_SPAN_OBJS objects
- * with at most 1/8 of it left over; failing that (classes above 2 KiB),
- * the largest such order that holds four; failing that (above 8 KiB), the
- * smallest order up to MSTAT_MAX_SPAN_ORDER that holds four; failing that
+ * with at most 1/8 of it left over; failing that (2 to 4 KiB, where the
+ * state vector takes a span's sixteenth slot), the smallest order up to
+ * one above that holds one object fewer: order 3 for 2 KiB, 4 from 2.25
+ * to 4 KiB (so a refill there moves 15 or more, not 7 to 14); failing
+ * that (above 4 KiB), the largest order up to PAGE_ALLOC_COSTLY_ORDER that
+ * holds four; failing that (above 8 KiB), the smallest order up to
+ * MSTAT_MAX_SPAN_ORDER that holds four; failing that
  * (the 22 and 26 KiB classes), the order up to MSTAT_MAX_SPAN_ORDER that
  * wastes the least.
  */
@@ -115,6 +119,10 @@ static unsigned int mstat_pick_span_order(unsigned int size)
 
 	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++) {
 		if (mstat_span_fits(size, order, MSTAT_SPAN_OBJS))
+			return order;
+	}
+	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER + 1; order++) {
+		if (mstat_span_fits(size, order, MSTAT_SPAN_OBJS - 1))
 			return order;
 	}
 	for (order = PAGE_ALLOC_COSTLY_ORDER + 1; order-- > 0; ) {

@@ -76,8 +76,9 @@
  * @span_mask: bytes in a span of @span_order, less one
  * @fast_info: page->private of a page of a span of @span_order, less the
  *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
- * @one_order: spans of this class never fall back on @fb_order: the fast
- *	allocation finds an object's state from its address and class alone
+ * @one_order: spans of this class never fall back on @fb_order: an
+ *	object's state is found from its address and class alone, with no
+ *	struct page read for the span's order
  */
 struct mstat_class {
 	unsigned int size;
@@ -195,13 +196,8 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 #define MSTAT_SITE_CHUNKS	(MSTAT_MAX_KEYS / MSTAT_SITE_CHUNK)
 #define MSTAT_LARGE_CLS		MSTAT_NR_CLASSES	/* the "class" of large objects' keys */
 
-/*
- * struct mstat_site's @last: the key, shifted left by 8; the class + 1 in
- * the low 7 bits; bit 7 set if the fast allocation does not serve the
- * class (!one_order), so that its one compare tells both.
- */
-#define MSTAT_LAST_CLS		0x7fU
-#define MSTAT_LAST_SLOW		0x80U
+/* struct mstat_site's @last: the key, shifted left by 8; the class + 1 in the low 8 bits. */
+#define MSTAT_LAST_CLS		0xffU
 
 /* The class of each key (MSTAT_LARGE_CLS for large), 0xff if not made yet. */
 extern u8 mstat_key_cls[MSTAT_MAX_KEYS];

@@ -290,8 +290,6 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 	if (!key)
 		return cls;
 	last = key << 8 | (cls + 1);
-	if (cls < MSTAT_NR_CLASSES && !mstat_classes[cls].one_order)
-		last |= MSTAT_LAST_SLOW;
 	/* the chunk before the key: pairs with the address dependency in mstat_alloc_site() */
 	smp_store_release(&site->last, last);
 	return key;

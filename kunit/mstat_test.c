@@ -110,6 +110,9 @@ static unsigned int expected_span_order(unsigned int size)
 	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER; order++)
 		if (span_fits(size, order, MSTAT_SPAN_OBJS))
 			return order;
+	for (order = 0; order <= PAGE_ALLOC_COSTLY_ORDER + 1; order++)
+		if (span_fits(size, order, MSTAT_SPAN_OBJS - 1))
+			return order;
 	for (order = PAGE_ALLOC_COSTLY_ORDER; (int)order >= 0; order--)
 		if (span_fits(size, order, 4))
 			return order;
@@ -126,7 +129,7 @@ static unsigned int expected_span_order(unsigned int size)
 static void mstat_test_span_layout(struct kunit *test)
 {
 	static const struct { unsigned int size, order, nobjs; } known[] = {
-		{ 8, 0, 341 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 3, 7 },
+		{ 8, 0, 341 }, { 1024, 3, 31 }, { 2048, 3, 15 }, { 4096, 4, 15 },
 		{ 16384, 5, 7 }, { 32768, 5, 3 },
 	};
 	unsigned int cls, i, wrong;
@@ -2267,7 +2270,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(24576), i;
 	const struct mstat_class *mc = &mstat_classes[cls];
-	struct mstat_totals *before;
+	struct mstat_totals *before, *after;
 	unsigned long pfn;
 	void *objs[6];
 	u64 base;
@@ -2297,6 +2300,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[0] + 8);
 	mstat_free(objs[1] + 24576);
 	expect_refused(test, before, 2, 0, 0);
+	migrate_disable();	/* the objects go to this CPU's cache, and come back from it */
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		KUNIT_EXPECT_TRUE(test, check(objs[i], 24576, i));
 		mstat_free(objs[i]);
@@ -2305,6 +2309,23 @@ static void mstat_test_span_fallback(struct kunit *test)
 	before = snap(test);
 	mstat_free(objs[ARRAY_SIZE(objs) - 1]);
 	expect_refused(test, before, 0, 1, 0);
+	/*
+	 * The fast allocation hands them out again, the newest first, with the
+	 * state of each found through its span's order: each frees once, and
+	 * only once, again.
+	 */
+	for (i = ARRAY_SIZE(objs); i-- > 0; )
+		KUNIT_EXPECT_PTR_EQ(test, mstat_alloc(24000, GFP_KERNEL), objs[i]);
+	before = snap(test);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		mstat_free(objs[i]);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls],
+			(u64)ARRAY_SIZE(objs));
+	KUNIT_EXPECT_EQ(test, after->ndouble_free, before->ndouble_free);
+	mstat_free(objs[0]);
+	expect_refused(test, after, 0, 1, 0);
+	migrate_enable();
 	mstat_reclaim_all();
 	mstat_limbo_drain();
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
