@@ -149,8 +149,15 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		}
 		mstat_unlock_cache(task, irqflags);
 		/* The pool is empty: grow it where the caller's flags allow. */
-		if (mstat_central_grow(cls, flags))
+		if (mstat_central_grow(cls, flags, &obj))
 			return NULL;
+		if (obj) {
+			/* a fallback span's object: the caller's straight away */
+			c = mstat_lock_cache(task, &irqflags);
+			mstat_obj_handed_out(c, obj, mstat_obj_state(obj, cls), cls, key);
+			mstat_unlock_cache(task, irqflags);
+			return obj;
+		}
 	}
 }
 
@@ -190,9 +197,7 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 	cc = &c->cls[cls];
 	if (likely(cc->count)) {
 		void *obj = cc->objs[cc->count - 1];
-		/* a class whose spans may fall back on a smaller order asks the object's page */
-		u32 *st = likely(mc->one_order) ? mstat_obj_state_quick(obj, mc) :
-						  mstat_obj_state(obj, cls);
+		u32 *st = mstat_obj_state_quick(obj, mc);
 
 		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
@@ -371,10 +376,23 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 			     u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int nbad;
 
 	if (mstat_debug())
 		mstat_debug_free(obj, cls, caller);
-	if (unlikely(cc->count >= mstat_classes[cls].cache_cap))
+	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
+	if (unlikely(!mc->one_order) &&
+	    mstat_info_order(READ_ONCE(virt_to_page(kasan_reset_tag(obj))->private)) !=
+	    mc->span_order) {
+		mstat_obj_cached(st, state);
+		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+		/* as a flush: one that two CPUs freed at once is withdrawn there */
+		nbad = mstat_central_put(cls, &obj, 1);
+		mstat_site_withdrawn(c, cls, &obj, nbad);
+		return;
+	}
+	if (unlikely(cc->count >= mc->cache_cap))
 		mstat_cache_flush(c, cls);
 	mstat_obj_cached(st, state);
 	cc->objs[cc->count++] = obj;

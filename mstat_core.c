@@ -160,7 +160,8 @@ static void mstat_classes_init(void)
 		if (mc->span_order > PAGE_ALLOC_COSTLY_ORDER &&
 		    get_order(mc->stride + sizeof(u32)) <= PAGE_ALLOC_COSTLY_ORDER)
 			mc->fb_order = get_order(mc->stride + sizeof(u32));
-		mc->fb_nobjs = (PAGE_SIZE << mc->fb_order) / (mc->stride + sizeof(u32));
+		/* a fallback span is the caller's one object: mstat_central_grow() */
+		mc->fb_nobjs = mc->fb_order == mc->span_order ? mc->nobjs : 1;
 		mc->fb_states_off = mc->fb_nobjs * mc->stride;
 		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
 		mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
@@ -649,7 +650,8 @@ static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned i
 	unsigned int order;
 
 	lockdep_assert_held(&central->lock);
-	if (!span)
+	/* a fallback span waits for the page allocator: it never joins the partial list */
+	if (!span || page_private(span) != mstat_classes[cls].span_order)
 		return NULL;
 	order = page_private(span);
 	span->index = 0;
@@ -667,48 +669,70 @@ static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned i
  * mstat_central_grow - add a new span to a class's central pool
  * @cls: class index
  * @gfp: the allocating caller's GFP flags; may sleep if they allow it
+ * @fbobj: where a fallback span's object goes; NULL for no fallback
+ *
+ * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
+ * memory: a span of the class's order is asked for once, quietly; failing
+ * that, a span of fb_order, the order kmalloc would ask for one such
+ * object, with the caller's flags.  Its one object is the caller's, set
+ * at @fbobj, its state cached, its span full: a fallback span is never on
+ * the partial list, and its object never in a per-CPU cache, so that every
+ * cached object lies in a span of its class's own order (the fast
+ * allocation finds its state from its address alone).  It goes back to
+ * its span at free (mstat_central_put()), and the span to the page
+ * allocator.
  *
  * Called with no lock held.
  *
- * Return: 0 or -ENOMEM.
+ * Return: 0 (*@fbobj set, or NULL if a span joined the pool) or -ENOMEM.
  */
-int mstat_central_grow(unsigned int cls, gfp_t gfp)
+int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 {
 	struct mstat_central *central = &mstat_central[cls];
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mc->span_order;
 	struct page *span = NULL;
 	unsigned long flags;
+	void *obj = NULL;
 
 	gfp &= MSTAT_GFP_SPAN;
-	/*
-	 * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
-	 * memory: try once, quietly, then fall back on a span of fb_order, the
-	 * order kmalloc would ask for one such object, with the caller's flags.
-	 */
 	if (order != mc->fb_order) {
 		if (!mstat_fail_costly)
 			span = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY,
 					   order);
-		if (!span)
+		if (!span) {
+			if (!fbobj)
+				return -ENOMEM;
 			order = mc->fb_order;
+		}
 	}
 	if (!span)
 		span = alloc_pages(gfp, order);
 	if (!span)
 		return -ENOMEM;
 	mstat_span_init(span, cls, order);
+	if (order != mc->span_order) {
+		/* its one object taken, before a stale free can see the span */
+		obj = mstat_span_freelist(span);
+		mstat_obj_cached(mstat_span_states(span, cls, order), MSTAT_STATE(cls, 0));
+		mstat_span_set_freelist(span, NULL);
+	}
 	if (!mstat_map_span(span, cls, order)) {
 		__free_pages(span, order);
 		return -ENOMEM;
 	}
-	mstat_span_set_nfree(span, mstat_span_capacity(mc, order));
+	mstat_span_set_nfree(span, obj ? 0 : mstat_span_capacity(mc, order));
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 
 	spin_lock_irqsave(&central->lock, flags);
-	list_add_tail(&span->lru, &central->partial);
+	if (obj) {
+		list_add_tail(&span->lru, &central->full);
+		*fbobj = obj;
+	} else {
+		list_add_tail(&span->lru, &central->partial);
+		central->nempty++;
+	}
 	central->nspans++;
-	central->nempty++;
 	spin_unlock_irqrestore(&central->lock, flags);
 	return 0;
 }
@@ -846,7 +870,9 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 			list_move(&span->lru, &central->partial);
 		if (nfree < mstat_span_nobjs(span, cls))
 			continue;
-		if (central->nempty >= MSTAT_EMPTY_RESERVE) {
+		/* a fallback span goes back at once: see mstat_central_grow() */
+		if (central->nempty >= MSTAT_EMPTY_RESERVE ||
+		    mstat_span_order(span) != mc->span_order) {
 			mstat_span_release(central, span, cls);
 		} else {
 			list_move_tail(&span->lru, &central->partial);

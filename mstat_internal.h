@@ -64,7 +64,7 @@
  * @fb_order: order of a span when one of @span_order, above
  *	PAGE_ALLOC_COSTLY_ORDER, cannot be had at once (fragmentation);
  *	@span_order where there is no smaller one to fall back on
- * @fb_nobjs: objects in a span of @fb_order
+ * @fb_nobjs: objects in a span of @fb_order: one, if it is not @span_order
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
@@ -76,9 +76,8 @@
  * @span_mask: bytes in a span of @span_order, less one
  * @fast_info: page->private of a page of a span of @span_order, less the
  *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
- * @one_order: spans of this class never fall back on @fb_order: an
- *	object's state is found from its address and class alone, with no
- *	struct page read for the span's order
+ * @one_order: spans of this class never fall back on @fb_order (whose
+ *	spans hold one object, never cached: mstat_central_grow())
  */
 struct mstat_class {
 	unsigned int size;
@@ -812,7 +811,7 @@ static __always_inline bool mstat_debug(void)
 /* mstat_core.c */
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
 unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n);
-int mstat_central_grow(unsigned int cls, gfp_t gfp);
+int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj);
 extern bool mstat_fail_costly;
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
 bool mstat_large_claim(unsigned long pfn);

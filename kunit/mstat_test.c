@@ -717,7 +717,7 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, take_all(cls, objs + held, max - held), 0U);
 
 		/* one fresh span; a "dead" cache holds 5 of its objects */
-		KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+		KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL, NULL), 0);
 		n = mstat_central_take(cls, dead->cls[cls].objs, 5);
 		KUNIT_ASSERT_EQ(test, n, 5U);
 		dead->cls[cls].count = n;
@@ -1607,7 +1607,7 @@ static void mstat_test_limbo(struct kunit *test)
 	/* the pool's own free objects out of the way; then four new spans */
 	held = take_all(cls, objs, max);
 	for (k = 0; k < nspans; k++)
-		grown += !mstat_central_grow(cls, GFP_ATOMIC);
+		grown += !mstat_central_grow(cls, GFP_ATOMIC, NULL);
 	n = take_all(cls, objs + held, max - held);
 	for (k = 0; k < nspans && n == nspans * nobjs; k++)
 		spans[k] = (void *)((unsigned long)objs[held + k * nobjs] & ~(span_bytes - 1));
@@ -1704,7 +1704,7 @@ static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned
 	drain_all_cpus();
 	n = take_all(cls, objs, 4096);
 	KUNIT_ASSERT_LT(test, n, 4096U);
-	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL), 0);
+	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL, NULL), 0);
 	/* the fresh span's list runs up from its first object */
 	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
 	states = (u32 *)(((unsigned long)kasan_reset_tag(objs[n]) &
@@ -2300,32 +2300,24 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_free(objs[0] + 8);
 	mstat_free(objs[1] + 24576);
 	expect_refused(test, before, 2, 0, 0);
-	migrate_disable();	/* the objects go to this CPU's cache, and come back from it */
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		KUNIT_EXPECT_TRUE(test, check(objs[i], 24576, i));
 		mstat_free(objs[i]);
 	}
-	/* refused while free, like any other */
-	before = snap(test);
-	mstat_free(objs[ARRAY_SIZE(objs) - 1]);
-	expect_refused(test, before, 0, 1, 0);
 	/*
-	 * The fast allocation hands them out again, the newest first, with the
-	 * state of each found through its span's order: each frees once, and
-	 * only once, again.
+	 * Each went back to its span, never to a per-CPU cache (whose objects
+	 * the fast allocation takes as of the class's own order), and each
+	 * span went back at once.
 	 */
-	for (i = ARRAY_SIZE(objs); i-- > 0; )
-		KUNIT_EXPECT_PTR_EQ(test, mstat_alloc(24000, GFP_KERNEL), objs[i]);
-	before = snap(test);
-	for (i = 0; i < ARRAY_SIZE(objs); i++)
-		mstat_free(objs[i]);
 	after = snap(test);
 	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls],
 			(u64)ARRAY_SIZE(objs));
 	KUNIT_EXPECT_EQ(test, after->ndouble_free, before->ndouble_free);
-	mstat_free(objs[0]);
-	expect_refused(test, after, 0, 1, 0);
-	migrate_enable();
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
+	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
+	/* refused: its span is not mstat's any more */
+	mstat_free(objs[ARRAY_SIZE(objs) - 1]);
+	expect_refused(test, after, 1, 0, 0);
 	mstat_reclaim_all();
 	mstat_limbo_drain();
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);

@@ -83,16 +83,23 @@ WHY = """Where the time goes.
   256-512 B took 1.2-1.5x kmalloc's time; with it 0.8-0.9x (A/B, 3
   rounds). Keeping every empty span instead (no release at all) measured
   no better, and left memory held that the benchmark's memory figure
-  counts. 16 KiB: a class whose spans may fall back on a smaller order
-  (order 5, 7 objects, falling back on order 3) takes the general paths;
-  batches of 8 objects instead of 4 took it from 1.3x to about 1.0x.
-  Still above 1.0: 4 KiB (1.1-1.6x), and 16 KiB and 64 KiB in some runs
-  (within noise of 1.0; at 64 KiB both call the page allocator). At 4 KiB
-  a span holds 7 objects, so a refill from an empty pool (a take that
-  finds nothing, a grow, a take of those 7) comes every 7 allocations: by
+  counts. 16 KiB (order 5, 7 objects, falling back on order 3): batches
+  of 8 objects instead of 4 took it from 1.3x to about 1.0x. The classes
+  whose spans may fall back on a smaller order were left to the general
+  allocation path (a cached object of a fallback span would have needed
+  its page read for its state); now a fallback span's one object is never
+  cached, and the fast path serves them: the 16 KiB hot pair went from
+  6.4 to about 5 ns. Asking the object's page on every fast allocation of
+  those classes instead had measured 4.7 against 3.9 ns at 4 KiB.
+  At 4 KiB an order-3 span held 7 objects (the state vector takes the
+  eighth slot), so a refill from an empty pool (a take that
+  finds nothing, a grow, a take of those 7) came every 7 allocations: by
   a throwaway build timing the pool calls, that path and the flushes took
   about half of mstat's time per operation there, the fast paths the
-  rest. Seeing the pool empty without its lock, and taking a span back
+  rest; order-4 spans of 15 objects took 4 KiB from 1.1-1.5x to 0.8-1.1x
+  (A/B, 2 rounds each, two A/Bs), where the 2 KiB class, 15 objects at
+  order 3 already, measured worse at order 4 (0.8-0.9x to 1.0-1.1x).
+  Before that: seeing the pool empty without its lock, and taking a span back
   from the limbo in one lock trip instead of two, took about 5% off at
   4 KiB (A/B, 3 rounds); taking it back inside the refill's own lock trip
   (no grow, no second trip) took 4 KiB from 1.3-1.5x to 1.1-1.2x kmalloc
