@@ -89,16 +89,18 @@ WHY = """Where the time goes.
   allocation path (a cached object of a fallback span would have needed
   its page read for its state); now a fallback span's one object is never
   cached, and the fast path serves them: the 16 KiB hot pair went from
-  6.4 to about 5 ns. Asking the object's page on every fast allocation of
-  those classes instead had measured 4.7 against 3.9 ns at 4 KiB.
+  6.4 to 3.8-5.0 ns (A/B builds). Asking the object's page on every fast
+  allocation of those classes instead had measured 4.7 against 3.9 ns at
+  4 KiB.
   At 4 KiB an order-3 span held 7 objects (the state vector takes the
   eighth slot), so a refill from an empty pool (a take that
   finds nothing, a grow, a take of those 7) came every 7 allocations: by
   a throwaway build timing the pool calls, that path and the flushes took
   about half of mstat's time per operation there, the fast paths the
-  rest; order-4 spans of 15 objects took 4 KiB from 1.1-1.5x to 0.8-1.1x
-  (A/B, 2 rounds each, two A/Bs), where the 2 KiB class, 15 objects at
-  order 3 already, measured worse at order 4 (0.8-0.9x to 1.0-1.1x).
+  rest; order-4 spans of 15 objects took 4 KiB from 1.0-1.3x to
+  0.8-0.95x with 64 KiB unchanged (A/B, 2 rounds, three A/Bs), where the
+  2 KiB class, 15 objects at order 3 already, measured worse at order 4
+  (0.8-0.9x to 1.0-1.1x).
   Before that: seeing the pool empty without its lock, and taking a span back
   from the limbo in one lock trip instead of two, took about 5% off at
   4 KiB (A/B, 3 rounds); taking it back inside the refill's own lock trip
@@ -758,16 +760,17 @@ def report(rows, qemu_kernel, record=False):
         w(f"| `mstat_read_sites()` reader ({statistics.mean(nsreads) / 3:,.0f} reads/s) "
           f"| {sr:,.0f} |")
 
-    runs = [(r["third"], int(r["ops_per_sec"])) for r in scale
-            if r["third"] in ("busy", "reader", "sites")]
+    scale_runs = [(r["third"], int(r["ops_per_sec"])) for r in scale
+                  if r["third"] in ("busy", "reader", "sites")]
 
     def kept(reader):
         # each reader's run against the mean of the controls just before and after it
         ratios = []
-        for i, (third, ops_s) in enumerate(runs):
+        for i, (third, ops_s) in enumerate(scale_runs):
             if third != reader:
                 continue
-            near = [o for t, o in runs[i - 1:i] + runs[i + 1:i + 2] if t == "busy"]
+            near = [o for t, o in scale_runs[i - 1:i] + scale_runs[i + 1:i + 2]
+                    if t == "busy"]
             if near:
                 ratios.append(ops_s / statistics.mean(near))
         ratios.sort()
