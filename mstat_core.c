@@ -787,9 +787,13 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 			central->nempty--;
 		base = page_address(span) + mstat_red_left;
 		states = mstat_span_states(span, cls, mstat_span_order(span));
-		for (obj = mstat_span_freelist(span); n < want && obj; ) {
-			u32 *p = &states[mstat_obj_index(obj, mstat_span_base(span), mc)];
+		obj = mstat_span_freelist(span);
+		/* walk the links, not the objects: the next object's address is off the chain */
+		link = obj ? mstat_obj_index(obj, mstat_span_base(span), mc) + 1 : MSTAT_LINK_LAST;
+		while (n < want && link != MSTAT_LINK_LAST) {
+			u32 *p = &states[link - 1];
 
+			obj = base + (link - 1) * mc->stride;
 			st = READ_ONCE(*p);
 			link = mstat_state_link(st);
 			/* a link that does not decode, or a list longer than its count */
@@ -797,14 +801,14 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 			    (link != MSTAT_LINK_LAST && link > nobjs) || !nfree) {
 				mstat_span_list_broken(span, cls, obj);
 				nfree = 0;
-				obj = NULL;
+				link = MSTAT_LINK_LAST;
 				break;
 			}
 			mstat_obj_cached(p, st);
 			objs[n++] = obj;
 			nfree--;
-			obj = link == MSTAT_LINK_LAST ? NULL : base + (link - 1) * mc->stride;
 		}
+		obj = link == MSTAT_LINK_LAST ? NULL : base + (link - 1) * mc->stride;
 		/*
 		 * A list shorter than its count (a link that skips ahead): else the
 		 * span would stay first on the partial list with nothing to give.
@@ -820,6 +824,35 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 	return n;
+}
+
+/*
+ * Close a run of mstat_central_put(): @added objects went on @span's free
+ * list, now headed by the object of link @head (its index + 1).
+ */
+static void mstat_span_put_done(struct mstat_central *central, struct page *span,
+				unsigned int cls, unsigned int head, unsigned int added)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int nfree;
+
+	if (!added)
+		return;
+	mstat_span_set_freelist(span, (void *)mstat_span_base(span) + mstat_red_left +
+				      (head - 1) * mc->stride);
+	nfree = mstat_span_nfree(span) + added;
+	mstat_span_set_nfree(span, nfree);
+	if (nfree == added)
+		list_move(&span->lru, &central->partial);
+	if (nfree < mstat_span_nobjs(span, cls))
+		return;
+	/* a fallback span goes back at once: see mstat_central_grow() */
+	if (central->nempty >= MSTAT_EMPTY_RESERVE || mstat_span_order(span) != mc->span_order) {
+		mstat_span_release(central, span, cls);
+	} else {
+		list_move_tail(&span->lru, &central->partial);
+		central->nempty++;
+	}
 }
 
 /**
@@ -843,42 +876,38 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nfree, i, nbad = 0;
-	struct page *span;
-	unsigned long flags;
-	void *head;
-	u32 *p, st;
+	unsigned int i, idx, head = 0, added = 0, nbad = 0;
+	struct page *span = NULL, *s;
+	unsigned long flags, base = 0;
+	u32 *states = NULL, *p, st;
+	void *first;
 
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
+	/* objects of one span follow each other: its descriptor is written once per run */
 	for (i = 0; i < n; i++) {
-		span = mstat_obj_span(cls, objs[i]);
-		p = mstat_span_states(span, cls, mstat_span_order(span)) +
-		    mstat_obj_index(objs[i], mstat_span_base(span), mc);
+		s = mstat_obj_span(cls, objs[i]);
+		if (s != span) {
+			mstat_span_put_done(central, span, cls, head, added);
+			span = s;
+			base = mstat_span_base(span);
+			states = mstat_span_states(span, cls, mstat_span_order(span));
+			first = mstat_span_freelist(span);
+			head = first ? mstat_obj_index(first, base, mc) + 1 : MSTAT_LINK_LAST;
+			added = 0;
+		}
+		idx = mstat_obj_index(objs[i], base, mc);
+		p = states + idx;
 		st = READ_ONCE(*p);
 		if (unlikely(!mstat_state_is_cached(st))) {
 			objs[nbad++] = objs[i];
 			continue;
 		}
-		head = mstat_span_freelist(span);
-		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), !head ? MSTAT_LINK_LAST :
-					   mstat_obj_index(head, mstat_span_base(span), mc) + 1));
-		mstat_span_set_freelist(span, objs[i]);
-		nfree = mstat_span_nfree(span) + 1;
-		mstat_span_set_nfree(span, nfree);
-		if (nfree == 1)
-			list_move(&span->lru, &central->partial);
-		if (nfree < mstat_span_nobjs(span, cls))
-			continue;
-		/* a fallback span goes back at once: see mstat_central_grow() */
-		if (central->nempty >= MSTAT_EMPTY_RESERVE ||
-		    mstat_span_order(span) != mc->span_order) {
-			mstat_span_release(central, span, cls);
-		} else {
-			list_move_tail(&span->lru, &central->partial);
-			central->nempty++;
-		}
+		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), head));
+		head = idx + 1;
+		added++;
 	}
+	mstat_span_put_done(central, span, cls, head, added);
 	spin_unlock_irqrestore(&central->lock, flags);
 
 	for (i = 0; i < nbad; i++)
