@@ -195,14 +195,20 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * Run @fn for the first @nallocs allocators, @reps times, interleaved (A, B,
- * C, A, B, C, ...) so that drift on the host shifts all of them alike.
+ * Run @fn for the first @nallocs allocators, @reps times, interleaved so
+ * that drift on the host shifts all of them alike, each repetition in
+ * another of their six orders so that none always runs right after the
+ * same one (whose freed memory the next finds in the page allocator).
  */
+static const u8 bench_orders[][NR_ALLOCS] = {
+	{ 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 }, { 1, 0, 2 }, { 0, 2, 1 },
+};
+
 static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct bench_ctx *),
 		   unsigned int nallocs)
 {
 	u64 ps[NR_ALLOCS][MAX_REPS];
-	unsigned int r, a, n = min_t(unsigned int, reps, MAX_REPS);
+	unsigned int r, a, k, n = min_t(unsigned int, reps, MAX_REPS);
 
 	if (*only_pattern && strcmp(pattern, only_pattern))
 		return;
@@ -212,7 +218,10 @@ static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct be
 		fn(b);
 	}
 	for (r = 0; r < n; r++) {
-		for (a = 0; a < nallocs; a++) {
+		for (k = 0; k < NR_ALLOCS; k++) {
+			a = bench_orders[r % ARRAY_SIZE(bench_orders)][k];
+			if (a >= nallocs)
+				continue;
 			b->a = a;
 			ps[a][r] = fn(b);
 			if (!ps[a][r]) {
