@@ -117,6 +117,16 @@ WHY = """Where the time goes.
   caller objects of a new span before publishing it (one pool-lock trip
   fewer: no measurable gain); the site's last key holding the size too,
   so that the fast allocation skips the size table (hot pair 2.5% slower).
+  The pool's per-object work: a refill walks a span's list by its links
+  and a flush writes a span's descriptor once per run of its objects,
+  which took batch-fifo and batch-lifo at 8-64 B from 0.91-1.00x to
+  0.76-0.82x (A/B, 3 rounds); batch-random's flushes seldom hold two
+  objects of one span, and it stayed at 0.93-1.02x there.
+- Order of the allocators. Each repetition runs them in another of their
+  six orders. In a fixed order mstat always ran right after kmem_cache,
+  and found the page allocator as kmem_cache's frees had left it: at
+  64 KiB batch-lifo read 1.10-1.18x that way, 0.96-1.02x rotated (same
+  build, 3 rounds).
 - Mixed workload. With random sizes and a random order of frees, the
   object kfree() gets is seldom in the CPU's current slab, so SLUB takes its
   slow path (`__slab_free()`: a cmpxchg on the slab's freelist, list moves
