@@ -347,17 +347,18 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order
  * The span descriptor, in the struct page of the span's first page.  The
  * count of free objects shares page->private with the class, which
  * mstat_owner() reads without the pool's lock: it is written whole.
- * page->index heads the free list, linked through the objects' states
- * (MSTAT_LINK_*), never through the objects.
+ * page->index heads the free list as a link (the first free object's
+ * index + 1, MSTAT_LINK_LAST if none), the list running on through the
+ * objects' states (MSTAT_LINK_*), never through the objects.
  */
-static void *mstat_span_freelist(struct page *span)
+static unsigned int mstat_span_head(struct page *span)
 {
-	return (void *)span->index;
+	return span->index;
 }
 
-static void mstat_span_set_freelist(struct page *span, void *obj)
+static void mstat_span_set_head(struct page *span, unsigned int link)
 {
-	span->index = (unsigned long)obj;
+	span->index = link;
 }
 
 static unsigned int mstat_span_nfree(struct page *span)
@@ -522,7 +523,7 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 			mstat_debug_init_obj(base + i * mc->stride, mc->size);
 		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
 	}
-	mstat_span_set_freelist(span, base);
+	mstat_span_set_head(span, 1);
 }
 
 /* Give back the spans of a pool's limbo whose grace period is over. */
@@ -713,9 +714,9 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 	mstat_span_init(span, cls, order);
 	if (order != mc->span_order) {
 		/* its one object taken, before a stale free can see the span */
-		obj = mstat_span_freelist(span);
+		obj = page_address(span) + mstat_red_left;
 		mstat_obj_cached(mstat_span_states(span, cls, order), MSTAT_STATE(cls, 0));
-		mstat_span_set_freelist(span, NULL);
+		mstat_span_set_head(span, MSTAT_LINK_LAST);
 	}
 	if (!mstat_map_span(span, cls, order)) {
 		__free_pages(span, order);
@@ -787,9 +788,8 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 			central->nempty--;
 		base = page_address(span) + mstat_red_left;
 		states = mstat_span_states(span, cls, mstat_span_order(span));
-		obj = mstat_span_freelist(span);
 		/* walk the links, not the objects: the next object's address is off the chain */
-		link = obj ? mstat_obj_index(obj, mstat_span_base(span), mc) + 1 : MSTAT_LINK_LAST;
+		link = mstat_span_head(span);
 		while (n < want && link != MSTAT_LINK_LAST) {
 			u32 *p = &states[link - 1];
 
@@ -808,16 +808,15 @@ unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want
 			objs[n++] = obj;
 			nfree--;
 		}
-		obj = link == MSTAT_LINK_LAST ? NULL : base + (link - 1) * mc->stride;
 		/*
 		 * A list shorter than its count (a link that skips ahead): else the
 		 * span would stay first on the partial list with nothing to give.
 		 */
-		if (!obj && nfree) {
+		if (link == MSTAT_LINK_LAST && nfree) {
 			mstat_span_list_broken(span, cls, NULL);
 			nfree = 0;
 		}
-		mstat_span_set_freelist(span, obj);
+		mstat_span_set_head(span, link);
 		mstat_span_set_nfree(span, nfree);
 		if (!nfree)
 			list_move(&span->lru, &central->full);
@@ -838,8 +837,7 @@ static void mstat_span_put_done(struct mstat_central *central, struct page *span
 
 	if (!added)
 		return;
-	mstat_span_set_freelist(span, (void *)mstat_span_base(span) + mstat_red_left +
-				      (head - 1) * mc->stride);
+	mstat_span_set_head(span, head);
 	nfree = mstat_span_nfree(span) + added;
 	mstat_span_set_nfree(span, nfree);
 	if (nfree == added)
@@ -880,7 +878,6 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	struct page *span = NULL, *s;
 	unsigned long flags, base = 0;
 	u32 *states = NULL, *p, st;
-	void *first;
 
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
@@ -892,8 +889,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 			span = s;
 			base = mstat_span_base(span);
 			states = mstat_span_states(span, cls, mstat_span_order(span));
-			first = mstat_span_freelist(span);
-			head = first ? mstat_obj_index(first, base, mc) + 1 : MSTAT_LINK_LAST;
+			head = mstat_span_head(span);
 			added = 0;
 		}
 		idx = mstat_obj_index(objs[i], base, mc);
