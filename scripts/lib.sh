@@ -87,7 +87,7 @@ mstat_overlay() {
 	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
 	for f in Kbuild dkms.conf mstat_core.c mstat_cache.c mstat_proc.c mstat_debug.c mstat_reclaim.c mstat_sites.c mstat_internal.h mstat_trace.h \
 		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
-		 bench/mstat_bench.c bench/.kunitconfig; do
+		 bench/mstat_bench.c bench/mstat_pad.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
 	done
 	grep -q 'drivers/mstat/kunit/Kconfig' "$tree/drivers/Kconfig" ||
