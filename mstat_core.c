@@ -140,6 +140,9 @@ static unsigned int mstat_pick_span_order(unsigned int size)
 	return best;
 }
 
+static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order,
+				unsigned int i);
+
 static void mstat_classes_init(void)
 {
 	unsigned int cls, i;
@@ -166,6 +169,16 @@ static void mstat_classes_init(void)
 		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
 		mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
 		mc->one_order = mc->fb_order == mc->span_order;
+		mc->starts = 0;
+		mc->fb_starts = 0;
+		for (i = 0; i < 1U << mc->span_order; i++) {
+			if (mstat_object_starts(mc, mc->span_order, i))
+				mc->starts |= BIT(i);
+		}
+		for (i = 0; i < 1U << mc->fb_order; i++) {
+			if (mstat_object_starts(mc, mc->fb_order, i))
+				mc->fb_starts |= BIT(i);
+		}
 		/*
 		 * The fast free's index, offset * index_mul >> 32, is exact for
 		 * every offset in the span if offset * (index_mul * stride -
@@ -399,11 +412,17 @@ static struct page *mstat_obj_span(unsigned int cls, const void *obj)
 	return pfn_to_page(pfn & ~((1UL << order) - 1));
 }
 
+/* The pages of a span of class @mc and order @order in which objects start. */
+static unsigned long mstat_span_starts(const struct mstat_class *mc, unsigned int order)
+{
+	return order == mc->span_order ? mc->starts : mc->fb_starts;
+}
+
 /* Mark the pages of a span of @cls and @order in which objects start. */
 static bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order)
 {
-	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned long pfn = page_to_pfn(span), mask = 0;
+	unsigned long starts = mstat_span_starts(&mstat_classes[cls], order);
+	unsigned long pfn = page_to_pfn(span);
 	unsigned long info = (unsigned long)order << MSTAT_INFO_ORDER_SHIFT |
 			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
@@ -412,25 +431,24 @@ static bool mstat_map_span(struct page *span, unsigned int cls, unsigned int ord
 	if (!mstat_pfns_fit(pfn, 1UL << order))
 		return false;
 	for (i = 0; i < 1U << order; i++) {
-		if (!mstat_object_starts(mc, order, i))
-			continue;
-		set_page_private(span + i, info);
-		mask |= BIT((pfn + i) % BITS_PER_LONG);
+		if (starts & BIT(i))
+			set_page_private(span + i, info);
 	}
-	mstat_owned_or(pfn, mask);
+	/* a span is aligned to its size, at most a word of the bitmap */
+	mstat_owned_or(pfn, starts << (pfn % BITS_PER_LONG));
 	return true;
 }
 
 static void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order)
 {
-	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long starts = mstat_span_starts(&mstat_classes[cls], order);
 	unsigned long pfn = page_to_pfn(span);
 	unsigned int i, npages = 1U << order;
 
 	mstat_owned_andnot(pfn, (npages == BITS_PER_LONG ? ~0UL : BIT(npages) - 1) <<
 				(pfn % BITS_PER_LONG));
 	for (i = 0; i < npages; i++) {
-		if (mstat_object_starts(mc, order, i))
+		if (starts & BIT(i))
 			set_page_private(span + i, 0);
 	}
 	span->index = 0;

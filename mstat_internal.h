@@ -78,6 +78,9 @@
  *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
  * @one_order: spans of this class never fall back on @fb_order (whose
  *	spans hold one object, never cached: mstat_central_grow())
+ * @starts: bit i set if an object starts in page i of a span of
+ *	@span_order: the pages mstat_map_span() marks
+ * @fb_starts: the same for a span of @fb_order
  */
 struct mstat_class {
 	unsigned int size;
@@ -95,6 +98,8 @@ struct mstat_class {
 	unsigned int span_mask;
 	unsigned int fast_info;
 	bool one_order;
+	unsigned long starts;
+	unsigned long fb_starts;
 } ____cacheline_aligned;
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
