@@ -126,7 +126,9 @@ WHY = """Where the time goes.
   and a flush writes a span's descriptor once per run of its objects,
   which took batch-fifo and batch-lifo at 8-64 B from 0.91-1.00x to
   0.76-0.82x (A/B, 3 rounds); batch-random's flushes seldom hold two
-  objects of one span, and it stayed at 0.93-1.02x there.
+  objects of one span, and it gained only once a span's free list was
+  headed by a link rather than a pointer (no address-to-index multiply at
+  either end): 8 B 0.82-1.12x to 0.76-0.88x (A/B, 2 rounds).
 - Order of the allocators. Each repetition runs them in another of their
   six orders. In a fixed order mstat always ran right after kmem_cache,
   and found the page allocator as kmem_cache's frees had left it: at
