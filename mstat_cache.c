@@ -253,10 +253,7 @@ static __always_inline bool mstat_site_fast_key(struct mstat_site *site, unsigne
 	*keyp = cls;
 	return true;
 #else
-	unsigned int last = READ_ONCE(site->last);
-
-	*keyp = (last >> 8) % MSTAT_MAX_KEYS;
-	return (last & MSTAT_LAST_CLS) == cls + 1;
+	return mstat_last_key(READ_ONCE(site->last), cls, keyp);
 #endif
 }
 
@@ -267,10 +264,10 @@ static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsig
 #ifdef MSTAT_NO_SITES
 	return cls;
 #else
-	unsigned int last = READ_ONCE(site->last);
+	unsigned int key;
 
-	if (likely((last & MSTAT_LAST_CLS) == cls + 1))
-		return (last >> 8) % MSTAT_MAX_KEYS;
+	if (likely(mstat_last_key(READ_ONCE(site->last), cls, &key)))
+		return key;
 	return mstat_site_key(site, cls, flags);
 #endif
 }

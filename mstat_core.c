@@ -146,6 +146,7 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order
 static void mstat_classes_init(void)
 {
 	unsigned int cls, i;
+	u64 e;
 
 	for (i = 0; i < ARRAY_SIZE(mstat_size_class); i++)
 		mstat_size_class[i] = mstat_size_to_class((i + 1) * MSTAT_MIN_SIZE);
@@ -180,13 +181,17 @@ static void mstat_classes_init(void)
 				mc->fb_starts |= BIT(i);
 		}
 		/*
-		 * The fast free's index, offset * index_mul >> 32, is exact for
-		 * every offset in the span if offset * (index_mul * stride -
-		 * 2^32) < 2^32 (true of every class with 4 KiB pages); if not,
-		 * the fast free takes none of the class's objects.
+		 * With e = index_mul * stride - 2^32: the fast free's index,
+		 * offset * index_mul >> 32, is exact for every offset in the
+		 * span if offset * e < 2^32; the low half of the product is
+		 * below index_mul for the multiples of the stride and only for
+		 * them if (offset / stride + 1) * e < index_mul.  Both hold for
+		 * every class with 4 KiB pages; where not, the fast free takes
+		 * none of the class's objects.
 		 */
-		if ((u64)(mc->span_mask + 1) * ((u64)mc->index_mul * mc->stride - BIT_ULL(32)) <
-		    BIT_ULL(32))
+		e = (u64)mc->index_mul * mc->stride - BIT_ULL(32);
+		if ((u64)(mc->span_mask + 1) * e < BIT_ULL(32) &&
+		    ((u64)mc->span_mask / mc->stride + 1) * e < mc->index_mul)
 			mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
 					(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 					MSTAT_INFO_SPAN;

@@ -200,8 +200,22 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 #define MSTAT_SITE_CHUNKS	(MSTAT_MAX_KEYS / MSTAT_SITE_CHUNK)
 #define MSTAT_LARGE_CLS		MSTAT_NR_CLASSES	/* the "class" of large objects' keys */
 
-/* struct mstat_site's @last: the key, shifted left by 8; the class + 1 in the low 8 bits. */
+/*
+ * struct mstat_site's @last: the key in the top 12 bits, the class in the
+ * low 8 (MSTAT_SITE_NO_CLASS, no class, until the first allocation): the
+ * fast path's check is one compare, its key one shift.
+ */
 #define MSTAT_LAST_CLS		0xffU
+#define MSTAT_LAST_KEY_SHIFT	20
+
+/* Whether @last, a site's, is of class @cls; its key at @keyp. */
+static __always_inline bool mstat_last_key(unsigned int last, unsigned int cls,
+					   unsigned int *keyp)
+{
+	BUILD_BUG_ON(MSTAT_MAX_KEYS > 1U << (32 - MSTAT_LAST_KEY_SHIFT));
+	*keyp = last >> MSTAT_LAST_KEY_SHIFT;
+	return (last & MSTAT_LAST_CLS) == cls;
+}
 
 /* The class of each key (MSTAT_LARGE_CLS for large), 0xff if not made yet. */
 extern u8 mstat_key_cls[MSTAT_MAX_KEYS];
@@ -627,7 +641,10 @@ static __always_inline u32 *mstat_obj_state_quick(const void *obj, const struct 
  * steps: the page frame by subtraction (an address outside the linear map
  * falls outside the bitmap, or on a page mstat does not own), the page's
  * private against one value, the index by multiplication (exact for every
- * offset in the span, mstat_classes_init()).
+ * offset in the span, mstat_classes_init()), whose low half also tells a
+ * multiple of the stride: below index_mul for a multiple, at or above it
+ * for any other offset (Lemire, Kaser, Kurz, "Faster remainder by direct
+ * computation", 2019).
  */
 static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp, u32 **stp,
 					     const struct mstat_class **mcp)
@@ -636,7 +653,8 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + MSTAT_PFN_OFFSET;
 	const struct mstat_class *mc;
 	unsigned int cls;
-	u32 off, idx;
+	u64 prod;
+	u32 off;
 
 	if (unlikely(pfn >= mstat_owned_pfns) ||
 	    /* acquire: see mstat_page_info() */
@@ -650,11 +668,12 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	if (unlikely((info & MSTAT_INFO_FIXED) != mc->fast_info))
 		return false;
 	off = addr & mc->span_mask;
-	idx = ((u64)off * mc->index_mul) >> 32;
-	if (unlikely(idx >= mc->nobjs || idx * mc->stride != off))
+	prod = (u64)off * mc->index_mul;
+	/* the objects end where the state vector starts */
+	if (unlikely(off >= mc->states_off || (u32)prod >= mc->index_mul))
 		return false;
 	*clsp = cls;
-	*stp = (u32 *)(addr - off + mc->states_off) + idx;
+	*stp = (u32 *)(addr - off + mc->states_off) + (u32)(prod >> 32);
 	*mcp = mc;
 	return true;
 }

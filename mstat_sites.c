@@ -269,14 +269,13 @@ unlock:
 unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t flags)
 {
 	gfp_t gfp = (flags & (__GFP_RECLAIM | __GFP_IO | __GFP_FS | __GFP_HIGH)) | __GFP_NOWARN;
-	unsigned int id, key, last;
+	unsigned int id, key;
 
 #ifdef MSTAT_NO_SITES
 	return cls;
 #endif
-	last = READ_ONCE(site->last);
-	if ((last & MSTAT_LAST_CLS) == cls + 1)
-		return (last >> 8) % MSTAT_MAX_KEYS;
+	if (mstat_last_key(READ_ONCE(site->last), cls, &key))
+		return key;
 	/* pairs with the release in mstat_site_register() */
 	id = smp_load_acquire(&site->id);
 	if (!id)
@@ -289,9 +288,8 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 		key = mstat_key_make(id, cls, gfp);
 	if (!key)
 		return cls;
-	last = key << 8 | (cls + 1);
 	/* the chunk before the key: pairs with the address dependency in mstat_alloc_site() */
-	smp_store_release(&site->last, last);
+	smp_store_release(&site->last, key << MSTAT_LAST_KEY_SHIFT | cls);
 	return key;
 }
 

@@ -79,14 +79,17 @@ struct mstat_stats {
  * @line: __LINE__ of the call
  * @id: mstat's: 0 until the site's first allocation registers it
  * @last: mstat's: the counters of the size class the site last
- *	allocated from (0 until then), so that its next allocation of that
- *	class finds them with no lookup
+ *	allocated from (MSTAT_SITE_NO_CLASS until then), so that its next
+ *	allocation of that class finds them with no lookup
  *
  * mstat_alloc() places one in section "mstat_sites" of the calling module
  * (as alloc_hooks() places its tags), so every call site is counted apart
  * with no run-time lookup.  mstat copies the strings when the site
  * registers: a site outlives its module while objects it allocated live.
  */
+/* @last of a site that has not allocated yet: no class is 0xff */
+#define MSTAT_SITE_NO_CLASS	0xffU
+
 struct mstat_site {
 	const char *file;
 	const char *function;
@@ -150,6 +153,7 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
 		.modname = KBUILD_MODNAME,					\
 		.owner = THIS_MODULE,						\
 		.line = __LINE__,						\
+		.last = MSTAT_SITE_NO_CLASS,					\
 	};									\
 	mstat_alloc_site((size), (flags), &__mstat_site_here);			\
 })

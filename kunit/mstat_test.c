@@ -150,8 +150,13 @@ static void mstat_test_span_layout(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mc->span_mask, span - 1);
 		/* the fast free's, for every offset in the span: an interior one is none */
 		KUNIT_EXPECT_NE(test, mc->fast_info, 0U);
-		for (i = 0, wrong = 0; i < span; i++)
-			wrong += (u32)(((u64)i * mc->index_mul) >> 32) != i / mc->stride;
+		for (i = 0, wrong = 0; i < span; i++) {
+			u64 prod = (u64)i * mc->index_mul;
+			bool start = i < mc->states_off && (u32)prod < mc->index_mul;
+
+			wrong += (u32)(prod >> 32) != i / mc->stride;
+			wrong += start != (i % mc->stride == 0 && i / mc->stride < mc->nobjs);
+		}
 		KUNIT_EXPECT_EQ_MSG(test, wrong, 0U, "class %u", mc->size);
 		KUNIT_EXPECT_GE(test, mc->nobjs, 1U);
 		KUNIT_EXPECT_GE(test, mc->batch, 1U);
