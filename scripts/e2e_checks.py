@@ -273,9 +273,11 @@ def check_consistency(errors, lines, snaps, phase):
     if len(results) <= idx:
         errors.append(f"no mstat_check result for the {phase} phase")
         return
-    m = re.match(r"mstat_check: reads (\d+) violations (\d+)", results[idx])
+    m = re.match(r"mstat_check: reads (\d+) violations (\d+) in (\S+) s", results[idx])
     reads, violations = int(m.group(1)), int(m.group(2))
-    print(f"      {phase}: {reads} reads of /proc/mstat, {violations} violations")
+    # the time shows the margin: mstat_check stops at 10 times its -t
+    print(f"      {phase}: {reads} reads of /proc/mstat in {m.group(3)} s, "
+          f"{violations} violations")
     expect(errors, f"{phase}: invariant violations", 0, violations)
     if reads < CHECK_READS:
         errors.append(f"{phase}: expected at least {CHECK_READS} reads, made {reads}")
@@ -629,12 +631,12 @@ def check_sites(errors, lines, source):
             expect(errors, "after the unload: only the rows with live objects", [], others)
     print(f"      sites: rows exact in 7 reads; site 3 is {site_row(site_rows(lines, '2'), at[3])}")
     out = [line for line in lines if line.startswith("mstat_check: reads ")]
-    m = re.match(r"mstat_check: reads (\d+) violations (\d+)", out[0]) if out else None
+    m = re.match(r"mstat_check: reads (\d+) violations (\d+) in (\S+) s", out[0]) if out else None
     if not m:
         errors.append("no mstat_check -s result")
         return
-    print(f"      sites: {m.group(1)} reads of /proc/mstat_sites under churn and hotplug, "
-          f"{m.group(2)} violations")
+    print(f"      sites: {m.group(1)} reads of /proc/mstat_sites under churn and hotplug "
+          f"in {m.group(3)} s, {m.group(2)} violations")
     expect(errors, "site rows: violations", 0, int(m.group(2)))
     if int(m.group(1)) < CHECK_READS:
         errors.append(f"sites: expected at least {CHECK_READS} reads, made {m.group(1)}")
