@@ -275,7 +275,7 @@ def check_consistency(errors, lines, snaps, phase):
         return
     m = re.match(r"mstat_check: reads (\d+) violations (\d+) in (\S+) s", results[idx])
     reads, violations = int(m.group(1)), int(m.group(2))
-    # the time shows the margin: mstat_check stops at 10 times its -t
+    # the time shows the margin: mstat_check stops at 15 times its -t
     print(f"      {phase}: {reads} reads of /proc/mstat in {m.group(3)} s, "
           f"{violations} violations")
     expect(errors, f"{phase}: invariant violations", 0, violations)

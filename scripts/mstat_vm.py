@@ -352,7 +352,7 @@ def sites_script():
 
 def e2e_sites(name, vmlinuz, mods, checks):
     lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "sites",
-                                         sites_script(), "e2e-sites-console.log", timeout=420)
+                                         sites_script(), "e2e-sites-console.log", timeout=480)
     source = os.path.join(ROOT, "tests", "mstat_e2e.c")
     checks.run("sites: /proc/mstat_sites rows exact, kept after unload",
                lambda e: check_sites(e, lines, source))
@@ -364,8 +364,9 @@ def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
     checks = Checks(name)
+    # two mstat_check phases of up to 15 x CHECK_SECONDS each, and the rest (about 45 s)
     lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "", e2e_script(),
-                                         "e2e-console.log", timeout=420)
+                                         "e2e-console.log", timeout=720)
     checks.run("exact accounting", lambda e: check_accounting(e, snaps))
     checks.run("donation on offline/online", lambda e: check_donation(e, snaps))
     checks.run("hotplug under load", lambda e: check_stress(e, snaps, lines))

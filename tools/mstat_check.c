@@ -18,7 +18,7 @@
  * between reads.
  *
  * usage: mstat_check [-s] [-t SECONDS] [-n MIN_READS] [-f FILE]
- * Reads for at least SECONDS and MIN_READS reads (at most 10 x SECONDS),
+ * Reads for at least SECONDS and MIN_READS reads (at most 15 x SECONDS),
  * then prints "mstat_check: reads N violations M" and exits 0 only if M is
  * 0 and N reached MIN_READS.
  */
@@ -303,7 +303,7 @@ int main(int argc, char **argv)
 		ssize_t len = 0, r;
 		int fd;
 
-		if ((elapsed >= seconds && reads >= min_reads) || elapsed >= 10 * seconds)
+		if ((elapsed >= seconds && reads >= min_reads) || elapsed >= 15 * seconds)
 			break;
 		fd = open(path, O_RDONLY);
 		if (fd < 0) {
