@@ -289,7 +289,8 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 	if (!key)
 		return cls;
 	/* no class, not even large, reads as MSTAT_SITE_NO_CLASS */
-	BUILD_BUG_ON(MSTAT_LARGE_CLS >= MSTAT_SITE_NO_CLASS || MSTAT_SITE_NO_CLASS > MSTAT_LAST_CLS);
+	BUILD_BUG_ON(MSTAT_LARGE_CLS >= MSTAT_SITE_NO_CLASS);
+	BUILD_BUG_ON(MSTAT_SITE_NO_CLASS > MSTAT_LAST_CLS);
 	/* the chunk before the key: pairs with the address dependency in mstat_alloc_site() */
 	smp_store_release(&site->last, key << MSTAT_LAST_KEY_SHIFT | cls);
 	return key;
