@@ -113,16 +113,19 @@ extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
  * @nspans: spans of this class
  * @nempty: spans on @partial whose objects are all free
  * @nops: takes and puts so far, for idle reclaim to tell a pool at rest
+ * @limbo: released spans not yet past a grace period
+ * @rcu: for mstat_limbo_rcu(), queued while @limbo is not empty
+ * @rcu_queued: whether @rcu is queued
  */
 struct mstat_central {
-	spinlock_t lock;	/* protects the fields below */
+	spinlock_t lock;
 	struct list_head partial;
 	struct list_head full;
 	unsigned long nspans;
 	unsigned long nempty;
 	unsigned long nops;
-	struct list_head limbo;	/* released spans not yet past a grace period */
-	struct rcu_head rcu;	/* mstat_limbo_rcu(), queued while @limbo is not empty */
+	struct list_head limbo;
+	struct rcu_head rcu;
 	bool rcu_queued;
 };
 

@@ -67,6 +67,9 @@ struct mstat_stats {
 	u64 reclaimed_bytes;
 };
 
+/* @last of a site that has not allocated yet: no class is 0xff */
+#define MSTAT_SITE_NO_CLASS	0xffU
+
 /**
  * struct mstat_site - a call site of mstat_alloc(), static in its module
  * @file: __FILE__ of the call
@@ -87,9 +90,6 @@ struct mstat_stats {
  * with no run-time lookup.  mstat copies the strings when the site
  * registers: a site outlives its module while objects it allocated live.
  */
-/* @last of a site that has not allocated yet: no class is 0xff */
-#define MSTAT_SITE_NO_CLASS	0xffU
-
 struct mstat_site {
 	const char *file;
 	const char *function;

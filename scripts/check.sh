@@ -13,7 +13,7 @@
 #     RT headers, and cross-built for arm64 against linux-source-6.12, no
 #     warning allowed; sparse (C=1) on the 6.12 build;
 #   - make coccicheck MODE=report (Debian's coccinelle), each finding a failure;
-#   - checkpatch.pl --strict on every C file and header.
+#   - checkpatch.pl --strict and kernel-doc -Wall on every C file and header.
 # Ends with one line "N passed, N failed[, N skipped]".
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -156,6 +156,24 @@ if tree=$(mstat_kernel_source); then
 	fi
 else
 	result "checkpatch --strict" fail "no kernel source"
+fi
+
+# --- kernel-doc ------------------------------------------------------------
+# Every kernel-doc comment parses and describes every member, parameter and
+# return value (-Wall); checkpatch does not look at them.
+if tree=$(mstat_kernel_source); then
+	cd "$MSTAT_ROOT" || exit 1
+	files=$(git ls-files '*.c' '*.h' 2>/dev/null || ls ./*.c ./*.h include/*.h kunit/*.c)
+	# shellcheck disable=SC2086
+	kd_out=$(perl "$tree/scripts/kernel-doc" -none -Wall $files 2>&1)
+	if [ $? -eq 0 ] && [ -z "$kd_out" ]; then
+		result "kernel-doc -Wall" ok
+	else
+		echo "$kd_out" | head -n 20
+		result "kernel-doc -Wall" fail "see the lines above"
+	fi
+else
+	result "kernel-doc -Wall" fail "no kernel source"
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
