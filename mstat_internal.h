@@ -118,7 +118,7 @@ extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
  * @rcu_queued: whether @rcu is queued
  */
 struct mstat_central {
-	spinlock_t lock;
+	spinlock_t lock;	/* protects the fields below */
 	struct list_head partial;
 	struct list_head full;
 	unsigned long nspans;
