@@ -143,20 +143,27 @@ WHY = """Where the time goes.
   flushed.
 - 16 KiB: kmalloc sends sizes above 8 KiB to the page allocator; mstat has
   classes up to 32 KiB.
-- 64 KiB: both call the page allocator for every object, at order 4,
-  which its per-CPU page lists do not keep (every call takes the zone
-  lock). mstat asks for a plain block, kmalloc for a compound page, whose
-  tail pages are set up at allocation and checked at free; on the hot pair
+- 64 KiB: both call the page allocator for every object, at order 4, which
+  its per-CPU page lists do not keep (every call takes the zone lock).
+  mstat asks for a plain block, kmalloc for a compound page, whose tail
+  pages are set up at allocation and checked at free; on the hot pair
   mstat adds about 8 ns to a bare `alloc_pages()`/`__free_pages()` pair's
   time per operation, kmalloc about 12 (a throwaway build timing the bare
   calls beside them). In the batch patterns 640 MiB are live at once and
   the page allocator's own time, and the state the allocator before left
   it in, decide the cell: in one A/B a boot's batch-lifo time moved by 2x
   from round to round for both allocators, and the cell reads 0.91-1.03x
-  from run to run. The bitmap's two atomic operations per large object
+  from run to run. Which allocator ran just before matters most: in 4
+  boots of 30 repetitions, mstat's batch-lifo and batch-random runs right
+  after kmalloc's took 0.92x and 0.88x their median, right after
+  kmem_cache's 1.03x (kmalloc's: 1.00x and 0.93x after mstat's, 1.01x and
+  1.03x after kmem_cache's), and giving every allocator each predecessor
+  equally often (30 repetitions instead of 15) did not bring the cell
+  down: batch-lifo 1.02-1.08x with 15, 1.03-1.08x with 30, in boots that
+  ran 64 KiB alone. The bitmap's two atomic operations per large object
   (set at allocation, taken at free) measured nothing: a build with plain
-  operations instead (wrong on SMP) ran the hot pair at 34.4 against
-  34.5 ns (A/B, 3 rounds). Putting these cells clearly below 1.0 would take
+  operations instead (wrong on SMP) ran the hot pair at 34.4 against 34.5
+  ns (A/B, 3 rounds). Putting these cells clearly below 1.0 would take
   serving 64 KiB from mstat's own spans, where the state vector would cost
   one object of four in an order-6 span.
 """
