@@ -141,7 +141,9 @@ else
 	result "coccicheck" fail "no kernel source or coccinelle"
 fi
 
-# --- checkpatch ------------------------------------------------------------
+# --- checkpatch and kernel-doc ---------------------------------------------
+# kernel-doc -Wall: every kernel-doc comment parses and describes every
+# member, parameter and return value, which checkpatch does not look at.
 if tree=$(mstat_kernel_source); then
 	cd "$MSTAT_ROOT" || exit 1
 	files=$(git ls-files '*.c' '*.h' 2>/dev/null || ls ./*.c ./*.h include/*.h kunit/*.c)
@@ -154,25 +156,16 @@ if tree=$(mstat_kernel_source); then
 		echo "$cp_out" | grep -E 'ERROR|WARNING|CHECK' | head -n 20
 		result "checkpatch --strict" fail "see the lines above"
 	fi
-else
-	result "checkpatch --strict" fail "no kernel source"
-fi
-
-# --- kernel-doc ------------------------------------------------------------
-# Every kernel-doc comment parses and describes every member, parameter and
-# return value (-Wall); checkpatch does not look at them.
-if tree=$(mstat_kernel_source); then
-	cd "$MSTAT_ROOT" || exit 1
-	files=$(git ls-files '*.c' '*.h' 2>/dev/null || ls ./*.c ./*.h include/*.h kunit/*.c)
 	# shellcheck disable=SC2086
-	kd_out=$(perl "$tree/scripts/kernel-doc" -none -Wall $files 2>&1)
-	if [ $? -eq 0 ] && [ -z "$kd_out" ]; then
+	if kd_out=$(perl "$tree/scripts/kernel-doc" -none -Wall $files 2>&1) &&
+	   [ -z "$kd_out" ]; then
 		result "kernel-doc -Wall" ok
 	else
 		echo "$kd_out" | head -n 20
 		result "kernel-doc -Wall" fail "see the lines above"
 	fi
 else
+	result "checkpatch --strict" fail "no kernel source"
 	result "kernel-doc -Wall" fail "no kernel source"
 fi
 
