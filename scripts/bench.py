@@ -163,9 +163,16 @@ WHY = """Where the time goes.
   ran 64 KiB alone. The bitmap's two atomic operations per large object
   (set at allocation, taken at free) measured nothing: a build with plain
   operations instead (wrong on SMP) ran the hot pair at 34.4 against 34.5
-  ns (A/B, 3 rounds). Putting these cells clearly below 1.0 would take
-  serving 64 KiB from mstat's own spans, where the state vector would cost
-  one object of four in an order-6 span.
+  ns (A/B, 3 rounds). Nor would serving 64 KiB from mstat's own spans
+  help: a throwaway build with classes up to 64 KiB (order-6 spans of
+  three objects) ran the hot pair at 0.11x but the batch cells at
+  0.88-1.04x (A/B, 3 rounds, 64 KiB alone). Without the batch's one-byte
+  write per object (half of its time at this size) they read 0.59-0.61x,
+  but only because kmalloc's batches ran 1.5-1.8x slower beside spans holding
+  853 MiB of the 1 GiB boot (in one boot of three kmalloc's and
+  kmem_cache's batches failed for memory); mstat's own batch times were no
+  lower (43-72 ns against 40-74): one order-6 block per three objects costs
+  what three order-4 blocks do.
 """
 
 
@@ -761,10 +768,11 @@ def report(rows, qemu_kernel, record=False):
         w(f"| {size} | {statistics.median(pn):.3f} ({min(pn):.3f}-{max(pn):.3f}) | "
           f"{statistics.median(ap):.3f} ({min(ap):.3f}-{max(ap):.3f}) |")
     stats_cost = statistics.median(overheads) - 1 if overheads else float("nan")
+    at_cost = statistics.median(atomics) - 1 if atomics else float("nan")
     w(f"\nMedian statistics cost over the sizes: {stats_cost * 100:+.1f}%; "
-      "the global atomics, on one CPU where no cache line moves, cost "
-      f"{(statistics.median(atomics) - 1) * 100 if atomics else float('nan'):+.1f}% "
-      "more than the per-CPU counters.\n")
+      "the global atomics, on one CPU where no cache line moves, took "
+      f"{abs(at_cost) * 100:.1f}% {'less' if at_cost < 0 else 'more'} time than the "
+      "per-CPU counters.\n")
 
     w("## Memory after the mixed workload (UML)\n")
     mem = {r["alloc"]: r for r in rows if r["kind"] == "memory" and r.get("variant") == "percpu"
