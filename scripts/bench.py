@@ -172,7 +172,12 @@ WHY = """Where the time goes.
   853 MiB of the 1 GiB boot (in one boot of three kmalloc's and
   kmem_cache's batches failed for memory); mstat's own batch times were no
   lower (43-72 ns against 40-74): one order-6 block per three objects costs
-  what three order-4 blocks do.
+  what three order-4 blocks do. How level is level here: kmalloc against
+  itself (a throwaway build whose "mstat" calls kmalloc, 6 boots of 15
+  repetitions, 64 KiB alone) read 0.96-1.04x per boot in batch-lifo and
+  0.90-1.08x in batch-random; as the median of three boots, as this report
+  takes it, 0.98-1.02x and 0.96-1.03x, above 1.0 in 10 of the 20 ways to
+  pick three of the six boots, in each of the two patterns.
 """
 
 
