@@ -173,11 +173,17 @@ WHY = """Where the time goes.
   kmem_cache's batches failed for memory); mstat's own batch times were no
   lower (43-72 ns against 40-74): one order-6 block per three objects costs
   what three order-4 blocks do. How level is level here: kmalloc against
-  itself (a throwaway build whose "mstat" calls kmalloc, 6 boots of 15
-  repetitions, 64 KiB alone) read 0.96-1.04x per boot in batch-lifo and
-  0.90-1.08x in batch-random; as the median of three boots, as this report
-  takes it, 0.98-1.02x and 0.96-1.03x, above 1.0 in 10 of the 20 ways to
-  pick three of the six boots, in each of the two patterns.
+  itself (a throwaway build whose "mstat" calls kmalloc, 6 boots, 64 KiB
+  alone) read 0.96-1.04x per boot in batch-lifo and 0.90-1.08x in
+  batch-random with this report's 15 repetitions; as the median of three
+  boots, as this report takes it, 0.98-1.02x and 0.96-1.03x, above 1.0 in
+  10 of the 20 ways to pick three of the six boots, in each pattern. The
+  order of the runs moves it further, and not by which allocator runs
+  right before: with 18 repetitions and a warm-up that make every
+  allocator follow every other equally often, the same A/A read
+  0.86-0.94x per boot in batch-fifo and 0.96-1.08x in batch-lifo; without
+  kmem_cache in the rotation, 0.97-1.04x and 0.97-1.16x. At this size a
+  cell within about 5% of 1.0 does not tell the two allocators apart.
 """
 
 
