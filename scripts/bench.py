@@ -177,13 +177,15 @@ WHY = """Where the time goes.
   alone) read 0.96-1.04x per boot in batch-lifo and 0.90-1.08x in
   batch-random with this report's 15 repetitions; as the median of three
   boots, as this report takes it, 0.98-1.02x and 0.96-1.03x, above 1.0 in
-  10 of the 20 ways to pick three of the six boots, in each pattern. The
-  order of the runs moves it further, and not by which allocator runs
-  right before: with 18 repetitions and a warm-up that make every
-  allocator follow every other equally often, the same A/A read
-  0.86-0.94x per boot in batch-fifo and 0.96-1.08x in batch-lifo; without
-  kmem_cache in the rotation, 0.97-1.04x and 0.97-1.16x. At this size a
-  cell within about 5% of 1.0 does not tell the two allocators apart.
+  10 of the 20 ways to pick three of the six boots, in each pattern (and
+  0.96-1.00x per boot in batch-fifo: mstat's place in the rotation favours
+  it there by a few percent). The order of the runs moves it further, and
+  not by which allocator runs right before: with 18 repetitions, warmed up
+  so that every allocator follows every other equally often, the same A/A
+  read 0.86-0.94x per boot in batch-fifo and 0.96-1.08x in batch-lifo;
+  without kmem_cache in the rotation, 0.97-1.04x and 0.97-1.16x. At this
+  size a cell within about 5% of 1.0 does not tell the two allocators
+  apart.
 """
 
 
