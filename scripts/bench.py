@@ -179,8 +179,8 @@ WHY = """Where the time goes.
   boots, as this report takes it, 0.98-1.02x and 0.96-1.03x, above 1.0 in
   10 of the 20 ways to pick three of the six boots, in each pattern (and
   0.96-1.00x per boot in batch-fifo: mstat's place in the rotation favours
-  it there by a few percent). The order of the runs moves it further, and
-  not by which allocator runs right before: with 18 repetitions, warmed up
+  it there by a few percent). Balancing which allocator runs right before
+  does not take the order's effect away: with 18 repetitions, warmed up
   so that every allocator follows every other equally often, the same A/A
   read 0.86-0.94x per boot in batch-fifo and 0.96-1.08x in batch-lifo;
   without kmem_cache in the rotation, 0.97-1.04x and 0.97-1.16x. At this
