@@ -70,6 +70,13 @@ module_param(only_pattern, charp, 0444);
 #define MAX_HOT_HOLD	4U
 static unsigned int hot_hold;
 module_param(hot_hold, uint, 0444);
+/*
+ * kmalloc against itself: a fourth allocator, "kmalloc-aa", the same calls
+ * as "kmalloc", measured in the same rotation.  Its ratio to kmalloc is
+ * what "level" reads as in this boot (make bench's A/A row).
+ */
+static bool aa;
+module_param(aa, bool, 0444);
 
 #define BATCH		10000
 #define HOT_ITERS	200000
@@ -78,8 +85,9 @@ module_param(hot_hold, uint, 0444);
 static const size_t sizes[] = { 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096,
 				16384, 65536 };
 
-enum bench_alloc { A_MSTAT, A_KMALLOC, A_CACHE, NR_ALLOCS };
-static const char *const alloc_names[] = { "mstat", "kmalloc", "kmem_cache" };
+enum bench_alloc { A_MSTAT, A_KMALLOC, A_CACHE, A_KMALLOC_AA, NR_ALLOCS };
+static const char *const alloc_names[] = { "mstat", "kmalloc", "kmem_cache", "kmalloc-aa" };
+#define ALL_ALLOCS	(BIT(A_MSTAT) | BIT(A_KMALLOC) | BIT(A_CACHE) | BIT(A_KMALLOC_AA))
 
 struct bench_ctx {
 	enum bench_alloc a;
@@ -96,6 +104,7 @@ static __always_inline void *b_alloc(struct bench_ctx *b, size_t size)
 	case A_MSTAT:
 		return mstat_alloc(size, GFP_KERNEL);
 	case A_KMALLOC:
+	case A_KMALLOC_AA:
 		return kmalloc(size, GFP_KERNEL);
 	default:
 		return kmem_cache_alloc(b->cache, GFP_KERNEL);
@@ -109,6 +118,7 @@ static __always_inline void b_free(struct bench_ctx *b, void *p)
 		mstat_free(p);
 		break;
 	case A_KMALLOC:
+	case A_KMALLOC_AA:
 		kfree(p);
 		break;
 	default:
@@ -215,32 +225,42 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 /*
- * Run @fn for the first @nallocs allocators, @reps times, interleaved so
- * that drift on the host shifts all of them alike, each repetition in
- * another of their six orders so that none always runs right after the
- * same one (whose freed memory the next finds in the page allocator).
+ * Run @fn for the allocators in @mask, @reps times, interleaved so that
+ * drift on the host shifts all of them alike, each repetition in another
+ * order so that none always runs right after the same one (whose freed
+ * memory the next finds in the page allocator): three allocators take
+ * their six orders, four a Williams square, in which each follows every
+ * other once in four repetitions.
  */
-static const u8 bench_orders[][NR_ALLOCS] = {
+static const u8 orders3[][3] = {
 	{ 0, 1, 2 }, { 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 }, { 1, 0, 2 }, { 0, 2, 1 },
 };
 
+static const u8 orders4[][4] = {
+	{ 0, 1, 3, 2 }, { 1, 2, 0, 3 }, { 2, 3, 1, 0 }, { 3, 0, 2, 1 },
+};
+
 static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct bench_ctx *),
-		   unsigned int nallocs)
+		   unsigned long mask)
 {
 	u64 ps[NR_ALLOCS][MAX_REPS];
 	unsigned int r, a, k, n = min_t(unsigned int, reps, MAX_REPS);
+	const unsigned int nord = aa ? 4 : 3;
 
 	if (*only_pattern && strcmp(pattern, only_pattern))
 		return;
+	if (!aa)
+		mask &= ~BIT(A_KMALLOC_AA);
 
-	for (a = 0; a < nallocs; a++) {	/* warm up: fill the caches and pools */
+	for_each_set_bit(a, &mask, NR_ALLOCS) {	/* warm up: fill the caches and pools */
 		b->a = a;
 		fn(b);
 	}
 	for (r = 0; r < n; r++) {
-		for (k = 0; k < NR_ALLOCS; k++) {
-			a = bench_orders[r % ARRAY_SIZE(bench_orders)][k];
-			if (a >= nallocs)
+		for (k = 0; k < nord; k++) {
+			a = aa ? orders4[r % ARRAY_SIZE(orders4)][k] :
+				 orders3[r % ARRAY_SIZE(orders3)][k];
+			if (!(mask & BIT(a)))
 				continue;
 			b->a = a;
 			ps[a][r] = fn(b);
@@ -252,7 +272,7 @@ static void report(struct bench_ctx *b, const char *pattern, u64 (*fn)(struct be
 		}
 		cond_resched();
 	}
-	for (a = 0; a < nallocs; a++) {
+	for_each_set_bit(a, &mask, NR_ALLOCS) {
 		sort(ps[a], n, sizeof(ps[a][0]), cmp_u64, NULL);
 		pr_info("BENCH variant=%s alloc=%s pattern=%s size=%zu median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
 			variant, alloc_names[a], pattern, b->size, ps[a][n / 2], ps[a][0],
@@ -266,10 +286,10 @@ static u64 run_random(struct bench_ctx *b) { return run_batch(b, RANDOM); }
 
 static void bench_size(struct bench_ctx *b)
 {
-	report(b, "hot", run_hot, NR_ALLOCS);
-	report(b, "batch-fifo", run_fifo, NR_ALLOCS);
-	report(b, "batch-lifo", run_lifo, NR_ALLOCS);
-	report(b, "batch-random", run_random, NR_ALLOCS);
+	report(b, "hot", run_hot, ALL_ALLOCS);
+	report(b, "batch-fifo", run_fifo, ALL_ALLOCS);
+	report(b, "batch-lifo", run_lifo, ALL_ALLOCS);
+	report(b, "batch-random", run_random, ALL_ALLOCS);
 }
 
 /*
@@ -382,7 +402,8 @@ static int bench_fast(void)
 		b.cache = NULL;
 	}
 	b.size = 0;
-	report(&b, "mixed", run_mixed, A_CACHE);	/* kmem_cache has one size */
+	/* kmem_cache has one size */
+	report(&b, "mixed", run_mixed, ALL_ALLOCS & ~BIT(A_CACHE));
 	report_memory(&b);
 	report_irq_pair();
 	ret = 0;
