@@ -190,7 +190,7 @@ static void show(const struct read *r, const struct read *old, double secs)
 	const struct table *cl = table(r, "class"), *cp = table(r, "cpu");
 	const struct table *ocl = old ? table(old, "class") : NULL;
 	const struct table *ocp = old ? table(old, "cpu") : NULL;
-	char a[32], b[32], c[32];
+	char a[32], b[32], c[32], d[32];
 	int i;
 
 	printf("live %s in %lld objects (large: %lld, %s); held %s, cached %s\n",
@@ -198,7 +198,7 @@ static void show(const struct read *r, const struct read *old, double secs)
 	       field(r, "large_nmalloc") - field(r, "large_nfree"),
 	       human(field(r, "large_alloc_bytes"), b, sizeof(b)),
 	       human(field(r, "sys_bytes"), c, sizeof(c)),
-	       human(field(r, "cached_bytes"), a, sizeof(a)));
+	       human(field(r, "cached_bytes"), d, sizeof(d)));
 	printf("allocs %lld, frees %lld, refills %lld, flushes %lld, donations %lld, ",
 	       field(r, "nmalloc"), field(r, "nfree"), field(r, "nrefill"), field(r, "nflush"),
 	       field(r, "cpu_donations"));

@@ -39,6 +39,15 @@ def run(binary, *args, timeout=10):
                           timeout=timeout).stdout
 
 
+def human(v):
+    """Bytes as the viewer shows them: "584 B", "1.1 MiB"."""
+    d, u = abs(v), 0
+    while d >= 1024 and u < 4:
+        d, u = d / 1024, u + 1
+    unit = ("B", "KiB", "MiB", "GiB", "TiB")[u]
+    return f"{'-' if v < 0 else ''}{d:.1f} {unit}" if u else f"{'-' if v < 0 else ''}{d:.0f} {unit}"
+
+
 def main():
     binary = sys.argv[1]
     results = []
@@ -84,6 +93,18 @@ def main():
     check("a file that is not an mstat report is refused",
           subprocess.run([binary, __file__], stdout=subprocess.DEVNULL,
                          stderr=subprocess.DEVNULL).returncode == 1)
+
+    # the summary line: cached bytes are the CPU rows' sum, not the live bytes again
+    cached = sum(r["cached_bytes"] for r in tables["cpu"])
+    check("text: the summary line, exact (cached 66.0 KiB: the CPU rows sum to 67608 B)",
+          cached == summary["cached_bytes"] == 67608 and
+          first == "live 1.1 MiB in 100 objects (large: 7, 504.0 KiB); "
+                   "held 1.2 MiB, cached 66.0 KiB", first)
+    rows = [f"{r['class']:8} {r['size']:8} {r['live_objects']:12} {human(r['alloc_bytes']):>12}"
+            f" {r['nmalloc']:12} {r['nfree']:12}" for r in tables["class"] if r["nmalloc"]]
+    check("text: the class rows, exact (live_bytes 584 B, 640.0 KiB)",
+          text.split("\n\n")[1].splitlines()[1:] == rows and
+          "584 B" in rows[0] and "640.0 KiB" in rows[-1], text.split("\n\n")[1])
     passed = sum(results)
     print(f"viewer: {passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1
