@@ -13,15 +13,17 @@
  * carried along (in --json) and never break it.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #define MAX_FIELDS	64
 #define MAX_COLS	32
 #define MAX_ROWS	4096
-#define NAME_LEN	40
+#define NAME_LEN	64
 
 struct field {
 	char name[NAME_LEN];
@@ -44,47 +46,182 @@ struct read {
 	int nt;
 };
 
+/* Why parse() refused its input, and on which line (0: at the end). */
+static char why[160];
+static int why_line;
+
+static int refuse(int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	why_line = line;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static int is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* @s as a whole decimal number that fits: 0 and *@v, or -1. */
+static int number(const char *s, long long *v)
+{
+	char *end;
+
+	if (!is_digit(*s) && !(*s == '-' && is_digit(s[1])))
+		return -1;
+	errno = 0;
+	*v = strtoll(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/* The same, not negative. */
+static int unumber(const char *s, unsigned long long *v)
+{
+	char *end;
+
+	if (!is_digit(*s))
+		return -1;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end ? -1 : 0;
+}
+
+/* @line without its "\n" or "\r\n", checked: 0, or -1 and why. */
+static int clean(char *line, ssize_t len, int no)
+{
+	ssize_t i;
+
+	if (len && line[len - 1] == '\n')
+		line[--len] = '\0';
+	if (len && line[len - 1] == '\r')	/* a serial console's capture */
+		line[--len] = '\0';
+	for (i = 0; i < len; i++)
+		if ((line[i] < ' ' || line[i] > '~') && line[i] != '\t')
+			return refuse(no, "byte 0x%02x is not printable ASCII",
+				      (unsigned char)line[i]);
+	return 0;
+}
+
+/* A legend: a new table, its kind and columns in @w[1..@n-1]. */
+static int add_legend(struct read *r, char **w, int n, int no)
+{
+	struct table *t;
+	int i;
+
+	if (n < 2)
+		return refuse(no, "a legend without columns");
+	if (r->nt == 2)
+		return refuse(no, "a third table");
+	t = &r->t[r->nt++];
+	for (i = 1; i < n; i++) {
+		if (strlen(w[i]) >= NAME_LEN)
+			return refuse(no, "a column name of %d characters or more", NAME_LEN);
+		snprintf(t->cols[i - 1], NAME_LEN, "%s", w[i]);
+	}
+	snprintf(t->kind, NAME_LEN, "%s", w[1]);
+	t->ncols = n - 1;
+	return 0;
+}
+
+/* A row of @t: "<kind>N" and a value for every column of the legend. */
+static int add_row(struct table *t, char **w, int n, int no)
+{
+	size_t k = strlen(t->kind);
+	unsigned long long id;
+	int i;
+
+	if (strncmp(w[0], t->kind, k) || unumber(w[0] + k, &id) || id > ~0U)
+		return refuse(no, "not a row of the %s table", t->kind);
+	if (n != t->ncols)
+		return refuse(no, "%d values where the legend names %d", n - 1, t->ncols - 1);
+	if (t->nrows == MAX_ROWS)
+		return refuse(no, "more than %d rows", MAX_ROWS);
+	for (i = 1; i < n; i++)
+		if (number(w[i], &t->val[t->nrows][i]))
+			return refuse(no, "\"%.40s\" is not a number", w[i]);
+	t->id[t->nrows++] = id;
+	return 0;
+}
+
+/* A summary field: "name value". */
+static int add_field(struct read *r, char **w, int n, int no)
+{
+	struct field *f = &r->f[r->nf];
+
+	if (n != 2)
+		return refuse(no, "not a \"name value\" line");
+	if (r->nf == MAX_FIELDS)
+		return refuse(no, "more than %d fields", MAX_FIELDS);
+	if (strlen(w[0]) >= NAME_LEN)
+		return refuse(no, "a name of %d characters or more", NAME_LEN);
+	if (unumber(w[1], &f->value))
+		return refuse(no, "\"%.40s\" is not a number", w[1]);
+	snprintf(f->name, NAME_LEN, "%s", w[0]);
+	r->nf++;
+	return 0;
+}
+
+static const struct table *table(const struct read *r, const char *kind)
+{
+	int i;
+
+	for (i = 0; i < r->nt; i++)
+		if (!strcmp(r->t[i].kind, kind))
+			return &r->t[i];
+	return NULL;
+}
+
+/*
+ * One read: "mstat version N", "name value" lines, then the tables, each
+ * led by its legend.  Lines may end in "\r\n"; whatever else /proc/mstat
+ * would not print is refused.
+ */
 static int parse(FILE *in, struct read *r)
 {
-	char line[1024], *w[MAX_COLS + 1], *save;
-	struct table *cur = NULL;
-	int n, i;
+	char *line = NULL, *w[MAX_COLS + 2], *save;
+	int n, no = 0, ret = 0;
+	size_t size = 0;
+	ssize_t len;
+	long long v;
 
 	memset(r, 0, sizeof(*r));
-	if (!fgets(line, sizeof(line), in) || sscanf(line, "mstat version %d", &r->version) != 1)
-		return -1;
-	while (fgets(line, sizeof(line), in)) {
+	while (!ret && (len = getline(&line, &size, in)) >= 0) {
+		ret = clean(line, len, ++no);
+		if (ret)
+			break;
 		n = 0;
-		for (w[n] = strtok_r(line, " \t\n", &save); w[n] && n < MAX_COLS;
-		     w[++n] = strtok_r(NULL, " \t\n", &save))
+		for (w[n] = strtok_r(line, " \t", &save); w[n] && n <= MAX_COLS;
+		     w[++n] = strtok_r(NULL, " \t", &save))
 			;
-		if (!n)
+		if (n > MAX_COLS)
+			ret = refuse(no, "more than %d words", MAX_COLS);
+		else if (no == 1 && (n != 3 || strcmp(w[0], "mstat") || strcmp(w[1], "version") ||
+				     number(w[2], &v) || v < 1 || v > 1000000))
+			ret = refuse(no, "the first line is not \"mstat version N\"");
+		else if (no == 1)
+			r->version = v;
+		else if (!n)
 			continue;
-		if (!strcmp(w[0], "#") && n > 1) {	/* a legend: a new table */
-			if (r->nt == 2)
-				return -1;
-			cur = &r->t[r->nt++];
-			snprintf(cur->kind, NAME_LEN, "%s", w[1]);
-			for (i = 1; i < n; i++)
-				snprintf(cur->cols[i - 1], NAME_LEN, "%s", w[i]);
-			cur->ncols = n - 1;
-			continue;
-		}
-		if (cur && !strncmp(w[0], cur->kind, strlen(cur->kind)) &&
-		    w[0][strlen(cur->kind)] >= '0' && w[0][strlen(cur->kind)] <= '9') {
-			if (cur->nrows == MAX_ROWS)
-				return -1;
-			cur->id[cur->nrows] = strtoul(w[0] + strlen(cur->kind), NULL, 10);
-			for (i = 1; i < n && i < cur->ncols; i++)
-				cur->val[cur->nrows][i] = strtoll(w[i], NULL, 10);
-			cur->nrows++;
-			continue;
-		}
-		if (n == 2 && r->nf < MAX_FIELDS) {
-			snprintf(r->f[r->nf].name, NAME_LEN, "%s", w[0]);
-			r->f[r->nf++].value = strtoull(w[1], NULL, 10);
-		}
+		else if (!strcmp(w[0], "#"))
+			ret = add_legend(r, w, n, no);
+		else if (r->nt)
+			ret = add_row(&r->t[r->nt - 1], w, n, no);
+		else
+			ret = add_field(r, w, n, no);
 	}
+	free(line);
+	if (ret)
+		return ret;
+	if (ferror(in))
+		return refuse(0, "%s", strerror(errno));
+	if (!no)
+		return refuse(1, "the first line is not \"mstat version N\"");
+	if (!table(r, "class") || !table(r, "cpu"))
+		return refuse(0, "no %s table", table(r, "class") ? "cpu" : "class");
 	return 0;
 }
 
@@ -99,8 +236,10 @@ static int read_file(const char *path, struct read *r)
 	}
 	ret = parse(in, r);
 	fclose(in);
-	if (ret)
-		fprintf(stderr, "mstat: %s: not an mstat report\n", path);
+	if (ret && why_line)
+		fprintf(stderr, "mstat: %s:%d: not an mstat read: %s\n", path, why_line, why);
+	else if (ret)
+		fprintf(stderr, "mstat: %s: not an mstat read: %s\n", path, why);
 	return ret;
 }
 
@@ -112,16 +251,6 @@ static long long field(const struct read *r, const char *name)
 		if (!strcmp(r->f[i].name, name))
 			return r->f[i].value;
 	return 0;
-}
-
-static const struct table *table(const struct read *r, const char *kind)
-{
-	int i;
-
-	for (i = 0; i < r->nt; i++)
-		if (!strcmp(r->t[i].kind, kind))
-			return &r->t[i];
-	return NULL;
 }
 
 static int col(const struct table *t, const char *name)

@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
@@ -39,6 +40,14 @@ def run(binary, *args, timeout=10):
                           timeout=timeout).stdout
 
 
+def run_json(binary, *args):
+    """The --json output parsed, or None if it is not JSON."""
+    try:
+        return json.loads(run(binary, "--json", *args))
+    except ValueError:
+        return None
+
+
 def human(v):
     """Bytes as the viewer shows them: "584 B", "1.1 MiB"."""
     d, u = abs(v), 0
@@ -46,6 +55,63 @@ def human(v):
         d, u = d / 1024, u + 1
     unit = ("B", "KiB", "MiB", "GiB", "TiB")[u]
     return f"{'-' if v < 0 else ''}{d:.1f} {unit}" if u else f"{'-' if v < 0 else ''}{d:.0f} {unit}"
+
+
+def write(directory, name, data):
+    path = os.path.join(directory, name)
+    with open(path, "wb") as f:
+        f.write(data.encode("latin-1") if isinstance(data, str) else data)
+    return path
+
+
+def replace_line(text, no, line):
+    """@text with its line @no (from 1) replaced by @line (keeping the line end)."""
+    lines = text.splitlines(keepends=True)
+    end = lines[no - 1][len(lines[no - 1].rstrip("\r\n")):]
+    lines[no - 1] = line + end
+    return "".join(lines)
+
+
+def refusals(binary, tmp):
+    """Files that are not mstat reads, and the exact refusal of each."""
+    base = open(BASE).read()
+    crlf = base.replace("\n", "\r\n")
+    lines = base.splitlines(keepends=True)
+    cases = (
+        ("a carriage return inside a line", replace_line(crlf, 2, "alloc_bytes 11\r72040"),
+         2, "byte 0x0d is not printable ASCII"),
+        ("carriage returns alone as line ends", base.replace("\n", "\r"),
+         1, "byte 0x0d is not printable ASCII"),
+        ("a capture cut inside the last row", crlf[:crlf.rindex("cpu3 1 25") + 9],
+         108, "2 values where the legend names 7"),
+        ("a capture cut before the cpu table", "".join(lines[:103]),
+         0, "no cpu table"),
+        ("a value that is not a number", replace_line(crlf, 24, "class0 8 73 0 73 58x4"),
+         24, '"58x4" is not a number'),
+        ("a negative summary value", replace_line(base, 7, "nmalloc -285"),
+         7, '"-285" is not a number'),
+        ("a summary line of three words", replace_line(base, 2, "alloc_bytes 1172040 1"),
+         2, 'not a "name value" line'),
+        ("a row that is not its table's", replace_line(base, 24, "class0x 8 73 0 73 584"),
+         24, "not a row of the class table"),
+        ("a row with a value more", replace_line(base, 105, "cpu0 1 109 50 -7928 4088 8 2 0"),
+         105, "8 values where the legend names 7"),
+        ("a NUL byte", replace_line(base, 2, "alloc_bytes 1172040\0"),
+         2, "byte 0x00 is not printable ASCII"),
+        ("a byte that is not ASCII", replace_line(base, 2, "alloc_bytes\xa01172040"),
+         2, "byte 0xa0 is not printable ASCII"),
+        ("an empty file", "", 1, 'the first line is not "mstat version N"'),
+        ("this script", open(__file__).read(), 1, 'the first line is not "mstat version N"'),
+    )
+    for name, data, no, why in cases:
+        path = write(tmp, "bad.txt", data)
+        res = subprocess.run([binary, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, timeout=10)
+        where = f"{path}:{no}" if no else path
+        want = f"mstat: {where}: not an mstat read: {why}\n"
+        yield (f"refused, exit 1, nothing on stdout: {name}",
+               (res.returncode, res.stdout, res.stderr) == (1, "", want),
+               f"exit {res.returncode}, stdout {res.stdout[:80]!r}, stderr {res.stderr!r}")
 
 
 def main():
@@ -105,6 +171,18 @@ def main():
     check("text: the class rows, exact (live_bytes 584 B, 640.0 KiB)",
           text.split("\n\n")[1].splitlines()[1:] == rows and
           "584 B" in rows[0] and "640.0 KiB" in rows[-1], text.split("\n\n")[1])
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # a serial console's capture: CRLF line ends, the same read
+        crlf = write(tmp, "crlf.txt", open(BASE).read().replace("\n", "\r\n"))
+        got = run_json(binary, crlf)
+        check("CRLF: --json is the same as for LF (no \\r in names, values read)",
+              got is not None and got == run_json(binary, BASE), str(got)[:200])
+        check("CRLF: the text view is the same as for LF", run(binary, crlf) == text,
+              run(binary, crlf)[:300])
+        for name, ok, detail in refusals(binary, tmp):
+            check(name, ok, detail)
+
     passed = sum(results)
     print(f"viewer: {passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1
