@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_FIELDS	64
@@ -405,6 +406,15 @@ static void show_json(const struct read *r, const struct read *old, double secs)
 	printf("}\n");
 }
 
+/* Seconds on the monotonic clock: the time between two reads, measured. */
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 static void print_usage(void)
 {
 	fputs("usage: mstat [-d SECONDS] [--json] [FILE]\n", stderr);
@@ -414,6 +424,7 @@ static void print_usage(void)
 int main(int argc, char **argv)
 {
 	static struct read reads[2];
+	double at[2] = { 0, 0 };
 	const char *path = "/proc/mstat";
 	unsigned int delay = 0, n;
 	int json = 0, i;
@@ -435,10 +446,11 @@ int main(int argc, char **argv)
 
 		if (read_file(path, r))
 			return 1;
+		at[n % 2] = now();	/* the rates are over the time that passed, not the delay */
 		if (json)
-			show_json(r, old, delay);
+			show_json(r, old, at[n % 2] - at[(n + 1) % 2]);
 		else
-			show(r, old, delay);
+			show(r, old, at[n % 2] - at[(n + 1) % 2]);
 		fflush(stdout);
 		if (!delay)
 			return 0;

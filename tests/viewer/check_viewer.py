@@ -11,6 +11,8 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
@@ -114,6 +116,59 @@ def refusals(binary, tmp):
                f"exit {res.returncode}, stdout {res.stdout[:80]!r}, stderr {res.stderr!r}")
 
 
+def measured_rates(binary, tmp):
+    """-d 1 on a FIFO that gives its second read 3 s after the first, 3000
+    allocations and frees later: the rates are over the 3 s, not the 1 s asked."""
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+    base = open(BASE).read()
+    later = base
+    for old, new in (("nmalloc 285\n", "nmalloc 3285\n"), ("nfree 185\n", "nfree 3185\n"),
+                     ("total_alloc_bytes 1481800\n", "total_alloc_bytes 1673800\n"),
+                     ("total_free_bytes 309760\n", "total_free_bytes 501760\n"),
+                     ("class7 64 0 0 0 0\n", "class7 64 3000 3000 0 0\n"),
+                     ("cpu0 1 109 50 ", "cpu0 1 3109 3050 ")):	# 3000 x 64 B more, all freed
+        assert later.count("\n" + old) == 1, old
+        later = later.replace("\n" + old, "\n" + new)
+    written = []
+
+    def writer():
+        for i, text in enumerate((base, later)):
+            if i:
+                time.sleep(3)
+            with open(fifo, "w") as f:
+                f.write(text)
+            written.append(time.monotonic())
+
+    out = []
+    proc = subprocess.Popen([binary, "-d", "1", "--json", fifo], stdout=subprocess.PIPE,
+                            text=True)
+
+    def reader():
+        for line in proc.stdout:
+            out.append(line)
+            if len(out) == 2:
+                return
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (writer, reader)]
+    for t in threads:
+        t.start()
+    threads[1].join(20)
+    proc.kill()
+    proc.wait()
+    try:
+        reads = [json.loads(line) for line in out]
+    except ValueError:
+        reads = []
+    if len(reads) != 2 or len(written) != 2 or "per_second" not in reads[1]:
+        return False, f"{len(reads)} reads, {len(written)} written: {out!r}"
+    secs = written[1] - written[0]
+    got = reads[1]["per_second"]
+    want = {"nmalloc": 3000 / secs, "nfree": 3000 / secs, "alloc_bytes": 192000 / secs}
+    ok = all(abs(got[k] - want[k]) <= 0.05 * want[k] for k in want)
+    return ok, f"{secs:.2f} s between the reads: got {got}, want about {want}"
+
+
 def main():
     binary = sys.argv[1]
     results = []
@@ -151,7 +206,8 @@ def main():
                              text=True, timeout=2.5).stdout
     except subprocess.TimeoutExpired as e:
         out = e.stdout.decode() if isinstance(e.stdout, bytes) else (e.stdout or "")
-    reads = [json.loads(line) for line in out.splitlines() if line.strip()]
+    # whole lines only: the kill may come in the middle of one
+    reads = [json.loads(line) for line in out.splitlines(keepends=True) if line.endswith("\n")]
     check("-d 1: a read a second, rates from the second on (0 for a file that stays)",
           len(reads) >= 2 and "per_second" not in reads[0] and
           reads[1]["per_second"] == {"nmalloc": 0, "nfree": 0, "alloc_bytes": 0},
@@ -183,6 +239,8 @@ def main():
         for name, ok, detail in refusals(binary, tmp):
             check(name, ok, detail)
 
+        ok, detail = measured_rates(binary, tmp)
+        check("-d 1: rates over the time measured between the reads (3 s), not 1 s", ok, detail)
     passed = sum(results)
     print(f"viewer: {passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1
