@@ -375,23 +375,48 @@ static void show(const struct read *r, const struct read *old, double secs)
 	}
 }
 
+/* @s as a JSON string (RFC 8259): in quotes, '"', '\\' and control characters escaped. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			printf("\\%c", *s);
+		else if ((unsigned char)*s < ' ')
+			printf("\\u%04x", (unsigned char)*s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
 /* Every field and every column, by its own name, so appended ones come along. */
 static void show_json(const struct read *r, const struct read *old, double secs)
 {
 	int i, j, k;
 
 	printf("{\"version\": %d, \"summary\": {", r->version);
-	for (i = 0; i < r->nf; i++)
-		printf("%s\"%s\": %llu", i ? ", " : "", r->f[i].name, r->f[i].value);
+	for (i = 0; i < r->nf; i++) {
+		printf("%s", i ? ", " : "");
+		json_string(r->f[i].name);
+		printf(": %llu", r->f[i].value);
+	}
 	printf("}");
 	for (k = 0; k < r->nt; k++) {
 		const struct table *t = &r->t[k];
 
-		printf(", \"%s\": [", t->kind);
+		printf(", ");
+		json_string(t->kind);
+		printf(": [");
 		for (i = 0; i < t->nrows; i++) {
-			printf("%s{\"%s\": %u", i ? ", " : "", t->kind, t->id[i]);
-			for (j = 1; j < t->ncols; j++)
-				printf(", \"%s\": %lld", t->cols[j], t->val[i][j]);
+			printf("%s{", i ? ", " : "");
+			json_string(t->kind);
+			printf(": %u", t->id[i]);
+			for (j = 1; j < t->ncols; j++) {
+				printf(", ");
+				json_string(t->cols[j]);
+				printf(": %lld", t->val[i][j]);
+			}
 			printf("}");
 		}
 		printf("]");

@@ -239,6 +239,18 @@ def main():
         for name, ok, detail in refusals(binary, tmp):
             check(name, ok, detail)
 
+        # names that need escaping in JSON: a quote and a backslash
+        odd = open(APPENDED).read().replace("future_field", 'fut"ure\\field')
+        odd = odd.replace("future_col", 'fut"ure\\col')
+        path = write(tmp, "odd.txt", odd)
+        summary, tables = parse(path)
+        raw = run(binary, "--json", path)
+        got = run_json(binary, path)
+        check("--json: names escaped (RFC 8259), every field and column read back",
+              got is not None and '"fut\\"ure\\\\field": 42' in raw and
+              got["summary"] == summary and got["class"] == tables["class"] and
+              got["cpu"] == tables["cpu"] and 'fut"ure\\col' in got["cpu"][0], raw[:300])
+
         ok, detail = measured_rates(binary, tmp)
         check("-d 1: rates over the time measured between the reads (3 s), not 1 s", ok, detail)
     passed = sum(results)
