@@ -18,9 +18,9 @@
  * between reads.
  *
  * usage: mstat_check [-s] [-t SECONDS] [-n MIN_READS] [-f FILE]
- * Reads for at least SECONDS and MIN_READS reads (at most 15 x SECONDS),
- * then prints "mstat_check: reads N violations M" and exits 0 only if M is
- * 0 and N reached MIN_READS.
+ * Reads for at least SECONDS and MIN_READS reads (at most 15 x SECONDS;
+ * with -t 0 exactly MIN_READS reads), then prints "mstat_check: reads N
+ * violations M" and exits 0 only if M is 0 and N reached MIN_READS.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -303,7 +303,8 @@ int main(int argc, char **argv)
 		ssize_t len = 0, r;
 		int fd;
 
-		if ((elapsed >= seconds && reads >= min_reads) || elapsed >= 15 * seconds)
+		if ((elapsed >= seconds && reads >= min_reads) ||
+		    (seconds > 0 && elapsed >= 15 * seconds))
 			break;
 		fd = open(path, O_RDONLY);
 		if (fd < 0) {
