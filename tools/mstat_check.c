@@ -20,7 +20,9 @@
  * usage: mstat_check [-s] [-t SECONDS] [-n MIN_READS] [-f FILE]
  * Reads for at least SECONDS and MIN_READS reads (at most 15 x SECONDS;
  * with -t 0 exactly MIN_READS reads), then prints "mstat_check: reads N
- * violations M" and exits 0 only if M is 0 and N reached MIN_READS.
+ * violations M" and exits 0 only if M is 0 and N reached MIN_READS.  A
+ * legend without a column the checks need, or a row without a value for
+ * every column of its legend, is a violation.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -33,11 +35,12 @@
 #include <unistd.h>
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define MAX_COLS	16
+#define MAX_COLS	64
 #define BUF_SIZE	(256 * 1024)
 
+/* A table's legend: its columns, pointing into the read's text. */
 struct table {
-	char cols[MAX_COLS][32];
+	const char *cols[MAX_COLS];
 	int ncols;
 };
 
@@ -73,26 +76,54 @@ static int col(const struct table *t, const char *name)
 	return -1;
 }
 
-static void parse_legend(struct table *t, char *line)
+/*
+ * Read a legend into @t and find in it the columns named in @need (after
+ * the table's name, so that they index a row's values): @idx gets them.
+ * 0, or -1 and a violation when the legend lacks one.
+ */
+static int parse_legend(struct table *t, char *line, const char *const *need, int *idx)
 {
 	char *tok, *save;
+	int i;
 
 	t->ncols = 0;
-	for (tok = strtok_r(line + 2, " ", &save); tok && t->ncols < MAX_COLS;
-	     tok = strtok_r(NULL, " ", &save))
-		snprintf(t->cols[t->ncols++], sizeof(t->cols[0]), "%s", tok);
+	for (tok = strtok_r(line + 2, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		if (t->ncols == MAX_COLS) {
+			violation("legend '%s' has more than %d columns", t->cols[0], MAX_COLS);
+			return -1;
+		}
+		t->cols[t->ncols++] = tok;
+	}
+	for (i = 0; need[i]; i++) {
+		idx[i] = col(t, need[i]) - 1;
+		if (idx[i] < 0) {
+			violation("%s legend has no %s column", t->cols[0], need[i]);
+			return -1;
+		}
+	}
+	return 0;
 }
 
-/* Split a row into its key and up to MAX_COLS - 1 values. */
-static int split_row(char *line, long long *v)
+/*
+ * Split a row into its key and its values, one for each column of the
+ * legend @t after the first: 0, or -1 if it has more or fewer, or one is
+ * not a number.
+ */
+static int split_row(char *line, const struct table *t, long long *v)
 {
-	char *tok, *save;
+	char *tok, *save, *end;
 	int n = 0;
 
 	strtok_r(line, " ", &save);
-	while ((tok = strtok_r(NULL, " ", &save)) && n < MAX_COLS - 1)
-		v[n++] = strtoll(tok, NULL, 10);
-	return n;
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		if (n == t->ncols - 1)
+			return -1;
+		errno = 0;
+		v[n++] = strtoll(tok, &end, 10);
+		if (errno || *end || end == tok)
+			return -1;
+	}
+	return n == t->ncols - 1 ? 0 : -1;
 }
 
 static void set_total(struct totals *s, const char *name, unsigned long long v)
@@ -111,6 +142,17 @@ static void set_total(struct totals *s, const char *name, unsigned long long v)
 			*(unsigned long long *)((char *)s + fields[i].off) = v;
 }
 
+/* The columns the checks need, found by name in the legends, and their order here. */
+static const char *const class_cols[] = {
+	"size", "nmalloc", "nfree", "live_objects", "alloc_bytes", NULL
+};
+
+enum { C_SIZE, C_NMALLOC, C_NFREE, C_LIVE, C_BYTES, C_NR };
+
+static const char *const cpu_cols[] = { "nmalloc", "nfree", "alloc_bytes", NULL };
+
+enum { P_NMALLOC, P_NFREE, P_BYTES, P_NR };
+
 static void check_read(char *text, struct totals *prev)
 {
 	unsigned long long c_nmalloc = 0, c_nfree = 0, c_live = 0, c_bytes = 0;
@@ -119,6 +161,7 @@ static void check_read(char *text, struct totals *prev)
 	struct table classes = { .ncols = 0 }, cpus = { .ncols = 0 };
 	struct table *cur = NULL;
 	struct totals s = { 0 };
+	int ci[C_NR], pi[P_NR];
 	char *line, *save;
 
 	line = strtok_r(text, "\n", &save);
@@ -128,10 +171,12 @@ static void check_read(char *text, struct totals *prev)
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		if (!strncmp(line, "# class ", 8)) {
-			parse_legend(&classes, line);
+			if (parse_legend(&classes, line, class_cols, ci))
+				return;
 			cur = &classes;
 		} else if (!strncmp(line, "# cpu ", 6)) {
-			parse_legend(&cpus, line);
+			if (parse_legend(&cpus, line, cpu_cols, pi))
+				return;
 			cur = &cpus;
 		} else if (!cur) {
 			char name[64];
@@ -140,33 +185,31 @@ static void check_read(char *text, struct totals *prev)
 			if (sscanf(line, "%63s %llu", name, &val) == 2)
 				set_total(&s, name, val);
 		} else if (cur == &classes) {
-			int n = split_row(line, v), im = col(cur, "nmalloc") - 1;
-			int nf = col(cur, "nfree") - 1, il = col(cur, "live_objects") - 1;
-			int ib = col(cur, "alloc_bytes") - 1, is = col(cur, "size") - 1;
+			long long nm, nf, live;
 
-			if (im < 0 || nf < 0 || il < 0 || ib < 0 || is < 0 || n <= ib) {
+			if (split_row(line, cur, v)) {
 				violation("class row '%s' does not match its legend", line);
 				continue;
 			}
-			if (v[nf] > v[im])
-				violation("%s: nfree %lld > nmalloc %lld", line, v[nf], v[im]);
-			if (v[il] != v[im] - v[nf] || v[ib] != v[il] * v[is])
+			nm = v[ci[C_NMALLOC]];
+			nf = v[ci[C_NFREE]];
+			live = v[ci[C_LIVE]];
+			if (nf > nm)
+				violation("%s: nfree %lld > nmalloc %lld", line, nf, nm);
+			if (live != nm - nf || v[ci[C_BYTES]] != live * v[ci[C_SIZE]])
 				violation("%s: live_objects/alloc_bytes inconsistent", line);
-			c_nmalloc += v[im];
-			c_nfree += v[nf];
-			c_live += v[il];
-			c_bytes += v[ib];
+			c_nmalloc += nm;
+			c_nfree += nf;
+			c_live += live;
+			c_bytes += v[ci[C_BYTES]];
 		} else {
-			int n = split_row(line, v), im = col(cur, "nmalloc") - 1;
-			int nf = col(cur, "nfree") - 1, ib = col(cur, "alloc_bytes") - 1;
-
-			if (im < 0 || nf < 0 || ib < 0 || n <= ib) {
+			if (split_row(line, cur, v)) {
 				violation("cpu row '%s' does not match its legend", line);
 				continue;
 			}
-			p_nmalloc += v[im];
-			p_nfree += v[nf];
-			p_bytes += v[ib];
+			p_nmalloc += v[pi[P_NMALLOC]];
+			p_nfree += v[pi[P_NFREE]];
+			p_bytes += v[pi[P_BYTES]];
 		}
 	}
 

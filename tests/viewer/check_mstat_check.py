@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
@@ -24,6 +25,24 @@ def run(binary, path, reads, sites=False):
     return res.returncode, out
 
 
+def reorder(text, kind, order):
+    """The read @text with the columns of table @kind in @order (names after the kind)."""
+    out, cols = [], None
+    for line in text.splitlines():
+        w = line.split()
+        if w[:2] == ["#", kind]:
+            cols = w[2:]
+            out.append(" ".join(["#", kind] + order))
+        elif cols and re.fullmatch(kind + r"\d+", w[0]):
+            row = dict(zip(cols, w[1:]))
+            out.append(" ".join([w[0]] + [row[c] for c in order if c in row]))
+        else:
+            if w[0] == "#":
+                cols = None
+            out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def main():
     binary = sys.argv[1]
     results = []
@@ -35,9 +54,53 @@ def main():
     def expect(name, got, want):
         check(name, got == want, f"got {got}, want {want}")
 
+    base = open(BASE).read()
     for path in (BASE, APPENDED):
         expect(f"{os.path.basename(path)}: 3 reads, no violation", run(binary, path, 3),
                (0, ["mstat_check: reads 3 violations 0"]))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        def write(name, text):
+            path = os.path.join(tmp, name)
+            with open(path, "w") as f:
+                f.write(text)
+            return path
+
+        # legends in another order: the columns are found by name
+        classes = ["alloc_bytes", "live_objects", "nfree", "nmalloc", "size"]
+        cpus = ["cached_bytes", "alloc_bytes", "nflush", "nfree", "online", "nmalloc", "nrefill"]
+        shuffled = reorder(reorder(base, "class", classes), "cpu", cpus)
+        expect("legends in another order, rows to match: no violation",
+               run(binary, write("order.txt", shuffled), 2),
+               (0, ["mstat_check: reads 2 violations 0"]))
+        # a row cut short under such a legend (alloc_bytes first) is refused, its
+        # missing values never read: the classes then miss class0's 73 objects
+        short = shuffled.replace("\nclass0 584 73 0 73 8\n", "\nclass0 584\n")
+        expect("a row with fewer values than its legend (alloc_bytes first): refused",
+               run(binary, write("short.txt", short), 1),
+               (1, ["mstat_check: read 1: class row 'class0' does not match its legend",
+                    "mstat_check: read 1: class rows + large do not sum to the totals",
+                    "mstat_check: reads 1 violations 2"]))
+        longer = base.replace("\ncpu2 1 94 40 91712 576 7 1\n", "\ncpu2 1 94 40 91712 576 7 1 9\n")
+        expect("a row with a value more than its legend: refused",
+               run(binary, write("longer.txt", longer), 1),
+               (1, ["mstat_check: read 1: cpu row 'cpu2' does not match its legend",
+                    "mstat_check: read 1: cpu rows: 191 145 1080328, "
+                    "totals: 285 185 1172040",
+                    "mstat_check: reads 1 violations 2"]))
+        # a legend without a column the checks need: the read is refused, once
+        no_nfree = reorder(base, "cpu", ["online", "nmalloc", "alloc_bytes", "cached_bytes",
+                                         "nrefill", "nflush"])
+        expect("a cpu legend without nfree: refused as such, once a read",
+               run(binary, write("no_nfree.txt", no_nfree), 2),
+               (1, ["mstat_check: read 1: cpu legend has no nfree column",
+                    "mstat_check: read 2: cpu legend has no nfree column",
+                    "mstat_check: reads 2 violations 2"]))
+        no_size = reorder(base, "class", ["nmalloc", "nfree", "live_objects", "alloc_bytes"])
+        expect("a class legend without size: refused as such",
+               run(binary, write("no_size.txt", no_size), 1),
+               (1, ["mstat_check: read 1: class legend has no size column",
+                    "mstat_check: reads 1 violations 1"]))
 
     passed = sum(results)
     print(f"checker: {passed} passed, {len(results) - passed} failed")
