@@ -36,7 +36,7 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_COLS	64
-#define BUF_SIZE	(256 * 1024)
+#define MAX_READ_MIB	64	/* a read larger than this is not checked */
 
 /* A table's legend: its columns, pointing into the read's text. */
 struct table {
@@ -307,6 +307,26 @@ static void check_sites_read(char *text)
 	}
 }
 
+/*
+ * Double the buffer *@buf of *@size bytes: 0, or -1 and errno (EFBIG past
+ * MAX_READ_MIB, ENOMEM).
+ */
+static int grow(char **buf, size_t *size)
+{
+	char *bigger;
+
+	if (*size >= (size_t)MAX_READ_MIB << 20) {
+		errno = EFBIG;
+		return -1;
+	}
+	bigger = realloc(*buf, *size * 2);
+	if (!bigger)
+		return -1;
+	*buf = bigger;
+	*size *= 2;
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -321,7 +341,8 @@ int main(int argc, char **argv)
 	double seconds = 20, start;
 	long long min_reads = 10000;
 	struct totals prev = { 0 };
-	char *buf = malloc(BUF_SIZE);
+	size_t size = 64 * 1024;
+	char *buf = malloc(size);
 	int opt, sites = 0;
 
 	while ((opt = getopt(argc, argv, "st:n:f:")) != -1) {
@@ -344,7 +365,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		double elapsed = now() - start;
 		ssize_t len = 0, r;
-		int fd;
+		int fd, err;
 
 		if ((elapsed >= seconds && reads >= min_reads) ||
 		    (seconds > 0 && elapsed >= 15 * seconds))
@@ -354,11 +375,22 @@ int main(int argc, char **argv)
 			printf("mstat_check: %s: %s\n", path, strerror(errno));
 			return 1;
 		}
-		while ((r = read(fd, buf + len, BUF_SIZE - 1 - len)) > 0)
+		/* the whole file, however long: a cut read would fail or pass wrongly */
+		while ((r = read(fd, buf + len, size - 1 - len)) > 0) {
 			len += r;
+			if (len == (ssize_t)size - 1 && grow(&buf, &size)) {
+				r = -1;
+				break;
+			}
+		}
+		err = errno;
 		close(fd);
 		buf[len] = '\0';
 		reads++;
+		if (r < 0) {
+			violation("%s: not read whole: %s", path, strerror(err));
+			continue;
+		}
 		if (sites)
 			check_sites_read(buf);
 		else

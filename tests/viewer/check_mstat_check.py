@@ -15,6 +15,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
 APPENDED = os.path.join(HERE, "mstat-appended.txt")	# the same, a field and columns more
+SITES_LEGEND = "# live_bytes live_objects nmalloc nfree file:line module function"
 
 
 def run(binary, path, reads, sites=False):
@@ -41,6 +42,40 @@ def reorder(text, kind, order):
                 cols = None
             out.append(line)
     return "\n".join(out) + "\n"
+
+
+def many_cpus(text, ncpus):
+    """The read @text with @ncpus possible CPUs, the new ones each having
+    allocated and freed 1,000,000 24-byte objects (class2): over 256 KiB."""
+    extra = ncpus - 4
+    n = extra * 1000000
+    lines = []
+    for line in text.splitlines():
+        w = line.split()
+        if w[0] in ("nmalloc", "nfree"):
+            line = f"{w[0]} {int(w[1]) + n}"
+        elif w[0] in ("total_alloc_bytes", "total_free_bytes"):
+            line = f"{w[0]} {int(w[1]) + 24 * n}"
+        elif w[0] == "class2":
+            line = f"class2 24 {100 + n} {100 + n} 0 0"
+        lines.append(line)
+    lines += [f"cpu{i} 1 1000000 1000000 0 0 1000 1000" for i in range(4, ncpus)]
+    return "\n".join(lines) + "\n"
+
+
+def site_rows(n):
+    """@n consistent site rows, sorted, about 100 bytes each."""
+    rows = []
+    for i in range(n):
+        live = n - i
+        rows.append(f"{live * 64} {live} {live + 5} 5 "
+                    f"/usr/src/client/drivers/mstat_client/subsystem/file_{i:05}.c:{100 + i} "
+                    f"mstat_client client_function_{i:05}")
+    return rows
+
+
+def sites_read(rows):
+    return "\n".join(["mstat_sites version 1", SITES_LEGEND] + rows) + "\n"
 
 
 def main():
@@ -100,6 +135,23 @@ def main():
         expect("a class legend without size: refused as such",
                run(binary, write("no_size.txt", no_size), 1),
                (1, ["mstat_check: read 1: class legend has no size column",
+                    "mstat_check: reads 1 violations 1"]))
+
+        # reads over 256 KiB are read whole
+        big = many_cpus(base, 8192)
+        path = write("big.txt", big)
+        expect(f"/proc/mstat with 8192 CPUs ({len(big) // 1024} KiB): read whole, "
+               "no violation", run(binary, path, 2), (0, ["mstat_check: reads 2 violations 0"]))
+        rows = site_rows(3000)
+        rows.append(rows[-1].replace(" 1 6 5 ", " 1 6 6 ").replace("file_02999", "file_03000"))
+        text = sites_read(rows)
+        expect(f"sites, {len(text) // 1024} KiB, the last row inconsistent: found",
+               run(binary, write("big_sites.txt", text), 1, sites=True),
+               (1, [f"mstat_check: read 1: site row '{rows[-1]}' inconsistent",
+                    "mstat_check: reads 1 violations 1"]))
+        expect("/dev/zero: not read whole past 64 MiB, said",
+               run(binary, "/dev/zero", 1),
+               (1, ["mstat_check: read 1: /dev/zero: not read whole: File too large",
                     "mstat_check: reads 1 violations 1"]))
 
     passed = sum(results)
