@@ -245,22 +245,63 @@ static void check_read(char *text, struct totals *prev)
 /* A site's counts in the previous read, to check that they never go back. */
 #define MAX_SITES	4096
 static struct site_seen {
-	char key[400];
+	char *key;		/* "file:line module function", as printed */
+	size_t len;
 	long long nmalloc, nfree;
 } seen[MAX_SITES];
 static int nseen;
 
-static struct site_seen *site_seen(const char *key)
+static struct site_seen *site_seen(const char *key, size_t len)
 {
 	int i;
 
 	for (i = 0; i < nseen; i++)
-		if (!strcmp(seen[i].key, key))
+		if (seen[i].len == len && !memcmp(seen[i].key, key, len))
 			return &seen[i];
 	if (nseen == MAX_SITES)
 		return NULL;
-	snprintf(seen[nseen].key, sizeof(seen[0].key), "%s", key);
+	seen[nseen].key = malloc(len + 1);
+	if (!seen[nseen].key) {
+		printf("mstat_check: out of memory\n");
+		exit(2);
+	}
+	memcpy(seen[nseen].key, key, len);
+	seen[nseen].key[len] = '\0';
+	seen[nseen].len = len;
+	seen[nseen].nmalloc = 0;
+	seen[nseen].nfree = 0;
 	return &seen[nseen++];
+}
+
+/*
+ * Find the space-separated fields of @line, of any length, without
+ * changing it: at most @max in @f and @len; returns how many there are
+ * (@max + 1 if more).
+ */
+static int split_fields(const char *line, const char **f, size_t *len, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		line += strspn(line, " ");
+		if (!*line)
+			return n;
+		if (n == max)
+			return max + 1;
+		f[n] = line;
+		len[n] = strcspn(line, " ");
+		line += len[n++];
+	}
+}
+
+/* Field @f of length @len as a whole decimal number: 0 and *@v, or -1. */
+static int field_number(const char *f, size_t len, long long *v)
+{
+	char *end;
+
+	errno = 0;
+	*v = strtoll(f, &end, 10);
+	return errno || end == f || end != f + len ? -1 : 0;
 }
 
 static void check_sites_read(char *text)
@@ -282,11 +323,13 @@ static void check_sites_read(char *text)
 	}
 	while ((line = strtok_r(NULL, "\n", &save))) {
 		long long bytes, live, nm, nf;
-		char where[200], mod[64], fn[128], key[400];
 		struct site_seen *s;
+		const char *f[7], *key;
+		size_t len[7], klen;
 
-		if (sscanf(line, "%lld %lld %lld %lld %199s %63s %127s", &bytes, &live, &nm, &nf,
-			   where, mod, fn) != 7) {
+		if (split_fields(line, f, len, 7) != 7 ||
+		    field_number(f[0], len[0], &bytes) || field_number(f[1], len[1], &live) ||
+		    field_number(f[2], len[2], &nm) || field_number(f[3], len[3], &nf)) {
 			violation("site row '%s' does not have seven fields", line);
 			continue;
 		}
@@ -295,11 +338,12 @@ static void check_sites_read(char *text)
 		if (prev_bytes >= 0 && bytes > prev_bytes)
 			violation("site rows not sorted by live_bytes at '%s'", line);
 		prev_bytes = bytes;
-		snprintf(key, sizeof(key), "%s %s %s", where, mod, fn);
-		s = site_seen(key);
+		key = f[4];			/* file:line module function */
+		klen = f[6] + len[6] - f[4];
+		s = site_seen(key, klen);
 		if (s && (nm < s->nmalloc || nf < s->nfree))
-			violation("site %s went back: nmalloc %lld->%lld nfree %lld->%lld", key,
-				  s->nmalloc, nm, s->nfree, nf);
+			violation("site %.*s went back: nmalloc %lld->%lld nfree %lld->%lld",
+				  (int)klen, key, s->nmalloc, nm, s->nfree, nf);
 		if (s) {
 			s->nmalloc = nm;
 			s->nfree = nf;

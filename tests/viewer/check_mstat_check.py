@@ -154,6 +154,28 @@ def main():
                (1, ["mstat_check: read 1: /dev/zero: not read whole: File too large",
                     "mstat_check: reads 1 violations 1"]))
 
+        # site rows with paths and names of any length
+        d300 = "/usr/src/" + "/".join(f"directory_{i:02}" for i in range(26))
+        d400 = "/usr/src/" + "/".join(f"directory_{i:02}" for i in range(35))
+        fn = "function_" + "x" * 200
+        rows = [f"4096 1 1 0 {d300}/a.c:10 mod_a {fn}",
+                f"0 0 2 2 {d300}/b.c:20 mod_b",
+                f"0 0 5 5 {d400}/c.c:30 mod_c fn_c",
+                f"0 0 3 3 {d400}/c.c:30 mod_d fn_c"]
+        expect(f"sites: paths of {len(d300) + 7} and {len(d400) + 7} characters, a function "
+               f"of {len(fn)}: one row a field short refused, the others distinct",
+               run(binary, write("long_sites.txt", sites_read(rows)), 2, sites=True),
+               (1, [f"mstat_check: read 1: site row '{rows[1]}' does not have seven fields",
+                    f"mstat_check: read 2: site row '{rows[1]}' does not have seven fields",
+                    "mstat_check: reads 2 violations 2"]))
+        rows = [f"0 0 5 5 {d400}/c.c:30 mod_c fn_c", f"0 0 5 4 {d400}/c.c:30 mod_c fn_c"]
+        expect("sites: a long-path site whose nfree goes back is still found",
+               run(binary, write("back_sites.txt", sites_read(rows)), 1, sites=True),
+               (1, [f"mstat_check: read 1: site row '{rows[1]}' inconsistent",
+                    f"mstat_check: read 1: site {d400}/c.c:30 mod_c fn_c went back: "
+                    "nmalloc 5->5 nfree 5->4",
+                    "mstat_check: reads 1 violations 2"]))
+
     passed = sum(results)
     print(f"checker: {passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1
