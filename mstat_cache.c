@@ -18,6 +18,7 @@
 
 #include <linux/cpumask.h>
 #include <linux/export.h>
+#include <linux/rcupdate.h>
 #include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -31,6 +32,9 @@ struct mstat_cache __percpu *mstat_caches[MSTAT_NR_CTX];
 struct mstat_cache **mstat_cpu_caches;
 #ifdef MSTAT_STATS_ATOMIC
 atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
+#endif
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+void (*mstat_free_hook)(const void *ptr);
 #endif
 
 /*
@@ -91,7 +95,7 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
 	unsigned int nbad;
 
 	/* Give back the oldest objects and keep the cache-hot ones. */
-	nbad = mstat_central_put(cls, cc->objs, batch);
+	nbad = mstat_central_put(cls, cc->objs, batch, mstat_classes[cls].span_order);
 	/* a withdrawn object leaves the cache as an allocation */
 	mstat_site_withdrawn(c, cls, cc->objs, nbad);
 	cc->count -= batch;
@@ -152,9 +156,17 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		if (mstat_central_grow(cls, flags, &obj))
 			return NULL;
 		if (obj) {
-			/* a fallback span's object: the caller's straight away */
+			/*
+			 * A fallback span's object: the caller's straight away,
+			 * counted as if it came through the cache, so that the
+			 * counters keep telling what the cache holds.
+			 */
+			const struct mstat_class *mc = &mstat_classes[cls];
+
 			c = mstat_lock_cache(task, &irqflags);
-			mstat_obj_handed_out(c, obj, mstat_obj_state(obj, cls), cls, key);
+			mstat_stat_add(c, &c->stats.nrefill_objs[cls], 1);
+			mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order),
+					     cls, key);
 			mstat_unlock_cache(task, irqflags);
 			return obj;
 		}
@@ -368,9 +380,12 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
 
-/* Free a small object found live, whose state is @state at @st; the cache's lock held. */
-static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj, u32 *st,
-			     u32 state, unsigned long caller)
+/*
+ * Free a small object found live in a span of @order, whose state is
+ * @state at @st; the cache's lock held.
+ */
+static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned int order,
+			     void *obj, u32 *st, u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	const struct mstat_class *mc = &mstat_classes[cls];
@@ -379,14 +394,15 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, void *obj,
 	if (mstat_debug())
 		mstat_debug_free(obj, cls, caller);
 	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
-	if (unlikely(!mc->one_order) &&
-	    mstat_info_order(READ_ONCE(virt_to_page(kasan_reset_tag(obj))->private)) !=
-	    mc->span_order) {
+	if (unlikely(order != mc->span_order)) {
 		mstat_obj_cached(st, state);
 		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 		/* as a flush: one that two CPUs freed at once is withdrawn there */
-		nbad = mstat_central_put(cls, &obj, 1);
-		mstat_site_withdrawn(c, cls, &obj, nbad);
+		nbad = mstat_central_put(cls, &obj, 1, order);
+		if (nbad)	/* withdrawn (mstat_site_withdrawn()), to the key just freed */
+			mstat_key_count_alloc(c, mstat_state_key(state, cls), cls);
+		else
+			mstat_stat_add(c, &c->stats.nflush_objs[cls], 1);
 		return;
 	}
 	if (unlikely(cc->count >= mc->cache_cap))
@@ -401,7 +417,7 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
 	bool task = in_task();
-	unsigned long irqflags = 0, pfn;
+	unsigned long irqflags = 0, pfn = 0, info = 0;
 	enum mstat_owner owner;
 	struct mstat_cache *c;
 	unsigned int cls = 0;
@@ -409,16 +425,20 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 
 	/* lookup and state under the lock: see mstat_task_push() */
 	c = mstat_lock_cache(task, &irqflags);
-	owner = mstat_owner(ptr, &cls, &usable, &pfn);
+	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	mstat_free_step(ptr);
 	if (owner == MSTAT_SMALL) {
-		u32 *st = mstat_obj_state(ptr, cls), state = READ_ONCE(*st);
+		/* the page is not read again: @info is all the lookup knows */
+		unsigned int order = mstat_info_order(info);
+		u32 *st = mstat_obj_state_order(ptr, &mstat_classes[cls], order);
+		u32 state = READ_ONCE(*st);
 
 		if (unlikely(mstat_state_is_free(state)))
 			mistake = MSTAT_DOUBLE_FREE;
 		else
-			mstat_cache_free(c, cls, (void *)ptr, st, state, caller);
+			mstat_cache_free(c, cls, order, (void *)ptr, st, state, caller);
 	} else if (owner == MSTAT_LARGE) {
-		if (mstat_large_claim(pfn)) {
+		if (mstat_large_claim(pfn, info)) {
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
 			mstat_key_count_large(c, pfn_to_page(pfn + 1)->index, usable, true);
@@ -471,13 +491,13 @@ EXPORT_SYMBOL_GPL(mstat_free);
  */
 size_t mstat_usable_size(const void *ptr)
 {
-	unsigned long pfn;
+	unsigned long pfn, info;
 	unsigned int cls;
 	size_t usable;
 
 	if (ZERO_OR_NULL_PTR(ptr))
 		return 0;
-	if (mstat_owner(ptr, &cls, &usable, &pfn) != MSTAT_FOREIGN)
+	if (mstat_owner(ptr, &cls, &usable, &pfn, &info) != MSTAT_FOREIGN)
 		return usable;
 	mstat_report(MSTAT_BAD_POINTER, __func__, ptr, _RET_IP_);
 	return 0;
@@ -492,9 +512,16 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 
 	if (!n)
 		return 0;
-	nbad = mstat_central_put(cls, cc->objs, n);
+	/*
+	 * A withdrawn object's span may be released once the pool's lock is
+	 * dropped: its state is read before a grace period could end.  The
+	 * owner's flush is in its cache's lock, a read-side section already.
+	 */
+	rcu_read_lock();
+	nbad = mstat_central_put(cls, cc->objs, n, mstat_classes[cls].span_order);
 	/* as in mstat_cache_flush() */
 	mstat_site_withdrawn(c, cls, cc->objs, nbad);
+	rcu_read_unlock();
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
 	WRITE_ONCE(cc->count, 0);
 	return n - nbad;

@@ -69,8 +69,23 @@ struct workqueue_struct *mstat_wq;
 
 static int mstat_hp_state;
 
-/* The tests set it to act as if no span above PAGE_ALLOC_COSTLY_ORDER were to be had. */
-bool mstat_fail_costly;
+/* The tests set it to act as if no span of a class's own order were to be had. */
+bool mstat_fail_preferred;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+/* The tests see every page allocator call mstat makes for a span. */
+void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+#endif
+
+static struct page *mstat_alloc_span_pages(gfp_t gfp, unsigned int order, unsigned int cls)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	void (*hook)(gfp_t gfp, unsigned int order, unsigned int cls) = READ_ONCE(mstat_pages_hook);
+
+	if (hook)
+		hook(gfp, order, cls);
+#endif
+	return alloc_pages(gfp, order);
+}
 
 static unsigned int mstat_class_size(unsigned int cls)
 {
@@ -160,16 +175,24 @@ static void mstat_classes_init(void)
 		mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u32));
 		mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u32));
 		mc->states_off = mc->nobjs * mc->stride;
+		/*
+		 * From order 2 (where the page allocator refuses __GFP_NOFAIL and
+		 * SLUB asks quietly first) a class may fall back on the least order
+		 * that holds one object: with its state at its end at order 0,
+		 * in its second struct page from order 1 (mstat_states_at()), so
+		 * that it is kmalloc's order for the size.
+		 */
 		mc->fb_order = mc->span_order;
-		if (mc->span_order > PAGE_ALLOC_COSTLY_ORDER &&
-		    get_order(mc->stride + sizeof(u32)) <= PAGE_ALLOC_COSTLY_ORDER)
-			mc->fb_order = get_order(mc->stride + sizeof(u32));
+		i = get_order(mc->stride + sizeof(u32));
+		if (i)
+			i = max_t(unsigned int, get_order(mc->stride), 1);
+		if (mc->span_order >= 2 && i < mc->span_order)
+			mc->fb_order = i;
 		/* a fallback span is the caller's one object: mstat_central_grow() */
 		mc->fb_nobjs = mc->fb_order == mc->span_order ? mc->nobjs : 1;
 		mc->fb_states_off = mc->fb_nobjs * mc->stride;
 		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
 		mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
-		mc->one_order = mc->fb_order == mc->span_order;
 		mc->starts = 0;
 		mc->fb_starts = 0;
 		for (i = 0; i < 1U << mc->span_order; i++) {
@@ -402,18 +425,11 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
 }
 
-/*
- * The span an object of class @cls, known to be mstat's, belongs to: its
- * page's private tells the span's order, and the span is aligned to it.
- */
-static struct page *mstat_obj_span(unsigned int cls, const void *obj)
+/* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
+static struct page *mstat_obj_span(const void *obj, unsigned int order)
 {
 	unsigned long pfn = PHYS_PFN(__pa(kasan_reset_tag(obj)));
-	unsigned int order = mstat_classes[cls].span_order;
 
-	/* only a class that may fall back on another order reads the object's page */
-	if (!mstat_classes[cls].one_order)
-		order = mstat_info_order(page_private(pfn_to_page(pfn)));
 	return pfn_to_page(pfn & ~((1UL << order) - 1));
 }
 
@@ -459,14 +475,18 @@ static void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int o
 	span->index = 0;
 }
 
+/* Generations of large objects: mstat_large_claim(). */
+static atomic_long_t mstat_large_gen = ATOMIC_LONG_INIT(0);
+
 static bool mstat_map_large(struct page *page, unsigned long npages)
 {
 	unsigned long pfn = page_to_pfn(page);
 
 	if (!mstat_pfns_fit(pfn, 1))
 		return false;
-	set_page_private(page, npages << MSTAT_INFO_PAGES_SHIFT | MSTAT_INFO_TAG |
-			 MSTAT_INFO_LARGE);
+	set_page_private(page, (unsigned long)atomic_long_inc_return(&mstat_large_gen) <<
+			 MSTAT_INFO_GEN_SHIFT | npages << MSTAT_INFO_PAGES_SHIFT |
+			 MSTAT_INFO_TAG | MSTAT_INFO_LARGE);
 	mstat_owned_or(pfn, BIT_MASK(pfn));
 	return true;
 }
@@ -527,9 +547,7 @@ static unsigned long mstat_span_base(struct page *span)
 /* The state vector of a span of class @cls and order @order. */
 static u32 *mstat_span_states(struct page *span, unsigned int cls, unsigned int order)
 {
-	const struct mstat_class *mc = &mstat_classes[cls];
-
-	return page_address(span) + (order == mc->span_order ? mc->states_off : mc->fb_states_off);
+	return mstat_states_at(mstat_span_base(span), &mstat_classes[cls], order);
 }
 
 /* Before the span is marked mstat's: a stale free finds its states valid. */
@@ -540,6 +558,8 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 	void *base = page_address(span) + mstat_red_left;
 	u32 *states = mstat_span_states(span, cls, order);
 
+	if (order != mc->span_order && order)
+		set_page_private(nth_page(span, 1), 0);	/* the state's word: mstat_states_at() */
 	/* what is withdrawn before it was ever handed out counts to no site: key cls */
 	for (i = 0; i < n; i++) {
 		if (mstat_debug())
@@ -576,6 +596,9 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 
 		set_page_private(span, 0);
 		span->index = 0;
+		/* a fallback span's state: mstat_states_at() */
+		if (order)
+			set_page_private(nth_page(span, 1), 0);
 		__free_pages(span, order);
 	}
 }
@@ -695,20 +718,21 @@ static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned i
  * @gfp: the allocating caller's GFP flags; may sleep if they allow it
  * @fbobj: where a fallback span's object goes; NULL for no fallback
  *
- * Above PAGE_ALLOC_COSTLY_ORDER the page allocator may have to compact
- * memory: a span of the class's order is asked for once, quietly; failing
- * that, a span of fb_order, the order kmalloc would ask for one such
- * object, with the caller's flags.  Its one object is the caller's, set
- * at @fbobj, its state cached, its span full: a fallback span is never on
- * the partial list, and its object never in a per-CPU cache, so that every
- * cached object lies in a span of its class's own order (the fast
- * allocation finds its state from its address alone).  It goes back to
- * its span at free (mstat_central_put()), and the span to the page
- * allocator.
+ * As SLUB does, a span of the class's order (2 and up) is asked for once,
+ * quietly and without __GFP_NOFAIL; failing that, a span of fb_order, the
+ * order kmalloc would ask for one such object, with the caller's flags.
+ * Its one object is the caller's, set at @fbobj, its state cached, its
+ * span full: a fallback span is never on the partial list, and its object
+ * never in a per-CPU cache, so that every cached object lies in a span of
+ * its class's own order (the fast allocation finds its state from its
+ * address alone).  It goes back to its span at free (mstat_central_put()),
+ * and the span to the page allocator.  Under fragmentation that costs a
+ * span per object: SLUB's fallback slab holds as many as fit.
  *
  * Called with no lock held.
  *
- * Return: 0 (*@fbobj set, or NULL if a span joined the pool) or -ENOMEM.
+ * Return: 0 (*@fbobj set to the object, or to NULL if a span joined the
+ * pool) or -ENOMEM.
  */
 int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 {
@@ -719,11 +743,13 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 	unsigned long flags;
 	void *obj = NULL;
 
+	if (fbobj)
+		*fbobj = NULL;
 	gfp &= MSTAT_GFP_SPAN;
 	if (order != mc->fb_order) {
-		if (!mstat_fail_costly)
-			span = alloc_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY,
-					   order);
+		if (!mstat_fail_preferred)
+			span = mstat_alloc_span_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN |
+						      __GFP_NORETRY, order, cls);
 		if (!span) {
 			if (!fbobj)
 				return -ENOMEM;
@@ -731,7 +757,7 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 		}
 	}
 	if (!span)
-		span = alloc_pages(gfp, order);
+		span = mstat_alloc_span_pages(gfp, order, cls);
 	if (!span)
 		return -ENOMEM;
 	mstat_span_init(span, cls, order);
@@ -882,6 +908,9 @@ static void mstat_span_put_done(struct mstat_central *central, struct page *span
  * @objs: the objects, all of class @cls, from a per-CPU cache; the
  *	withdrawn ones are moved to its front
  * @n: how many
+ * @order: the order of their spans: the class's own for a cache's objects,
+ *	as the caller decoded it for a fallback span's one object (the
+ *	object's page is not read again)
  *
  * An object whose state no longer says cached is not put back: it is on
  * its span's list already (two CPUs freed it at once and the other copy
@@ -893,7 +922,8 @@ static void mstat_span_put_done(struct mstat_central *central, struct page *span
  *
  * Return: how many objects were withdrawn.
  */
-unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
+unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
+			       unsigned int order)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
@@ -906,12 +936,12 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n)
 	WRITE_ONCE(central->nops, central->nops + 1);
 	/* objects of one span follow each other: its descriptor is written once per run */
 	for (i = 0; i < n; i++) {
-		s = mstat_obj_span(cls, objs[i]);
+		s = mstat_obj_span(objs[i], order);
 		if (s != span) {
 			mstat_span_put_done(central, span, cls, head, added);
 			span = s;
 			base = mstat_span_base(span);
-			states = mstat_span_states(span, cls, mstat_span_order(span));
+			states = mstat_span_states(span, cls, order);
 			head = mstat_span_head(span);
 			added = 0;
 		}
@@ -1035,17 +1065,25 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 /**
  * mstat_large_claim - take the right to free a large object
  * @pfn: its first page frame
+ * @info: its page's private, as the caller's mstat_owner() read it
  *
  * Of two frees of the same large object, even at the same instant on two
- * CPUs, exactly one gets true; the other is a double free.
+ * CPUs, exactly one gets true; the other is a double free.  The claim is
+ * of the word the caller decoded, generation included: a slower free whose
+ * object went back to the page allocator, and whose pages became another
+ * large object (or a span) meanwhile, finds another word and claims
+ * nothing.  Then the bit.
  *
  * Return: true if the caller is to free it.
  */
-bool mstat_large_claim(unsigned long pfn)
+bool mstat_large_claim(unsigned long pfn, unsigned long info)
 {
 	unsigned long *word = mstat_owned_word(pfn);
 
-	return word && test_and_clear_bit(pfn % BITS_PER_LONG, word);
+	if (!word || cmpxchg(&pfn_to_page(pfn)->private, info, 0) != info)
+		return false;
+	clear_bit(pfn % BITS_PER_LONG, word);
+	return true;
 }
 
 /**
@@ -1057,7 +1095,6 @@ void mstat_large_free(void *ptr, size_t usable)
 {
 	struct page *page = virt_to_page(ptr);
 
-	set_page_private(page, 0);
 	page->index = 0;
 	nth_page(page, 1)->index = 0;
 	mstat_large_release(ptr, usable >> PAGE_SHIFT);
@@ -1144,7 +1181,7 @@ static unsigned long mstat_release_all(void)
 			unsigned long info = page_private(pfn_to_page(start + bit));
 
 			if (info & MSTAT_INFO_LARGE)
-				kept += info >> MSTAT_INFO_PAGES_SHIFT;
+				kept += mstat_info_pages(info);
 		}
 	}
 	return kept;

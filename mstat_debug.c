@@ -223,13 +223,13 @@ void mstat_debug_large_alloc(void *obj, unsigned long caller)
  */
 void mstat_debug_print_object(const void *ptr)
 {
-	unsigned long pfn;
+	unsigned long pfn, info;
 	unsigned int cls;
 	size_t usable;
 
 	/* the span cannot be freed under us: see mstat_span_release() */
 	rcu_read_lock();
-	switch (mstat_owner(ptr, &cls, &usable, &pfn)) {
+	switch (mstat_owner(ptr, &cls, &usable, &pfn, &info)) {
 	case MSTAT_SMALL: {
 		struct mstat_objmeta *meta = mstat_meta((void *)ptr, cls);
 
@@ -294,8 +294,8 @@ static void mstat_leak_span(struct page *span, void *arg)
 {
 	struct mstat_leak_walk *w = arg;
 	const struct mstat_class *mc = &mstat_classes[w->cls];
-	unsigned int nobjs = mc->span_order == mstat_info_order(page_private(span)) ?
-			     mc->nobjs : mc->fb_nobjs;
+	unsigned int order = mstat_info_order(page_private(span));
+	unsigned int nobjs = mc->span_order == order ? mc->nobjs : mc->fb_nobjs;
 	void *obj = page_address(span) + mstat_red_left;
 	unsigned int i;
 
@@ -303,7 +303,7 @@ static void mstat_leak_span(struct page *span, void *arg)
 		struct mstat_objmeta *meta = mstat_meta(obj, w->cls);
 
 		if (READ_ONCE(meta->live) &&
-		    !mstat_state_is_free(READ_ONCE(*mstat_obj_state(obj, w->cls))))
+		    !mstat_state_is_free(READ_ONCE(*mstat_obj_state_order(obj, mc, order))))
 			mstat_leak_add(w->leaks, meta->alloc.ip, mc->size);
 	}
 }
@@ -335,7 +335,7 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 			if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG &&
 			    (info & MSTAT_INFO_LARGE))
 				mstat_leak_add(l, READ_ONCE(page->index),
-					       (info >> MSTAT_INFO_PAGES_SHIFT) << PAGE_SHIFT);
+					       mstat_info_pages(info) << PAGE_SHIFT);
 		}
 	}
 	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);

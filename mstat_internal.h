@@ -21,6 +21,20 @@
 #include <linux/swab.h>
 
 /*
+ * What mstat is built for.  A large object's page->private holds a 32-bit
+ * generation above its page count (mstat_large_claim()), and the
+ * counters are u64s stored whole (smp_store_release()): 64-bit kernels
+ * only.  A large object keeps its key in its second page (more than one
+ * page above MSTAT_MAX_SMALL): pages of at most 16 KiB.
+ */
+#if BITS_PER_LONG != 64
+#error "mstat supports 64-bit kernels only (large-object words and u64 counters stored whole)"
+#endif
+#if PAGE_SHIFT > 14
+#error "mstat supports pages of 4 KiB to 16 KiB only (a large object must span two pages)"
+#endif
+
+/*
  * Size classes: 8-byte steps up to 64 bytes, then eight classes per
  * power of two (step = 1/8 of the lower power), up to 32 KiB.  Rounding a
  * request up to its class therefore wastes less than 1/8 of the class
@@ -61,23 +75,24 @@
  *	mode the slot of red zones, object and metadata (mstat_debug.c)
  * @span_order: page order of the spans the objects are carved from
  * @nobjs: objects per span
- * @fb_order: order of a span when one of @span_order, above
- *	PAGE_ALLOC_COSTLY_ORDER, cannot be had at once (fragmentation);
- *	@span_order where there is no smaller one to fall back on
+ * @fb_order: order of a span when one of @span_order (order 2 and up)
+ *	cannot be had without retrying (fragmentation): the least order that
+ *	holds one object, kmalloc's order for the size; @span_order where
+ *	there is no smaller one to fall back on
  * @fb_nobjs: objects in a span of @fb_order: one, if it is not @span_order
  * @cache_cap: most free objects a per-CPU cache holds of this class
  * @batch: objects moved per refill from, or flush to, the central pool
  * @stride_recip: reciprocal of @stride, to check offsets without a divide
  * @states_off: offset in a span of @span_order of its state vector
- * @fb_states_off: the same in a span of @fb_order
+ * @fb_states_off: the same in a span of @fb_order, if @fb_order is 0; from
+ *	order 1 the one object may fill its span (a power of two at
+ *	kmalloc's order), so its state is in the span's second struct page
  * @index_mul: ceil(2^32 / @stride): an object's offset in its span times
  *	this, over 2^32, is its index (exact for offsets that are multiples
  *	of @stride below 2^32 / @stride)
  * @span_mask: bytes in a span of @span_order, less one
  * @fast_info: page->private of a page of a span of @span_order, less the
  *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
- * @one_order: spans of this class never fall back on @fb_order (whose
- *	spans hold one object, never cached: mstat_central_grow())
  * @starts: bit i set if an object starts in page i of a span of
  *	@span_order: the pages mstat_map_span() marks
  * @fb_starts: the same for a span of @fb_order
@@ -97,7 +112,6 @@ struct mstat_class {
 	unsigned int index_mul;
 	unsigned int span_mask;
 	unsigned int fast_info;
-	bool one_order;
 	unsigned long starts;
 	unsigned long fb_starts;
 } ____cacheline_aligned;
@@ -442,7 +456,9 @@ static __always_inline unsigned long *mstat_owned_word(unsigned long pfn)
  * page->private of a marked page: the kind (span or large object), a tag
  * that says the word is mstat's, and for a span its class, its order (in
  * bits 16-18) and, in its first page, its count of free objects (bits 19
- * and up); for a large object its page count (bits 16 and up).
+ * and up); for a large object its page count (bits 16-31) and a
+ * generation (bits 32 and up), which makes the word unique to one
+ * allocation of those pages: mstat_large_claim().
  * A stale or forged pointer may reach a page whose bit is set but whose
  * private is someone else's by now: a word that does not decode in range
  * makes the pointer foreign, so no pointer value sends mstat outside its
@@ -460,6 +476,14 @@ static __always_inline unsigned long *mstat_owned_word(unsigned long pfn)
 #define MSTAT_INFO_NFREE_SHIFT	19
 #define MSTAT_INFO_FIXED	(BIT(MSTAT_INFO_NFREE_SHIFT) - 1)
 #define MSTAT_INFO_PAGES_SHIFT	16
+#define MSTAT_INFO_PAGES_MASK	0xffffUL
+#define MSTAT_INFO_GEN_SHIFT	32
+
+/* A large object's page count, from its first page's private. */
+static inline unsigned long mstat_info_pages(unsigned long info)
+{
+	return (info >> MSTAT_INFO_PAGES_SHIFT) & MSTAT_INFO_PAGES_MASK;
+}
 
 static inline unsigned int mstat_info_cls(unsigned long info)
 {
@@ -508,6 +532,9 @@ extern unsigned int mstat_red_left;
  * @cls: set to the class index of a small object
  * @usable: set to the usable size of the object
  * @pfnp: set to the page frame @ptr lies in
+ * @infop: set to the private of @ptr's page as read, the one reading of
+ *	it: a stale pointer's page may change meanwhile (its order for a
+ *	small object, mstat_info_order(); mstat_large_claim() for a large)
  *
  * Only the start of an object counts as an object: a pointer into the
  * middle of one, or into a span's unused tail, is MSTAT_FOREIGN.  A span
@@ -518,7 +545,8 @@ extern unsigned int mstat_red_left;
  * Return: what @ptr is.
  */
 static inline enum mstat_owner
-mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp)
+mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *pfnp,
+	    unsigned long *infop)
 {
 	const struct mstat_class *mc;
 	unsigned long info, pfn = 0;
@@ -530,11 +558,12 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 		return MSTAT_FOREIGN;
 	*pfnp = pfn;
 	if (info & MSTAT_INFO_LARGE) {
-		unsigned long npages = info >> MSTAT_INFO_PAGES_SHIFT;
+		unsigned long npages = mstat_info_pages(info);
 
 		if (offset_in_page(ptr) || !npages || npages > 1UL << MSTAT_MAX_LARGE_ORDER)
 			return MSTAT_FOREIGN;
 		*usable = npages << PAGE_SHIFT;
+		*infop = info;
 		return MSTAT_LARGE;
 	}
 	if (unlikely(!(info & MSTAT_INFO_SPAN) || mstat_info_cls(info) >= MSTAT_NR_CLASSES))
@@ -552,6 +581,7 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 		return MSTAT_FOREIGN;
 	*cls = mstat_info_cls(info);
 	*usable = mc->size;
+	*infop = info;
 	return MSTAT_SMALL;
 }
 
@@ -602,25 +632,45 @@ static __always_inline u32 mstat_obj_index(const void *obj, unsigned long base,
 	return ((u64)off * mc->index_mul) >> 32;
 }
 
-static __always_inline u32 *__mstat_obj_state(const void *obj, const struct mstat_class *mc,
-					      unsigned int order, unsigned int states_off)
+/*
+ * The state vector of a span of class @mc and order @order at @base.  A
+ * fallback span of order 1 and up keeps its one object's state in its
+ * second page's struct page (page->private), which is the owner's to use
+ * in a block that is not compound.
+ */
+static __always_inline u32 *mstat_states_at(unsigned long base, const struct mstat_class *mc,
+					    unsigned int order)
+{
+	if (likely(order == mc->span_order))
+		return (u32 *)(base + mc->states_off);
+	if (order)
+		return (u32 *)&virt_to_page((void *)base + PAGE_SIZE)->private;
+	return (u32 *)(base + mc->fb_states_off);
+}
+
+/*
+ * The state of @obj, a small object of class @mc in a span of @order, as
+ * the caller decoded it once from the object's page (mstat_owner()): that
+ * page's private may change meanwhile if @obj is stale, and a second
+ * reading could take another span's layout.
+ */
+static __always_inline u32 *mstat_obj_state_order(const void *obj, const struct mstat_class *mc,
+						  unsigned int order)
 {
 	unsigned long base = (unsigned long)kasan_reset_tag(obj) & ~((PAGE_SIZE << order) - 1);
 
-	return (u32 *)(base + states_off) + mstat_obj_index(obj, base, mc);
+	return mstat_states_at(base, mc, order) + mstat_obj_index(obj, base, mc);
 }
 
-/* The state of @obj, a small object of class @cls known to be mstat's. */
+/*
+ * The state of @obj, a small object of class @cls in a span of the class's
+ * own order: every object a per-CPU cache holds (mstat_central_grow()).
+ */
 static __always_inline u32 *mstat_obj_state(const void *obj, unsigned int cls)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 
-	/* only the classes that may fall back on a smaller span ask the span */
-	if (unlikely(mc->fb_order != mc->span_order) &&
-	    mstat_info_order(READ_ONCE(virt_to_page(kasan_reset_tag(obj))->private)) !=
-	    mc->span_order)
-		return __mstat_obj_state(obj, mc, mc->fb_order, mc->fb_states_off);
-	return __mstat_obj_state(obj, mc, mc->span_order, mc->states_off);
+	return mstat_obj_state_order(obj, mc, mc->span_order);
 }
 
 /*
@@ -837,11 +887,28 @@ static __always_inline bool mstat_debug(void)
 
 /* mstat_core.c */
 unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
-unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n);
+unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
+			       unsigned int order);
 int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj);
-extern bool mstat_fail_costly;
+extern bool mstat_fail_preferred;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+extern void (*mstat_free_hook)(const void *ptr);
+#endif
+
+/* The tests' injection point between a free's lookup and its use. */
+static inline void mstat_free_step(const void *ptr)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	void (*hook)(const void *ptr) = READ_ONCE(mstat_free_hook);
+
+	if (hook)
+		hook(ptr);
+#endif
+}
+
 void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
-bool mstat_large_claim(unsigned long pfn);
+bool mstat_large_claim(unsigned long pfn, unsigned long info);
 void mstat_large_free(void *ptr, size_t usable);
 u64 mstat_span_bytes(void);
 u64 mstat_nmistakes(enum mstat_mistake what);

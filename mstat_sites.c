@@ -22,6 +22,7 @@
 #include <linux/export.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/spinlock.h>
@@ -382,6 +383,9 @@ void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *
 {
 	unsigned int i;
 
+	/* their spans may be released meanwhile, and freed after a grace period */
+	RCU_LOCKDEP_WARN(n && !rcu_read_lock_any_held(),
+			 "mstat: withdrawn objects' states read outside RCU");
 	for (i = 0; i < n; i++)
 		mstat_key_count_alloc(c, mstat_state_key(READ_ONCE(*mstat_obj_state(objs[i], cls)),
 							 cls), cls);

@@ -680,6 +680,12 @@ static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
 	return n;
 }
 
+/* Objects of spans of the class's own order (all a cache holds) back to their pool. */
+static unsigned int put_back(unsigned int cls, void **objs, unsigned int n)
+{
+	return mstat_central_put(cls, objs, n, mstat_classes[cls].span_order);
+}
+
 /* @n objects are the whole of one span of @size: each slot exactly once. */
 static void expect_one_span(struct kunit *test, void **objs, unsigned int n, size_t size)
 {
@@ -735,7 +741,7 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 		n = take_all(cls, objs + held, max - held);
 		KUNIT_EXPECT_EQ(test, n, nobjs);
 		expect_one_span(test, objs + held, n, sizes[k]);
-		mstat_central_put(cls, objs, held + n);
+		put_back(cls, objs, held + n);
 	}
 }
 
@@ -1616,7 +1622,7 @@ static void mstat_test_limbo(struct kunit *test)
 	n = take_all(cls, objs + held, max - held);
 	for (k = 0; k < nspans && n == nspans * nobjs; k++)
 		spans[k] = (void *)((unsigned long)objs[held + k * nobjs] & ~(span_bytes - 1));
-	nbad = mstat_central_put(cls, objs + held, n);
+	nbad = put_back(cls, objs + held, n);
 	/* the pool keeps MSTAT_EMPTY_RESERVE of them, the others wait */
 	for (k = 0; spans[0] && k < nspans; k++) {
 		if (!in_limbo(cls, spans[k]))
@@ -1630,7 +1636,7 @@ static void mstat_test_limbo(struct kunit *test)
 	for (k = 0; spans[0] && k < nspans; k++)
 		back += !in_limbo(cls, spans[k]) && mstat_page_info(spans[k], &pfn);
 	reused = mstat_span_bytes();
-	nbad += mstat_central_put(cls, objs, held + retaken);
+	nbad += put_back(cls, objs, held + retaken);
 	rcu_read_unlock();
 
 	KUNIT_ASSERT_EQ(test, n, nspans * nobjs);
@@ -1720,7 +1726,7 @@ static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned
 	k = take_all(cls, objs + n, 4096 - n);
 	after = snap(test);
 	*breaks = after->nwrite_after_free - before->nwrite_after_free;
-	mstat_central_put(cls, objs, n + k);
+	put_back(cls, objs, n + k);
 	kunit_kfree(test, objs);
 	return k;
 }
@@ -1851,11 +1857,318 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 		for (i = 0; i < n; i++)
 			KUNIT_EXPECT_TRUE(test, objs[i] != p || !q);
 		expect_no_repeats(test, objs, n);
-		KUNIT_EXPECT_EQ(test, mstat_central_put(cls, objs, n), 0U);
+		KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
 		mstat_free(q);
 		mstat_free(hold);
 		expect_distinct(test, 96, 2 * nobjs);
 	}
+}
+
+/* ------------------------------------------- defects found by review */
+
+/* Objects of class @cls cache @c holds by its counters, as a read computes it. */
+static s64 counted_cached(const struct mstat_cache *c, unsigned int cls)
+{
+	u64 nmalloc[MSTAT_NR_CLASSES] = { }, nfree[MSTAT_NR_CLASSES] = { };
+
+	mstat_read_keys(c, mstat_nr_keys_read(), false, nmalloc, NULL);
+	mstat_read_keys(c, mstat_nr_keys_read(), true, nfree, NULL);
+	return (s64)(c->stats.nrefill_objs[cls] - c->stats.nflush_objs[cls] - nmalloc[cls] +
+		     nfree[cls]);
+}
+
+/*
+ * An allocation whose cache's last object is withdrawn (two CPUs freed it
+ * at once) and whose pool is empty grows the pool: it must then take an
+ * object of the new span, never the withdrawn one, which has an owner.
+ */
+static void mstat_test_grow_after_withdrawn(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(160), n, max = 4096;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_cache *c;
+	void *p, *q;
+	u32 *st;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	p = mstat_alloc(160, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	fill(p, 160, 1);
+	migrate_disable();
+	drain_here(NULL);
+	n = take_all(cls, objs, max);		/* the pool empty: the refill grows it */
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	/* p freed here too, as by a second CPU freeing it at once: counted so */
+	st = mstat_obj_state(p, cls);
+	mstat_key_count_free(c, mstat_state_key(READ_ONCE(*st), cls), cls);
+	c->cls[cls].objs[0] = p;
+	c->cls[cls].count = 1;
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	q = mstat_alloc(160, GFP_KERNEL);
+	KUNIT_EXPECT_EQ(test, counted_cached(c, cls), (s64)c->cls[cls].count);
+	migrate_enable();
+	KUNIT_ASSERT_LT(test, n, max);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_TRUE(test, check(p, 160, 1));
+	KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*st)), MSTAT_LINK_LIVE);
+	put_back(cls, objs, n);
+	mstat_free(q);
+	mstat_free(p);
+	expect_distinct(test, 160, 64);
+}
+
+/*
+ * A fallback span's object passes through no cache: its allocation and
+ * its free (in another cache) leave each cache's counters telling what it
+ * holds, as a read computes cached_bytes from them.
+ */
+static void mstat_test_fallback_counters(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(24576), n, max = 256;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_cache *task, *irq;
+	unsigned long pfn;
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	migrate_disable();
+	drain_here(NULL);
+	n = take_all(cls, objs, max);
+	task = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	irq = this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
+	mstat_fail_preferred = true;
+	p = mstat_alloc(24576, GFP_KERNEL);
+	mstat_fail_preferred = false;
+	KUNIT_EXPECT_EQ(test, counted_cached(task, cls), (s64)task->cls[cls].count);
+	if (p) {
+		KUNIT_EXPECT_EQ(test, mstat_info_order(mstat_page_info(p, &pfn)),
+				mstat_classes[cls].fb_order);
+		free_in_hardirq(test, p);
+		KUNIT_EXPECT_EQ(test, counted_cached(irq, cls), (s64)irq->cls[cls].count);
+	}
+	migrate_enable();
+	put_back(cls, objs, n);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+}
+
+struct pages_seen {
+	unsigned int n;
+	struct { gfp_t gfp; unsigned int order; } calls[8];
+};
+
+static struct pages_seen *pages_seen;
+
+static void pages_hook(gfp_t gfp, unsigned int order, unsigned int cls)
+{
+	struct pages_seen *ps = pages_seen;
+
+	if (ps->n < ARRAY_SIZE(ps->calls)) {
+		ps->calls[ps->n].gfp = gfp;
+		ps->calls[ps->n].order = order;
+	}
+	ps->n++;
+}
+
+/*
+ * The orders mstat asks the page allocator for, as SLUB's: above the
+ * least order that holds one object only quietly (__GFP_NORETRY and
+ * __GFP_NOWARN, never __GFP_NOFAIL, which the page allocator refuses
+ * above order 1); with the caller's flags, at most order 1 up to a page
+ * and at most kmalloc's order above.  Each class, its preferred span had
+ * and not had, with GFP_KERNEL | __GFP_NOFAIL and with GFP_ATOMIC.
+ */
+static void mstat_test_span_orders(struct kunit *test)
+{
+	static const gfp_t flags[] = { GFP_KERNEL | __GFP_NOFAIL, GFP_ATOMIC };
+	unsigned int cls, round, f, i, n, max = 1 << 16;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	pages_seen = kunit_kzalloc(test, sizeof(*pages_seen), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pages_seen);
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		unsigned int size = mstat_classes[cls].size;
+		unsigned int limit = size <= PAGE_SIZE ? 1 : get_order(size);
+
+		for (round = 0; round < 2 * ARRAY_SIZE(flags); round++) {
+			void *p;
+
+			f = round % ARRAY_SIZE(flags);
+			migrate_disable();
+			drain_here(NULL);
+			n = take_all(cls, objs, max);
+			memset(pages_seen, 0, sizeof(*pages_seen));
+			mstat_fail_preferred = round >= ARRAY_SIZE(flags);
+			WRITE_ONCE(mstat_pages_hook, pages_hook);
+			p = mstat_alloc(size, flags[f]);
+			WRITE_ONCE(mstat_pages_hook, NULL);
+			mstat_fail_preferred = false;
+			mstat_free(p);
+			drain_here(NULL);
+			migrate_enable();
+			put_back(cls, objs, n);
+			KUNIT_EXPECT_LT(test, n, max);
+			KUNIT_EXPECT_NOT_NULL(test, p);
+			KUNIT_EXPECT_GE(test, pages_seen->n, 1U);
+			for (i = 0; i < min_t(unsigned int, pages_seen->n, 8); i++) {
+				gfp_t gfp = pages_seen->calls[i].gfp;
+				unsigned int order = pages_seen->calls[i].order;
+				bool quiet = (gfp & __GFP_NORETRY) && (gfp & __GFP_NOWARN) &&
+					     !(gfp & __GFP_NOFAIL);
+
+				KUNIT_EXPECT_TRUE_MSG(test, quiet || order <= limit,
+						      "%u B: order %u with gfp %pGg", size, order,
+						      &gfp);
+			}
+		}
+	}
+}
+
+/*
+ * A free decodes the object's page once: if the page's private changes
+ * between the lookup and the use (a stale pointer racing its span's
+ * release), the free goes on with what it decoded, never with another
+ * span's layout read afresh.  Here the object's page is made to read as a
+ * one-page fallback span right after the lookup; that layout would take
+ * the neighbour's first bytes, zero (live), for the object's state.
+ */
+static struct {
+	void *p;
+	unsigned long forged;
+} decode_once;
+
+static void decode_once_hook(const void *ptr)
+{
+	if (ptr != decode_once.p)
+		return;
+	WRITE_ONCE(mstat_free_hook, NULL);
+	WRITE_ONCE(virt_to_page(ptr)->private, decode_once.forged);
+}
+
+static void mstat_test_free_decodes_once(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(1024), i, k, n = 96;
+	const struct mstat_class *mc = &mstat_classes[cls];
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	unsigned long real, pfn;
+	void *p = NULL, *nb = NULL;
+	struct mstat_cache *irq;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_EQ(test, mc->fb_order, 0U);
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_alloc(1024, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	/* an object at the start of a page other than its span's first, and its neighbour */
+	for (i = 0; i < n && !p; i++) {
+		if (offset_in_page(objs[i]) || !((unsigned long)objs[i] & mc->span_mask))
+			continue;
+		for (k = 0; k < n; k++) {
+			if (objs[k] == objs[i] + 1024) {
+				p = objs[i];
+				nb = objs[k];
+			}
+		}
+	}
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(nb, 0, 1024);
+	real = mstat_page_info(p, &pfn);
+	decode_once.p = p;
+	decode_once.forged = (real & ~(MSTAT_INFO_ORDER_MASK << MSTAT_INFO_ORDER_SHIFT)) |
+			     (unsigned long)mc->fb_order << MSTAT_INFO_ORDER_SHIFT;
+	before = snap(test);
+	migrate_disable();
+	irq = this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
+	WRITE_ONCE(mstat_free_hook, decode_once_hook);
+	free_in_hardirq(test, p);
+	WRITE_ONCE(mstat_free_hook, NULL);
+	WRITE_ONCE(virt_to_page(p)->private, real);
+	KUNIT_EXPECT_GT(test, irq->cls[cls].count, 0U);
+	if (irq->cls[cls].count)
+		KUNIT_EXPECT_PTR_EQ(test, irq->cls[cls].objs[irq->cls[cls].count - 1], p);
+	migrate_enable();
+	after = snap(test);
+	KUNIT_EXPECT_TRUE(test, !memchr_inv(nb, 0, 1024));
+	KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*mstat_obj_state(p, cls))),
+			MSTAT_LINK_CACHED);
+	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
+	KUNIT_EXPECT_EQ(test, after->nbad_ptr, before->nbad_ptr);
+	KUNIT_EXPECT_EQ(test, after->ndouble_free, before->ndouble_free);
+	for (i = 0; i < n; i++)
+		if (objs[i] != p)
+			mstat_free(objs[i]);
+}
+
+/*
+ * Two frees of one large object: the slower one looked the object up,
+ * then the faster one freed it and its pages became another large object
+ * before the slower one claimed it.  The slower one must find a double
+ * free, not the new object's bit, and leave the new object alone.  The
+ * objects are the core's own (mstat_large_alloc()), counted by no cache.
+ */
+static struct {
+	void *victim, *reborn;
+	size_t usable;
+} large_race;
+
+/* Free @obj, one of mstat_large_alloc()'s, as a free that claims it would. */
+static bool large_release(void *obj)
+{
+	unsigned long pfn = PHYS_PFN(__pa(obj));
+
+	if (!mstat_large_claim(pfn, page_private(pfn_to_page(pfn))))
+		return false;
+	mstat_large_free(obj, SZ_64K);
+	return true;
+}
+
+static void large_race_hook(const void *ptr)
+{
+	void *miss[16];
+	unsigned int i, n = 0;
+	size_t usable;
+
+	if (ptr != large_race.victim)
+		return;
+	WRITE_ONCE(mstat_free_hook, NULL);
+	large_release((void *)ptr);
+	/* the page allocator's next blocks, until one is the victim's */
+	while ((large_race.reborn = mstat_large_alloc(SZ_64K, GFP_ATOMIC, &usable)) &&
+	       large_race.reborn != ptr && n < ARRAY_SIZE(miss))
+		miss[n++] = large_race.reborn;
+	for (i = 0; i < n; i++)
+		large_release(miss[i]);
+}
+
+static void mstat_test_large_free_race(struct kunit *test)
+{
+	struct mstat_totals *before;
+	unsigned long pfn, info;
+	unsigned int cls;
+	size_t usable;
+
+	expect_reports(test);
+	large_race.victim = mstat_large_alloc(SZ_64K, GFP_KERNEL, &large_race.usable);
+	KUNIT_ASSERT_NOT_NULL(test, large_race.victim);
+	large_race.reborn = NULL;
+	before = snap(test);
+	WRITE_ONCE(mstat_free_hook, large_race_hook);
+	free_in_hardirq(test, large_race.victim);
+	WRITE_ONCE(mstat_free_hook, NULL);
+	expect_refused(test, before, 0, 1, 0);
+	KUNIT_ASSERT_NOT_NULL(test, large_race.reborn);
+	if (large_race.reborn != large_race.victim)
+		kunit_info(test, "the victim's pages were not reused: the race was not run\n");
+	KUNIT_ASSERT_EQ(test, mstat_owner(large_race.reborn, &cls, &usable, &pfn, &info),
+			MSTAT_LARGE);
+	KUNIT_EXPECT_EQ(test, usable, (size_t)SZ_64K);
+	memset(large_race.reborn, 0x5a, SZ_64K);
+	KUNIT_EXPECT_TRUE(test, large_release(large_race.reborn));
 }
 
 /* -------------------------------------------------------------- sites */
@@ -2288,7 +2601,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 	mstat_reclaim_all();
 	mstat_limbo_drain();
 	base = mstat_span_bytes();
-	mstat_fail_costly = true;
+	mstat_fail_preferred = true;
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = mstat_alloc(24000, (i & 1 ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOFAIL);
 		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
@@ -2297,7 +2610,7 @@ static void mstat_test_span_fallback(struct kunit *test)
 				mc->fb_order);
 		fill(objs[i], 24576, i);
 	}
-	mstat_fail_costly = false;
+	mstat_fail_preferred = false;
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes() - base,
 			(u64)DIV_ROUND_UP(ARRAY_SIZE(objs), mc->fb_nobjs) *
 			(PAGE_SIZE << mc->fb_order));
@@ -2418,6 +2731,11 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_forged_key),
 	KUNIT_CASE(mstat_test_write_after_free),
 	KUNIT_CASE(mstat_test_freed_twice_at_once),
+	KUNIT_CASE(mstat_test_grow_after_withdrawn),
+	KUNIT_CASE(mstat_test_fallback_counters),
+	KUNIT_CASE(mstat_test_span_orders),
+	KUNIT_CASE(mstat_test_free_decodes_once),
+	KUNIT_CASE(mstat_test_large_free_race),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
