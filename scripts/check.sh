@@ -67,6 +67,14 @@ viewer_check() {
 		python3 "$MSTAT_ROOT/tests/viewer/check_viewer.py" "$bin"
 }
 count_from "viewer" viewer_check
+# tools/mstat_check on saved and made-up reads; in the VM, by e2e
+checker_check() {
+	local bin
+	bin=$(mktemp -d)/mstat_check
+	gcc -O2 -Wall -Wextra -Werror -o "$bin" "$MSTAT_ROOT/tools/mstat_check.c" &&
+		python3 "$MSTAT_ROOT/tests/viewer/check_mstat_check.py" "$bin"
+}
+count_from "checker" checker_check
 # DKMS: add, build, install for 6.1 and 6.12, modprobe in the VM, remove
 count_from "dkms" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" dkms
 
