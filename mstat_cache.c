@@ -47,6 +47,7 @@ void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
 {
 	local_lock_init(&c->lock);
 	lockdep_set_class(&c->lock, &mstat_cache_keys[ctx]);
+	raw_spin_lock_init(&c->large_lock);
 }
 
 /*
@@ -287,13 +288,12 @@ static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsig
 static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 			       struct mstat_site *site)
 {
+	unsigned long irqflags = 0, lflags;
 	bool task = in_task();
-	unsigned long irqflags = 0;
 	struct mstat_cache *c;
+	unsigned int key;
 	size_t usable;
 	void *obj;
-
-	unsigned int key;
 
 	obj = mstat_large_alloc(size, flags, &usable);
 	if (!obj)
@@ -304,9 +304,11 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 	/* a large object (more than one page) keeps its key in its second page's index */
 	nth_page(virt_to_page(obj), 1)->index = key;
 	c = mstat_lock_cache(task, &irqflags);
+	raw_spin_lock_irqsave(&c->large_lock, lflags);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
 	mstat_key_count_large(c, key, usable, false);
+	raw_spin_unlock_irqrestore(&c->large_lock, lflags);
 	mstat_unlock_cache(task, irqflags);
 	trace_mstat_alloc(caller, obj, size, usable, flags);
 	return obj;
@@ -439,9 +441,13 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 			mstat_cache_free(c, cls, order, (void *)ptr, st, state, caller);
 	} else if (owner == MSTAT_LARGE) {
 		if (mstat_large_claim(pfn, info)) {
+			unsigned long lflags;
+
+			raw_spin_lock_irqsave(&c->large_lock, lflags);
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
 			mstat_key_count_large(c, pfn_to_page(pfn + 1)->index, usable, true);
+			raw_spin_unlock_irqrestore(&c->large_lock, lflags);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}

@@ -275,12 +275,16 @@ struct mstat_class_cache {
 /**
  * struct mstat_cache - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
+ * @large_lock: held by the owner while it counts a large object and by a
+ *	reader while it reads large objects' counters: a count and its
+ *	bytes are two words, never to be seen one without the other
  * @stats: the counters of the work done through this cache
  * @sites: the counters per key, MSTAT_SITE_CHUNK keys a chunk
  * @cls: free objects, per class
  */
 struct mstat_cache {
 	local_lock_t lock;
+	raw_spinlock_t large_lock;
 	struct mstat_counters stats;
 	struct mstat_site_chunk *sites[MSTAT_SITE_CHUNKS];
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];

@@ -94,8 +94,11 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 {
 	const u64 *src = mstat_counter_array(&c->stats);
 	u64 *sum = mstat_counter_array(&t->sum);
+	unsigned long flags;
 	unsigned int i;
 
+	/* the large objects' counts with their bytes */
+	raw_spin_lock_irqsave(&c->large_lock, flags);
 	for (i = from; i < to; i++) {
 		u64 v = READ_ONCE(src[i]);
 
@@ -103,6 +106,7 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
 		if (row)
 			mstat_counter_array(&row->sum)[i] += v;
 	}
+	raw_spin_unlock_irqrestore(&c->large_lock, flags);
 }
 
 /*

@@ -463,9 +463,14 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 				const struct mstat_site_chunk *sc =
 					READ_ONCE(caches[i]->sites[key / MSTAT_SITE_CHUNK]);
 				unsigned int k = key % MSTAT_SITE_CHUNK;
+				bool large = mstat_key_cls[key] == MSTAT_LARGE_CLS;
+				unsigned long flags = 0;
 
 				if (!sc)
 					continue;
+				/* a large key's count with its bytes: struct mstat_cache */
+				if (large)
+					raw_spin_lock_irqsave(&caches[i]->large_lock, flags);
 				if (pass == 1) {
 					sums[key].nfree += READ_ONCE(sc->nfree[k]);
 					sums[key].free_bytes += READ_ONCE(sc->free_bytes[k]);
@@ -473,6 +478,8 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 					sums[key].nmalloc += READ_ONCE(sc->nmalloc[k]);
 					sums[key].alloc_bytes += READ_ONCE(sc->alloc_bytes[k]);
 				}
+				if (large)
+					raw_spin_unlock_irqrestore(&caches[i]->large_lock, flags);
 			}
 			mstat_read_step(pass, i);
 		}
