@@ -216,6 +216,8 @@ static inline u64 *mstat_counter_array(struct mstat_counters *c)
 #define MSTAT_SITE_CHUNK	64
 #define MSTAT_SITE_CHUNKS	(MSTAT_MAX_KEYS / MSTAT_SITE_CHUNK)
 #define MSTAT_LARGE_CLS		MSTAT_NR_CLASSES	/* the "class" of large objects' keys */
+/* struct mstat_site's @id of a site that found the table full: no row, for good */
+#define MSTAT_SITE_UNATTRIBUTED	UINT_MAX
 
 /*
  * struct mstat_site's @last: the key in the top 12 bits, the class in the
@@ -980,6 +982,10 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
 			  unsigned int n);
 int mstat_sites_show(struct seq_file *m, void *v);
+struct mstat_site_stats;
+void mstat_sites_render(struct seq_file *m, const struct mstat_site_stats *rows, int n);
+size_t mstat_sites_text_size(const struct mstat_site_stats *rows, int n);
+extern const struct proc_ops mstat_sites_proc_ops;
 
 /* mstat_reclaim.c */
 int mstat_reclaim_init(void);
@@ -1011,6 +1017,7 @@ void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
 void mstat_collect_begin(void);
 void mstat_collect_end(void);
 int mstat_show(struct seq_file *m, void *v);
+size_t mstat_text_size(void);
 int mstat_proc_init(void);
 void mstat_proc_exit(void);
 

@@ -410,29 +410,82 @@ void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 }
 
 /**
- * mstat_show - print /proc/mstat
+ * mstat_text_size - the most bytes mstat_render() prints
+ *
+ * Every counter at its widest (20 digits, or 19 and a sign), the summary
+ * lines' names included: a buffer this large holds any read, so seq_file
+ * never asks for the file again.
+ *
+ * Return: the size in bytes.
+ */
+size_t mstat_text_size(void)
+{
+	return 2048 + 128 * MSTAT_NR_CLASSES + 192 * nr_cpu_ids;
+}
+
+/**
+ * mstat_show - print /proc/mstat from a collection made for it
  * @m: the seq_file
  * @v: unused
  *
  * The totals, the class rows and the CPU rows all come from one read of
- * every CPU's counters, so they agree with each other.
+ * every CPU's counters, so they agree with each other.  Without a
+ * collection (m->private NULL) it makes one.
  *
  * Return: 0, or -ENOMEM.
  */
 int mstat_show(struct seq_file *m, void *v)
 {
 	/* the last element holds the totals */
-	struct mstat_totals *cpus = kvcalloc(nr_cpu_ids + 1, sizeof(*cpus), GFP_KERNEL);
-	struct mstat_totals *t;
+	struct mstat_totals *cpus = m->private;
 
+	if (cpus) {
+		mstat_render(m, &cpus[nr_cpu_ids], cpus);
+		return 0;
+	}
+	cpus = kvcalloc(nr_cpu_ids + 1, sizeof(*cpus), GFP_KERNEL);
 	if (!cpus)
 		return -ENOMEM;
-	t = &cpus[nr_cpu_ids];
-	mstat_collect(t, cpus);
-	mstat_render(m, t, cpus);
+	mstat_collect(&cpus[nr_cpu_ids], cpus);
+	mstat_render(m, &cpus[nr_cpu_ids], cpus);
 	kvfree(cpus);
 	return 0;
 }
+
+/*
+ * One collection per open, in a buffer sized for it: seq_file, which
+ * calls show() again with a buffer twice as large when the text does not
+ * fit, would collect again each time (and each collection is paced).
+ */
+static int mstat_proc_open(struct inode *inode, struct file *file)
+{
+	struct mstat_totals *cpus = kvcalloc(nr_cpu_ids + 1, sizeof(*cpus), GFP_KERNEL);
+	int ret;
+
+	if (!cpus)
+		return -ENOMEM;
+	mstat_collect(&cpus[nr_cpu_ids], cpus);
+	ret = single_open_size(file, mstat_show, cpus, mstat_text_size());
+	if (ret)
+		kvfree(cpus);
+	return ret;
+}
+
+/* Release a file opened with a snapshot in m->private, kvmalloc()ed. */
+static int mstat_proc_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+
+	kvfree(m->private);
+	return single_release(inode, file);
+}
+
+static const struct proc_ops mstat_proc_ops = {
+	.proc_open	= mstat_proc_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= mstat_proc_release,
+};
 
 /*
  * Root only by default, as /proc/slabinfo and /proc/allocinfo are: exact
@@ -445,10 +498,10 @@ MODULE_PARM_DESC(world_readable, "make /proc/mstat readable by every user (defau
 
 int mstat_proc_init(void)
 {
-	if (!proc_create_single("mstat", mstat_world_readable ? 0444 : 0400, NULL, mstat_show))
+	if (!proc_create("mstat", mstat_world_readable ? 0444 : 0400, NULL, &mstat_proc_ops))
 		return -ENOMEM;
 	/* root only, whatever world_readable says: it names code */
-	if (!proc_create_single("mstat_sites", 0400, NULL, mstat_sites_show)) {
+	if (!proc_create("mstat_sites", 0400, NULL, &mstat_sites_proc_ops)) {
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}

@@ -22,6 +22,7 @@
 #include <linux/export.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/proc_fs.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -158,9 +159,10 @@ static struct mstat_site_rec *mstat_new_rec(const struct mstat_site *site, gfp_t
  * unloaded and loaded again) gets that record's id back, and its keys.
  * The id is published with release, after the record.
  *
- * Return: the id; 0 if none could be had (memory short in atomic
- * context, or MSTAT_MAX_SITES sites): the next allocation of the site
- * tries again.
+ * Return: the id; 0 if none could be had: memory short in atomic
+ * context, and the next allocation of the site tries again; or
+ * MSTAT_MAX_SITES records kept and none of them the site's, and the site
+ * stays unattributed (MSTAT_SITE_UNATTRIBUTED) without looking again.
  */
 static unsigned int mstat_site_register(struct mstat_site *site, gfp_t gfp)
 {
@@ -168,11 +170,12 @@ static unsigned int mstat_site_register(struct mstat_site *site, gfp_t gfp)
 	unsigned long irqflags;
 	unsigned int id, n;
 
-	if (READ_ONCE(mstat_sites_full))
-		return 0;
-	rec = mstat_new_rec(site, gfp);
-	if (!rec)
-		return 0;
+	/* a full table still holds the rows of a module loaded again */
+	if (!READ_ONCE(mstat_sites_full)) {
+		rec = mstat_new_rec(site, gfp);
+		if (!rec)
+			return 0;
+	}
 
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
 	id = site->id;
@@ -191,8 +194,12 @@ static unsigned int mstat_site_register(struct mstat_site *site, gfp_t gfp)
 	id = 0;
 	if (n == MSTAT_MAX_SITES) {
 		WRITE_ONCE(mstat_sites_full, true);
+		/* not again at each allocation: the search takes the lock */
+		WRITE_ONCE(site->id, MSTAT_SITE_UNATTRIBUTED);
 		goto unlock;
 	}
+	if (!rec)	/* the table was full when the record was not made */
+		goto unlock;
 	id = n;
 	mstat_site_recs[id] = rec;
 	rec = NULL;
@@ -281,7 +288,7 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 	id = smp_load_acquire(&site->id);
 	if (!id)
 		id = mstat_site_register(site, gfp);
-	if (!id)
+	if (!id || id == MSTAT_SITE_UNATTRIBUTED)
 		return cls;
 	/* pairs with the release in mstat_key_make() */
 	key = smp_load_acquire(&mstat_site_recs[id]->keys[cls]);
@@ -603,29 +610,131 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max)
 }
 EXPORT_SYMBOL_GPL(mstat_read_sites);
 
+/* What /proc/mstat_sites escapes in a client's strings: its field and row separators. */
+#define MSTAT_SITES_ESC	" \t\n\\"
+
+/**
+ * struct mstat_sites_snap - one collection of the sites, for one open file
+ * @n: rows
+ * @rows: the rows, sorted (mstat_collect_sites())
+ */
+struct mstat_sites_snap {
+	int n;
+	struct mstat_site_stats *rows;
+};
+
+/**
+ * mstat_sites_render - print rows as /proc/mstat_sites
+ * @m: the seq_file
+ * @rows: the rows
+ * @n: how many
+ *
+ * A client's file, function and module names are its own strings: the
+ * characters that separate fields and rows (and the backslash) are printed
+ * as octal escapes, as /proc/mounts prints paths, so that no name breaks
+ * a row or makes one.
+ */
+void mstat_sites_render(struct seq_file *m, const struct mstat_site_stats *rows, int n)
+{
+	int i;
+
+	seq_printf(m, "mstat_sites version %d\n", MSTAT_SITES_FORMAT_VERSION);
+	seq_puts(m, "# live_bytes live_objects nmalloc nfree file:line module function\n");
+	for (i = 0; i < n; i++) {
+		seq_printf(m, "%llu %llu %llu %llu ", rows[i].live_bytes, rows[i].live_objects,
+			   rows[i].nmalloc, rows[i].nfree);
+		seq_escape(m, rows[i].file, MSTAT_SITES_ESC);
+		seq_printf(m, ":%u ", rows[i].line);
+		seq_escape(m, rows[i].module, MSTAT_SITES_ESC);
+		seq_putc(m, ' ');
+		seq_escape(m, rows[i].function, MSTAT_SITES_ESC);
+		seq_putc(m, '\n');
+	}
+}
+
+/**
+ * mstat_sites_text_size - the most bytes mstat_sites_render() prints for @rows
+ * @rows: the rows
+ * @n: how many
+ *
+ * Return: the size in bytes: every counter at its widest, every character
+ * of a name escaped (four bytes).
+ */
+size_t mstat_sites_text_size(const struct mstat_site_stats *rows, int n)
+{
+	size_t size = 128;
+	int i;
+
+	for (i = 0; i < n; i++)
+		size += 4 * 21 + 12 + 3 + 4 * (strlen(rows[i].file) + strlen(rows[i].module) +
+					      strlen(rows[i].function));
+	return size;
+}
+
 /**
  * mstat_sites_show - print /proc/mstat_sites
- * @m: the seq_file
+ * @m: the seq_file; m->private a struct mstat_sites_snap, or NULL to
+ *	collect here
  * @v: unused
  *
  * Return: 0, or -ENOMEM.
  */
 int mstat_sites_show(struct seq_file *m, void *v)
 {
+	struct mstat_sites_snap *snap = m->private;
 	struct mstat_site_stats *rows;
-	int n = mstat_collect_sites(&rows), i;
+	int n;
 
+	if (snap) {
+		mstat_sites_render(m, snap->rows, snap->n);
+		return 0;
+	}
+	n = mstat_collect_sites(&rows);
 	if (n < 0)
 		return n;
-	seq_printf(m, "mstat_sites version %d\n", MSTAT_SITES_FORMAT_VERSION);
-	seq_puts(m, "# live_bytes live_objects nmalloc nfree file:line module function\n");
-	for (i = 0; i < n; i++)
-		seq_printf(m, "%llu %llu %llu %llu %s:%u %s %s\n", rows[i].live_bytes,
-			   rows[i].live_objects, rows[i].nmalloc, rows[i].nfree, rows[i].file,
-			   rows[i].line, rows[i].module, rows[i].function);
+	mstat_sites_render(m, rows, n);
 	kvfree(rows);
 	return 0;
 }
+
+/* One collection per open, as /proc/mstat (mstat_proc_open()). */
+static int mstat_sites_open(struct inode *inode, struct file *file)
+{
+	struct mstat_sites_snap *snap = kzalloc(sizeof(*snap), GFP_KERNEL);
+	int ret;
+
+	if (!snap)
+		return -ENOMEM;
+	snap->n = mstat_collect_sites(&snap->rows);
+	if (snap->n < 0) {
+		ret = snap->n;
+		kfree(snap);
+		return ret;
+	}
+	ret = single_open_size(file, mstat_sites_show, snap,
+			       mstat_sites_text_size(snap->rows, snap->n));
+	if (ret) {
+		kvfree(snap->rows);
+		kfree(snap);
+	}
+	return ret;
+}
+
+static int mstat_sites_release(struct inode *inode, struct file *file)
+{
+	struct mstat_sites_snap *snap = ((struct seq_file *)file->private_data)->private;
+
+	kvfree(snap->rows);
+	kfree(snap);
+	return single_release(inode, file);
+}
+
+const struct proc_ops mstat_sites_proc_ops = {
+	.proc_open	= mstat_sites_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= mstat_sites_release,
+};
 
 /*
  * The chunks of the keys of no site, one per class and one for large

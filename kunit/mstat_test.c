@@ -2239,6 +2239,133 @@ static void mstat_test_large_pairs_race(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, torn, 0U);
 }
 
+/*
+ * /proc/mstat and /proc/mstat_sites are printed from one collection made
+ * at open into a buffer sized for it: seq_file, if the text overflowed,
+ * would call show() again, and each call would collect again.  Every
+ * counter at its widest must fit the size the open asks for.
+ */
+static void mstat_test_proc_sizes(struct kunit *test)
+{
+	struct mstat_totals *cpus = kunit_kcalloc(test, nr_cpu_ids + 1, sizeof(*cpus),
+						  GFP_KERNEL);
+	struct mstat_site_stats rows[16] = { };
+	struct seq_file m = { };
+	unsigned int i;
+
+	KUNIT_ASSERT_NOT_NULL(test, cpus);
+	memset(cpus, 0xff, (nr_cpu_ids + 1) * sizeof(*cpus));
+	m.size = mstat_text_size();
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	mstat_render(&m, &cpus[nr_cpu_ids], cpus);
+	KUNIT_EXPECT_FALSE(test, seq_has_overflowed(&m));
+	KUNIT_EXPECT_GT(test, m.count, (size_t)(MSTAT_NR_CLASSES * 40));
+
+	for (i = 0; i < ARRAY_SIZE(rows); i++) {
+		rows[i].live_bytes = U64_MAX;
+		rows[i].live_objects = U64_MAX;
+		rows[i].nmalloc = U64_MAX;
+		rows[i].nfree = U64_MAX;
+		rows[i].line = UINT_MAX;
+		rows[i].file = "/a path with spaces/\n\n\n/and\\many\tseparators.c";
+		rows[i].module = "  ";
+		rows[i].function = "\n";
+	}
+	m.count = 0;
+	m.size = mstat_sites_text_size(rows, ARRAY_SIZE(rows));
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	mstat_sites_render(&m, rows, ARRAY_SIZE(rows));
+	KUNIT_EXPECT_FALSE(test, seq_has_overflowed(&m));
+}
+
+/*
+ * A client's names go into /proc/mstat_sites escaped: a file name with a
+ * space and a newline (a #line directive can give any) stays one field of
+ * one row.
+ */
+static struct mstat_site odd_site = {
+	.file = "dir with space/x\ny.c",
+	.function = "odd\tfn",
+	.modname = KBUILD_MODNAME,
+	.owner = THIS_MODULE,
+	.line = 4242,
+	.last = MSTAT_SITE_NO_CLASS,
+};
+
+static void mstat_test_sites_escaped(struct kunit *test)
+{
+	const char *want = " dir\\040with\\040space/x\\012y.c:4242 mstat odd\\011fn\n";
+	struct seq_file m = { };
+	char *line, *text;
+	unsigned int rows = 0, found = 0;
+	void *p;
+
+	p = mstat_alloc_site(64, GFP_KERNEL, &odd_site);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	m.size = 256 * 1024;
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, mstat_sites_show(&m, NULL), 0);
+	mstat_free(p);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(&m));
+	KUNIT_ASSERT_LT(test, m.count, m.size);
+	text = m.buf;
+	text[m.count] = '\0';
+	KUNIT_EXPECT_NOT_NULL(test, strstr(text, want));
+	/* every row has its seven fields */
+	while ((line = strsep(&text, "\n")) && *line) {
+		unsigned int fields = 1;
+		char *c;
+
+		if (rows++ < 2)
+			continue;
+		for (c = line; *c; c++)
+			fields += *c == ' ';
+		KUNIT_EXPECT_EQ_MSG(test, fields, 7U, "%s", line);
+		found += !!strstr(line, "4242");
+	}
+	KUNIT_EXPECT_EQ(test, found, 1U);
+}
+
+/*
+ * Once MSTAT_MAX_SITES records are kept, a module loaded again still finds
+ * its rows: the match comes before the full table's refusal.  It fills the
+ * table for good, so it runs last.
+ */
+static void mstat_test_sites_full(struct kunit *test)
+{
+	const unsigned int max = MSTAT_MAX_SITES;
+	struct mstat_site *sites = kunit_kcalloc(test, max, sizeof(*sites), GFP_KERNEL);
+	struct mstat_site first, again;
+	unsigned int cls = mstat_size_to_class(8), i, key;
+
+	KUNIT_ASSERT_NOT_NULL(test, sites);
+	first = (struct mstat_site) { .file = "reload.c", .function = "reload_fn",
+				      .modname = "reload", .owner = &sites, .line = 1,
+				      .last = MSTAT_SITE_NO_CLASS };
+	again = first;
+	key = mstat_site_key(&first, cls, GFP_KERNEL);
+	KUNIT_ASSERT_NE(test, first.id, 0U);
+	KUNIT_ASSERT_NE(test, first.id, MSTAT_SITE_UNATTRIBUTED);
+	for (i = 0; i < max; i++) {
+		sites[i] = first;
+		sites[i].id = 0;
+		sites[i].line = i + 2;
+		sites[i].last = MSTAT_SITE_NO_CLASS;
+		mstat_site_key(&sites[i], cls, GFP_KERNEL);
+		if (sites[i].id == MSTAT_SITE_UNATTRIBUTED)
+			break;
+	}
+	KUNIT_ASSERT_LT(test, i, max);
+	/* the same site of the module loaded again: its row, its key */
+	KUNIT_EXPECT_EQ(test, mstat_site_key(&again, cls, GFP_KERNEL), key);
+	KUNIT_EXPECT_EQ(test, again.id, first.id);
+	/* a site new to a full table is unattributed, and looks no more */
+	KUNIT_EXPECT_EQ(test, mstat_site_key(&sites[i], cls, GFP_KERNEL), cls);
+}
+
 /* -------------------------------------------------------------- sites */
 
 /* The rows of one read, through the exported call. */
@@ -2803,6 +2930,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_free_decodes_once),
 	KUNIT_CASE(mstat_test_large_free_race),
 	KUNIT_CASE(mstat_test_large_pairs_race),
+	KUNIT_CASE(mstat_test_proc_sizes),
+	KUNIT_CASE(mstat_test_sites_escaped),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
@@ -2813,6 +2942,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_site_read_consistency),
 	KUNIT_CASE(mstat_test_site_donation),
 	KUNIT_CASE(mstat_test_site_withdrawn),
+	KUNIT_CASE(mstat_test_sites_full),	/* last: it fills the table for good */
 	{}
 };
 
