@@ -982,6 +982,7 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
 			  unsigned int n);
 int mstat_sites_show(struct seq_file *m, void *v);
+void mstat_sites_flush(void);
 struct mstat_site_stats;
 void mstat_sites_render(struct seq_file *m, const struct mstat_site_stats *rows, int n);
 size_t mstat_sites_text_size(const struct mstat_site_stats *rows, int n);
@@ -992,6 +993,7 @@ int mstat_reclaim_init(void);
 void mstat_reclaim_exit(void);
 unsigned long mstat_reclaim_count(void);
 unsigned long mstat_reclaim_all(void);
+unsigned long mstat_reclaim_scan(unsigned long nr);
 extern unsigned int mstat_idle_ms;
 void mstat_set_idle_ms(unsigned int ms);
 
@@ -1015,6 +1017,7 @@ void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
 void mstat_collect_begin(void);
+int mstat_collect_begin_killable(void);
 void mstat_collect_end(void);
 int mstat_show(struct seq_file *m, void *v);
 size_t mstat_text_size(void);

@@ -232,8 +232,28 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
  * began.
  */
 unsigned int mstat_read_gap_us = 1000;
-module_param_named(read_gap_us, mstat_read_gap_us, uint, 0644);
-MODULE_PARM_DESC(read_gap_us, "least time between two collections of the counters, in us (default 1000)");
+/* A reader may wait this long for each collection ahead of it: bounded. */
+#define MSTAT_MAX_READ_GAP_US	USEC_PER_SEC
+
+static int mstat_read_gap_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int us;
+	int ret = kstrtouint(val, 0, &us);
+
+	if (ret)
+		return ret;
+	if (us > MSTAT_MAX_READ_GAP_US)
+		return -ERANGE;
+	WRITE_ONCE(mstat_read_gap_us, us);
+	return 0;
+}
+
+static const struct kernel_param_ops mstat_read_gap_ops = {
+	.set = mstat_read_gap_set,
+	.get = param_get_uint,
+};
+module_param_cb(read_gap_us, &mstat_read_gap_ops, &mstat_read_gap_us, 0644);
+MODULE_PARM_DESC(read_gap_us, "least time between two collections of the counters, in us, at most 1000000 (default 1000)");
 
 static DEFINE_MUTEX(mstat_collect_lock);
 static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
@@ -248,11 +268,11 @@ static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
  * writing, so it is seen either wholly or not at all.  Paced (read_gap_us):
  * may wait before it reads.  May sleep.
  */
-void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
+/* mstat_collect() between mstat_collect_begin() and mstat_collect_end() */
+static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cpus)
 {
 	unsigned int cpu;
 
-	mstat_collect_begin();
 	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
 			  MSTAT_NR_CTX);
 	/* under the same lock: a row says online only with its CPU's own counts */
@@ -260,6 +280,12 @@ void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 		if (cpus)
 			cpus[cpu].online = cpu_online(cpu);
 	}
+}
+
+void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
+{
+	mstat_collect_begin();
+	mstat_collect_locked(t, cpus);
 	mstat_collect_end();
 }
 
@@ -279,6 +305,31 @@ void mstat_collect_begin(void)
 	if (now < mstat_next_collect_ns)
 		fsleep(div_u64(mstat_next_collect_ns - now, NSEC_PER_USEC) + 1);
 	cpus_read_lock();
+}
+
+/**
+ * mstat_collect_begin_killable - mstat_collect_begin() for a reader a fatal signal may stop
+ *
+ * For the /proc files: a task killed while it waits for the collections
+ * ahead of it (each up to read_gap_us apart) goes at once.
+ *
+ * Return: 0 (then call mstat_collect_end()), or -EINTR.
+ */
+int mstat_collect_begin_killable(void)
+{
+	u64 now;
+
+	if (mutex_lock_killable(&mstat_collect_lock))
+		return -EINTR;
+	while ((now = ktime_get_ns()) < mstat_next_collect_ns) {
+		schedule_timeout_killable(nsecs_to_jiffies(mstat_next_collect_ns - now) + 1);
+		if (fatal_signal_pending(current)) {
+			mutex_unlock(&mstat_collect_lock);
+			return -EINTR;
+		}
+	}
+	cpus_read_lock();
+	return 0;
 }
 
 void mstat_collect_end(void)
@@ -464,7 +515,13 @@ static int mstat_proc_open(struct inode *inode, struct file *file)
 
 	if (!cpus)
 		return -ENOMEM;
-	mstat_collect(&cpus[nr_cpu_ids], cpus);
+	ret = mstat_collect_begin_killable();
+	if (ret) {
+		kvfree(cpus);
+		return ret;
+	}
+	mstat_collect_locked(&cpus[nr_cpu_ids], cpus);
+	mstat_collect_end();
 	ret = single_open_size(file, mstat_show, cpus, mstat_text_size());
 	if (ret)
 		kvfree(cpus);

@@ -40,6 +40,14 @@ struct mstat_reclaim_cpu {
 static struct mstat_reclaim_cpu __percpu *mstat_reclaim_cpus;
 /* One reclaim at a time: the shepherd, or the shrinker (which never waits). */
 static DEFINE_MUTEX(mstat_reclaim_lock);
+/*
+ * Whether the shepherd may be queued: from the end of mstat_reclaim_init()
+ * to the start of mstat_reclaim_exit().  Under mstat_idle_lock, so that an
+ * idle_ms written while the module loads or unloads (its parameters are
+ * writable then) queues no work over per-CPU data not yet made or freed.
+ */
+static bool mstat_reclaim_up;
+static DEFINE_MUTEX(mstat_idle_lock);
 static void mstat_shepherd(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mstat_shepherd_work, mstat_shepherd);
 static struct shrinker *mstat_shrinker;
@@ -52,9 +60,11 @@ static struct shrinker *mstat_shrinker;
  */
 void mstat_set_idle_ms(unsigned int ms)
 {
+	mutex_lock(&mstat_idle_lock);
 	WRITE_ONCE(mstat_idle_ms, ms);
-	if (mstat_reclaim_cpus)	/* the module is up */
+	if (mstat_reclaim_up)
 		mod_delayed_work(system_unbound_wq, &mstat_shepherd_work, 0);
+	mutex_unlock(&mstat_idle_lock);
 }
 
 static int mstat_idle_ms_param_set(const char *val, const struct kernel_param *kp)
@@ -79,7 +89,12 @@ static void mstat_reclaim_fn(struct work_struct *work)
 	mstat_reclaim_this_cpu(container_of(work, struct mstat_reclaim_cpu, work)->classes);
 }
 
-/* Run every CPU's work that has classes to empty, and wait for them. */
+/*
+ * Run every CPU's work that has classes to empty, and wait for them: for
+ * every possible CPU's, since a CPU that goes offline meanwhile leaves its
+ * work to run elsewhere (the shrinker holds no hotplug lock), and unload
+ * frees what the work uses.
+ */
 static void mstat_reclaim_run(void)
 {
 	unsigned int cpu;
@@ -90,7 +105,7 @@ static void mstat_reclaim_run(void)
 		if (!bitmap_empty(r->classes, MSTAT_NR_CLASSES))
 			queue_work_on(cpu, mstat_wq, &r->work);
 	}
-	for_each_online_cpu(cpu)
+	for_each_possible_cpu(cpu)
 		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
 }
 
@@ -147,17 +162,38 @@ static unsigned long mstat_shrink_count(struct shrinker *s, struct shrink_contro
 	return mstat_reclaim_count() ?: SHRINK_EMPTY;
 }
 
-static unsigned long mstat_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+/**
+ * mstat_reclaim_scan - give back about @nr free objects, as a shrinker scan
+ * @nr: objects wanted back
+ *
+ * Wholly free spans first, class by class, which disturbs no CPU's cache;
+ * the CPUs' caches only if that was not enough.
+ *
+ * Return: objects given back, or SHRINK_STOP if a reclaim is under way.
+ */
+unsigned long mstat_reclaim_scan(unsigned long nr)
 {
-	unsigned long before = mstat_reclaim_count(), after;
+	unsigned long freed = 0, before, after;
+	unsigned int cls;
 
 	/* a reclaim is under way, or we are reclaiming from inside one */
 	if (!mutex_trylock(&mstat_reclaim_lock))
 		return SHRINK_STOP;
-	__mstat_reclaim_all();
+	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++)
+		freed += mstat_central_shrink(cls, 0) / mstat_classes[cls].size;
+	if (freed < nr) {
+		before = mstat_reclaim_count();
+		__mstat_reclaim_all();
+		after = mstat_reclaim_count();
+		freed += before > after ? before - after : 0;
+	}
 	mutex_unlock(&mstat_reclaim_lock);
-	after = mstat_reclaim_count();
-	return before > after ? before - after : 0;
+	return freed;
+}
+
+static unsigned long mstat_shrink_scan(struct shrinker *s, struct shrink_control *sc)
+{
+	return mstat_reclaim_scan(sc->nr_to_scan);
 }
 
 /* The shepherd's look at one CPU: which of its class caches rest. */
@@ -244,9 +280,12 @@ int mstat_reclaim_init(void)
 		mstat_shrinker = &shrinker;
 	}
 #endif
+	mutex_lock(&mstat_idle_lock);
+	mstat_reclaim_up = true;
 	if (mstat_idle_ms)
 		queue_delayed_work(system_unbound_wq, &mstat_shepherd_work,
 				   msecs_to_jiffies(mstat_idle_ms));
+	mutex_unlock(&mstat_idle_lock);
 	return 0;
 
 free:
@@ -261,8 +300,10 @@ void mstat_reclaim_exit(void)
 #else
 	unregister_shrinker(mstat_shrinker);
 #endif
-	/* the shepherd may queue itself again once: keep it from doing so */
-	WRITE_ONCE(mstat_idle_ms, 0);
+	mutex_lock(&mstat_idle_lock);
+	mstat_reclaim_up = false;
+	mutex_unlock(&mstat_idle_lock);
+	/* and the shepherd does not queue itself again while it is cancelled */
 	cancel_delayed_work_sync(&mstat_shepherd_work);
 	free_percpu(mstat_reclaim_cpus);
 	mstat_reclaim_cpus = NULL;

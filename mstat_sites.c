@@ -215,9 +215,42 @@ unlock:
 }
 
 /*
+ * The next chunk, for a key whose allocation could not make it: a chunk is
+ * two per possible CPU of 2 KiB each, too much to ask of an allocation
+ * that may not sleep (in hard interrupt context, say).  Until it is in,
+ * such allocations count to their class with no site.
+ */
+static void mstat_chunk_fn(struct work_struct *work)
+{
+	struct mstat_site_chunk **chunks = mstat_alloc_chunk(GFP_KERNEL);
+	unsigned long irqflags;
+	unsigned int k;
+
+	if (!chunks)
+		return;
+	spin_lock_irqsave(&mstat_sites_lock, irqflags);
+	k = mstat_nr_keys / MSTAT_SITE_CHUNK;
+	if (mstat_nr_keys < MSTAT_MAX_KEYS && !test_bit(k, mstat_chunks_in)) {
+		mstat_install_chunk(k, chunks);
+		chunks = NULL;
+	}
+	spin_unlock_irqrestore(&mstat_sites_lock, irqflags);
+	mstat_free_chunk(chunks);
+}
+
+static DECLARE_WORK(mstat_chunk_work, mstat_chunk_fn);
+
+/* Wait for a chunk mstat_key_make() asked for (the tests). */
+void mstat_sites_flush(void)
+{
+	flush_work(&mstat_chunk_work);
+}
+
+/*
  * Make the key of record @id for class @cls (MSTAT_LARGE_CLS for large
  * objects), and with it, if it is the first of its chunk, the chunk for
- * every cache.  Return: the key; 0 if none could be had.
+ * every cache (where @gfp may sleep; else mstat_chunk_fn() makes it).
+ * Return: the key; 0 if none could be had.
  */
 static unsigned int mstat_key_make(unsigned int id, unsigned int cls, gfp_t gfp)
 {
@@ -229,8 +262,13 @@ static unsigned int mstat_key_make(unsigned int id, unsigned int cls, gfp_t gfp)
 	n = READ_ONCE(mstat_nr_keys);
 	if (n == MSTAT_MAX_KEYS)
 		return 0;	/* all made: no lock to take on every allocation */
-	if (!(n % MSTAT_SITE_CHUNK))
+	if (!(n % MSTAT_SITE_CHUNK) && !test_bit(n / MSTAT_SITE_CHUNK, mstat_chunks_in)) {
+		if (!gfpflags_allow_blocking(gfp)) {
+			schedule_work(&mstat_chunk_work);
+			return 0;
+		}
 		chunks = mstat_alloc_chunk(gfp);
+	}
 
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
 	key = rec->keys[cls];
@@ -508,10 +546,11 @@ static int mstat_site_cmp(const void *a, const void *b)
 
 /*
  * One paced, consistent read of every site; the rows of those that ever
- * allocated, sorted by live bytes, in a kvmalloc()ed array.  Return: the
- * number of rows, or -ENOMEM.
+ * allocated, sorted by live bytes, in a kvmalloc()ed array.  @killable: a
+ * fatal signal may end the wait for the collections ahead (a /proc read).
+ * Return: the number of rows, -ENOMEM or -EINTR.
  */
-static int mstat_collect_sites(struct mstat_site_stats **rowsp)
+static int mstat_collect_sites(struct mstat_site_stats **rowsp, bool killable)
 {
 	struct mstat_site_counters *sums, *keys;
 	unsigned int nsites, nkeys, id, key, n = 0;
@@ -531,7 +570,14 @@ static int mstat_collect_sites(struct mstat_site_stats **rowsp)
 		kvfree(rows);
 		return -ENOMEM;
 	}
-	mstat_collect_begin();
+	if (!killable) {
+		mstat_collect_begin();
+	} else if (mstat_collect_begin_killable()) {
+		kvfree(keys);
+		kvfree(sums);
+		kvfree(rows);
+		return -EINTR;
+	}
 	mstat_read_site_caches(keys, nkeys, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX);
 	mstat_collect_end();
 
@@ -600,7 +646,7 @@ static int mstat_collect_sites(struct mstat_site_stats **rowsp)
 int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max)
 {
 	struct mstat_site_stats *all;
-	int n = mstat_collect_sites(&all);
+	int n = mstat_collect_sites(&all, false);
 
 	if (n < 0)
 		return n;
@@ -689,7 +735,7 @@ int mstat_sites_show(struct seq_file *m, void *v)
 		mstat_sites_render(m, snap->rows, snap->n);
 		return 0;
 	}
-	n = mstat_collect_sites(&rows);
+	n = mstat_collect_sites(&rows, false);
 	if (n < 0)
 		return n;
 	mstat_sites_render(m, rows, n);
@@ -705,7 +751,7 @@ static int mstat_sites_open(struct inode *inode, struct file *file)
 
 	if (!snap)
 		return -ENOMEM;
-	snap->n = mstat_collect_sites(&snap->rows);
+	snap->n = mstat_collect_sites(&snap->rows, true);
 	if (snap->n < 0) {
 		ret = snap->n;
 		kfree(snap);
@@ -768,6 +814,7 @@ void mstat_sites_exit(void)
 	unsigned int i, k;
 
 	unregister_module_notifier(&mstat_module_nb);
+	cancel_work_sync(&mstat_chunk_work);
 	for (i = 1; i < mstat_nr_sites; i++)
 		kfree(mstat_site_recs[i]);
 	for (i = 0; mstat_cpu_caches && i < nr_cpu_ids * MSTAT_NR_CTX; i++) {

@@ -2330,6 +2330,91 @@ static void mstat_test_sites_escaped(struct kunit *test)
 }
 
 /*
+ * The shrinker gives back what it is asked for: a scan of one object takes
+ * a wholly free span and leaves the CPUs' caches alone; a scan of all
+ * empties them.
+ */
+static void mstat_test_shrink_scan(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(512), nobjs = mstat_classes[cls].nobjs;
+	unsigned int i, n = 3 * nobjs, cached;
+	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	struct mstat_cache *c;
+	unsigned long freed;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	mstat_reclaim_all();
+	/* spans of 512 B, freed whole: one at least wholly free in the pool */
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_alloc(512, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	migrate_disable();
+	for (i = 0; i < n; i++)
+		mstat_free(objs[i]);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	cached = READ_ONCE(c->cls[cls].count);
+	freed = mstat_reclaim_scan(1);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(c->cls[cls].count), cached);
+	migrate_enable();
+	KUNIT_EXPECT_GT(test, cached, 0U);
+	KUNIT_EXPECT_GE(test, freed, 1UL);
+	freed = mstat_reclaim_scan(ULONG_MAX);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
+}
+
+/*
+ * A key that needs a new chunk of counters (two per possible CPU, 2 KiB
+ * each) is not made in hard interrupt context: the allocation counts to
+ * its class with no site, and a work item makes the chunk, after which the
+ * site gets its key.
+ */
+static struct {
+	struct hrtimer timer;
+	struct completion done;
+	struct mstat_site *site;
+	unsigned int cls, key;
+} chunk_irq;
+
+static enum hrtimer_restart chunk_irq_fn(struct hrtimer *timer)
+{
+	chunk_irq.key = mstat_site_key(chunk_irq.site, chunk_irq.cls, GFP_ATOMIC);
+	complete(&chunk_irq.done);
+	return HRTIMER_NORESTART;
+}
+
+static void mstat_test_chunk_not_in_irq(struct kunit *test)
+{
+	const unsigned int max = 2 * MSTAT_SITE_CHUNK;
+	struct mstat_site *sites = kunit_kcalloc(test, max + 1, sizeof(*sites), GFP_KERNEL);
+	unsigned int cls = mstat_size_to_class(8), i;
+
+	KUNIT_ASSERT_NOT_NULL(test, sites);
+	/* keys in task context up to a chunk's end */
+	for (i = 0; i < max && mstat_nr_keys_read() % MSTAT_SITE_CHUNK; i++) {
+		sites[i] = (struct mstat_site) { .file = "chunk.c", .function = "chunk_fn",
+						 .modname = "chunk", .owner = &sites,
+						 .line = i + 1, .last = MSTAT_SITE_NO_CLASS };
+		KUNIT_ASSERT_NE(test, mstat_site_key(&sites[i], cls, GFP_KERNEL), cls);
+	}
+	KUNIT_ASSERT_EQ(test, mstat_nr_keys_read() % MSTAT_SITE_CHUNK, 0U);
+	sites[max] = (struct mstat_site) { .file = "chunk.c", .function = "chunk_fn",
+					   .modname = "chunk", .owner = &sites,
+					   .line = max + 1, .last = MSTAT_SITE_NO_CLASS };
+	chunk_irq.site = &sites[max];
+	chunk_irq.cls = cls;
+	init_completion(&chunk_irq.done);
+	hrtimer_init(&chunk_irq.timer, CLOCK_MONOTONIC, IRQ_MODE);
+	chunk_irq.timer.function = chunk_irq_fn;
+	hrtimer_start(&chunk_irq.timer, ns_to_ktime(1000), IRQ_MODE);
+	KUNIT_ASSERT_GT(test, wait_for_completion_timeout(&chunk_irq.done, 10 * HZ), 0UL);
+	hrtimer_cancel(&chunk_irq.timer);
+	KUNIT_EXPECT_EQ(test, chunk_irq.key, cls);
+	mstat_sites_flush();
+	KUNIT_EXPECT_NE(test, mstat_site_key(&sites[max], cls, GFP_ATOMIC), cls);
+}
+
+/*
  * Once MSTAT_MAX_SITES records are kept, a module loaded again still finds
  * its rows: the match comes before the full table's refusal.  It fills the
  * table for good, so it runs last.
@@ -2932,6 +3017,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_large_pairs_race),
 	KUNIT_CASE(mstat_test_proc_sizes),
 	KUNIT_CASE(mstat_test_sites_escaped),
+	KUNIT_CASE(mstat_test_shrink_scan),
+	KUNIT_CASE(mstat_test_chunk_not_in_irq),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
