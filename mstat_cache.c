@@ -248,6 +248,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 			mstat_obj_cached(st, state);
 			cc->objs[cc->count++] = (void *)ptr;
 			mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+			mstat_kasan_free(ptr, mc->size);
 			done = true;
 		}
 	}
@@ -395,6 +396,7 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 
 	if (mstat_debug())
 		mstat_debug_free(obj, cls, caller);
+	mstat_kasan_free(obj, mc->size);
 	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
 	if (unlikely(order != mc->span_order)) {
 		mstat_obj_cached(st, state);

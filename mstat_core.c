@@ -69,11 +69,34 @@ struct workqueue_struct *mstat_wq;
 
 static int mstat_hp_state;
 
+#if IS_ENABLED(CONFIG_KASAN_GENERIC)
+/* kasan_poison(), where the kernel exports it: mstat_kasan_free() */
+typeof(kasan_poison) *mstat_kasan_poison __ro_after_init;
+
+static void mstat_kasan_get(void)
+{
+	mstat_kasan_poison = symbol_get(kasan_poison);
+}
+
+static void mstat_kasan_put(void)
+{
+	if (mstat_kasan_poison)
+		symbol_put(kasan_poison);
+}
+#else
+static void mstat_kasan_get(void) { }
+static void mstat_kasan_put(void) { }
+#endif
+
 /* The tests set it to act as if no span of a class's own order were to be had. */
 bool mstat_fail_preferred;
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 /* The tests see every page allocator call mstat makes for a span. */
 void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+/* The torture's page allocation faults: set at boot only, read-only after. */
+static unsigned int mstat_fail_span_nth;
+module_param_named(fail_span_nth, mstat_fail_span_nth, uint, 0444);
+static atomic_t mstat_span_calls;
 #endif
 
 static struct page *mstat_alloc_span_pages(gfp_t gfp, unsigned int order, unsigned int cls)
@@ -83,6 +106,10 @@ static struct page *mstat_alloc_span_pages(gfp_t gfp, unsigned int order, unsign
 
 	if (hook)
 		hook(gfp, order, cls);
+	/* tests only: mstat.fail_span_nth=N fails every Nth call (kunit/mstat_torture.c) */
+	if (mstat_fail_span_nth && !(gfp & __GFP_NOFAIL) &&
+	    atomic_inc_return(&mstat_span_calls) % mstat_fail_span_nth == 0)
+		return NULL;
 #endif
 	return alloc_pages(gfp, order);
 }
@@ -564,6 +591,7 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 	for (i = 0; i < n; i++) {
 		if (mstat_debug())
 			mstat_debug_init_obj(base + i * mc->stride, mc->size);
+		mstat_kasan_free(base + i * mc->stride, mc->size);
 		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
 	}
 	mstat_span_set_head(span, 1);
@@ -1277,6 +1305,7 @@ static int __init mstat_init(void)
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;
+	mstat_kasan_get();	/* before the first span */
 	ret = register_memory_notifier(&mstat_memory_nb);
 	if (ret)
 		goto free_owned;
@@ -1319,6 +1348,7 @@ free_caches:
 unregister:
 	unregister_memory_notifier(&mstat_memory_nb);
 free_owned:
+	mstat_kasan_put();
 	mstat_free_owned();
 	return ret;
 }
@@ -1345,6 +1375,7 @@ static void __exit mstat_exit(void)
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);
 	unregister_memory_notifier(&mstat_memory_nb);
+	mstat_kasan_put();
 	mstat_free_owned();
 }
 

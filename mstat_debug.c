@@ -175,7 +175,10 @@ bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller)
 	unsigned int size = mstat_classes[cls].size;
 
 	mstat_check_redzones(obj, cls, size, "mstat_alloc", caller);
+	/* mstat's own look at a free object: not a use after free */
+	mstat_kasan_live(obj, size);
 	if (memchr_inv(obj, MSTAT_POISON_BYTE, size)) {
+		mstat_kasan_free(obj, size);
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		return false;
 	}

@@ -16,6 +16,7 @@
 #include <linux/seq_file.h>
 #include <linux/jump_label.h>
 #include <linux/kasan.h>
+#include <linux/kmsan-checks.h>
 #include <linux/spinlock.h>
 #include <linux/stddef.h>
 #include <linux/swab.h>
@@ -848,12 +849,47 @@ static inline void mstat_key_count_large(struct mstat_cache *c, unsigned long ke
 	}
 }
 
+/*
+ * The sanitizers.  A span is one block of the page allocator, all of it
+ * valid to KASAN and KMSAN: mstat tells them which objects are free, so
+ * that a use after free inside a span, or an object handed out twice, is
+ * seen.  KASAN: generic mode only (8-byte granules, which every object's
+ * start and size are multiples of; tag-based modes' 16-byte granules are
+ * not), through kasan_poison(), declared only in mm/kasan/kasan.h and
+ * exported by 6.12 but not 6.1: found with symbol_get() at load, so that
+ * where it is not exported the module loads and tells KASAN nothing.
+ * KMSAN: a handed-out object is uninitialised, as kmalloc()'s is.  Neither
+ * is in a kernel built without them: the fast paths pay nothing there.
+ */
+#if IS_ENABLED(CONFIG_KASAN_GENERIC)
+void kasan_poison(const void *addr, size_t size, u8 value, bool init);
+extern typeof(kasan_poison) *mstat_kasan_poison;
+#define MSTAT_KASAN_FREE	0xfb	/* KASAN_SLAB_FREE */
+
+static __always_inline void mstat_kasan_free(const void *obj, unsigned int size)
+{
+	if (mstat_kasan_poison)
+		mstat_kasan_poison(obj, size, MSTAT_KASAN_FREE, false);
+}
+
+static __always_inline void mstat_kasan_live(const void *obj, unsigned int size)
+{
+	if (mstat_kasan_poison)
+		mstat_kasan_poison(obj, size, 0, false);
+}
+#else
+static __always_inline void mstat_kasan_free(const void *obj, unsigned int size) { }
+static __always_inline void mstat_kasan_live(const void *obj, unsigned int size) { }
+#endif
+
 /* @obj of class @cls, whose state is at @st, is handed out from @c, counted to @key. */
 static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *obj, u32 *st,
 						 unsigned int cls, unsigned int key)
 {
 	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
 	mstat_key_count_alloc(c, key, cls);
+	mstat_kasan_live(obj, mstat_classes[cls].size);
+	kmsan_poison_memory(obj, mstat_classes[cls].size, GFP_NOWAIT);
 }
 
 /* A live object whose state is @state at @st goes into a per-CPU cache. */

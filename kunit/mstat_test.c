@@ -1786,8 +1786,10 @@ static void mstat_test_write_after_free(struct kunit *test)
 	mstat_free(p);
 	mstat_free(q);
 	before = snap(test);
+	kasan_disable_current();		/* which KASAN now reports: not here */
 	memset(p, 0x5a, 64);			/* the client's writes after free */
 	memset(q, 0xff, 64);
+	kasan_enable_current();
 	drain_here(NULL);
 	after = snap(test);
 	migrate_enable();
@@ -2415,6 +2417,41 @@ static void mstat_test_chunk_not_in_irq(struct kunit *test)
 }
 
 /*
+ * KASAN sees which objects of a span are free: a free object's shadow says
+ * freed, a handed-out one's says accessible, every class, through the fast
+ * and the general paths, so that a use after free inside a span (which is
+ * one valid block to the page allocator) is reported.
+ */
+static void mstat_test_kasan_shadow(struct kunit *test)
+{
+#if IS_ENABLED(CONFIG_KASAN_GENERIC)
+	unsigned int cls;
+
+	if (!mstat_kasan_poison)
+		kunit_skip(test, "kasan_poison() is not exported by this kernel");
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		unsigned int size = mstat_classes[cls].size;
+		u8 *p = mstat_alloc(size, GFP_KERNEL), *q;
+
+		KUNIT_ASSERT_NOT_NULL(test, p);
+		KUNIT_EXPECT_EQ(test, *(u8 *)kasan_mem_to_shadow(p), 0);
+		KUNIT_EXPECT_EQ(test, *(u8 *)kasan_mem_to_shadow(p + size - 8), 0);
+		p[size - 1] = 1;
+		mstat_free(p);
+		KUNIT_EXPECT_EQ_MSG(test, *(u8 *)kasan_mem_to_shadow(p), MSTAT_KASAN_FREE,
+				    "%u B", size);
+		KUNIT_EXPECT_EQ(test, *(u8 *)kasan_mem_to_shadow(p + size - 8), MSTAT_KASAN_FREE);
+		q = mstat_alloc(size, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q);
+		free_in_hardirq(test, q);
+		KUNIT_EXPECT_EQ(test, *(u8 *)kasan_mem_to_shadow(q), MSTAT_KASAN_FREE);
+	}
+#else
+	kunit_skip(test, "needs generic KASAN");
+#endif
+}
+
+/*
  * Once MSTAT_MAX_SITES records are kept, a module loaded again still finds
  * its rows: the match comes before the full table's refusal.  It fills the
  * table for good, so it runs last.
@@ -3019,6 +3056,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_sites_escaped),
 	KUNIT_CASE(mstat_test_shrink_scan),
 	KUNIT_CASE(mstat_test_chunk_not_in_irq),
+	KUNIT_CASE(mstat_test_kasan_shadow),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
 	KUNIT_CASE(mstat_test_gfp),
@@ -3149,9 +3187,11 @@ static void mstat_debug_test_poison(struct kunit *test)
 	p = mstat_alloc(64, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	mstat_free(p);
+	kasan_disable_current();		/* KASAN reports these: not here */
 	/* poisoned whole: mstat keeps nothing in a free object */
 	KUNIT_EXPECT_FALSE(test, memchr_inv(p, 0x6b, 64));
 	p[0] = 0;				/* the write after free */
+	kasan_enable_current();
 	before = snap(test);
 	q = mstat_alloc(64, GFP_KERNEL);
 	after = snap(test);
