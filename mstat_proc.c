@@ -10,11 +10,13 @@
 #include <linux/cpu.h>
 #include <linux/delay.h>
 #include <linux/export.h>
+#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include <mstat.h>
@@ -321,8 +323,12 @@ int mstat_collect_begin_killable(void)
 
 	if (mutex_lock_killable(&mstat_collect_lock))
 		return -EINTR;
+	/* as fsleep() waits, to the microsecond, not to the jiffy */
 	while ((now = ktime_get_ns()) < mstat_next_collect_ns) {
-		schedule_timeout_killable(nsecs_to_jiffies(mstat_next_collect_ns - now) + 1);
+		ktime_t until = ns_to_ktime(mstat_next_collect_ns);
+
+		set_current_state(TASK_KILLABLE);
+		schedule_hrtimeout_range(&until, mstat_next_collect_ns - now, HRTIMER_MODE_ABS);
 		if (fatal_signal_pending(current)) {
 			mutex_unlock(&mstat_collect_lock);
 			return -EINTR;
