@@ -299,8 +299,6 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 	obj = mstat_large_alloc(size, flags, &usable);
 	if (!obj)
 		return NULL;
-	if (mstat_debug())
-		mstat_debug_large_alloc(obj, caller);
 	key = mstat_key_for(site, MSTAT_LARGE_CLS, flags);
 	/* a large object (more than one page) keeps its key in its second page's index */
 	nth_page(virt_to_page(obj), 1)->index = key;

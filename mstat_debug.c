@@ -51,6 +51,8 @@ unsigned int mstat_red_left __ro_after_init;
  * @stack: the stack, or 0 where the kernel has no stackdepot
  * @cpu: the CPU
  * @pid: the task
+ * @gen: mstat_module_gen() then: whether @ip and @stack still name the
+ *	code that ran (mstat_ip_newer())
  */
 struct mstat_track {
 	unsigned long ip;
@@ -58,6 +60,7 @@ struct mstat_track {
 	depot_stack_handle_t stack;
 	int cpu;
 	int pid;
+	unsigned long gen;
 };
 
 /**
@@ -109,6 +112,7 @@ static void mstat_track_set(struct mstat_track *t, unsigned long ip)
 	t->when = jiffies;
 	t->cpu = raw_smp_processor_id();
 	t->pid = current->pid;
+	t->gen = mstat_module_gen();
 	t->stack = 0;
 #if IS_ENABLED(CONFIG_STACKDEPOT)
 	if (mstat_have_stacks) {
@@ -120,15 +124,30 @@ static void mstat_track_set(struct mstat_track *t, unsigned long ip)
 #endif
 }
 
+/* A kept return address, named only if no module loaded since holds it. */
+static void mstat_ip_print(int indent, unsigned long ip, unsigned long gen)
+{
+	if (mstat_ip_newer(ip, gen))
+		pr_err("%*sin a module unloaded since\n", indent, "");
+	else
+		pr_err("%*s%pS\n", indent, "", (void *)ip);
+}
+
 static void mstat_track_print(const char *what, const struct mstat_track *t)
 {
 	if (!t->ip)
 		return;
-	pr_err("  %s by %pS on cpu %d pid %d, %u ms ago\n", what, (void *)t->ip,
-	       t->cpu, t->pid, jiffies_to_msecs(jiffies - t->when));
+	pr_err("  %s on cpu %d pid %d, %u ms ago, by:\n", what, t->cpu, t->pid,
+	       jiffies_to_msecs(jiffies - t->when));
+	mstat_ip_print(3, t->ip, t->gen);
 #if IS_ENABLED(CONFIG_STACKDEPOT)
-	if (t->stack)
-		stack_depot_print(t->stack);
+	if (t->stack) {
+		unsigned long *entries;
+		unsigned int i, n = stack_depot_fetch(t->stack, &entries);
+
+		for (i = 0; i < n; i++)
+			mstat_ip_print(4, entries[i], t->gen);
+	}
 #endif
 }
 
@@ -215,12 +234,6 @@ void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
 	memset(obj, MSTAT_POISON_BYTE, mstat_classes[cls].size);
 }
 
-/* The first page of a large object remembers its allocating caller. */
-void mstat_debug_large_alloc(void *obj, unsigned long caller)
-{
-	virt_to_page(obj)->index = caller;
-}
-
 /**
  * mstat_debug_print_object - print what is known of an object in a report
  * @ptr: the pointer reported
@@ -243,19 +256,28 @@ void mstat_debug_print_object(const void *ptr)
 		mstat_track_print("freed", &meta->free);
 		break;
 	}
-	case MSTAT_LARGE:
-		pr_err("  large object of %zu bytes allocated by %pS\n", usable,
-		       (void *)pfn_to_page(pfn)->index);
+	case MSTAT_LARGE: {
+		/* its site, which outlives its module, from its second page */
+		unsigned long key = READ_ONCE(pfn_to_page(pfn + 1)->index);
+		char buf[256];
+		struct seq_file m = { .buf = buf, .size = sizeof(buf) };
+
+		if (key >= MSTAT_MAX_KEYS || READ_ONCE(mstat_key_cls[key]) != MSTAT_LARGE_CLS)
+			key = MSTAT_LARGE_CLS;
+		mstat_site_print(&m, mstat_key_site_id(key));
+		pr_err("  large object of %zu bytes allocated at %.*s\n", usable, (int)m.count,
+		       buf);
 		break;
+	}
 	case MSTAT_FOREIGN:
 		break;
 	}
 	rcu_read_unlock();
 }
 
-/* Live objects grouped by allocation site. */
+/* Live objects grouped by allocation site, as /proc/mstat_sites names them. */
 struct mstat_leak {
-	unsigned long ip;
+	unsigned int site;
 	u64 objects;
 	u64 bytes;
 };
@@ -268,12 +290,12 @@ struct mstat_leaks {
 	struct mstat_leak site[MSTAT_LEAK_SITES];
 };
 
-static void mstat_leak_add(struct mstat_leaks *l, unsigned long ip, u64 bytes)
+static void mstat_leak_add(struct mstat_leaks *l, unsigned int site, u64 bytes)
 {
 	unsigned int i;
 
 	for (i = 0; i < l->nr; i++) {
-		if (l->site[i].ip == ip)
+		if (l->site[i].site == site)
 			break;
 	}
 	if (i == l->nr) {
@@ -282,7 +304,7 @@ static void mstat_leak_add(struct mstat_leaks *l, unsigned long ip, u64 bytes)
 			l->other_bytes += bytes;
 			return;
 		}
-		l->site[l->nr++] = (struct mstat_leak){ .ip = ip };
+		l->site[l->nr++] = (struct mstat_leak){ .site = site };
 	}
 	l->site[i].objects++;
 	l->site[i].bytes += bytes;
@@ -305,10 +327,12 @@ static void mstat_leak_span(struct page *span, void *arg)
 
 	for (i = 0; i < nobjs; i++, obj += mc->stride) {
 		struct mstat_objmeta *meta = mstat_meta(obj, w->cls);
+		u32 state = READ_ONCE(*mstat_obj_state_order(obj, mc, order));
 
-		if (READ_ONCE(meta->live) &&
-		    !mstat_state_is_free(READ_ONCE(*mstat_obj_state_order(obj, mc, order))))
-			mstat_leak_add(w->leaks, meta->alloc.ip, mc->size);
+		if (READ_ONCE(meta->live) && !mstat_state_is_free(state))
+			mstat_leak_add(w->leaks,
+				       mstat_key_site_id(mstat_state_key(state, w->cls)),
+				       mc->size);
 	}
 }
 
@@ -336,10 +360,16 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 			struct page *page = pfn_to_page(start + bit);
 			unsigned long info = READ_ONCE(page->private);
 
-			if ((info & MSTAT_INFO_TAG_MASK) == MSTAT_INFO_TAG &&
-			    (info & MSTAT_INFO_LARGE))
-				mstat_leak_add(l, READ_ONCE(page->index),
-					       mstat_info_pages(info) << PAGE_SHIFT);
+			unsigned long key = READ_ONCE(nth_page(page, 1)->index);
+
+			if ((info & MSTAT_INFO_TAG_MASK) != MSTAT_INFO_TAG ||
+			    !(info & MSTAT_INFO_LARGE))
+				continue;
+			/* a key not of a large object's is believed no more than a state's */
+			if (key >= MSTAT_MAX_KEYS || mstat_key_cls[key] != MSTAT_LARGE_CLS)
+				key = MSTAT_LARGE_CLS;
+			mstat_leak_add(l, mstat_key_site_id(key),
+				       mstat_info_pages(info) << PAGE_SHIFT);
 		}
 	}
 	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);
@@ -360,10 +390,12 @@ int mstat_debug_show_leaks(struct seq_file *m, void *v)
 
 	if (!l)
 		return -ENOMEM;
-	seq_puts(m, "mstat_leaks version 1\n# objects bytes site\n");
-	for (i = 0; i < l->nr; i++)
-		seq_printf(m, "%llu %llu %pS\n", l->site[i].objects, l->site[i].bytes,
-			   (void *)l->site[i].ip);
+	seq_puts(m, "mstat_leaks version 2\n# objects bytes file:line module function\n");
+	for (i = 0; i < l->nr; i++) {
+		seq_printf(m, "%llu %llu ", l->site[i].objects, l->site[i].bytes);
+		mstat_site_print(m, l->site[i].site);
+		seq_putc(m, '\n');
+	}
 	if (l->other_objects)
 		seq_printf(m, "%llu %llu other\n", l->other_objects, l->other_bytes);
 	kvfree(l);
@@ -376,10 +408,18 @@ void mstat_debug_report_leaks(void)
 	struct mstat_leaks *l = mstat_collect_leaks();
 	unsigned int i;
 
+	struct seq_file m = { .size = 512 };
+
 	if (!l)
 		return;
-	for (i = 0; i < l->nr; i++)
-		pr_warn("leak: %llu objects, %llu bytes, allocated by %pS\n",
-			l->site[i].objects, l->site[i].bytes, (void *)l->site[i].ip);
+	m.buf = kmalloc(m.size, GFP_KERNEL);
+	for (i = 0; i < l->nr; i++) {
+		m.count = 0;
+		if (m.buf)
+			mstat_site_print(&m, l->site[i].site);
+		pr_warn("leak: %llu objects, %llu bytes, allocated at %.*s\n",
+			l->site[i].objects, l->site[i].bytes, (int)m.count, m.buf);
+	}
+	kfree(m.buf);
 	kvfree(l);
 }

@@ -997,7 +997,6 @@ void mstat_debug_init_obj(void *obj, unsigned int size);
 bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller);
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller);
-void mstat_debug_large_alloc(void *obj, unsigned long caller);
 void mstat_debug_print_object(const void *ptr);
 int mstat_debug_show_leaks(struct seq_file *m, void *v);
 void mstat_debug_report_leaks(void);
@@ -1019,6 +1018,10 @@ void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *
 			  unsigned int n);
 int mstat_sites_show(struct seq_file *m, void *v);
 void mstat_sites_flush(void);
+unsigned int mstat_key_site_id(unsigned int key);
+unsigned long mstat_module_gen(void);
+bool mstat_ip_newer(unsigned long ip, unsigned long gen);
+void mstat_site_print(struct seq_file *m, unsigned int id);
 struct mstat_site_stats;
 void mstat_sites_render(struct seq_file *m, const struct mstat_site_stats *rows, int n);
 size_t mstat_sites_text_size(const struct mstat_site_stats *rows, int n);

@@ -55,6 +55,9 @@ struct mstat_site_rec {
 	u16 keys[MSTAT_NR_CLASSES + 1];
 };
 
+/* What /proc/mstat_sites escapes in a client's strings: its field and row separators. */
+#define MSTAT_SITES_ESC	" \t\n\\"
+
 /* Records by id, written under mstat_sites_lock; never freed before unload. */
 static struct mstat_site_rec *mstat_site_recs[MSTAT_MAX_SITES];
 /* Ids in use; published with release after the record. */
@@ -240,6 +243,37 @@ static void mstat_chunk_fn(struct work_struct *work)
 
 static DECLARE_WORK(mstat_chunk_work, mstat_chunk_fn);
 
+/**
+ * mstat_key_site_id - the site a key counts to, for debug mode's leak report
+ * @key: a key, as an object's state or a large object's page holds it
+ *
+ * Return: the site's id, 0 (no site) if @key was never made.
+ */
+unsigned int mstat_key_site_id(unsigned int key)
+{
+	return key < mstat_nr_keys_read() ? mstat_key_site[key] : 0;
+}
+
+/**
+ * mstat_site_print - print a site as /proc/mstat_sites names it
+ * @m: the seq_file
+ * @id: the site's id (mstat_key_site_id())
+ *
+ * "file:line module function", escaped as in /proc/mstat_sites.
+ */
+void mstat_site_print(struct seq_file *m, unsigned int id)
+{
+	/* pairs with the release in mstat_site_register(): the record is there */
+	const struct mstat_site_rec *rec = id && id < smp_load_acquire(&mstat_nr_sites) ?
+					   mstat_site_recs[id] : &mstat_site_unknown;
+
+	seq_escape(m, rec->file, MSTAT_SITES_ESC);
+	seq_printf(m, ":%u ", rec->line);
+	seq_escape(m, rec->modname, MSTAT_SITES_ESC);
+	seq_putc(m, ' ');
+	seq_escape(m, rec->function, MSTAT_SITES_ESC);
+}
+
 /* Wait for a chunk mstat_key_make() asked for (the tests). */
 void mstat_sites_flush(void)
 {
@@ -348,12 +382,89 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
  * live on.  Its static sites go with it, so the records no longer point
  * at the module.
  */
+/*
+ * Modules loaded since mstat, each with its load's generation: a return
+ * address that debug mode kept names code of the module instance it came
+ * from only if no instance loaded since holds that address now
+ * (mstat_ip_newer()).
+ */
+struct mstat_mod_gen {
+	struct list_head list;
+	struct module *mod;
+	unsigned long gen;
+};
+
+static LIST_HEAD(mstat_mods);
+static DEFINE_SPINLOCK(mstat_mods_lock);
+static unsigned long mstat_mod_loads;
+
+unsigned long mstat_module_gen(void)
+{
+	return READ_ONCE(mstat_mod_loads);
+}
+
+/**
+ * mstat_ip_newer - whether @ip is code of a module loaded after generation @gen
+ * @ip: a return address debug mode kept
+ * @gen: mstat_module_gen() when it was kept
+ *
+ * Return: true if the module that made the call has gone and another
+ * holds its address now: %pS would name the newer one's code.
+ */
+bool mstat_ip_newer(unsigned long ip, unsigned long gen)
+{
+	struct mstat_mod_gen *e;
+	unsigned long flags;
+	bool newer = false;
+
+	spin_lock_irqsave(&mstat_mods_lock, flags);
+	list_for_each_entry(e, &mstat_mods, list) {
+		if (within_module(ip, e->mod)) {
+			newer = e->gen > gen;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&mstat_mods_lock, flags);
+	return newer;
+}
+
+static void mstat_module_gen_notify(struct module *mod, unsigned long action)
+{
+	struct mstat_mod_gen *e, *found = NULL;
+	unsigned long flags;
+
+	if (action == MODULE_STATE_COMING) {
+		e = kmalloc(sizeof(*e), GFP_KERNEL);
+		spin_lock_irqsave(&mstat_mods_lock, flags);
+		/* without a record, every older address there reads as newer */
+		WRITE_ONCE(mstat_mod_loads, mstat_mod_loads + 1);
+		if (e) {
+			e->mod = mod;
+			e->gen = mstat_mod_loads;
+			list_add(&e->list, &mstat_mods);
+		}
+		spin_unlock_irqrestore(&mstat_mods_lock, flags);
+	} else if (action == MODULE_STATE_GOING) {
+		spin_lock_irqsave(&mstat_mods_lock, flags);
+		list_for_each_entry(e, &mstat_mods, list) {
+			if (e->mod == mod) {
+				list_del(&e->list);
+				found = e;
+				break;
+			}
+		}
+		spin_unlock_irqrestore(&mstat_mods_lock, flags);
+		kfree(found);
+	}
+}
+
 static int mstat_module_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
 	struct module *mod = data;
 	unsigned long irqflags;
 	unsigned int id;
 
+	mstat_module_gen_notify(mod, action);
 	if (action != MODULE_STATE_GOING)
 		return NOTIFY_DONE;
 	spin_lock_irqsave(&mstat_sites_lock, irqflags);
@@ -373,6 +484,16 @@ static struct notifier_block mstat_module_nb = {
 #else
 /* no module ever goes away */
 static struct notifier_block mstat_module_nb;
+
+unsigned long mstat_module_gen(void)
+{
+	return 0;
+}
+
+bool mstat_ip_newer(unsigned long ip, unsigned long gen)
+{
+	return false;
+}
 #endif
 
 /**
@@ -656,9 +777,6 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max)
 }
 EXPORT_SYMBOL_GPL(mstat_read_sites);
 
-/* What /proc/mstat_sites escapes in a client's strings: its field and row separators. */
-#define MSTAT_SITES_ESC	" \t\n\\"
-
 /**
  * struct mstat_sites_snap - one collection of the sites, for one open file
  * @n: rows
@@ -814,6 +932,14 @@ void mstat_sites_exit(void)
 	unsigned int i, k;
 
 	unregister_module_notifier(&mstat_module_nb);
+#ifdef CONFIG_MODULES
+	{
+		struct mstat_mod_gen *e, *tmp;
+
+		list_for_each_entry_safe(e, tmp, &mstat_mods, list)
+			kfree(e);
+	}
+#endif
 	cancel_work_sync(&mstat_chunk_work);
 	for (i = 1; i < mstat_nr_sites; i++)
 		kfree(mstat_site_recs[i]);

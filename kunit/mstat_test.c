@@ -3238,14 +3238,15 @@ static bool leak_row(struct kunit *test, const char *site, u64 *objects, u64 *by
 	KUNIT_ASSERT_EQ(test, mstat_debug_show_leaks(&m, NULL), 0);
 	KUNIT_ASSERT_LT(test, m.count, m.size);
 	text = m.buf;
-	KUNIT_EXPECT_TRUE(test,
-			  str_has_prefix(text, "mstat_leaks version 1\n# objects bytes site\n"));
+	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat_leaks version 2\n"
+					       "# objects bytes file:line module function\n"));
 	while ((line = strsep(&text, "\n"))) {
 		u64 o, b;
-		char name[64];
+		char where[256], mod[64], name[64];
 
-		if (sscanf(line, "%llu %llu %63s", &o, &b, name) == 3 &&
-		    str_has_prefix(name, site) && strchr("+.", name[strlen(site)])) {
+		/* named as /proc/mstat_sites names the site: its function, not a caller */
+		if (sscanf(line, "%llu %llu %255s %63s %63s", &o, &b, where, mod, name) == 5 &&
+		    !strcmp(name, site) && !strcmp(mod, "mstat")) {
 			KUNIT_EXPECT_FALSE_MSG(test, found, "two rows for %s", site);
 			found = true;
 			*objects = o;
