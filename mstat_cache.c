@@ -382,11 +382,11 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
 
 /*
- * Free a small object found live in a span of @order, whose state is
- * @state at @st; the cache's lock held.
+ * Free a small object found live in a span of @order, whose state was
+ * @state and which mstat_obj_claim() has claimed; the cache's lock held.
  */
 static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned int order,
-			     void *obj, u32 *st, u32 state, unsigned long caller)
+			     void *obj, u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	const struct mstat_class *mc = &mstat_classes[cls];
@@ -397,7 +397,6 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 	mstat_kasan_free(obj, mc->size);
 	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
 	if (unlikely(order != mc->span_order)) {
-		mstat_obj_cached(st, state);
 		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 		/* as a flush: one that two CPUs freed at once is withdrawn there */
 		nbad = mstat_central_put(cls, &obj, 1, order);
@@ -409,7 +408,6 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 	}
 	if (unlikely(cc->count >= mc->cache_cap))
 		mstat_cache_flush(c, cls);
-	mstat_obj_cached(st, state);
 	cc->objs[cc->count++] = obj;
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 }
@@ -428,18 +426,19 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	/* lookup and state under the lock: see mstat_task_push() */
 	c = mstat_lock_cache(task, &irqflags);
 	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
-	mstat_free_step(ptr);
 	if (owner == MSTAT_SMALL) {
 		/* the page is not read again: @info is all the lookup knows */
 		unsigned int order = mstat_info_order(info);
 		u32 *st = mstat_obj_state_order(ptr, &mstat_classes[cls], order);
 		u32 state = READ_ONCE(*st);
 
-		if (unlikely(mstat_state_is_free(state)))
+		mstat_free_step(ptr);
+		if (unlikely(mstat_state_is_free(state)) || !mstat_obj_claim(st, state))
 			mistake = MSTAT_DOUBLE_FREE;
 		else
-			mstat_cache_free(c, cls, order, (void *)ptr, st, state, caller);
+			mstat_cache_free(c, cls, order, (void *)ptr, state, caller);
 	} else if (owner == MSTAT_LARGE) {
+		mstat_free_step(ptr);
 		if (mstat_large_claim(pfn, info)) {
 			unsigned long lflags;
 

@@ -589,6 +589,8 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 		set_page_private(nth_page(span, 1), 0);	/* the state's word: mstat_states_at() */
 	/* what is withdrawn before it was ever handed out counts to no site: key cls */
 	for (i = 0; i < n; i++) {
+		/* a span back from the limbo: its objects were poisoned at their frees */
+		mstat_kasan_live(base + i * mc->stride, mc->size);
 		if (mstat_debug())
 			mstat_debug_init_obj(base + i * mc->stride, mc->size);
 		mstat_kasan_free(base + i * mc->stride, mc->size);
@@ -775,9 +777,18 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 		*fbobj = NULL;
 	gfp &= MSTAT_GFP_SPAN;
 	if (order != mc->fb_order) {
+		gfp_t quiet = (gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY;
+
+		/*
+		 * Above PAGE_ALLOC_COSTLY_ORDER, as SLUB: no reclaim nor reserves
+		 * for a nicety.  Orders 2 and 3 keep one round of reclaim: their
+		 * fallback holds one object, which under fragmentation costs a
+		 * page or two per object where SLUB's fills a slab.
+		 */
+		if ((quiet & __GFP_DIRECT_RECLAIM) && order > PAGE_ALLOC_COSTLY_ORDER)
+			quiet = (quiet | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
 		if (!mstat_fail_preferred)
-			span = mstat_alloc_span_pages((gfp & ~__GFP_NOFAIL) | __GFP_NOWARN |
-						      __GFP_NORETRY, order, cls);
+			span = mstat_alloc_span_pages(quiet, order, cls);
 		if (!span) {
 			if (!fbobj)
 				return -ENOMEM;
@@ -796,6 +807,8 @@ int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
 		mstat_span_set_head(span, MSTAT_LINK_LAST);
 	}
 	if (!mstat_map_span(span, cls, order)) {
+		if (order != mc->span_order && order)
+			set_page_private(nth_page(span, 1), 0);	/* mstat_states_at() */
 		__free_pages(span, order);
 		return -ENOMEM;
 	}
@@ -956,9 +969,13 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central = &mstat_central[cls];
 	unsigned int i, idx, head = 0, added = 0, nbad = 0;
+	unsigned long want = (unsigned long)order << MSTAT_INFO_ORDER_SHIFT |
+			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+			     MSTAT_INFO_SPAN;
 	struct page *span = NULL, *s;
 	unsigned long flags, base = 0;
 	u32 *states = NULL, *p, st;
+	bool live = false;
 
 	spin_lock_irqsave(&central->lock, flags);
 	WRITE_ONCE(central->nops, central->nops + 1);
@@ -968,15 +985,17 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 		if (s != span) {
 			mstat_span_put_done(central, span, cls, head, added);
 			span = s;
+			/* a span released meanwhile takes nothing back: withdrawn */
+			live = (page_private(span) & MSTAT_INFO_FIXED) == want;
 			base = mstat_span_base(span);
 			states = mstat_span_states(span, cls, order);
-			head = mstat_span_head(span);
+			head = live ? mstat_span_head(span) : 0;
 			added = 0;
 		}
 		idx = mstat_obj_index(objs[i], base, mc);
 		p = states + idx;
 		st = READ_ONCE(*p);
-		if (unlikely(!mstat_state_is_cached(st))) {
+		if (unlikely(!live || !mstat_state_is_cached(st))) {
 			objs[nbad++] = objs[i];
 			continue;
 		}

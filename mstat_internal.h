@@ -569,6 +569,16 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 
 		if (offset_in_page(ptr) || !npages || npages > 1UL << MSTAT_MAX_LARGE_ORDER)
 			return MSTAT_FOREIGN;
+		/*
+		 * A large object's pages go back at its free, with no grace
+		 * period: a stale pointer may have read the private of a page
+		 * someone else owns by now.  Its bit, cleared before the pages
+		 * went, says so; read after the private, it makes the word one
+		 * that mstat_large_claim() may compare and clear.
+		 */
+		smp_rmb();
+		if (!(READ_ONCE(*mstat_owned_word(pfn)) & BIT_MASK(pfn)))
+			return MSTAT_FOREIGN;
 		*usable = npages << PAGE_SHIFT;
 		*infop = info;
 		return MSTAT_LARGE;
@@ -896,6 +906,21 @@ static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *ob
 static __always_inline void mstat_obj_cached(u32 *st, u32 state)
 {
 	WRITE_ONCE(*st, MSTAT_STATE(mstat_state_key_bits(state), MSTAT_LINK_CACHED));
+}
+
+/*
+ * The general free's claim of an object found live with @state at @st:
+ * only if nothing changed the state since it was read.  Of two frees at
+ * once, the second fails here; the fast free writes instead (a window of
+ * a few instructions, see "Hardening"), but the general path's is wider
+ * (debug mode's checks, preemption on PREEMPT_RT), and the object of a
+ * fallback span goes straight back to its span, which its last free
+ * releases.
+ */
+static __always_inline bool mstat_obj_claim(u32 *st, u32 state)
+{
+	return cmpxchg(st, state,
+		       MSTAT_STATE(mstat_state_key_bits(state), MSTAT_LINK_CACHED)) == state;
 }
 
 /* What a client got wrong, for mstat_report(). */

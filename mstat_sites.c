@@ -639,6 +639,8 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 					raw_spin_lock_irqsave(&caches[i]->large_lock, flags);
 				if (pass == 1) {
 					sums[key].nfree += READ_ONCE(sc->nfree[k]);
+					if (large)	/* the tests' step between a pair's words */
+						mstat_read_step(3, i * MSTAT_MAX_KEYS + key);
 					sums[key].free_bytes += READ_ONCE(sc->free_bytes[k]);
 				} else {
 					sums[key].nmalloc += READ_ONCE(sc->nmalloc[k]);

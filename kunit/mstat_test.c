@@ -2,10 +2,114 @@
 /*
  * KUnit tests for mstat.
  *
- * The suite is linked into mstat itself so that it can drive the internals
- * (size classes, central pools, donation, the /proc/mstat renderer).  It
- * assumes nothing else allocates from mstat while it runs, which holds in
- * a test kernel: counter deltas are asserted exactly.
+ * The suite is linked into mstat itself (CONFIG_MSTAT_KUNIT_TEST) so that it can drive the
+ * internals (size classes, central pools, donation, the /proc/mstat renderer). It assumes nothing
+ * else allocates from mstat while it runs, which holds in a test kernel: counter deltas are
+ * asserted exactly.
+ *
+ * scripts/kunit.sh copies the sources into drivers/mstat of a cached linux-source-6.12 tree and
+ * runs "tools/testing/kunit/kunit.py run" with kunit/.kunitconfig: under UML; on SMP x86_64 in QEMU
+ * (-smp 4, --arch x86_64); the same with PREEMPT_RT (--arch x86_64-rt: CONFIG_EXPERT, PREEMPT off;
+ * the interrupt-context cases use soft hrtimers, since on RT neither kmalloc nor mstat may be
+ * called from hard interrupt context); on arm64 (--arch arm64: cross-built with
+ * gcc-aarch64-linux-gnu, QEMU virt -smp 4, software tag-based KASAN, whose pointers carry a tag in
+ * their top byte). The mstat_debug suite runs under UML booted with mstat.debug=1 (--debug). Any
+ * kernel report in the log (BUG, WARNING, KASAN, lockdep, sleeping in atomic, ...) fails the run,
+ * except mstat's own WARN for each kind of client mistake after a test has said it makes them on
+ * purpose (at most one per kind); so does any compiler warning in mstat's files in the kernel the
+ * suite is built into.
+ *
+ * What the mstat suite covers:
+ * - classes: size-to-class mapping and the 1/8 bound for every size 1..32768; span layout.
+ * - round trips: alloc/write/read/free for every class and for large sizes, with usable size and
+ *   alignment; every size twice from one call site; zeroing (__GFP_ZERO, mstat_zalloc()).
+ * - counters: exact deltas after a known workload; totals equal the sum over CPUs; the cached_bytes
+ *   the counters tell equals what each cache holds, also for a cache that frees five objects and
+ *   allocates five between the two passes of a read.
+ * - donation conserves every counter (two caches, as a function); a dead cache's objects go back to
+ *   the pool.
+ * - refill and flush exactly at the batch boundaries; sys_bytes falls after a burst is freed.
+ * - pacing: four reads in a row take at least four read_gap_us (a lower bound sleeping guarantees,
+ *   not a speed), each still seeing the allocation made just before it.
+ * - /proc/mstat rendered and parsed: every field and row, the rows summing to the totals, nothing
+ *   but numbers.
+ * - API edges: NULL free, size 0, sizes too large, zone modifiers, foreign and interior pointers
+ *   (kmalloc's, the stack's, vmalloc's, inside a small, a 16 KiB and a large object): reported,
+ *   nothing freed.
+ * - contexts: allocation under a spinlock with interrupts off, in hardirq and in softirq, each
+ *   counted in the right cache; a hardirq striking while the test holds the task cache leaves it
+ *   alone.
+ * - consistent reads: two caches standing for two CPUs, an object allocated on one and freed on the
+ *   other at every step of a read (each pass, each cache; all four pairs): nfree <= nmalloc and the
+ *   rows sum to the totals, while a plain one-pass sum breaks; mstat_read_stats() agrees.
+ * - hotplug (SMP only, skipped under UML's one CPU): remove_cpu() of a CPU that allocated and freed
+ *   leaves every total unchanged and its row moved exactly into CPU 0's, then add_cpu(); the
+ *   teardown run again, as a failed bring-up's rollback runs it, counts no donation; a read made
+ *   before the CPU went renders online 1 in its row, one made after 0.
+ * - double frees of 8, 96, 4096 and 32768-byte objects, refused with every counter unchanged and
+ *   double_frees up by one each: right away, after ten other frees, from a hardirq, from another
+ *   CPU (SMP), after the cache was drained to the span (kept by a live neighbour); the next
+ *   allocations distinct and intact.
+ * - stale pointers: a large object freed twice, and an object of a released span: foreign.
+ * - limbo: of four wholly free spans the pool keeps one and releases three, inside an RCU read-side
+ *   section: they wait foreign, the next refills take exactly those back with no grow (sys_bytes
+ *   exact at each step), and after the grace period the limbo is empty (fails if the pool asks the
+ *   page allocator instead).
+ * - forged page->private on a page whose bit is set (no tag, no kind, class out of range, no pages,
+ *   too many pages): foreign, the page untouched.
+ * - write after free: two cached objects written all over and drained: nothing reported, no counter
+ *   moved, both still free (freed again: two double frees), later allocations distinct; a state
+ *   vector written to at its fourth object yields three objects, reported once; a link forged to
+ *   skip four objects is cut where the list ends, reported once, and the pool does not spin on the
+ *   emptied span (it did before the check).
+ * - an object two CPUs freed at once (second copy in a stand-in cache): withdrawn when it reaches
+ *   the pool, whether the first copy went back to its span or was handed out; the pool then hands
+ *   the object out once at most and never while it is held.
+ * - issue 28's defects, each case failing with its fix taken out: withdrawing a cache's last object
+ *   and growing the pool gives a new object; a fallback span's object keeps every cache's
+ *   cached_bytes true across caches; every span request of every class, with
+ *   GFP_KERNEL | __GFP_NOFAIL and GFP_ATOMIC, its preferred order had or not, is quiet (no
+ *   __GFP_NOFAIL) above kmalloc's order; a free whose page changes between lookup and use goes on
+ *   with what it decoded; a large object freed by a slower free after its pages became a new large
+ *   object is a double free, the new object whole; a large object's count is read with its bytes
+ *   while three CPUs churn (SMP, 3 s; the torture runs it for minutes); both /proc files at every
+ *   counter's widest fit their buffer; a file name with a space and a newline stays one field; a
+ *   full site table still gives a reloaded module its rows (runs last); a shrinker scan of one
+ *   object leaves the caches alone; no key needing a chunk is made in hard interrupt context;
+ *   KASAN's shadow says freed for a free object of every class and accessible for a handed-out one.
+ * - fallback spans: with spans above order 3 refused, 24 KiB objects come from order-3 spans, whole
+ *   in every way (contents, usable size, interior pointers foreign, double free refused), sys_bytes
+ *   exactly those spans, all given back; then spans of the class's own order again.
+ * - memory extents: a range past the load-time bitmap gets words of its own, widened to whole
+ *   words, once; covered ranges get none.
+ * - the largest object is the page allocator's largest block (MAX_ORDER_NR_PAGES pages, alike in
+ *   6.1, 6.4-6.7 and 6.8+): exactly that size is served, one byte more is not.
+ * - reclaim: after a burst the shrinker's count is non-zero and its scan leaves every cache empty,
+ *   no wholly free span, sys_bytes lower, reclaimed_bytes up by exactly the cached bytes, every
+ *   other counter unchanged; idle reclaim at 50 ms does the same within a few intervals and brings
+ *   sys_bytes - alloc_bytes back within 256 KiB of before; GFP masks, and __GFP_NOFAIL with
+ *   __GFP_COMP | __GFP_ZERO | __GFP_MOVABLE | __GFP_RECLAIMABLE | __GFP_ACCOUNT served from plain
+ *   pages, zeroed, small and large.
+ * - sites: three sites on known lines (100 B, 5000 B zeroed, 40000 B large), a third of each freed
+ *   here and a third on another CPU (in hardirq under UML): each row's nmalloc, nfree, live_objects
+ *   and live_bytes deltas exact, module and function right, back once all are freed; every row of
+ *   every read sane and sorted; the span layout with its state vector.
+ * - per-site consistent reads, driven step by step as the totals' are: never nfree > nmalloc for
+ *   the site, while a plain one-pass sum breaks.
+ * - per-site donation: every key's counters move, the donor's are zeroed, a chunk the recipient
+ *   lacks is skipped; with hotplug (SMP) the dead CPU's key counters are 0 and every row of
+ *   mstat_read_sites() unchanged; a CPU whose only counts are its keys' (a free, then an allocation
+ *   of the same object from its cache) donates them too (fails without it).
+ * - a key written over in a live object's state (another class's, one no class has, zero): the free
+ *   counts to the object's own class and to no other (fails without the check).
+ * - the second copy of an object two CPUs freed at once, withdrawn, is charged to its site as an
+ *   allocation (else the site shows more frees than allocations).
+ *
+ * The mstat_debug suite: every class round trip with no red zone disturbed; writes before the
+ * object and past the class size each reported once, the object still freed, and the whole usable
+ * size of mstat_zalloc() objects zero and writable with no report; a write after free reported and
+ * the object withdrawn; a double free and a slot-start pointer refused; /proc/mstat_leaks rows for
+ * two known sites with exact counts and bytes (a large object included), gone once freed.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -1666,7 +1770,7 @@ static void mstat_test_forged_page_info(struct kunit *test)
 		tag | MSTAT_INFO_SPAN | 200UL << MSTAT_INFO_SHIFT,	/* no such class */
 		tag | MSTAT_INFO_SPAN | MSTAT_INFO_CLS_MASK << MSTAT_INFO_SHIFT,
 		tag | MSTAT_INFO_LARGE,				/* no pages */
-		tag | MSTAT_INFO_LARGE | (1UL << 30) << MSTAT_INFO_PAGES_SHIFT,
+		tag | MSTAT_INFO_LARGE | MSTAT_INFO_PAGES_MASK << MSTAT_INFO_PAGES_SHIFT,
 		/* a span order the class does not use */
 		tag | MSTAT_INFO_SPAN | 5UL << MSTAT_INFO_ORDER_SHIFT,
 	};
@@ -2133,7 +2237,7 @@ static bool large_release(void *obj)
 
 static void large_race_hook(const void *ptr)
 {
-	void *miss[16];
+	void *miss[128];
 	unsigned int i, n = 0;
 	size_t usable;
 
@@ -2165,9 +2269,12 @@ static void mstat_test_large_free_race(struct kunit *test)
 	free_in_hardirq(test, large_race.victim);
 	WRITE_ONCE(mstat_free_hook, NULL);
 	expect_refused(test, before, 0, 1, 0);
-	KUNIT_ASSERT_NOT_NULL(test, large_race.reborn);
-	if (large_race.reborn != large_race.victim)
-		kunit_info(test, "the victim's pages were not reused: the race was not run\n");
+	if (!large_race.reborn)
+		kunit_skip(test, "no 64 KiB block in hard interrupt context: the race was not run");
+	if (large_race.reborn != large_race.victim) {
+		large_release(large_race.reborn);
+		kunit_skip(test, "the victim's pages were not reused: the race was not run");
+	}
 	KUNIT_ASSERT_EQ(test, mstat_owner(large_race.reborn, &cls, &usable, &pfn, &info),
 			MSTAT_LARGE);
 	KUNIT_EXPECT_EQ(test, usable, (size_t)SZ_64K);
@@ -2329,6 +2436,155 @@ static void mstat_test_sites_escaped(struct kunit *test)
 		found += !!strstr(line, "4242");
 	}
 	KUNIT_EXPECT_EQ(test, found, 1U);
+}
+
+/*
+ * Two frees of a fallback span's object at the same instant: the slower
+ * one read the object's state as live, then the faster one freed it whole
+ * (its span released) before the slower one wrote the state.  The slower
+ * one must find a double free: written over, the state would put the
+ * object back on a released span and release the span a second time.
+ */
+static struct {
+	void *obj;
+	unsigned int cls;
+} fb_race;
+
+static void fb_race_hook(const void *ptr)
+{
+	const struct mstat_class *mc = &mstat_classes[fb_race.cls];
+	struct mstat_cache *c = this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
+	u32 *st, state;
+
+	if (ptr != fb_race.obj)
+		return;
+	WRITE_ONCE(mstat_free_hook, NULL);
+	/* the faster free, whole, counted in this CPU's irq cache (its lock is held) */
+	st = mstat_obj_state_order(ptr, mc, mc->fb_order);
+	state = READ_ONCE(*st);
+	if (!mstat_obj_claim(st, state))
+		return;
+	mstat_key_count_free(c, mstat_state_key(state, fb_race.cls), fb_race.cls);
+	if (!mstat_central_put(fb_race.cls, &fb_race.obj, 1, mc->fb_order))
+		c->stats.nflush_objs[fb_race.cls]++;
+}
+
+static void mstat_test_fallback_freed_twice_at_once(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(1024), n, max = 1024;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	unsigned long pfn;
+	u64 base;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	migrate_disable();
+	drain_here(NULL);
+	n = take_all(cls, objs, max);
+	mstat_fail_preferred = true;
+	fb_race.obj = mstat_alloc(1024, GFP_KERNEL);
+	mstat_fail_preferred = false;
+	migrate_enable();
+	put_back(cls, objs, n);
+	KUNIT_ASSERT_NOT_NULL(test, fb_race.obj);
+	KUNIT_ASSERT_EQ(test, mstat_info_order(mstat_page_info(fb_race.obj, &pfn)),
+			mstat_classes[cls].fb_order);
+	fb_race.cls = cls;
+	base = mstat_span_bytes() - (PAGE_SIZE << mstat_classes[cls].fb_order);
+	before = snap(test);
+	WRITE_ONCE(mstat_free_hook, fb_race_hook);
+	free_in_hardirq(test, fb_race.obj);
+	WRITE_ONCE(mstat_free_hook, NULL);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->ndouble_free - before->ndouble_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);
+	/* freed once, its span released once */
+	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
+	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls], before->sum.nmalloc[cls]);
+	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
+	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
+	mstat_limbo_drain();
+	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
+}
+
+/*
+ * A large object's count and bytes, read while the CPU that owns them
+ * frees one: the reader stops between the two words of the pair and lets
+ * that CPU free (waiting a tenth of a second at most).  The read must not
+ * see the free's bytes without its count.
+ */
+static struct {
+	struct completion go;
+	unsigned int cache, key;
+	void *obj;
+	bool done, fired;
+} pair_step;
+
+static int pair_step_writer(void *unused)
+{
+	wait_for_completion(&pair_step.go);
+	mstat_free(pair_step.obj);
+	WRITE_ONCE(pair_step.done, true);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+static void pair_step_hook(unsigned int pass, unsigned int idx)
+{
+	unsigned int us;
+
+	if (pass != 3 || pair_step.fired ||
+	    idx != pair_step.cache * MSTAT_MAX_KEYS + pair_step.key)
+		return;
+	pair_step.fired = true;
+	complete(&pair_step.go);
+	for (us = 0; us < 100000 && !READ_ONCE(pair_step.done); us++)
+		udelay(1);
+}
+
+static void mstat_test_large_pair_step(struct kunit *test)
+{
+	static struct mstat_site site = { .file = "pairs.c", .function = "pair_fn",
+					  .modname = "pairs", .line = 1,
+					  .last = MSTAT_SITE_NO_CLASS };
+	struct task_struct *writer;
+	struct mstat_site_stats *rows;
+	unsigned int cpu, wcpu = nr_cpu_ids;
+	int i, nrows;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second online CPU");
+	for_each_online_cpu(cpu)
+		if (cpu != raw_smp_processor_id() && wcpu == nr_cpu_ids)
+			wcpu = cpu;
+	rows = kunit_kcalloc(test, MAX_ROWS, sizeof(*rows), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, rows);
+	pair_step.obj = mstat_alloc_site(40000, GFP_KERNEL, &site);
+	KUNIT_ASSERT_NOT_NULL(test, pair_step.obj);
+	pair_step.key = mstat_site_key(&site, MSTAT_LARGE_CLS, GFP_KERNEL);
+	pair_step.cache = wcpu * MSTAT_NR_CTX + MSTAT_TASK;
+	pair_step.done = false;
+	pair_step.fired = false;
+	init_completion(&pair_step.go);
+	writer = kthread_create_on_cpu(pair_step_writer, NULL, wcpu, "mstat_pair/%u");
+	KUNIT_ASSERT_FALSE(test, IS_ERR(writer));
+	wake_up_process(writer);
+	WRITE_ONCE(mstat_read_hook, pair_step_hook);
+	nrows = mstat_read_sites(rows, MAX_ROWS);
+	WRITE_ONCE(mstat_read_hook, NULL);
+	if (!pair_step.fired)
+		complete(&pair_step.go);
+	kthread_stop(writer);
+	KUNIT_EXPECT_TRUE(test, pair_step.fired);
+	for (i = 0; i < nrows; i++) {
+		if (strcmp(rows[i].file, "pairs.c"))
+			continue;
+		KUNIT_EXPECT_EQ_MSG(test, !rows[i].live_bytes, !rows[i].live_objects,
+				    "live_bytes %llu live_objects %llu", rows[i].live_bytes,
+				    rows[i].live_objects);
+	}
 }
 
 /*
@@ -3052,6 +3308,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_free_decodes_once),
 	KUNIT_CASE(mstat_test_large_free_race),
 	KUNIT_CASE(mstat_test_large_pairs_race),
+	KUNIT_CASE(mstat_test_large_pair_step),
+	KUNIT_CASE(mstat_test_fallback_freed_twice_at_once),
 	KUNIT_CASE(mstat_test_proc_sizes),
 	KUNIT_CASE(mstat_test_sites_escaped),
 	KUNIT_CASE(mstat_test_shrink_scan),
