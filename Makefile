@@ -8,6 +8,9 @@
 # make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
 # make bench           mstat against kmalloc; writes BENCHMARKS.md and bench.png
 # make check           every test: KUnit (both), end-to-end, build checks
+# make torture         the mstat_torture suite on four kernels (kasan, kcsan, rt,
+#                      arm64), TORTURE_SECONDS (default 300) each; a fresh build
+#                      of each takes 15-40 min on 2 cores, warm ones under a minute
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules
@@ -46,4 +49,12 @@ bench:
 check:
 	scripts/check.sh
 
-.PHONY: all modules clean demo kunit kunit-x86_64 e2e bench check
+# Each configuration runs even if one before it failed; the target fails if any did.
+TORTURE_SECONDS ?= 300
+TORTURE_CONFIGS ?= kasan kcsan rt arm64
+torture:
+	@rc=0; for c in $(TORTURE_CONFIGS); do \
+		scripts/torture.sh --config $$c --seconds $(TORTURE_SECONDS) || rc=1; \
+	done; exit $$rc
+
+.PHONY: all modules clean demo kunit kunit-x86_64 e2e bench check torture

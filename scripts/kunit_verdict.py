@@ -6,6 +6,11 @@ and on any kernel report in the raw kernel log.
 
 usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE [ARCH]
 Prints "kunit: N passed, N failed, N skipped" last; exit 0 only if all is well.
+
+The suites: mstat, mstat_debug and mstat_torture (scripts/torture.sh, ARCH
+torture-<config>).  On a KCSAN kernel (ARCH names kcsan) a KCSAN report
+fails the run only if one of its stacks has an mstat frame (mstat's code
+or the torture's, tort_*); the kernel's own races are listed, not failed.
 """
 import re
 import sys
@@ -22,6 +27,15 @@ EXPECTED_WARN = re.compile(r"WARNING: .* mstat_report\+")
 MISTAKE_KINDS = 4
 # A compiler warning in one of mstat's files, in kunit.py's build output.
 BUILD_WARNING = re.compile(r"drivers/mstat/\S+:\d+:\d+: warning:")
+# The suites this judges, by name.
+SUITE = r"mstat(_debug|_torture)?"
+# A KCSAN report runs from its BUG line to a line of '='; its stacks' frames
+# are "function+0x../0x..", mstat's named mstat_* and the torture's tort_*.
+KCSAN_START = re.compile(r"BUG: KCSAN:")
+KCSAN_END = re.compile(r"^={20,}$")
+FRAME = re.compile(r"^\s*([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
+MSTAT_FRAME = re.compile(r"^(mstat|tort_)")
+TIMESTAMP = re.compile(r"^\[\s*[0-9.]+\]\s?")
 
 
 def count_cases(ktap):
@@ -30,8 +44,8 @@ def count_cases(ktap):
     in_suite = False
     for line in ktap:
         line = re.sub(r"^\[[0-9:]+\]\s*", "", line).strip()
-        if (re.match(r"#?\s*Subtest: mstat(_debug)?$", line) or
-                line.startswith("====") and re.search(r" mstat(_debug)? ", line)):
+        if (re.match(r"#?\s*Subtest: " + SUITE + "$", line) or
+                line.startswith("====") and re.search(" " + SUITE + " ", line)):
             in_suite = True
             continue
         if not in_suite:
@@ -45,19 +59,50 @@ def count_cases(ktap):
                 skipped += 1
             else:
                 failed += 1
-        if line.startswith("====") and re.search(r"\[(PASSED|FAILED|SKIPPED)\] mstat", line):
+        # the suite's own footer, not that of a parameterised case in it
+        if line.startswith("====") and re.search(r"\[(PASSED|FAILED|SKIPPED)\] " + SUITE + " ",
+                                                 line):
             in_suite = False
     return passed, failed, skipped
 
 
-def kernel_reports(log):
-    """Every report in the log but mstat's own, once per kind, after the mark."""
+def kcsan_reports(log):
+    """KCSAN reports: (those with an mstat frame, those without), as BUG lines."""
+    ours, kernels = [], []
+    block = None
+    for line in log.splitlines():
+        line = TIMESTAMP.sub("", line)
+        if block is None:
+            if KCSAN_START.search(line):
+                block = [line.strip()]
+            continue
+        if KCSAN_END.match(line.strip()) or KCSAN_START.search(line):
+            frames = [m.group(1) for m in map(FRAME.match, block) if m]
+            frames += re.findall(r"[\w.]+", block[0].split("data-race in", 1)[-1])
+            mstat = [f for f in frames if MSTAT_FRAME.match(f)]
+            (ours if mstat else kernels).append(
+                block[0] + (f" (mstat frames: {', '.join(mstat)})" if mstat else ""))
+            block = [line.strip()] if KCSAN_START.search(line) else None
+            continue
+        block.append(line)
+    if block:
+        ours.append(block[0] + " (report cut off)")
+    return ours, kernels
+
+
+def kernel_reports(log, kcsan=False):
+    """Every report in the log but mstat's own, once per kind, after the mark.
+
+    With kcsan, KCSAN reports are left to kcsan_reports().
+    """
     marked = False
     reports = []
     allowed = 0
     for line in log.splitlines():
         marked = marked or EXPECTED_MARK in line
         if not REPORT.search(line):
+            continue
+        if kcsan and KCSAN_START.search(line):
             continue
         if marked and allowed < MISTAKE_KINDS and EXPECTED_WARN.search(line):
             allowed += 1
@@ -85,11 +130,20 @@ def main():
         print(f"kunit ({arch}): no mstat test ran")
         failed += 1
         ok = False
+    kcsan = "kcsan" in arch
     found = [
         ("compiler warnings in mstat's files",
          sorted({line.strip() for line in ktap if BUILD_WARNING.search(line)})),
-        ("kernel reports in the log", kernel_reports(log)),
+        ("kernel reports in the log", kernel_reports(log, kcsan)),
     ]
+    if kcsan:
+        ours, kernels = kcsan_reports(log)
+        found.append(("KCSAN reports with an mstat frame", ours))
+        if kernels:
+            print(f"kunit ({arch}): KCSAN reports with no mstat frame (the kernel's; "
+                  f"listed, not failed):")
+            for line in kernels[:40]:
+                print("  " + line)
     for what, lines in found:
         if lines:
             print(f"kunit ({arch}): {what} (each one fails the run):")

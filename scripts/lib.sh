@@ -87,6 +87,8 @@ mstat_overlay() {
 	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
 	for f in Kbuild dkms.conf mstat_core.c mstat_cache.c mstat_proc.c mstat_debug.c mstat_reclaim.c mstat_sites.c mstat_internal.h mstat_trace.h \
 		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
+		 kunit/mstat_torture.c kunit/torture-kasan.kunitconfig kunit/torture-kcsan.kunitconfig \
+		 kunit/torture-rt.kunitconfig kunit/torture-arm64.kunitconfig \
 		 bench/mstat_bench.c bench/mstat_pad.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
 	done
