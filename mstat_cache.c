@@ -42,12 +42,15 @@ void (*mstat_free_hook)(const void *ptr);
  * its irq cache, which is not recursion.
  */
 static struct lock_class_key mstat_cache_keys[MSTAT_NR_CTX];
+static struct lock_class_key mstat_large_keys[MSTAT_NR_CTX];
 
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
 {
 	local_lock_init(&c->lock);
 	lockdep_set_class(&c->lock, &mstat_cache_keys[ctx]);
 	raw_spin_lock_init(&c->large_lock);
+	/* the irq cache's is taken in interrupts, the task cache's with them on */
+	lockdep_set_class(&c->large_lock, &mstat_large_keys[ctx]);
 }
 
 /*
@@ -289,7 +292,7 @@ static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsig
 static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 			       struct mstat_site *site)
 {
-	unsigned long irqflags = 0, lflags;
+	unsigned long irqflags = 0;
 	bool task = in_task();
 	struct mstat_cache *c;
 	unsigned int key;
@@ -303,11 +306,11 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 	/* a large object (more than one page) keeps its key in its second page's index */
 	nth_page(virt_to_page(obj), 1)->index = key;
 	c = mstat_lock_cache(task, &irqflags);
-	raw_spin_lock_irqsave(&c->large_lock, lflags);
+	raw_spin_lock(&c->large_lock);
 	mstat_stat_add(c, &c->stats.large_nmalloc, 1);
 	mstat_stat_add(c, &c->stats.large_alloc_bytes, usable);
 	mstat_key_count_large(c, key, usable, false);
-	raw_spin_unlock_irqrestore(&c->large_lock, lflags);
+	raw_spin_unlock(&c->large_lock);
 	mstat_unlock_cache(task, irqflags);
 	trace_mstat_alloc(caller, obj, size, usable, flags);
 	return obj;
@@ -440,13 +443,11 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	} else if (owner == MSTAT_LARGE) {
 		mstat_free_step(ptr);
 		if (mstat_large_claim(pfn, info)) {
-			unsigned long lflags;
-
-			raw_spin_lock_irqsave(&c->large_lock, lflags);
+			raw_spin_lock(&c->large_lock);
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
 			mstat_key_count_large(c, pfn_to_page(pfn + 1)->index, usable, true);
-			raw_spin_unlock_irqrestore(&c->large_lock, lflags);
+			raw_spin_unlock(&c->large_lock);
 		} else {
 			mistake = MSTAT_DOUBLE_FREE;
 		}

@@ -280,7 +280,10 @@ struct mstat_class_cache {
  * @lock: makes its holder the only code on this CPU using the cache
  * @large_lock: held by the owner while it counts a large object and by a
  *	reader while it reads large objects' counters: a count and its
- *	bytes are two words, never to be seen one without the other
+ *	bytes are two words, never to be seen one without the other.  The
+ *	owner takes it as it is (in task context for the task cache, with
+ *	interrupts off for the irq cache); readers, in task context only,
+ *	with interrupts off, so no interrupt on a reader's CPU spins on it
  * @stats: the counters of the work done through this cache
  * @sites: the counters per key, MSTAT_SITE_CHUNK keys a chunk
  * @cls: free objects, per class
