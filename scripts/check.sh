@@ -56,6 +56,12 @@ count_from "kunit (uml, mstat.debug=1)" "$MSTAT_ROOT/scripts/kunit.sh" --debug
 count_from "kunit (x86_64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64
 count_from "kunit (x86_64, PREEMPT_RT)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64-rt
 count_from "kunit (arm64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch arm64
+# --- a short torture: on the x86_64 KUnit kernel (KASAN, lockdep, ...) and
+# on a KCSAN kernel; make torture runs every configuration for longer
+count_from "torture (kasan)" "$MSTAT_ROOT/scripts/torture.sh" --config kasan \
+	--seconds "${CHECK_TORTURE_SECONDS:-60}"
+count_from "torture (kcsan)" "$MSTAT_ROOT/scripts/torture.sh" --config kcsan \
+	--seconds "${CHECK_TORTURE_SECONDS:-60}"
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
 count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e

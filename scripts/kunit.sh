@@ -19,7 +19,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-arch=um suite=mstat
+arch=um suite=mstat kunitconfig=.kunitconfig
 case ${1:-} in
 --arch)	arch=${2:?--arch needs um, x86_64, x86_64-rt or arm64} ;;
 --debug) suite=mstat_debug ;;	# the debug-mode suite, with mstat.debug=1
@@ -27,8 +27,10 @@ esac
 case $arch in
 um)	extra=()
 	[ $suite = mstat_debug ] && extra=(--kernel_args=mstat.debug=1) ;;
-x86_64)	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
-	       "--qemu_args=-smp 4")
+x86_64)	# the torture's kasan kernel (SMP, hotplug, DEBUG_PAGEALLOC, no stack
+	# initialisation, the torture built in): one build serves both
+	kunitconfig=torture-kasan.kunitconfig
+	extra=(--arch=x86_64 "--qemu_args=-smp 4")
 	mstat_need qemu-system-x86 || exit 1 ;;
 x86_64-rt)	# the same with PREEMPT_RT (a choice: PREEMPT off, EXPERT to see RT)
 	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y
@@ -55,7 +57,7 @@ mstat_log "KUnit on $arch (build: $build)"
 cd "$tree" || exit 1
 python3 tools/testing/kunit/kunit.py run "$suite" \
 	--build_dir="$build" \
-	--kunitconfig=drivers/mstat/kunit/.kunitconfig \
+	--kunitconfig="drivers/mstat/kunit/$kunitconfig" \
 	"${extra[@]}" \
 	--jobs="$(nproc)" 2>&1 | tee "$out"
 rc=${PIPESTATUS[0]}

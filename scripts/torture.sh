@@ -52,7 +52,10 @@ esac
 mstat_need build-essential flex bison bc python3 libelf-dev libssl-dev || exit 1
 tree=$(mstat_kernel_source) || exit 1
 mstat_overlay "$tree"
-build=$(mstat_build_dir "$tree" "build-torture-$config")
+# kasan shares its kernel with scripts/kunit.sh --arch x86_64 (same config)
+bdir=build-torture-$config
+[ "$config" = kasan ] && bdir=build-x86_64
+build=$(mstat_build_dir "$tree" "$bdir")
 out=$build/kunit-output.txt
 
 # kunit.py's timeout covers the build too: a fresh build, then the torture
