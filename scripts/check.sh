@@ -65,22 +65,16 @@ count_from "torture (kcsan)" "$MSTAT_ROOT/scripts/torture.sh" --config kcsan \
 
 # --- end-to-end in QEMU on Debian's 6.1 and 6.12 kernels -------------------
 count_from "e2e" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" e2e
-# the viewer (tools/mstat) on saved /proc/mstat texts; in the VM, by e2e
-viewer_check() {
+# the viewer (tools/mstat) and the checker (tools/mstat_check) on saved and
+# made-up reads, built as the VM builds them; in the VM, by e2e
+tool_check() {	# tool test-script
 	local bin
-	bin=$(mktemp -d)/mstat
-	gcc -O2 -Wall -Wextra -Werror -o "$bin" "$MSTAT_ROOT/tools/mstat.c" &&
-		python3 "$MSTAT_ROOT/tests/viewer/check_viewer.py" "$bin"
+	bin=$(mktemp -d)/$1
+	gcc -O2 -Wall -Wextra -Werror -o "$bin" "$MSTAT_ROOT/tools/$1.c" &&
+		python3 "$MSTAT_ROOT/tests/viewer/$2" "$bin"
 }
-count_from "viewer" viewer_check
-# tools/mstat_check on saved and made-up reads; in the VM, by e2e
-checker_check() {
-	local bin
-	bin=$(mktemp -d)/mstat_check
-	gcc -O2 -Wall -Wextra -Werror -o "$bin" "$MSTAT_ROOT/tools/mstat_check.c" &&
-		python3 "$MSTAT_ROOT/tests/viewer/check_mstat_check.py" "$bin"
-}
-count_from "checker" checker_check
+count_from "viewer" tool_check mstat check_viewer.py
+count_from "checker" tool_check mstat_check check_mstat_check.py
 # DKMS: add, build, install for 6.1 and 6.12, modprobe in the VM, remove
 count_from "dkms" python3 "$MSTAT_ROOT/scripts/mstat_vm.py" dkms
 
