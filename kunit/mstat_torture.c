@@ -258,6 +258,15 @@ static u64 tort_tag(unsigned int owner)
 	return (u64)owner << 32 | (u32)atomic_inc_return(&serial);
 }
 
+/*
+ * The mistakes' call site, in a function of its own: its row is the one
+ * where two CPUs freeing an object at once may show a free too many.
+ */
+static void *tort_mistake_alloc(size_t size, gfp_t gfp)
+{
+	return mstat_alloc(size, gfp);
+}
+
 /* Three call sites of mstat_alloc(), one per kind of user, each a row of its own. */
 static void *tort_mstat_alloc(size_t size, gfp_t gfp, int site)
 {
@@ -265,7 +274,7 @@ static void *tort_mstat_alloc(size_t size, gfp_t gfp, int site)
 	case TORT_SITE_IRQ:
 		return mstat_alloc(size, gfp);
 	case TORT_SITE_MISTAKE:
-		return mstat_alloc(size, gfp);
+		return tort_mistake_alloc(size, gfp);
 	default:
 		return mstat_alloc(size, gfp);
 	}
@@ -998,6 +1007,7 @@ struct tort_reader {
 	struct mstat_site_stats *rows, *prev_rows;
 	int nprev;
 	unsigned long violations;
+	unsigned long excused;	/* site rows torn as the README allows */
 };
 
 #define TORT_SITE_ROWS	256
@@ -1194,7 +1204,7 @@ static bool tort_same_site(const struct mstat_site_stats *a, const struct mstat_
 
 static void tort_check_sites(struct tort_reader *rd)
 {
-	u64 slack = atomic_long_read(&ts.inj_simul);
+	u64 slack = atomic_long_read(&ts.inj_simul), bslack = tort_simul_bytes();
 	int n = mstat_read_sites(rd->rows, TORT_SITE_ROWS), i, j;
 
 	atomic_long_inc(&ts.site_reads);
@@ -1205,9 +1215,21 @@ static void tort_check_sites(struct tort_reader *rd)
 	n = min(n, TORT_SITE_ROWS);
 	for (i = 0; i < n; i++) {
 		const struct mstat_site_stats *s = &rd->rows[i];
+		bool torn = (s64)s->live_bytes < 0 || !s->live_bytes != !s->live_objects;
 
+		/*
+		 * The README's exception: while two CPUs free one object at
+		 * once, its class and site show a free too many.  A site of
+		 * several classes then sums one class's -1 object with the
+		 * others': live_bytes below 0, or not 0 with live_objects 0.
+		 */
+		if (torn && slack && !strcmp(s->function, "tort_mistake_alloc") &&
+		    (s64)s->live_bytes >= -(s64)bslack) {
+			torn = false;
+			rd->excused++;
+		}
 		if (s->nfree > s->nmalloc + slack || s->live_objects != s->nmalloc - s->nfree ||
-		    (s64)s->live_bytes < 0 || !s->live_bytes != !s->live_objects)
+		    torn)
 			tort_violation(rd,
 				       "site %s:%u %s: live_bytes %llu live_objects %llu nmalloc %llu nfree %llu",
 				       s->file, s->line, s->function, s->live_bytes,
@@ -1282,7 +1304,7 @@ static unsigned int tort_reserve(unsigned int nmistakers, unsigned int *cls)
 	return nmistakers;
 }
 
-/* Sum of the live objects of the torture's own sites (tort_mstat_alloc()). */
+/* Sum of the live objects of the torture's own sites (tort_*()). */
 static s64 tort_site_live(struct kunit *test, struct mstat_site_stats *rows)
 {
 	int n = mstat_read_sites(rows, TORT_SITE_ROWS), i;
@@ -1290,7 +1312,7 @@ static s64 tort_site_live(struct kunit *test, struct mstat_site_stats *rows)
 
 	KUNIT_EXPECT_GE(test, n, 0);
 	for (i = 0; i < min(n, TORT_SITE_ROWS); i++) {
-		if (!strcmp(rows[i].function, "tort_mstat_alloc"))
+		if (str_has_prefix(rows[i].function, "tort_"))
 			live += rows[i].live_objects;
 	}
 	return live;
@@ -1491,6 +1513,8 @@ static void mstat_torture_run(struct kunit *test)
 			    "the torture's sites' live objects");
 	tort_expect_counted(test, a, b);
 	KUNIT_EXPECT_EQ_MSG(test, rd->violations, 0UL, "read invariants broken");
+	kunit_info(test, "%lu site rows with a free too many (two CPUs freeing at once)\n",
+		   rd->excused);
 	if (atomic_read(&ts.nfail))
 		KUNIT_FAIL(test, "%d failures, the first: %s", atomic_read(&ts.nfail), tort_first);
 }
