@@ -9,8 +9,9 @@
 # make bench           mstat against kmalloc; writes BENCHMARKS.md and bench.png
 # make check           every test: KUnit (both), end-to-end, build checks
 # make torture         the mstat_torture suite on four kernels (kasan, kcsan, rt,
-#                      arm64), TORTURE_SECONDS (default 300) each; a fresh build
-#                      of each takes 15-40 min on 2 cores, warm ones under a minute
+#                      arm64), TORTURE_SECONDS (default 300) each, about 7 min
+#                      each when built; a fresh build of one took 9-15 min on 2
+#                      busy cores (arm64 longer), a warm one 15-60 s
 KDIR ?= /lib/modules/$(shell uname -r)/build
 
 all: modules

@@ -15,7 +15,8 @@
 # (mstat.torture_*, see kunit/mstat_torture.c), by default
 # mstat.fail_span_nth=50: every 50th page allocation for a span fails.
 # Each configuration builds in its own directory, $MSTAT_CACHE/build-torture-
-# <config>, reused by the next run.  Prints the KTAP results, then a last
+# <config>, reused by the next run; kasan's is build-x86_64, shared with
+# scripts/kunit.sh --arch x86_64, whose kernel is the same.  Prints the KTAP results, then a last
 # line "torture: N passed, N failed, N skipped"; exits non-zero on any
 # failure or kernel report other than mstat's own reports of the mistakes
 # the torture makes on purpose (KCSAN: reports with no mstat frame are
