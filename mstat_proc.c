@@ -260,16 +260,6 @@ MODULE_PARM_DESC(read_gap_us, "least time between two collections of the counter
 static DEFINE_MUTEX(mstat_collect_lock);
 static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
 
-/**
- * mstat_collect - read the statistics of every possible CPU
- * @t: filled with the totals
- * @cpus: if not NULL, an array of nr_cpu_ids filled with each CPU's part,
- *	from the same reads the totals are summed from
- *
- * Holds cpus_read_lock(): a donation runs under the hotplug lock held for
- * writing, so it is seen either wholly or not at all.  Paced (read_gap_us):
- * may wait before it reads.  May sleep.
- */
 /* mstat_collect() between mstat_collect_begin() and mstat_collect_end() */
 static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cpus)
 {
@@ -284,6 +274,16 @@ static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cp
 	}
 }
 
+/**
+ * mstat_collect - read the statistics of every possible CPU
+ * @t: filled with the totals
+ * @cpus: if not NULL, an array of nr_cpu_ids filled with each CPU's part,
+ *	from the same reads the totals are summed from
+ *
+ * Holds cpus_read_lock(): a donation runs under the hotplug lock held for
+ * writing, so it is seen either wholly or not at all.  Paced (read_gap_us):
+ * may wait before it reads.  May sleep.
+ */
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 {
 	mstat_collect_begin();

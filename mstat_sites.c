@@ -602,6 +602,36 @@ void mstat_cache_class_ops(const struct mstat_cache *c, unsigned int nkeys, u64 
 	mstat_read_keys(c, nkeys, false, ops, NULL);
 }
 
+/*
+ * Key @k of chunk @sc, for pass @pass of a read (1: its frees, 2: the
+ * rest), added to @s; @step names the spot between a pair's two words to
+ * the tests.
+ */
+static void mstat_read_key(struct mstat_site_counters *s, const struct mstat_site_chunk *sc,
+			   unsigned int k, unsigned int pass, unsigned int step)
+{
+	if (pass == 1) {
+		s->nfree += READ_ONCE(sc->nfree[k]);
+		mstat_read_step(3, step);
+		s->free_bytes += READ_ONCE(sc->free_bytes[k]);
+	} else {
+		s->nmalloc += READ_ONCE(sc->nmalloc[k]);
+		s->alloc_bytes += READ_ONCE(sc->alloc_bytes[k]);
+	}
+}
+
+/* A large key's count with its bytes, under its cache's large_lock: struct mstat_cache */
+static void mstat_read_large_key(struct mstat_cache *c, struct mstat_site_counters *s,
+				 const struct mstat_site_chunk *sc, unsigned int k,
+				 unsigned int pass, unsigned int step)
+{
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&c->large_lock, flags);
+	mstat_read_key(s, sc, k, pass, step);
+	raw_spin_unlock_irqrestore(&c->large_lock, flags);
+}
+
 /**
  * mstat_read_site_caches - read the key counters of a set of caches consistently
  * @sums: an array of @nkeys, filled with each key's sums
@@ -629,25 +659,15 @@ void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys
 				const struct mstat_site_chunk *sc =
 					READ_ONCE(caches[i]->sites[key / MSTAT_SITE_CHUNK]);
 				unsigned int k = key % MSTAT_SITE_CHUNK;
-				bool large = mstat_key_cls[key] == MSTAT_LARGE_CLS;
-				unsigned long flags = 0;
+				unsigned int step = i * MSTAT_MAX_KEYS + key;
 
 				if (!sc)
 					continue;
-				/* a large key's count with its bytes: struct mstat_cache */
-				if (large)
-					raw_spin_lock_irqsave(&caches[i]->large_lock, flags);
-				if (pass == 1) {
-					sums[key].nfree += READ_ONCE(sc->nfree[k]);
-					if (large)	/* the tests' step between a pair's words */
-						mstat_read_step(3, i * MSTAT_MAX_KEYS + key);
-					sums[key].free_bytes += READ_ONCE(sc->free_bytes[k]);
-				} else {
-					sums[key].nmalloc += READ_ONCE(sc->nmalloc[k]);
-					sums[key].alloc_bytes += READ_ONCE(sc->alloc_bytes[k]);
-				}
-				if (large)
-					raw_spin_unlock_irqrestore(&caches[i]->large_lock, flags);
+				if (mstat_key_cls[key] == MSTAT_LARGE_CLS)
+					mstat_read_large_key(caches[i], &sums[key], sc, k, pass,
+							     step);
+				else
+					mstat_read_key(&sums[key], sc, k, pass, step);
 			}
 			mstat_read_step(pass, i);
 		}

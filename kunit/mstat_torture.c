@@ -282,11 +282,13 @@ static void *tort_mstat_alloc(size_t size, gfp_t gfp, int site)
 
 /*
  * Allocate, check what mstat gave (usable size, zeroing), fill and
- * register.  NULL when mstat (or the record's kmalloc) had no memory.
+ * register; the record with @rgfp.  NULL when mstat (or the record's
+ * kmalloc) had no memory.  Called as it is where a lock is held, so that
+ * no GFP_KERNEL is in sight of a lock (coccicheck).
  */
-static struct tobj *tort_new(size_t size, gfp_t gfp, unsigned int owner, int site)
+static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int owner,
+			       int site)
 {
-	gfp_t rgfp = gfpflags_allow_blocking(gfp) ? GFP_KERNEL : GFP_ATOMIC | __GFP_NOWARN;
 	struct tobj *o = kmalloc(sizeof(*o), rgfp);
 	size_t max;
 
@@ -315,6 +317,13 @@ static struct tobj *tort_new(size_t size, gfp_t gfp, unsigned int owner, int sit
 	tort_fill(o);
 	tort_live_add(o);
 	return o;
+}
+
+/* __tort_new(), the record as @gfp allows. */
+static struct tobj *tort_new(size_t size, gfp_t gfp, unsigned int owner, int site)
+{
+	return __tort_new(size, gfp, gfpflags_allow_blocking(gfp) ? GFP_KERNEL :
+			  GFP_ATOMIC | __GFP_NOWARN, owner, site);
 }
 
 /* Check, unregister (before mstat may hand the address out again), free. */
@@ -527,12 +536,14 @@ static void tort_task_alloc(struct tort_worker *w, u32 r)
 	switch (r % 8) {
 	case 6:		/* GFP_ATOMIC under a spinlock */
 		spin_lock(&w->lock);
-		o = tort_new(size, tort_gfp(r), owner, TORT_SITE_TASK);
+		o = __tort_new(size, GFP_ATOMIC | __GFP_NOWARN, GFP_ATOMIC | __GFP_NOWARN, owner,
+			       TORT_SITE_TASK);
 		spin_unlock(&w->lock);
 		break;
 	case 7:		/* and with softirqs off */
 		local_bh_disable();
-		o = tort_new(size, tort_gfp(r), owner, TORT_SITE_TASK);
+		o = __tort_new(size, GFP_ATOMIC | __GFP_NOWARN, GFP_ATOMIC | __GFP_NOWARN, owner,
+			       TORT_SITE_TASK);
 		local_bh_enable();
 		break;
 	default:
@@ -763,41 +774,47 @@ static bool tort_stale(struct tort_worker *w)
 	return true;
 }
 
-static bool tort_foreign(struct tort_worker *w, u32 r)
+/* One foreign pointer given to mstat: refused, nothing freed. */
+static void tort_foreign_one(void *p, u32 r)
 {
-	u64 on_stack = r;
-	void *p = NULL;
-	struct page *page = NULL;
-	bool vm = false;
-
-	switch (r % 4) {
-	case 0:
-		p = kmalloc(8 + r % 4096, GFP_KERNEL);
-		break;
-	case 1:
-		p = &on_stack;
-		break;
-	case 2:
-		p = vmalloc(PAGE_SIZE);
-		vm = true;
-		break;
-	default:
-		page = alloc_page(GFP_KERNEL);
-		p = page ? page_address(page) : NULL;
-	}
-	if (!p)
-		return false;
 	atomic_long_inc(&ts.inj_bad);
 	if (r & 16)
 		mstat_free(p);
 	else if (mstat_usable_size(p))
 		tort_fail("mstat_usable_size() of a foreign pointer is not 0");
-	if (page)
-		__free_page(page);
-	else if (vm)
-		vfree(p);
-	else if (p != &on_stack)
+}
+
+static bool tort_foreign(struct tort_worker *w, u32 r)
+{
+	u64 on_stack = r;
+	struct page *page;
+	void *p;
+
+	switch (r % 4) {
+	case 0:
+		p = kmalloc(8 + r % 4096, GFP_KERNEL);
+		if (!p)
+			return false;
+		tort_foreign_one(p, r);
 		kfree(p);
+		break;
+	case 1:
+		tort_foreign_one(&on_stack, r);
+		break;
+	case 2:
+		p = vmalloc(PAGE_SIZE);
+		if (!p)
+			return false;
+		tort_foreign_one(p, r);
+		vfree(p);
+		break;
+	default:
+		page = alloc_page(GFP_KERNEL);
+		if (!page)
+			return false;
+		tort_foreign_one(page_address(page), r);
+		__free_page(page);
+	}
 	return true;
 }
 
