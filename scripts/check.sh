@@ -20,11 +20,15 @@ set -uo pipefail
 
 mstat_need build-essential sparse python3 || exit 1
 passed=0 failed=0 skipped=0
+# every failure line seen, repeated before the summary (CI shows the tail)
+failures=$(mktemp)
+trap 'rm -f "$failures"' EXIT
 result() {	# name ok|fail [detail]
 	if [ "$2" = ok ]; then
 		passed=$((passed + 1)); echo "check: PASS $1"
 	else
 		failed=$((failed + 1)); echo "check: FAIL $1${3:+: $3}"
+		echo "check: FAIL $1${3:+: $3}" >>"$failures"
 	fi
 }
 
@@ -37,6 +41,7 @@ count_from() {	# label command...
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
+	grep -E '(^|[: ])(FAIL|not ok)[ :]|fails the run|no mstat test ran|exited with' "$out" | sed "s|^|$label: |" >>"$failures"
 	rm -f "$out"
 	if [ -z "$line" ]; then
 		result "$label" fail "no result line"
@@ -183,5 +188,9 @@ else
 	result "kernel-doc -Wall" fail "no kernel source"
 fi
 
+if [ -s "$failures" ]; then
+	echo "check: the failures, again:"
+	tail -n 40 "$failures"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
