@@ -77,16 +77,40 @@ static __always_inline void mstat_unlock_cache(bool task, unsigned long irqflags
 		local_unlock_irqrestore(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
 }
 
-/* Called with the cache's lock held and its class cache empty. */
-static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls)
+/*
+ * Count @n objects of class @cls come into cache @c from node @nid's pools
+ * (a refill, or one object handed straight out, counted as if it passed
+ * through the cache).  Called with the cache's lock held.
+ */
+static void mstat_count_refill(struct mstat_cache *c, unsigned int cls, int nid,
+			       unsigned int n)
+{
+	struct mstat_node_counters *nc = &c->nodes[nid];
+
+	raw_spin_lock(&c->large_lock);
+	mstat_stat_add(c, &c->stats.nrefill_objs[cls], n);
+	if (nid == numa_mem_id())
+		mstat_stat_add(c, &nc->refill_local, n);
+	else
+		mstat_stat_add(c, &nc->refill_remote, n);
+	raw_spin_unlock(&c->large_lock);
+}
+
+/*
+ * Called with the cache's lock held and its class cache empty; @nid is the
+ * node whose pool to refill from (NUMA_NO_NODE: this CPU's).
+ */
+static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls, int nid)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 
-	cc->count = mstat_central_take(cls, cc->objs, mstat_classes[cls].batch);
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+	cc->count = mstat_central_take(cls, nid, cc->objs, mstat_classes[cls].batch);
 	if (!cc->count)
 		return false;
 	mstat_stat_add(c, &c->stats.nrefill, 1);
-	mstat_stat_add(c, &c->stats.nrefill_objs[cls], cc->count);
+	mstat_count_refill(c, cls, nid, cc->count);
 	return true;
 }
 
@@ -131,20 +155,25 @@ static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsig
 	return false;
 }
 
-/* Allocate from the calling context's cache, refilling it and growing the pool as needed. */
+/*
+ * Allocate from the calling context's cache, refilling it and growing the
+ * pool as needed: from this CPU's node's pool, or, if the page allocator
+ * gave the new span's pages on another node, from that node's.
+ */
 static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
 			       unsigned int key)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
 	unsigned long irqflags = 0;
+	int nid = NUMA_NO_NODE;
 	struct mstat_cache *c;
 	void *obj;
 
 	for (;;) {
 		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
-		while (likely(cc->count) || mstat_cache_refill(c, cls)) {
+		while (likely(cc->count) || mstat_cache_refill(c, cls, nid)) {
 			u32 *st;
 
 			obj = cc->objs[--cc->count];
@@ -157,7 +186,8 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		}
 		mstat_unlock_cache(task, irqflags);
 		/* The pool is empty: grow it where the caller's flags allow. */
-		if (mstat_central_grow(cls, flags, &obj))
+		nid = mstat_central_grow(cls, NUMA_NO_NODE, flags, &obj);
+		if (nid < 0)
 			return NULL;
 		if (obj) {
 			/*
@@ -168,7 +198,7 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 			const struct mstat_class *mc = &mstat_classes[cls];
 
 			c = mstat_lock_cache(task, &irqflags);
-			mstat_stat_add(c, &c->stats.nrefill_objs[cls], 1);
+			mstat_count_refill(c, cls, nid, 1);
 			mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order),
 					     cls, key);
 			mstat_unlock_cache(task, irqflags);
@@ -242,7 +272,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	u32 *st;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(mstat_fast_state(ptr, &cls, &st, &mc))) {
+	if (likely(mstat_fast_state(ptr, &cls, &st, &mc)) && likely(!mstat_obj_remote(ptr))) {
 		u32 state = READ_ONCE(*st);
 
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
@@ -289,7 +319,7 @@ static __always_inline unsigned int mstat_key_for(struct mstat_site *site, unsig
 #endif
 }
 
-static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
+static void *mstat_alloc_large(size_t size, gfp_t flags, int nid, unsigned long caller,
 			       struct mstat_site *site)
 {
 	unsigned long irqflags = 0;
@@ -299,7 +329,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 	size_t usable;
 	void *obj;
 
-	obj = mstat_large_alloc(size, flags, &usable);
+	obj = mstat_large_alloc(size, nid, flags, &usable);
 	if (!obj)
 		return NULL;
 	key = mstat_key_for(site, MSTAT_LARGE_CLS, flags);
@@ -319,22 +349,79 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, unsigned long caller,
 /* Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow(). */
 #define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO)
 
-/* Every allocation the fast path does not serve; @caller is mstat_alloc()'s. */
-static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, unsigned long caller,
+/*
+ * An object of class @cls on node @nid, another than this CPU's: from that
+ * node's pool, grown there without reclaim if it is empty.  NULL if the
+ * node has no page free that way; with __GFP_THISNODE the caller's flags
+ * then get one more try there.
+ */
+static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned long caller,
+			      unsigned int key)
+{
+	gfp_t quiet = (flags & ~__GFP_DIRECT_RECLAIM) | __GFP_THISNODE | __GFP_NOWARN;
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long irqflags = 0;
+	bool task = in_task();
+	struct mstat_cache *c;
+	void *obj;
+	u32 *st;
+
+	for (;;) {
+		c = mstat_lock_cache(task, &irqflags);
+		while (mstat_central_take(cls, nid, &obj, 1)) {
+			mstat_count_refill(c, cls, nid, 1);
+			st = mstat_obj_state(obj, cls);
+			if (likely(mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller))) {
+				mstat_obj_handed_out(c, obj, st, cls, key);
+				mstat_unlock_cache(task, irqflags);
+				return obj;
+			}
+		}
+		mstat_unlock_cache(task, irqflags);
+		if (mstat_central_grow(cls, nid, quiet, &obj) < 0) {
+			if (quiet == flags || !(flags & __GFP_THISNODE))
+				return NULL;
+			quiet = flags;
+			continue;
+		}
+		if (obj) {	/* a fallback span's, as in mstat_cache_alloc() */
+			c = mstat_lock_cache(task, &irqflags);
+			mstat_count_refill(c, cls, nid, 1);
+			mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order),
+					     cls, key);
+			mstat_unlock_cache(task, irqflags);
+			return obj;
+		}
+	}
+}
+
+/*
+ * Every allocation the fast path does not serve; @nid is the node asked
+ * for (NUMA_NO_NODE: any), @caller is mstat_alloc()'s.
+ */
+static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsigned long caller,
 				       struct mstat_site *site)
 {
-	unsigned int cls;
-	void *obj;
+	unsigned int cls, key;
+	void *obj = NULL;
 
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
 	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
 		return NULL;
 	if (unlikely(size > MSTAT_MAX_SMALL))
-		return mstat_alloc_large(size, flags, caller, site);
+		return mstat_alloc_large(size, flags, nid, caller, site);
 
 	cls = mstat_size_to_class(size);
-	obj = mstat_cache_alloc(cls, flags, caller, mstat_key_for(site, cls, flags));
+	key = mstat_key_for(site, cls, flags);
+	/* this CPU's node is what its cache serves; a preempted guess costs locality only */
+	if (nid != NUMA_NO_NODE && nid != numa_mem_id()) {
+		obj = mstat_node_alloc(cls, flags, nid, caller, key);
+		if (!obj && (flags & __GFP_THISNODE))
+			return NULL;
+	}
+	if (!obj)
+		obj = mstat_cache_alloc(cls, flags, caller, key);
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))
@@ -380,9 +467,94 @@ void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 		    likely(mstat_task_pop(cls, key, &obj)))
 			return obj;
 	}
-	return mstat_alloc_slow(size, flags, _RET_IP_, site);
+	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, _RET_IP_, site);
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
+
+/**
+ * mstat_alloc_node_site - allocate memory on a node from mstat for a call site
+ * @size: bytes wanted
+ * @flags: GFP flags, as for mstat_alloc_site(); with __GFP_THISNODE the
+ *	object is on @node or the call fails
+ * @node: the memory node wanted, or NUMA_NO_NODE for any (then the same as
+ *	mstat_alloc_site())
+ * @site: the call site, which the allocation is counted to
+ *
+ * kmalloc_node()'s counterpart.  On @node whenever a page of @node is free
+ * without reclaim (or a free object of the size is in @node's pools);
+ * otherwise, without __GFP_THISNODE, wherever mstat_alloc_site() would
+ * put it.  An object on another node than the calling CPU's is taken from
+ * its node's pool, not from the CPU's cache: slower than mstat_alloc().
+ * A node with no memory, or none that exists, is taken as NUMA_NO_NODE.
+ *
+ * Return: as mstat_alloc_site().
+ */
+void *mstat_alloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site)
+{
+	might_alloc(flags);
+	if (node != NUMA_NO_NODE &&
+	    (node < 0 || node >= nr_node_ids || !node_state(node, N_MEMORY))) {
+		if (flags & __GFP_THISNODE)
+			return NULL;
+		node = NUMA_NO_NODE;
+	}
+	return mstat_alloc_slow(size, flags, node, _RET_IP_, site);
+}
+EXPORT_SYMBOL_GPL(mstat_alloc_node_site);
+
+/*
+ * Send the objects of the remote buffer to their nodes' pools, a call per
+ * class; with the cache's lock held, or with its CPU dead.  In an RCU
+ * read-side section, as mstat_class_drain(), for the withdrawn ones.
+ */
+static noinline void mstat_remote_flush(struct mstat_cache *c)
+{
+	unsigned int i, j, start, n = c->nremote, nbad, cls;
+	void *obj;
+
+	if (!n)
+		return;
+	/* by class: each class's objects go back in one call */
+	for (i = 1; i < n; i++) {
+		obj = c->remote[i];
+		cls = c->remote_cls[i];
+		for (j = i; j > 0 && c->remote_cls[j - 1] > cls; j--) {
+			c->remote[j] = c->remote[j - 1];
+			c->remote_cls[j] = c->remote_cls[j - 1];
+		}
+		c->remote[j] = obj;
+		c->remote_cls[j] = cls;
+	}
+	rcu_read_lock();
+	for (start = 0; start < n; start = i) {
+		cls = c->remote_cls[start];
+		for (i = start; i < n && c->remote_cls[i] == cls; i++)
+			;
+		nbad = mstat_central_put(cls, c->remote + start, i - start,
+					 mstat_classes[cls].span_order);
+		mstat_site_withdrawn(c, cls, c->remote + start, nbad);
+		mstat_stat_add(c, &c->stats.nflush_objs[cls], i - start - nbad);
+	}
+	rcu_read_unlock();
+	mstat_stat_add(c, &c->stats.nflush, 1);
+	WRITE_ONCE(c->nremote, 0);
+}
+
+/*
+ * Free an object whose page is on node @nid, not this CPU's: into the
+ * remote buffer, never into a class cache that would hand it out here.
+ */
+static void mstat_remote_free(struct mstat_cache *c, unsigned int cls, void *obj, int nid,
+			      u32 state)
+{
+	if (c->nremote == MSTAT_REMOTE_SLOTS)
+		mstat_remote_flush(c);
+	c->remote[c->nremote] = obj;
+	c->remote_cls[c->nremote] = cls;
+	WRITE_ONCE(c->nremote, c->nremote + 1);
+	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+	mstat_stat_add(c, &c->nodes[nid].remote_frees, 1);
+}
 
 /*
  * Free a small object found live in a span of @order, whose state was
@@ -400,13 +572,22 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 	mstat_kasan_free(obj, mc->size);
 	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
 	if (unlikely(order != mc->span_order)) {
+		int nid = page_to_nid(virt_to_page(kasan_reset_tag(obj)));
+
 		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+		if (nid != numa_mem_id())
+			mstat_stat_add(c, &c->nodes[nid].remote_frees, 1);
 		/* as a flush: one that two CPUs freed at once is withdrawn there */
 		nbad = mstat_central_put(cls, &obj, 1, order);
 		if (nbad)	/* withdrawn (mstat_site_withdrawn()), to the key just freed */
 			mstat_key_count_alloc(c, mstat_state_key(state, cls), cls);
 		else
 			mstat_stat_add(c, &c->stats.nflush_objs[cls], 1);
+		return;
+	}
+	if (mstat_obj_remote(obj)) {
+		mstat_remote_free(c, cls, obj, page_to_nid(virt_to_page(kasan_reset_tag(obj))),
+				  state);
 		return;
 	}
 	if (unlikely(cc->count >= mc->cache_cap))
@@ -548,6 +729,7 @@ void mstat_cache_drain(struct mstat_cache *c)
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 		mstat_class_drain(c, cls);
+	mstat_remote_flush(c);
 }
 
 /**
@@ -584,6 +766,11 @@ void mstat_reclaim_this_cpu(const unsigned long *classes)
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
 		c = mstat_lock_cache(ctx == MSTAT_TASK, &irqflags);
+		/* objects waiting to go home go now, whichever classes reclaim empties */
+		for (n = 0; n < c->nremote; n++)
+			mstat_stat_add(c, &c->stats.reclaimed_bytes,
+				       mstat_classes[c->remote_cls[n]].size);
+		mstat_remote_flush(c);
 		for_each_set_bit(cls, classes, MSTAT_NR_CLASSES) {
 			n = mstat_class_drain(c, cls);
 			if (!n)
@@ -621,11 +808,13 @@ unsigned int mstat_cached_count(unsigned int cls)
  */
 u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
 {
-	unsigned int cls;
+	unsigned int cls, i;
 	u64 bytes = 0;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 		bytes += mstat_class_bytes(cls, READ_ONCE(c->cls[cls].count));
+	for (i = 0; i < min(READ_ONCE(c->nremote), MSTAT_REMOTE_SLOTS); i++)
+		bytes += mstat_classes[READ_ONCE(c->remote_cls[i])].size;
 	return bytes;
 }
 
@@ -643,6 +832,12 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 	unsigned int i;
 
 	for (i = 0; i < MSTAT_NR_COUNTERS; i++) {
+		WRITE_ONCE(t[i], t[i] + f[i]);
+		WRITE_ONCE(f[i], 0);
+	}
+	f = (u64 *)from->nodes;
+	t = (u64 *)to->nodes;
+	for (i = 0; i < nr_node_ids * MSTAT_NODE_COUNTERS; i++) {
 		WRITE_ONCE(t[i], t[i] + f[i]);
 		WRITE_ONCE(f[i], 0);
 	}
@@ -700,6 +895,10 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			n = d.dead[ctx]->cls[cls].count;
 			objects += n;
 			bytes += mstat_class_bytes(cls, n);
+		}
+		for (n = 0; n < d.dead[ctx]->nremote; n++) {
+			objects++;
+			bytes += mstat_classes[d.dead[ctx]->remote_cls[n]].size;
 		}
 		mstat_cache_drain(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mstat core: module life, size classes, central pools, spans of pages,
- * large objects and CPU hotplug.
+ * mstat core: module life, size classes, the pages mstat owns, large
+ * objects, client mistakes and CPU hotplug.
  *
  * Every page of a span in which an object starts, and the first page of
  * every large object, has its bit set in mstat_owned, a bitmap over all
@@ -37,7 +37,6 @@
 #endif
 
 struct mstat_class mstat_classes[MSTAT_NR_CLASSES] __read_mostly;
-static struct mstat_central mstat_central[MSTAT_NR_CLASSES];
 
 /* One bit per page frame below mstat_owned_pfns: see the top of this file. */
 unsigned long *mstat_owned __read_mostly;
@@ -54,13 +53,6 @@ static struct mstat_extent mstat_extents[MSTAT_MAX_EXTENTS];
 static unsigned int mstat_nr_extents;
 static DEFINE_MUTEX(mstat_extent_lock);
 
-/*
- * Bytes of span pages held from the page allocator: changes on the slow
- * path only.  Large objects are not in it: their bytes are counted per CPU
- * (large_alloc_bytes - large_free_bytes), so that their path has no shared
- * atomic.
- */
-static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
 /* The client mistakes mstat refused, by kind (enum mstat_mistake). */
 static atomic_long_t mstat_mistakes[MSTAT_NR_MISTAKES];
 
@@ -68,6 +60,8 @@ static atomic_long_t mstat_mistakes[MSTAT_NR_MISTAKES];
 struct workqueue_struct *mstat_wq;
 
 static int mstat_hp_state;
+
+DEFINE_STATIC_KEY_FALSE(mstat_numa_key);
 
 #if IS_ENABLED(CONFIG_KASAN_GENERIC)
 /* kasan_poison(), where the kernel exports it: mstat_kasan_free() */
@@ -87,32 +81,6 @@ static void mstat_kasan_put(void)
 static void mstat_kasan_get(void) { }
 static void mstat_kasan_put(void) { }
 #endif
-
-/* The tests set it to act as if no span of a class's own order were to be had. */
-bool mstat_fail_preferred;
-#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
-/* The tests see every page allocator call mstat makes for a span. */
-void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
-/* The torture's page allocation faults: set at boot only, read-only after. */
-static unsigned int mstat_fail_span_nth;
-module_param_named(fail_span_nth, mstat_fail_span_nth, uint, 0444);
-static atomic_t mstat_span_calls;
-#endif
-
-static struct page *mstat_alloc_span_pages(gfp_t gfp, unsigned int order, unsigned int cls)
-{
-#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
-	void (*hook)(gfp_t gfp, unsigned int order, unsigned int cls) = READ_ONCE(mstat_pages_hook);
-
-	if (hook)
-		hook(gfp, order, cls);
-	/* tests only: mstat.fail_span_nth=N fails every Nth call (kunit/mstat_torture.c) */
-	if (mstat_fail_span_nth && !(gfp & __GFP_NOFAIL) &&
-	    atomic_inc_return(&mstat_span_calls) % mstat_fail_span_nth == 0)
-		return NULL;
-#endif
-	return alloc_pages(gfp, order);
-}
 
 static unsigned int mstat_class_size(unsigned int cls)
 {
@@ -393,12 +361,6 @@ static bool mstat_pfns_fit(unsigned long pfn, unsigned long npages)
 	return false;
 }
 
-/* Objects in a span of class @mc and order @order. */
-static unsigned int mstat_span_capacity(const struct mstat_class *mc, unsigned int order)
-{
-	return order == mc->span_order ? mc->nobjs : mc->fb_nobjs;
-}
-
 /* Whether an object (what a client is handed) starts in page @i of a span. */
 static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order,
 				unsigned int i)
@@ -411,55 +373,6 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order
 	       mstat_red_left + first * mc->stride < page + PAGE_SIZE;
 }
 
-/*
- * The span descriptor, in the struct page of the span's first page.  The
- * count of free objects shares page->private with the class, which
- * mstat_owner() reads without the pool's lock: it is written whole.
- * page->index heads the free list as a link (the first free object's
- * index + 1, MSTAT_LINK_LAST if none), the list running on through the
- * objects' states (MSTAT_LINK_*), never through the objects.
- */
-static unsigned int mstat_span_head(struct page *span)
-{
-	return span->index;
-}
-
-static void mstat_span_set_head(struct page *span, unsigned int link)
-{
-	span->index = link;
-}
-
-static unsigned int mstat_span_nfree(struct page *span)
-{
-	return page_private(span) >> MSTAT_INFO_NFREE_SHIFT;
-}
-
-static unsigned int mstat_span_order(struct page *span)
-{
-	return mstat_info_order(page_private(span));
-}
-
-/* Objects the span holds in all. */
-static unsigned int mstat_span_nobjs(struct page *span, unsigned int cls)
-{
-	return mstat_span_capacity(&mstat_classes[cls], mstat_span_order(span));
-}
-
-static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
-{
-	unsigned long low = page_private(span) & (BIT(MSTAT_INFO_NFREE_SHIFT) - 1);
-
-	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
-}
-
-/* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
-static struct page *mstat_obj_span(const void *obj, unsigned int order)
-{
-	unsigned long pfn = PHYS_PFN(__pa(kasan_reset_tag(obj)));
-
-	return pfn_to_page(pfn & ~((1UL << order) - 1));
-}
-
 /* The pages of a span of class @mc and order @order in which objects start. */
 static unsigned long mstat_span_starts(const struct mstat_class *mc, unsigned int order)
 {
@@ -467,7 +380,7 @@ static unsigned long mstat_span_starts(const struct mstat_class *mc, unsigned in
 }
 
 /* Mark the pages of a span of @cls and @order in which objects start. */
-static bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order)
+bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order)
 {
 	unsigned long starts = mstat_span_starts(&mstat_classes[cls], order);
 	unsigned long pfn = page_to_pfn(span);
@@ -487,7 +400,8 @@ static bool mstat_map_span(struct page *span, unsigned int cls, unsigned int ord
 	return true;
 }
 
-static void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order)
+/* Clear the marks of a span, and its free list's head. */
+void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order)
 {
 	unsigned long starts = mstat_span_starts(&mstat_classes[cls], order);
 	unsigned long pfn = page_to_pfn(span);
@@ -554,510 +468,15 @@ void __cold mstat_report(enum mstat_mistake what, const char *fn, const void *pt
 		mstat_debug_print_object(ptr);
 }
 
-u64 mstat_span_bytes(void)
+/* Count a mistake that was reported some other way. */
+void mstat_count_mistake(enum mstat_mistake what)
 {
-	return atomic_long_read(&mstat_span_sys);
+	atomic_long_inc(&mstat_mistakes[what]);
 }
 
 u64 mstat_nmistakes(enum mstat_mistake what)
 {
 	return atomic_long_read(&mstat_mistakes[what]);
-}
-
-/* Link the objects lowest address first: refills hand out runs. */
-/* The span's address for mstat_obj_index(): without a KASAN tag. */
-static unsigned long mstat_span_base(struct page *span)
-{
-	return (unsigned long)kasan_reset_tag(page_address(span));
-}
-
-/* The state vector of a span of class @cls and order @order. */
-static u32 *mstat_span_states(struct page *span, unsigned int cls, unsigned int order)
-{
-	return mstat_states_at(mstat_span_base(span), &mstat_classes[cls], order);
-}
-
-/* Before the span is marked mstat's: a stale free finds its states valid. */
-static void mstat_span_init(struct page *span, unsigned int cls, unsigned int order)
-{
-	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned int i, n = mstat_span_capacity(mc, order);
-	void *base = page_address(span) + mstat_red_left;
-	u32 *states = mstat_span_states(span, cls, order);
-
-	if (order != mc->span_order && order)
-		set_page_private(nth_page(span, 1), 0);	/* the state's word: mstat_states_at() */
-	/* what is withdrawn before it was ever handed out counts to no site: key cls */
-	for (i = 0; i < n; i++) {
-		/* a span back from the limbo: its objects were poisoned at their frees */
-		mstat_kasan_live(base + i * mc->stride, mc->size);
-		if (mstat_debug())
-			mstat_debug_init_obj(base + i * mc->stride, mc->size);
-		mstat_kasan_free(base + i * mc->stride, mc->size);
-		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
-	}
-	mstat_span_set_head(span, 1);
-}
-
-/* Give back the spans of a pool's limbo whose grace period is over. */
-static void mstat_limbo_rcu(struct rcu_head *head)
-{
-	struct mstat_central *central = container_of(head, struct mstat_central, rcu);
-	struct page *span, *tmp;
-	unsigned long flags;
-	LIST_HEAD(done);
-
-	spin_lock_irqsave(&central->lock, flags);
-	/* oldest last: stop at the first one still waiting */
-	list_for_each_entry_safe_reverse(span, tmp, &central->limbo, lru) {
-		if (!poll_state_synchronize_rcu(span->index))
-			break;
-		list_move(&span->lru, &done);
-	}
-	/* released after this callback was queued: another grace period */
-	if (list_empty(&central->limbo))
-		central->rcu_queued = false;
-	else
-		call_rcu(&central->rcu, mstat_limbo_rcu);
-	spin_unlock_irqrestore(&central->lock, flags);
-
-	list_for_each_entry_safe(span, tmp, &done, lru) {
-		unsigned int order = page_private(span);
-
-		set_page_private(span, 0);
-		span->index = 0;
-		/* a fallback span's state: mstat_states_at() */
-		if (order)
-			set_page_private(nth_page(span, 1), 0);
-		__free_pages(span, order);
-	}
-}
-
-/*
- * Released spans wait in their pool's limbo for a grace period: a free of
- * a stale pointer into one may have seen its bit set just before
- * mstat_unmap_span() cleared it, and reads the span's struct page and the
- * object's state inside its cache's local lock, an RCU read-side section
- * (preemption or interrupts off; on PREEMPT_RT a local_lock is a
- * spinlock, which is one too).  So no such read meets a page mstat gave
- * away, and no page is freed inside a per-CPU critical section.  Until
- * then the pages are still mstat's, and mstat_central_take() takes them
- * back before anyone asks the page allocator: such a reader sees them as
- * foreign or, remapped to the same class, as free objects of the same
- * layout.  The span's order is in its private, its cookie in its index.
- * Called with the pool's lock held.
- */
-static void mstat_span_release(struct mstat_central *central, struct page *span,
-			       unsigned int cls)
-{
-	unsigned int order = mstat_span_order(span);
-
-	lockdep_assert_held(&central->lock);
-	mstat_unmap_span(span, cls, order);
-	/* no longer in use: sys_bytes drops now, the pages follow */
-	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	set_page_private(span, order);
-	/* after the bit is clear: get_state_synchronize_rcu() orders it */
-	span->index = get_state_synchronize_rcu();
-	list_move(&span->lru, &central->limbo);
-	central->nspans--;
-	if (!central->rcu_queued) {
-		central->rcu_queued = true;
-		call_rcu(&central->rcu, mstat_limbo_rcu);
-	}
-}
-
-/* Whether a pool's mstat_limbo_rcu() is queued. */
-static bool mstat_limbo_queued(void)
-{
-	bool queued = false;
-	unsigned int cls;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		spin_lock_irq(&mstat_central[cls].lock);
-		queued |= mstat_central[cls].rcu_queued;
-		spin_unlock_irq(&mstat_central[cls].lock);
-	}
-	return queued;
-}
-
-/**
- * mstat_limbo_drain - wait until every released span went back to the page allocator
- *
- * Context: process context; sleeps.
- */
-void mstat_limbo_drain(void)
-{
-	/* a callback queues itself again for the spans released after it was queued */
-	do {
-		rcu_barrier();
-	} while (mstat_limbo_queued());
-}
-
-/**
- * mstat_in_limbo - whether a span waits in its pool's limbo
- * @cls: class index
- * @span: its first page, or NULL for any span of the class
- *
- * Return: true if it does.
- */
-bool mstat_in_limbo(unsigned int cls, const struct page *span)
-{
-	struct mstat_central *central = &mstat_central[cls];
-	bool found = false;
-	struct page *page;
-
-	spin_lock_irq(&central->lock);
-	list_for_each_entry(page, &central->limbo, lru)
-		found |= !span || page == span;
-	spin_unlock_irq(&central->lock);
-	return found;
-}
-
-/*
- * Put the newest span of the limbo back on the partial list, remapped to
- * its class and order (mapped before, so it fits the bitmap): no page
- * allocator call and nothing that sleeps, so a refill does it under its
- * cache's lock.  Called with the pool's lock held.  Returns the span, or
- * NULL if the limbo is empty.
- */
-static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned int cls)
-{
-	struct page *span = list_first_entry_or_null(&central->limbo, struct page, lru);
-	unsigned int order;
-
-	lockdep_assert_held(&central->lock);
-	/* a fallback span waits for the page allocator: it never joins the partial list */
-	if (!span || page_private(span) != mstat_classes[cls].span_order)
-		return NULL;
-	order = page_private(span);
-	span->index = 0;
-	mstat_span_init(span, cls, order);
-	mstat_map_span(span, cls, order);
-	mstat_span_set_nfree(span, mstat_span_capacity(&mstat_classes[cls], order));
-	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
-	list_move_tail(&span->lru, &central->partial);
-	central->nspans++;
-	central->nempty++;
-	return span;
-}
-
-/**
- * mstat_central_grow - add a new span to a class's central pool
- * @cls: class index
- * @gfp: the allocating caller's GFP flags; may sleep if they allow it
- * @fbobj: where a fallback span's object goes; NULL for no fallback
- *
- * As SLUB does, a span of the class's order (2 and up) is asked for once,
- * quietly and without __GFP_NOFAIL; failing that, a span of fb_order, the
- * order kmalloc would ask for one such object, with the caller's flags.
- * Its one object is the caller's, set at @fbobj, its state cached, its
- * span full: a fallback span is never on the partial list, and its object
- * never in a per-CPU cache, so that every cached object lies in a span of
- * its class's own order (the fast allocation finds its state from its
- * address alone).  It goes back to its span at free (mstat_central_put()),
- * and the span to the page allocator.  Under fragmentation that costs a
- * span per object: SLUB's fallback slab holds as many as fit.
- *
- * Called with no lock held.
- *
- * Return: 0 (*@fbobj set to the object, or to NULL if a span joined the
- * pool) or -ENOMEM.
- */
-int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj)
-{
-	struct mstat_central *central = &mstat_central[cls];
-	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned int order = mc->span_order;
-	struct page *span = NULL;
-	unsigned long flags;
-	void *obj = NULL;
-
-	if (fbobj)
-		*fbobj = NULL;
-	gfp &= MSTAT_GFP_SPAN;
-	if (order != mc->fb_order) {
-		gfp_t quiet = (gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY;
-
-		/*
-		 * Above PAGE_ALLOC_COSTLY_ORDER, as SLUB: no reclaim nor reserves
-		 * for a nicety.  Orders 2 and 3 keep one round of reclaim: their
-		 * fallback holds one object, which under fragmentation costs a
-		 * page or two per object where SLUB's fills a slab.
-		 */
-		if ((quiet & __GFP_DIRECT_RECLAIM) && order > PAGE_ALLOC_COSTLY_ORDER)
-			quiet = (quiet | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
-		if (!mstat_fail_preferred)
-			span = mstat_alloc_span_pages(quiet, order, cls);
-		if (!span) {
-			if (!fbobj)
-				return -ENOMEM;
-			order = mc->fb_order;
-		}
-	}
-	if (!span)
-		span = mstat_alloc_span_pages(gfp, order, cls);
-	if (!span)
-		return -ENOMEM;
-	mstat_span_init(span, cls, order);
-	if (order != mc->span_order) {
-		/* its one object taken, before a stale free can see the span */
-		obj = page_address(span) + mstat_red_left;
-		mstat_obj_cached(mstat_span_states(span, cls, order), MSTAT_STATE(cls, 0));
-		mstat_span_set_head(span, MSTAT_LINK_LAST);
-	}
-	if (!mstat_map_span(span, cls, order)) {
-		if (order != mc->span_order && order)
-			set_page_private(nth_page(span, 1), 0);	/* mstat_states_at() */
-		__free_pages(span, order);
-		return -ENOMEM;
-	}
-	mstat_span_set_nfree(span, obj ? 0 : mstat_span_capacity(mc, order));
-	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
-
-	spin_lock_irqsave(&central->lock, flags);
-	if (obj) {
-		list_add_tail(&span->lru, &central->full);
-		*fbobj = obj;
-	} else {
-		list_add_tail(&span->lru, &central->partial);
-		central->nempty++;
-	}
-	central->nspans++;
-	spin_unlock_irqrestore(&central->lock, flags);
-	return 0;
-}
-
-/*
- * A free object's state no longer links to an object of its span: a
- * client wrote past the end of the span's last object, over the state
- * vector.  The rest of the list cannot be trusted, so the span keeps its
- * remaining free objects out of use for good (it stays on the full list,
- * and is never released).
- */
-static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, void *obj)
-{
-	pr_err_ratelimited("span of class %u bytes: free list broken at %p (its state vector was written to); its remaining free objects are withdrawn\n",
-			   mstat_classes[cls].size, obj);
-	atomic_long_inc(&mstat_mistakes[MSTAT_CORRUPT_FREE]);
-}
-
-/**
- * mstat_central_take - move free objects from a central pool to a cache
- * @cls: class index
- * @objs: where to put them
- * @want: how many
- *
- * Return: how many were moved; 0 if the pool needs to grow.
- */
-unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want)
-{
-	const struct mstat_class *mc = &mstat_classes[cls];
-	struct mstat_central *central = &mstat_central[cls];
-	unsigned int nfree, nobjs, link, n = 0;
-	unsigned long flags;
-	struct page *span;
-	void *obj, *base;
-	u32 *states, st;
-
-	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
-	if (list_empty(&central->partial) && list_empty(&central->limbo))
-		return 0;
-	spin_lock_irqsave(&central->lock, flags);
-	WRITE_ONCE(central->nops, central->nops + 1);
-	/*
-	 * A span waiting in the limbo comes back here, only when there is
-	 * nothing else to take: more than one span per refill measured slower.
-	 */
-	while (n < want && (!list_empty(&central->partial) ||
-			    (!n && mstat_limbo_revive(central, cls)))) {
-		span = list_first_entry(&central->partial, struct page, lru);
-		nfree = mstat_span_nfree(span);
-		nobjs = mstat_span_nobjs(span, cls);
-		if (nfree == nobjs)
-			central->nempty--;
-		base = page_address(span) + mstat_red_left;
-		states = mstat_span_states(span, cls, mstat_span_order(span));
-		/* walk the links, not the objects: the next object's address is off the chain */
-		link = mstat_span_head(span);
-		while (n < want && link != MSTAT_LINK_LAST) {
-			u32 *p = &states[link - 1];
-
-			obj = base + (link - 1) * mc->stride;
-			st = READ_ONCE(*p);
-			link = mstat_state_link(st);
-			/* a link that does not decode, or a list longer than its count */
-			if (link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED ||
-			    (link != MSTAT_LINK_LAST && link > nobjs) || !nfree) {
-				mstat_span_list_broken(span, cls, obj);
-				nfree = 0;
-				link = MSTAT_LINK_LAST;
-				break;
-			}
-			mstat_obj_cached(p, st);
-			objs[n++] = obj;
-			nfree--;
-		}
-		/*
-		 * A list shorter than its count (a link that skips ahead): else the
-		 * span would stay first on the partial list with nothing to give.
-		 */
-		if (link == MSTAT_LINK_LAST && nfree) {
-			mstat_span_list_broken(span, cls, NULL);
-			nfree = 0;
-		}
-		mstat_span_set_head(span, link);
-		mstat_span_set_nfree(span, nfree);
-		if (!nfree)
-			list_move(&span->lru, &central->full);
-	}
-	spin_unlock_irqrestore(&central->lock, flags);
-	return n;
-}
-
-/*
- * Close a run of mstat_central_put(): @added objects went on @span's free
- * list, now headed by the object of link @head (its index + 1).
- */
-static void mstat_span_put_done(struct mstat_central *central, struct page *span,
-				unsigned int cls, unsigned int head, unsigned int added)
-{
-	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned int nfree;
-
-	if (!added)
-		return;
-	mstat_span_set_head(span, head);
-	nfree = mstat_span_nfree(span) + added;
-	mstat_span_set_nfree(span, nfree);
-	if (nfree == added)
-		list_move(&span->lru, &central->partial);
-	if (nfree < mstat_span_nobjs(span, cls))
-		return;
-	/* a fallback span goes back at once: see mstat_central_grow() */
-	if (central->nempty >= MSTAT_EMPTY_RESERVE || mstat_span_order(span) != mc->span_order) {
-		mstat_span_release(central, span, cls);
-	} else {
-		list_move_tail(&span->lru, &central->partial);
-		central->nempty++;
-	}
-}
-
-/**
- * mstat_central_put - return free objects to their spans
- * @cls: class index
- * @objs: the objects, all of class @cls, from a per-CPU cache; the
- *	withdrawn ones are moved to its front
- * @n: how many
- * @order: the order of their spans: the class's own for a cache's objects,
- *	as the caller decoded it for a fallback span's one object (the
- *	object's page is not read again)
- *
- * An object whose state no longer says cached is not put back: it is on
- * its span's list already (two CPUs freed it at once and the other copy
- * got here first), or it was handed out from the other copy.  It is
- * reported and *withdrawn*; the caller counts it as allocated (to nobody),
- * as mstat_alloc_check() does, so the counters stay true.  A span whose
- * objects are all free again goes back to the page allocator once the pool
- * already keeps MSTAT_EMPTY_RESERVE such spans.
- *
- * Return: how many objects were withdrawn.
- */
-unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
-			       unsigned int order)
-{
-	const struct mstat_class *mc = &mstat_classes[cls];
-	struct mstat_central *central = &mstat_central[cls];
-	unsigned int i, idx, head = 0, added = 0, nbad = 0;
-	unsigned long want = (unsigned long)order << MSTAT_INFO_ORDER_SHIFT |
-			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
-			     MSTAT_INFO_SPAN;
-	struct page *span = NULL, *s;
-	unsigned long flags, base = 0;
-	u32 *states = NULL, *p, st;
-	bool live = false;
-
-	spin_lock_irqsave(&central->lock, flags);
-	WRITE_ONCE(central->nops, central->nops + 1);
-	/* objects of one span follow each other: its descriptor is written once per run */
-	for (i = 0; i < n; i++) {
-		s = mstat_obj_span(objs[i], order);
-		if (s != span) {
-			mstat_span_put_done(central, span, cls, head, added);
-			span = s;
-			/* a span released meanwhile takes nothing back: withdrawn */
-			live = (page_private(span) & MSTAT_INFO_FIXED) == want;
-			base = mstat_span_base(span);
-			states = mstat_span_states(span, cls, order);
-			head = live ? mstat_span_head(span) : 0;
-			added = 0;
-		}
-		idx = mstat_obj_index(objs[i], base, mc);
-		p = states + idx;
-		st = READ_ONCE(*p);
-		if (unlikely(!live || !mstat_state_is_cached(st))) {
-			objs[nbad++] = objs[i];
-			continue;
-		}
-		WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), head));
-		head = idx + 1;
-		added++;
-	}
-	mstat_span_put_done(central, span, cls, head, added);
-	spin_unlock_irqrestore(&central->lock, flags);
-
-	for (i = 0; i < nbad; i++)
-		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_put", objs[i], _RET_IP_);
-	return nbad;
-}
-
-/**
- * mstat_central_ops - takes and puts a pool has seen
- * @cls: class index
- *
- * Return: the count; idle reclaim compares two.
- */
-unsigned long mstat_central_ops(unsigned int cls)
-{
-	return READ_ONCE(mstat_central[cls].nops);
-}
-
-/**
- * mstat_central_shrink - return a pool's wholly free spans to the page allocator
- * @cls: class index
- * @keep: wholly free spans to keep
- *
- * Return: bytes of the spans returned.
- */
-unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep)
-{
-	struct mstat_central *central = &mstat_central[cls];
-	unsigned long flags, bytes = 0;
-	struct page *span, *tmp;
-
-	spin_lock_irqsave(&central->lock, flags);
-	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
-		if (central->nempty <= keep)
-			break;
-		if (mstat_span_nfree(span) != mstat_span_nobjs(span, cls))
-			continue;
-		central->nempty--;
-		bytes += PAGE_SIZE << mstat_span_order(span);
-		mstat_span_release(central, span, cls);
-	}
-	spin_unlock_irqrestore(&central->lock, flags);
-	return bytes;
-}
-
-/* Free objects in wholly free spans, over every pool: what a shrink returns. */
-unsigned long mstat_central_empty_objs(void)
-{
-	unsigned long n = 0;
-	unsigned int cls;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		n += READ_ONCE(mstat_central[cls].nempty) * mstat_classes[cls].nobjs;
-	return n;
 }
 
 static void mstat_large_release(void *addr, unsigned long npages)
@@ -1068,15 +487,38 @@ static void mstat_large_release(void *addr, unsigned long npages)
 		free_pages_exact(addr, npages << PAGE_SHIFT);
 }
 
+/*
+ * alloc_pages_exact() on a node: alloc_pages_exact_nid() is not exported.
+ * The pages are split as alloc_pages_exact()'s, so free_pages_exact()
+ * frees them.
+ */
+static void *mstat_pages_exact(int nid, unsigned long npages, gfp_t gfp)
+{
+	unsigned int order = get_order(npages << PAGE_SHIFT);
+	struct page *page;
+	unsigned long i;
+
+	if (nid == NUMA_NO_NODE)
+		return alloc_pages_exact(npages << PAGE_SHIFT, gfp);
+	page = alloc_pages_node(nid, gfp, order);
+	if (!page)
+		return NULL;
+	split_page(page, order);
+	for (i = npages; i < 1UL << order; i++)
+		__free_page(page + i);
+	return page_address(page);
+}
+
 /**
  * mstat_large_alloc - allocate an object above the largest class
  * @size: bytes wanted
+ * @nid: the node to allocate on, NUMA_NO_NODE for this CPU's
  * @gfp: the caller's GFP flags
  * @usable: set to the page-rounded size
  *
  * Return: the object, or NULL if @size is too large or memory is short.
  */
-void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
+void *mstat_large_alloc(size_t size, int nid, gfp_t gfp, size_t *usable)
 {
 	unsigned long npages;
 	struct page *page;
@@ -1093,10 +535,10 @@ void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable)
 	 */
 	gfp &= MSTAT_GFP_LARGE;
 	if (is_power_of_2(npages)) {
-		page = alloc_pages(gfp, ilog2(npages));
+		page = alloc_pages_node(nid, gfp, ilog2(npages));
 		addr = page ? page_address(page) : NULL;
 	} else {
-		addr = alloc_pages_exact(size, gfp);
+		addr = mstat_pages_exact(nid, npages, gfp);
 		page = addr ? virt_to_page(addr) : NULL;
 	}
 	if (!addr)
@@ -1157,71 +599,19 @@ static int mstat_cpu_dead(unsigned int cpu)
 	return 0;
 }
 
-static void mstat_central_init(void)
-{
-	unsigned int cls;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		spin_lock_init(&mstat_central[cls].lock);
-		INIT_LIST_HEAD(&mstat_central[cls].partial);
-		INIT_LIST_HEAD(&mstat_central[cls].full);
-		INIT_LIST_HEAD(&mstat_central[cls].limbo);
-	}
-}
-
-/**
- * mstat_walk_spans - call @fn on every span of a class, pool lock held
- * @cls: class index
- * @fn: called with each span's first page; must not sleep
- * @arg: passed to @fn
- */
-void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg)
-{
-	struct mstat_central *central = &mstat_central[cls];
-	unsigned long flags;
-	struct page *span;
-
-	spin_lock_irqsave(&central->lock, flags);
-	list_for_each_entry(span, &central->partial, lru)
-		fn(span, arg);
-	list_for_each_entry(span, &central->full, lru)
-		fn(span, arg);
-	spin_unlock_irqrestore(&central->lock, flags);
-}
-
 /*
- * Module unload: no caller is left, and every cache has been drained.  A
- * span whose objects are all free goes back to the page allocator; one
- * with a live object (or a withdrawn one) stays allocated, as do live
- * large objects, since a client may still hold them: kmem_cache_destroy()
- * leaks a cache with live objects for the same reason.
+ * Module unload: no caller is left, and every cache has been drained.
+ * Live large objects stay allocated, as do spans with live objects
+ * (mstat_pools_release()), since a client may still hold them:
+ * kmem_cache_destroy() leaks a cache with live objects for the same reason.
  *
  * Return: pages left allocated.
  */
 static unsigned long mstat_release_all(void)
 {
-	unsigned long start, end, bit, *bits, kept = 0;
-	struct page *span, *tmp;
-	unsigned int cls, r;
-	LIST_HEAD(live);
+	unsigned long start, end, bit, *bits, kept = mstat_pools_release();
+	unsigned int r;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		struct mstat_central *central = &mstat_central[cls];
-
-		spin_lock_irq(&central->lock);
-		list_splice_init(&central->full, &live);
-		list_for_each_entry_safe(span, tmp, &central->partial, lru) {
-			if (mstat_span_nfree(span) == mstat_span_nobjs(span, cls))
-				mstat_span_release(central, span, cls);
-			else
-				list_move(&span->lru, &live);
-		}
-		spin_unlock_irq(&central->lock);
-		list_for_each_entry_safe(span, tmp, &live, lru) {
-			list_del_init(&span->lru);
-			kept += 1UL << mstat_span_order(span);
-		}
-	}
 	/* What is left owned outside spans is large objects nobody freed. */
 	for (r = 0; mstat_region(r, &start, &end, &bits); r++) {
 		for_each_set_bit(bit, bits, end - start) {
@@ -1264,8 +654,12 @@ static void mstat_report_live(unsigned long kept)
 
 static void mstat_free_caches(void)
 {
-	unsigned int ctx;
+	unsigned int ctx, i;
 
+	for (i = 0; mstat_cpu_caches && i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (mstat_cpu_caches[i])
+			kfree(mstat_cpu_caches[i]->nodes);
+	}
 	kfree(mstat_cpu_caches);
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
 		free_percpu(mstat_caches[ctx]);
@@ -1288,6 +682,10 @@ static int mstat_alloc_caches(void)
 
 			mstat_cache_init(c, ctx);
 			mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx] = c;
+			c->nodes = kcalloc_node(nr_node_ids, sizeof(*c->nodes), GFP_KERNEL,
+						cpu_to_mem(cpu));
+			if (!c->nodes)
+				return -ENOMEM;
 		}
 	}
 	return 0;
@@ -1311,7 +709,6 @@ static int __init mstat_init(void)
 	if (ret)
 		return ret;
 	mstat_classes_init();
-	mstat_central_init();
 	mstat_owned_pfns = round_up(mstat_end_pfn(), BITS_PER_LONG);
 	pfn_offset = PHYS_PFN(__pa(high_memory - 1)) -
 		     (((unsigned long)high_memory - 1 - PAGE_OFFSET) >> PAGE_SHIFT);
@@ -1321,9 +718,14 @@ static int __init mstat_init(void)
 #else
 	mstat_pfn_offset = pfn_offset;
 #endif
+	ret = mstat_pools_init();
+	if (ret)
+		return ret;
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
-	if (!mstat_owned)
+	if (!mstat_owned) {
+		mstat_pools_exit();
 		return -ENOMEM;
+	}
 	mstat_kasan_get();	/* before the first span */
 	ret = register_memory_notifier(&mstat_memory_nb);
 	if (ret)
@@ -1336,6 +738,8 @@ static int __init mstat_init(void)
 	ret = mstat_alloc_caches();
 	if (ret)
 		goto free_caches;
+	if (num_possible_nodes() > 1)
+		static_branch_enable(&mstat_numa_key);
 	ret = mstat_sites_init();
 	if (ret)
 		goto free_caches;
@@ -1369,6 +773,7 @@ unregister:
 free_owned:
 	mstat_kasan_put();
 	mstat_free_owned();
+	mstat_pools_exit();
 	return ret;
 }
 
@@ -1396,6 +801,7 @@ static void __exit mstat_exit(void)
 	unregister_memory_notifier(&mstat_memory_nb);
 	mstat_kasan_put();
 	mstat_free_owned();
+	mstat_pools_exit();
 }
 
 module_init(mstat_init);

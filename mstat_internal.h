@@ -120,12 +120,14 @@ struct mstat_class {
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
 
 /**
- * struct mstat_central - the pool of spans of one class, shared by all CPUs
+ * struct mstat_central - the pool of spans of one class on one node,
+ *	shared by all CPUs (mstat_pool.c)
  * @lock: protects everything below; taken only on the slow path
  * @partial: spans (their first pages, linked by page->lru) with free
  *	objects, partly used ones first
  * @full: spans whose objects are all out (in caches or in use)
  * @nspans: spans of this class
+ * @npages: their pages; read without the lock
  * @nempty: spans on @partial whose objects are all free
  * @nops: takes and puts so far, for idle reclaim to tell a pool at rest
  * @limbo: released spans not yet past a grace period
@@ -137,12 +139,19 @@ struct mstat_central {
 	struct list_head partial;
 	struct list_head full;
 	unsigned long nspans;
+	unsigned long npages;
 	unsigned long nempty;
 	unsigned long nops;
 	struct list_head limbo;
 	struct rcu_head rcu;
 	bool rcu_queued;
-};
+} ____cacheline_aligned_in_smp;
+
+/* Objects in a span of class @mc and order @order. */
+static inline unsigned int mstat_span_capacity(const struct mstat_class *mc, unsigned int order)
+{
+	return order == mc->span_order ? mc->nobjs : mc->fb_nobjs;
+}
 
 /**
  * struct mstat_counters - statistics of one CPU, written only by that CPU
@@ -276,25 +285,74 @@ struct mstat_class_cache {
 };
 
 /**
+ * struct mstat_node_counters - what one CPU's cache did with one node's pools
+ * @refill_local: objects refilled from the node's pools while the CPU's
+ *	node (numa_mem_id()) was this one
+ * @refill_remote: objects refilled from them while it was another
+ * @remote_frees: objects of the node freed by the CPU while its node was
+ *	another, sent home through the cache's remote buffer
+ *
+ * Written by the cache's owner, the refills under its large_lock together
+ * with nrefill_objs, so that a reader holding it sees them sum exactly.
+ */
+struct mstat_node_counters {
+	u64 refill_local;
+	u64 refill_remote;
+	u64 remote_frees;
+};
+
+/* Objects freed on a CPU of another node wait here for their trip home. */
+#define MSTAT_REMOTE_SLOTS	32
+
+/**
  * struct mstat_cache - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
- * @large_lock: held by the owner while it counts a large object and by a
- *	reader while it reads large objects' counters: a count and its
- *	bytes are two words, never to be seen one without the other.  The
- *	owner takes it as it is (in task context for the task cache, with
- *	interrupts off for the irq cache); readers, in task context only,
- *	with interrupts off, so no interrupt on a reader's CPU spins on it
+ * @large_lock: held by the owner while it counts a large object or a
+ *	refill and by a reader while it reads those counters: a count and
+ *	its bytes (or a refill's class and node counts) are two words, never
+ *	to be seen one without the other.  The owner takes it as it is (in
+ *	task context for the task cache, with interrupts off for the irq
+ *	cache); readers, in task context only, with interrupts off, so no
+ *	interrupt on a reader's CPU spins on it
  * @stats: the counters of the work done through this cache
+ * @nodes: per node, nr_node_ids of them
  * @sites: the counters per key, MSTAT_SITE_CHUNK keys a chunk
+ * @nremote: objects in @remote
+ * @remote: objects freed here whose pages are on another node; they count
+ *	as cached until mstat_remote_flush() sends them to their node's pool
+ * @remote_cls: the class of each
  * @cls: free objects, per class
  */
 struct mstat_cache {
 	local_lock_t lock;
 	raw_spinlock_t large_lock;
 	struct mstat_counters stats;
+	struct mstat_node_counters *nodes;
 	struct mstat_site_chunk *sites[MSTAT_SITE_CHUNKS];
+	unsigned int nremote;
+	void *remote[MSTAT_REMOTE_SLOTS];
+	u8 remote_cls[MSTAT_REMOTE_SLOTS];
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
+
+#define MSTAT_NODE_COUNTERS	(sizeof(struct mstat_node_counters) / sizeof(u64))
+
+/* More than one memory node is possible: objects may have to go home. */
+DECLARE_STATIC_KEY_FALSE(mstat_numa_key);
+
+static __always_inline bool mstat_numa(void)
+{
+	return static_branch_unlikely(&mstat_numa_key);
+}
+
+/*
+ * Whether an object of mstat's lies on another node than the calling
+ * CPU's (whose caller cannot migrate).  A page's node never changes.
+ */
+static __always_inline bool mstat_obj_remote(const void *obj)
+{
+	return mstat_numa() && page_to_nid(virt_to_page(kasan_reset_tag(obj))) != numa_mem_id();
+}
 
 /*
  * Each CPU has two caches, one per kind of context.  Task context uses the
@@ -955,11 +1013,22 @@ static __always_inline bool mstat_debug(void)
 	return static_branch_unlikely(&mstat_debug_key);
 }
 
-/* mstat_core.c */
-unsigned int mstat_central_take(unsigned int cls, void **objs, unsigned int want);
+/* mstat_pool.c */
+unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want);
 unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			       unsigned int order);
-int mstat_central_grow(unsigned int cls, gfp_t gfp, void **fbobj);
+int mstat_central_grow(unsigned int cls, int nid, gfp_t gfp, void **fbobj);
+u64 mstat_span_bytes(void);
+void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
+unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep);
+void mstat_limbo_drain(void);
+bool mstat_in_limbo(unsigned int cls, const struct page *span);
+unsigned long mstat_central_ops(unsigned int cls);
+unsigned long mstat_central_empty_objs(int nid);
+void mstat_pool_node_stats(int nid, unsigned long *pages, unsigned long *partial);
+unsigned long mstat_pools_release(void);
+int mstat_pools_init(void);
+void mstat_pools_exit(void);
 extern bool mstat_fail_preferred;
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
@@ -977,19 +1046,16 @@ static inline void mstat_free_step(const void *ptr)
 #endif
 }
 
-void *mstat_large_alloc(size_t size, gfp_t gfp, size_t *usable);
+/* mstat_core.c */
+bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order);
+void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order);
+void *mstat_large_alloc(size_t size, int nid, gfp_t gfp, size_t *usable);
 bool mstat_large_claim(unsigned long pfn, unsigned long info);
 void mstat_large_free(void *ptr, size_t usable);
-u64 mstat_span_bytes(void);
 u64 mstat_nmistakes(enum mstat_mistake what);
+void mstat_count_mistake(enum mstat_mistake what);
 void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
 		  unsigned long caller);
-void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
-unsigned long mstat_central_shrink(unsigned int cls, unsigned int keep);
-void mstat_limbo_drain(void);
-bool mstat_in_limbo(unsigned int cls, const struct page *span);
-unsigned long mstat_central_ops(unsigned int cls);
-unsigned long mstat_central_empty_objs(void);
 
 /*
  * Tracepoints (mstat_trace.h).  MSTAT_NO_TRACE (make bench only) leaves
@@ -1058,13 +1124,14 @@ extern const struct proc_ops mstat_sites_proc_ops;
 /* mstat_reclaim.c */
 int mstat_reclaim_init(void);
 void mstat_reclaim_exit(void);
-unsigned long mstat_reclaim_count(void);
+unsigned long mstat_reclaim_count(int nid);
 unsigned long mstat_reclaim_all(void);
-unsigned long mstat_reclaim_scan(unsigned long nr);
+unsigned long mstat_reclaim_scan(unsigned long nr, int nid);
 extern unsigned int mstat_idle_ms;
 void mstat_set_idle_ms(unsigned int ms);
 
 /* mstat_proc.c */
+void mstat_read_nodes(struct mstat_node_counters *sum, u64 *refill_objs);
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);
 void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		       struct mstat_cache *const *caches, unsigned int n,

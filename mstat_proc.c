@@ -550,6 +550,90 @@ static const struct proc_ops mstat_proc_ops = {
 	.proc_release	= mstat_proc_release,
 };
 
+/* mstat_read_nodes() between mstat_collect_begin() and mstat_collect_end() */
+static void mstat_read_nodes_locked(struct mstat_node_counters *sum, u64 *refill_objs)
+{
+	unsigned int i, j, cls;
+	unsigned long flags;
+	u64 *f, *t;
+
+	*refill_objs = 0;
+	memset(sum, 0, nr_node_ids * sizeof(*sum));
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		struct mstat_cache *c = mstat_cpu_caches[i];
+
+		if (!c)
+			continue;
+		raw_spin_lock_irqsave(&c->large_lock, flags);
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+			*refill_objs += READ_ONCE(c->stats.nrefill_objs[cls]);
+		f = (u64 *)c->nodes;
+		t = (u64 *)sum;
+		for (j = 0; j < nr_node_ids * MSTAT_NODE_COUNTERS; j++)
+			t[j] += READ_ONCE(f[j]);
+		raw_spin_unlock_irqrestore(&c->large_lock, flags);
+	}
+}
+
+/**
+ * mstat_read_nodes - sum the per-node counters of every CPU
+ * @sum: an array of nr_node_ids, filled with the sums
+ * @refill_objs: set to the objects refilled, summed over classes, from
+ *	the same reads: the refills in @sum add up to it exactly
+ *
+ * Each cache is read under its large_lock, which its owner holds while it
+ * counts a refill.  Paced as mstat_collect(); may sleep.
+ */
+void mstat_read_nodes(struct mstat_node_counters *sum, u64 *refill_objs)
+{
+	mstat_collect_begin();
+	mstat_read_nodes_locked(sum, refill_objs);
+	mstat_collect_end();
+}
+
+/* /proc/mstat_nodes: summary lines, then a row per possible node. */
+static int mstat_nodes_show(struct seq_file *m, void *v)
+{
+	struct mstat_node_counters *sum;
+	unsigned long pages, partial;
+	u64 refill_objs;
+	int ret, nid;
+
+	sum = kvcalloc(nr_node_ids, sizeof(*sum), GFP_KERNEL);
+	if (!sum)
+		return -ENOMEM;
+	ret = mstat_collect_begin_killable();
+	if (ret) {
+		kvfree(sum);
+		return ret;
+	}
+	mstat_read_nodes_locked(sum, &refill_objs);
+	mstat_collect_end();
+
+	seq_printf(m, "refill_objs %llu\n", refill_objs);
+	seq_printf(m, "span_pages %llu\n", mstat_span_bytes() >> PAGE_SHIFT);
+	seq_puts(m, "node pages partial_spans refill_local refill_remote remote_frees\n");
+	for_each_node(nid) {
+		mstat_pool_node_stats(nid, &pages, &partial);
+		seq_printf(m, "%d %lu %lu %llu %llu %llu\n", nid, pages, partial,
+			   sum[nid].refill_local, sum[nid].refill_remote, sum[nid].remote_frees);
+	}
+	kvfree(sum);
+	return 0;
+}
+
+static int mstat_nodes_open(struct inode *inode, struct file *file)
+{
+	return single_open_size(file, mstat_nodes_show, NULL, 256 + 128 * nr_node_ids);
+}
+
+static const struct proc_ops mstat_nodes_proc_ops = {
+	.proc_open	= mstat_nodes_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= single_release,
+};
+
 /*
  * Root only by default, as /proc/slabinfo and /proc/allocinfo are: exact
  * per-class and per-CPU counts tell whoever grooms the heap when an object
@@ -568,9 +652,16 @@ int mstat_proc_init(void)
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}
+	if (!proc_create("mstat_nodes", mstat_world_readable ? 0444 : 0400, NULL,
+			 &mstat_nodes_proc_ops)) {
+		remove_proc_entry("mstat_sites", NULL);
+		remove_proc_entry("mstat", NULL);
+		return -ENOMEM;
+	}
 	/* root only: object addresses and sites help whoever grooms the heap */
 	if (mstat_debug() &&
 	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_debug_show_leaks)) {
+		remove_proc_entry("mstat_nodes", NULL);
 		remove_proc_entry("mstat_sites", NULL);
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
@@ -582,6 +673,7 @@ void mstat_proc_exit(void)
 {
 	if (mstat_debug())
 		remove_proc_entry("mstat_leaks", NULL);
+	remove_proc_entry("mstat_nodes", NULL);
 	remove_proc_entry("mstat_sites", NULL);
 	remove_proc_entry("mstat", NULL);
 }

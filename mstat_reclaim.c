@@ -109,41 +109,54 @@ static void mstat_reclaim_run(void)
 		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
 }
 
+/* Whether @cpu's objects are @nid's to reclaim (NUMA_NO_NODE: every node's). */
+static bool mstat_cpu_on(unsigned int cpu, int nid)
+{
+	return nid == NUMA_NO_NODE || cpu_to_mem(cpu) == nid;
+}
+
 /**
  * mstat_reclaim_count - what a shrink would give back
+ * @nid: the node (NUMA_NO_NODE: every node)
  *
- * Return: free objects in per-CPU caches and in wholly free spans.
+ * Return: free objects in the per-CPU caches of the node's CPUs and in
+ * wholly free spans of its pools.
  */
-unsigned long mstat_reclaim_count(void)
+unsigned long mstat_reclaim_count(int nid)
 {
-	unsigned long n = mstat_central_empty_objs();
+	unsigned long n = mstat_central_empty_objs(nid);
 	unsigned int i, cls;
 
 	/* a moment's view of each class cache */
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
-		if (!mstat_cpu_caches[i])
+		if (!mstat_cpu_caches[i] || !mstat_cpu_on(i / MSTAT_NR_CTX, nid))
 			continue;
 		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 			n += READ_ONCE(mstat_cpu_caches[i]->cls[cls].count);
+		n += READ_ONCE(mstat_cpu_caches[i]->nremote);
 	}
 	return n;
 }
 
 /*
- * mstat_reclaim_all - empty every CPU's caches and return every free span.
- * May sleep.  Returns bytes of the spans returned to the page allocator.
+ * Empty the caches of node @nid's CPUs and return every free span of its
+ * pools (NUMA_NO_NODE: every CPU's and every pool's).  May sleep.  Returns
+ * bytes of the spans returned to the page allocator.
  */
-static unsigned long __mstat_reclaim_all(void)
+static unsigned long __mstat_reclaim_all(int nid)
 {
 	unsigned long bytes = 0;
 	unsigned int cpu, cls;
 
 	lockdep_assert_held(&mstat_reclaim_lock);
-	for_each_possible_cpu(cpu)
-		bitmap_fill(per_cpu_ptr(mstat_reclaim_cpus, cpu)->classes, MSTAT_NR_CLASSES);
+	for_each_possible_cpu(cpu) {
+		if (mstat_cpu_on(cpu, nid))
+			bitmap_fill(per_cpu_ptr(mstat_reclaim_cpus, cpu)->classes,
+				    MSTAT_NR_CLASSES);
+	}
 	mstat_reclaim_run();
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		bytes += mstat_central_shrink(cls, 0);
+		bytes += mstat_central_shrink(cls, nid, 0);
 	return bytes;
 }
 
@@ -152,26 +165,28 @@ unsigned long mstat_reclaim_all(void)
 	unsigned long bytes;
 
 	mutex_lock(&mstat_reclaim_lock);
-	bytes = __mstat_reclaim_all();
+	bytes = __mstat_reclaim_all(NUMA_NO_NODE);
 	mutex_unlock(&mstat_reclaim_lock);
 	return bytes;
 }
 
 static unsigned long mstat_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
-	return mstat_reclaim_count() ?: SHRINK_EMPTY;
+	return mstat_reclaim_count(sc->nid) ?: SHRINK_EMPTY;
 }
 
 /**
  * mstat_reclaim_scan - give back about @nr free objects, as a shrinker scan
  * @nr: objects wanted back
+ * @nid: the node short of memory (NUMA_NO_NODE: any)
  *
- * Wholly free spans first, class by class, which disturbs no CPU's cache;
- * the CPUs' caches only if that was not enough.
+ * Wholly free spans of the node's pools first, class by class, which
+ * disturbs no CPU's cache; the caches of the node's CPUs only if that was
+ * not enough.
  *
  * Return: objects given back, or SHRINK_STOP if a reclaim is under way.
  */
-unsigned long mstat_reclaim_scan(unsigned long nr)
+unsigned long mstat_reclaim_scan(unsigned long nr, int nid)
 {
 	unsigned long freed = 0, before, after;
 	unsigned int cls;
@@ -180,11 +195,11 @@ unsigned long mstat_reclaim_scan(unsigned long nr)
 	if (!mutex_trylock(&mstat_reclaim_lock))
 		return SHRINK_STOP;
 	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++)
-		freed += mstat_central_shrink(cls, 0) / mstat_classes[cls].size;
+		freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].size;
 	if (freed < nr) {
-		before = mstat_reclaim_count();
-		__mstat_reclaim_all();
-		after = mstat_reclaim_count();
+		before = mstat_reclaim_count(nid);
+		__mstat_reclaim_all(nid);
+		after = mstat_reclaim_count(nid);
 		freed += before > after ? before - after : 0;
 	}
 	mutex_unlock(&mstat_reclaim_lock);
@@ -193,7 +208,7 @@ unsigned long mstat_reclaim_scan(unsigned long nr)
 
 static unsigned long mstat_shrink_scan(struct shrinker *s, struct shrink_control *sc)
 {
-	return mstat_reclaim_scan(sc->nr_to_scan);
+	return mstat_reclaim_scan(sc->nr_to_scan, sc->nid);
 }
 
 /* The shepherd's look at one CPU: which of its class caches rest. */
@@ -243,7 +258,7 @@ static void mstat_shepherd(struct work_struct *work)
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		mstat_pool_ops_seen[cls] = mstat_central_ops(cls);
 		if (test_bit(cls, idle_pools))
-			mstat_central_shrink(cls, 0);
+			mstat_central_shrink(cls, NUMA_NO_NODE, 0);
 	}
 	mutex_unlock(&mstat_reclaim_lock);
 	if (READ_ONCE(mstat_idle_ms))
@@ -261,7 +276,7 @@ int mstat_reclaim_init(void)
 	for_each_possible_cpu(cpu)
 		INIT_WORK(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work, mstat_reclaim_fn);
 #ifdef SHRINKER_ALLOCATED	/* 6.7 and later: shrinker_alloc() */
-	mstat_shrinker = shrinker_alloc(0, "mstat");
+	mstat_shrinker = shrinker_alloc(SHRINKER_NUMA_AWARE, "mstat");
 	if (!mstat_shrinker)
 		goto free;
 	mstat_shrinker->count_objects = mstat_shrink_count;
@@ -273,6 +288,7 @@ int mstat_reclaim_init(void)
 			.count_objects = mstat_shrink_count,
 			.scan_objects = mstat_shrink_scan,
 			.seeks = DEFAULT_SEEKS,
+			.flags = SHRINKER_NUMA_AWARE,
 		};
 
 		if (register_shrinker(&shrinker, "mstat"))

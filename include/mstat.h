@@ -125,6 +125,7 @@ struct mstat_site_stats {
 };
 
 void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site);
+void *mstat_alloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
 void mstat_read_stats(struct mstat_stats *st);
@@ -137,6 +138,19 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
 #define __mstat_site_section
 #endif
 
+/* A static struct mstat_site for the line this is on; its address. */
+#define __mstat_site() ({							\
+	static struct mstat_site __mstat_site_here __mstat_site_section __aligned(8) = { \
+		.file = __FILE__,						\
+		.function = __func__,						\
+		.modname = KBUILD_MODNAME,					\
+		.owner = THIS_MODULE,						\
+		.line = __LINE__,						\
+		.last = MSTAT_SITE_NO_CLASS,					\
+	};									\
+	&__mstat_site_here;							\
+})
+
 /**
  * mstat_alloc - allocate memory from mstat, counted to this call site
  * @size: bytes wanted
@@ -146,17 +160,20 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
  *
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL.
  */
-#define mstat_alloc(size, flags) ({						\
-	static struct mstat_site __mstat_site_here __mstat_site_section __aligned(8) = { \
-		.file = __FILE__,						\
-		.function = __func__,						\
-		.modname = KBUILD_MODNAME,					\
-		.owner = THIS_MODULE,						\
-		.line = __LINE__,						\
-		.last = MSTAT_SITE_NO_CLASS,					\
-	};									\
-	mstat_alloc_site((size), (flags), &__mstat_site_here);			\
-})
+#define mstat_alloc(size, flags)	mstat_alloc_site((size), (flags), __mstat_site())
+
+/**
+ * mstat_alloc_node - allocate memory on a node, counted to this call site
+ * @size: bytes wanted
+ * @flags: GFP flags, as for kmalloc_node()
+ * @node: the memory node, or NUMA_NO_NODE
+ *
+ * A static struct mstat_site for this line, then mstat_alloc_node_site().
+ *
+ * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL.
+ */
+#define mstat_alloc_node(size, flags, node)					\
+	mstat_alloc_node_site((size), (flags), (node), __mstat_site())
 
 /**
  * mstat_zalloc - allocate zeroed memory from mstat, counted to this call site

@@ -505,10 +505,22 @@ static void mstat_test_donate_conserves(struct kunit *test)
 	struct mstat_counters *zero = kunit_kzalloc(test, sizeof(*zero), GFP_KERNEL);
 	u64 i;
 
+	u64 *an, *bn, nwords = nr_node_ids * MSTAT_NODE_COUNTERS;
+
 	KUNIT_ASSERT_NOT_NULL(test, a);
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	KUNIT_ASSERT_NOT_NULL(test, want);
 	KUNIT_ASSERT_NOT_NULL(test, zero);
+	a->nodes = kunit_kcalloc(test, nr_node_ids, sizeof(*a->nodes), GFP_KERNEL);
+	b->nodes = kunit_kcalloc(test, nr_node_ids, sizeof(*b->nodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a->nodes);
+	KUNIT_ASSERT_NOT_NULL(test, b->nodes);
+	an = (u64 *)a->nodes;
+	bn = (u64 *)b->nodes;
+	for (i = 0; i < nwords; i++) {
+		an[i] = 300 + i;
+		bn[i] = 1100 + i;
+	}
 	fill_counters(&a->stats, 3);
 	fill_counters(&b->stats, 11);
 	mstat_counters_add(want, &a->stats);
@@ -517,6 +529,11 @@ static void mstat_test_donate_conserves(struct kunit *test)
 	mstat_donate(a, b);
 	KUNIT_EXPECT_EQ(test, memcmp(&b->stats, want, sizeof(*want)), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(&a->stats, zero, sizeof(*zero)), 0);
+	/* the per-node counters move too */
+	for (i = 0; i < nwords; i++) {
+		KUNIT_EXPECT_EQ(test, bn[i], 1400 + 2 * i);
+		KUNIT_EXPECT_EQ(test, an[i], 0ULL);
+	}
 	i = offsetof(struct mstat_counters, nrefill_objs[5]) / sizeof(u64);
 	KUNIT_EXPECT_EQ(test, b->stats.nrefill_objs[5], 3000ULL + i + 11000ULL + i);
 	i = offsetof(struct mstat_counters, ndonations) / sizeof(u64);
@@ -537,6 +554,8 @@ static struct mstat_cache *fake_cache(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
 	mstat_cache_init(c, MSTAT_TASK);
+	c->nodes = kunit_kcalloc(test, nr_node_ids, sizeof(*c->nodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, c->nodes);
 	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
 		c->sites[k] = kunit_kzalloc(test, sizeof(*c->sites[k]), GFP_KERNEL);
 		KUNIT_ASSERT_NOT_NULL(test, c->sites[k]);
@@ -780,7 +799,7 @@ static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
 	unsigned int n = 0, got;
 
 	do {
-		got = mstat_central_take(cls, objs + n, min(max - n, 32U));
+		got = mstat_central_take(cls, NUMA_NO_NODE, objs + n, min(max - n, 32U));
 		n += got;
 	} while (got && n < max);
 	return n;
@@ -824,6 +843,8 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 
 	KUNIT_ASSERT_NOT_NULL(test, dead);
 	KUNIT_ASSERT_NOT_NULL(test, objs);
+	dead->nodes = kunit_kcalloc(test, nr_node_ids, sizeof(*dead->nodes), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dead->nodes);
 	drain_all_cpus();
 	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		unsigned int cls = mstat_size_to_class(sizes[k]);
@@ -834,8 +855,8 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, take_all(cls, objs + held, max - held), 0U);
 
 		/* one fresh span; a "dead" cache holds 5 of its objects */
-		KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL, NULL), 0);
-		n = mstat_central_take(cls, dead->cls[cls].objs, 5);
+		KUNIT_ASSERT_GE(test, mstat_central_grow(cls, NUMA_NO_NODE, GFP_KERNEL, NULL), 0);
+		n = mstat_central_take(cls, NUMA_NO_NODE, dead->cls[cls].objs, 5);
 		KUNIT_ASSERT_EQ(test, n, 5U);
 		dead->cls[cls].count = n;
 		KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 5ULL * sizes[k]);
@@ -1724,7 +1745,7 @@ static void mstat_test_limbo(struct kunit *test)
 	/* the pool's own free objects out of the way; then four new spans */
 	held = take_all(cls, objs, max);
 	for (k = 0; k < nspans; k++)
-		grown += !mstat_central_grow(cls, GFP_ATOMIC, NULL);
+		grown += mstat_central_grow(cls, NUMA_NO_NODE, GFP_ATOMIC, NULL) >= 0;
 	n = take_all(cls, objs + held, max - held);
 	for (k = 0; k < nspans && n == nspans * nobjs; k++)
 		spans[k] = (void *)((unsigned long)objs[held + k * nobjs] & ~(span_bytes - 1));
@@ -1821,9 +1842,9 @@ static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned
 	drain_all_cpus();
 	n = take_all(cls, objs, 4096);
 	KUNIT_ASSERT_LT(test, n, 4096U);
-	KUNIT_ASSERT_EQ(test, mstat_central_grow(cls, GFP_KERNEL, NULL), 0);
+	KUNIT_ASSERT_GE(test, mstat_central_grow(cls, NUMA_NO_NODE, GFP_KERNEL, NULL), 0);
 	/* the fresh span's list runs up from its first object */
-	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, objs + n, 1), 1U);
+	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, NUMA_NO_NODE, objs + n, 1), 1U);
 	states = (u32 *)(((unsigned long)kasan_reset_tag(objs[n]) &
 			  ~((PAGE_SIZE << mc->span_order) - 1)) + mc->states_off);
 	n++;
@@ -2246,7 +2267,7 @@ static void large_race_hook(const void *ptr)
 	WRITE_ONCE(mstat_free_hook, NULL);
 	large_release((void *)ptr);
 	/* the page allocator's next blocks, until one is the victim's */
-	while ((large_race.reborn = mstat_large_alloc(SZ_64K, GFP_ATOMIC, &usable)) &&
+	while ((large_race.reborn = mstat_large_alloc(SZ_64K, NUMA_NO_NODE, GFP_ATOMIC, &usable)) &&
 	       large_race.reborn != ptr && n < ARRAY_SIZE(miss))
 		miss[n++] = large_race.reborn;
 	for (i = 0; i < n; i++)
@@ -2261,7 +2282,8 @@ static void mstat_test_large_free_race(struct kunit *test)
 	size_t usable;
 
 	expect_reports(test);
-	large_race.victim = mstat_large_alloc(SZ_64K, GFP_KERNEL, &large_race.usable);
+	large_race.victim = mstat_large_alloc(SZ_64K, NUMA_NO_NODE, GFP_KERNEL,
+					      &large_race.usable);
 	KUNIT_ASSERT_NOT_NULL(test, large_race.victim);
 	large_race.reborn = NULL;
 	before = snap(test);
@@ -2612,12 +2634,12 @@ static void mstat_test_shrink_scan(struct kunit *test)
 		mstat_free(objs[i]);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cached = READ_ONCE(c->cls[cls].count);
-	freed = mstat_reclaim_scan(1);
+	freed = mstat_reclaim_scan(1, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, READ_ONCE(c->cls[cls].count), cached);
 	migrate_enable();
 	KUNIT_EXPECT_GT(test, cached, 0U);
 	KUNIT_EXPECT_GE(test, freed, 1UL);
-	freed = mstat_reclaim_scan(ULONG_MAX);
+	freed = mstat_reclaim_scan(ULONG_MAX, NUMA_NO_NODE);
 	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
 }
 
@@ -3076,7 +3098,7 @@ static void mstat_test_shrinker(struct kunit *test)
 	before = snap(test);
 	KUNIT_ASSERT_GT(test, before->cached_bytes, 0ULL);
 	KUNIT_EXPECT_EQ(test, before->cached_bytes, cached_for_real());
-	count = mstat_reclaim_count();
+	count = mstat_reclaim_count(NUMA_NO_NODE);
 	KUNIT_EXPECT_GE(test, count, (unsigned long)before->cached_bytes / SZ_32K);
 	KUNIT_EXPECT_GT(test, count, 0UL);
 
@@ -3086,8 +3108,8 @@ static void mstat_test_shrinker(struct kunit *test)
 	/* every cache emptied (by its own CPU), every wholly free span returned */
 	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
 	KUNIT_EXPECT_EQ(test, after->cached_bytes, 0ULL);
-	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(), 0UL);
-	KUNIT_EXPECT_EQ(test, mstat_reclaim_count(), 0UL);
+	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(NUMA_NO_NODE), 0UL);
+	KUNIT_EXPECT_EQ(test, mstat_reclaim_count(NUMA_NO_NODE), 0UL);
 	KUNIT_EXPECT_LT(test, after->sys_bytes, before->sys_bytes);
 	/* counted as reclaim, and nothing else moved */
 	KUNIT_EXPECT_GT(test, after->sum.nreclaim, before->sum.nreclaim);
@@ -3108,7 +3130,7 @@ static void mstat_test_idle_reclaim(struct kunit *test)
 	before = snap(test);
 	KUNIT_ASSERT_GT(test, before->cached_bytes, 0ULL);
 	mstat_set_idle_ms(50);
-	while ((cached_for_real() || mstat_central_empty_objs()) && waited < 10000) {
+	while ((cached_for_real() || mstat_central_empty_objs(NUMA_NO_NODE)) && waited < 10000) {
 		msleep(50);
 		waited += 50;
 	}
@@ -3117,7 +3139,7 @@ static void mstat_test_idle_reclaim(struct kunit *test)
 	after = snap(test);
 	kunit_info(test, "idle caches and pools emptied after %u ms\n", waited);
 	KUNIT_EXPECT_EQ(test, cached_for_real(), 0ULL);
-	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(), 0UL);
+	KUNIT_EXPECT_EQ(test, mstat_central_empty_objs(NUMA_NO_NODE), 0UL);
 	/* what the burst took is back, to 256 KiB */
 	KUNIT_EXPECT_LE(test, after->sys_bytes - live_bytes(after),
 			base->sys_bytes - live_bytes(base) + SZ_256K);
@@ -3275,6 +3297,162 @@ static void mstat_test_memory_extents(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mstat_owned_word(BITS_PER_LONG), &mstat_owned[1]);
 }
 
+/* --- NUMA: on a kernel booted with two nodes (scripts/kunit.sh --arch x86_64) --- */
+
+struct numa_batch {
+	void **objs;
+	unsigned int n;
+	size_t size;
+	int node;		/* for mstat_alloc_node(), or NUMA_NO_NODE */
+	gfp_t gfp;
+};
+
+static long numa_alloc_fn(void *arg)
+{
+	struct numa_batch *b = arg;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++) {
+		b->objs[i] = b->node == NUMA_NO_NODE ? mstat_alloc(b->size, GFP_KERNEL) :
+			     mstat_alloc_node(b->size, b->gfp, b->node);
+		if (!b->objs[i])
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static long numa_free_fn(void *arg)
+{
+	struct numa_batch *b = arg;
+	unsigned int i;
+
+	for (i = 0; i < b->n; i++)
+		mstat_free(b->objs[i]);
+	return 0;
+}
+
+/* How many of @n objects lie on node @nid. */
+static unsigned int numa_on_node(void **objs, unsigned int n, int nid)
+{
+	unsigned int i, on = 0;
+
+	for (i = 0; i < n; i++)
+		on += page_to_nid(virt_to_page(kasan_reset_tag(objs[i]))) == nid;
+	return on;
+}
+
+/* A CPU of each of two nodes with memory; false if there are not two. */
+static bool numa_two_cpus(unsigned int *a, unsigned int *b)
+{
+	unsigned int cpu;
+
+	*a = *b = nr_cpu_ids;
+	for_each_online_cpu(cpu) {
+		if (*a == nr_cpu_ids)
+			*a = cpu;
+		else if (cpu_to_mem(cpu) != cpu_to_mem(*a) && *b == nr_cpu_ids)
+			*b = cpu;
+	}
+	return *b < nr_cpu_ids && node_state(cpu_to_mem(*a), N_MEMORY) &&
+	       node_state(cpu_to_mem(*b), N_MEMORY);
+}
+
+/* The per-node counters; their refills add up to every refill, exactly. */
+static struct mstat_node_counters *numa_read(struct kunit *test)
+{
+	struct mstat_node_counters *sum;
+	u64 refill_objs, refills = 0;
+	int nid;
+
+	sum = kunit_kcalloc(test, nr_node_ids, sizeof(*sum), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, sum);
+	mstat_read_nodes(sum, &refill_objs);
+	for_each_node(nid)
+		refills += sum[nid].refill_local + sum[nid].refill_remote;
+	KUNIT_EXPECT_EQ(test, refills, refill_objs);
+	return sum;
+}
+
+/*
+ * The issue's own measure: a CPU of node A allocates, a CPU of node B frees
+ * every object and allocates as many again.  B's objects are all on B's
+ * node (each freed object went home, in batches, never into B's cache), and
+ * the remote frees are counted to A's node, exactly.  With remote frees
+ * put in the freeing CPU's cache, B got 0 of 2,048 on its node.
+ */
+static void mstat_test_numa_remote_frees_go_home(struct kunit *test)
+{
+	static const size_t sizes[] = { 64, 512, 4096 };
+	struct mstat_node_counters *n0, *n1;
+	unsigned int a, b, k, n = 2048;
+	struct numa_batch batch;
+	int na, nb;
+
+	if (!numa_two_cpus(&a, &b))
+		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	na = cpu_to_mem(a);
+	nb = cpu_to_mem(b);
+	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
+	batch.n = n;
+	batch.node = NUMA_NO_NODE;
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		batch.size = sizes[k];
+		drain_all_cpus();
+		n0 = numa_read(test);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_alloc_fn, &batch), 0L);
+		KUNIT_EXPECT_EQ(test, numa_on_node(batch.objs, n, na), n);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, numa_free_fn, &batch), 0L);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, numa_alloc_fn, &batch), 0L);
+		KUNIT_EXPECT_EQ(test, numa_on_node(batch.objs, n, nb), n);
+		n1 = numa_read(test);
+		KUNIT_EXPECT_EQ(test, n1[na].remote_frees - n0[na].remote_frees, (u64)n);
+		KUNIT_EXPECT_EQ(test, n1[nb].remote_frees, n0[nb].remote_frees);
+		KUNIT_EXPECT_EQ(test, n1[na].refill_remote, n0[na].refill_remote);
+		KUNIT_EXPECT_GE(test, n1[nb].refill_local - n0[nb].refill_local, (u64)n);
+		KUNIT_ASSERT_EQ(test, work_on_cpu(b, numa_free_fn, &batch), 0L);
+	}
+}
+
+/*
+ * mstat_alloc_node() honours its node from a CPU of either node, small and
+ * large, with and without __GFP_THISNODE; a node that does not exist is
+ * any node, or NULL with __GFP_THISNODE.  Frees from the other node go home.
+ */
+static void mstat_test_numa_alloc_node(struct kunit *test)
+{
+	static const size_t sizes[] = { 16, 700, 20000, 100000 };
+	unsigned int a, b, i, k, n = 300, cpus[2];
+	struct numa_batch batch;
+	void *p;
+
+	if (!numa_two_cpus(&a, &b))
+		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	cpus[0] = a;
+	cpus[1] = b;
+	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
+	batch.n = n;
+	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
+		batch.size = sizes[k];
+		/* i: bit 0 the node's CPU, bit 1 the allocating CPU, bit 2 __GFP_THISNODE */
+		for (i = 0; i < 8; i++) {
+			batch.node = cpu_to_mem(cpus[i & 1]);
+			batch.gfp = i & 4 ? GFP_KERNEL | __GFP_THISNODE : GFP_KERNEL;
+			KUNIT_ASSERT_EQ(test, work_on_cpu(cpus[i >> 1 & 1], numa_alloc_fn, &batch),
+					0L);
+			KUNIT_EXPECT_EQ(test, numa_on_node(batch.objs, n, batch.node), n);
+			/* freed on the other node's CPU: they go home */
+			KUNIT_ASSERT_EQ(test, work_on_cpu(cpus[~i & 1], numa_free_fn, &batch), 0L);
+		}
+	}
+	p = mstat_alloc_node(64, GFP_KERNEL, nr_node_ids);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	mstat_free(p);
+	KUNIT_EXPECT_NULL(test, mstat_alloc_node(64, GFP_KERNEL | __GFP_THISNODE, nr_node_ids));
+	drain_all_cpus();
+}
+
 static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_size_classes),
 	KUNIT_CASE(mstat_test_span_layout),
@@ -3326,6 +3504,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_site_read_consistency),
 	KUNIT_CASE(mstat_test_site_donation),
 	KUNIT_CASE(mstat_test_site_withdrawn),
+	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
+	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_sites_full),	/* last: it fills the table for good */
 	{}
 };

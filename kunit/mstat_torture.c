@@ -276,6 +276,10 @@ static void *tort_mstat_alloc(size_t size, gfp_t gfp, int site)
 	case TORT_SITE_MISTAKE:
 		return tort_mistake_alloc(size, gfp);
 	default:
+		/* one in eight asks for a node: any, or a possible one, with memory or not */
+		if (!(get_random_u32() & 7))
+			return mstat_alloc_node(size, gfp,
+						(int)get_random_u32_below(nr_node_ids + 1) - 1);
 		return mstat_alloc(size, gfp);
 	}
 }

@@ -28,9 +28,9 @@ case $arch in
 um)	extra=()
 	[ $suite = mstat_debug ] && extra=(--kernel_args=mstat.debug=1) ;;
 x86_64)	# the torture's kasan kernel (SMP, hotplug, DEBUG_PAGEALLOC, no stack
-	# initialisation, the torture built in): one build serves both
+	# initialisation, the torture built in, two NUMA nodes): one build serves both
 	kunitconfig=torture-kasan.kunitconfig
-	extra=(--arch=x86_64 "--qemu_args=-smp 4")
+	extra=(--arch=x86_64 "--qemu_args=$MSTAT_QEMU_NUMA")
 	mstat_need qemu-system-x86 || exit 1 ;;
 x86_64-rt)	# the same with PREEMPT_RT (a choice: PREEMPT off, EXPERT to see RT)
 	extra=(--arch=x86_64 --kconfig_add CONFIG_SMP=y --kconfig_add CONFIG_HOTPLUG_CPU=y

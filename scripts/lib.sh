@@ -82,13 +82,22 @@ mstat_build_dir() {
 # Copy the mstat sources into <tree>/drivers/mstat, touching only files whose
 # content changed so that kbuild rebuilds only what it must, and hook the
 # directory into drivers/Makefile and drivers/Kconfig once.
+# Two sockets, each a memory node of 512 MiB (kunit.py boots with -m 1024),
+# CPUs 0-1 on node 0 and 2-3 on node 1: the x86_64 KUnit and kasan torture
+# kernels.
+MSTAT_QEMU_NUMA="-smp 4,sockets=2,cores=2 -object memory-backend-ram,id=m0,size=512M \
+-object memory-backend-ram,id=m1,size=512M \
+-numa node,nodeid=0,cpus=0-1,memdev=m0 -numa node,nodeid=1,cpus=2-3,memdev=m1"
+
 mstat_overlay() {
 	local tree=$1 dst=$1/drivers/mstat f
 	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
-	for f in Kbuild dkms.conf mstat_core.c mstat_cache.c mstat_proc.c mstat_debug.c mstat_reclaim.c mstat_sites.c mstat_internal.h mstat_trace.h \
+	for f in Kbuild dkms.conf mstat_core.c mstat_pool.c mstat_cache.c mstat_proc.c mstat_debug.c \
+		 mstat_reclaim.c mstat_sites.c mstat_internal.h mstat_trace.h \
 		 include/mstat.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
 		 kunit/mstat_torture.c kunit/torture-kasan.kunitconfig kunit/torture-kcsan.kunitconfig \
 		 kunit/torture-rt.kunitconfig kunit/torture-arm64.kunitconfig \
+		 kunit/torture-kmsan.kunitconfig \
 		 bench/mstat_bench.c bench/mstat_pad.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
 	done

@@ -4,9 +4,11 @@
 # Run the mstat_torture KUnit suite (kunit/mstat_torture.c) on a kernel
 # built from linux-source-6.12 with one of four configurations:
 #
-#   --config kasan   x86_64, 4 CPUs: KASAN, lockdep, DEBUG_ATOMIC_SLEEP,
-#                    DEBUG_PREEMPT, PROVE_RCU, DEBUG_PAGEALLOC, INIT_STACK_NONE
+#   --config kasan   x86_64, 4 CPUs on 2 NUMA nodes: KASAN, lockdep,
+#                    DEBUG_ATOMIC_SLEEP, DEBUG_PREEMPT, PROVE_RCU,
+#                    DEBUG_PAGEALLOC, INIT_STACK_NONE
 #   --config kcsan   x86_64, 4 CPUs: KCSAN (no KASAN)
+#   --config kmsan   x86_64, 4 CPUs: KMSAN, built with clang-16 (no KASAN)
 #   --config rt      x86_64, 4 CPUs: PREEMPT_RT, lockdep, KASAN
 #   --config arm64   arm64 in QEMU (TCG), 4 CPUs: tag-based KASAN, lockdep
 #
@@ -19,18 +21,18 @@
 # scripts/kunit.sh --arch x86_64, whose kernel is the same.  Prints the KTAP results, then a last
 # line "torture: N passed, N failed, N skipped"; exits non-zero on any
 # failure or kernel report other than mstat's own reports of the mistakes
-# the torture makes on purpose (KCSAN: reports with no mstat frame are
-# listed, not failed).
+# the torture makes on purpose (KCSAN, KMSAN: reports with no mstat frame
+# are listed, not failed).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 config=kasan seconds=${TORTURE_SECONDS:-60} args="mstat.fail_span_nth=50"
 while [ $# -gt 0 ]; do
 	case $1 in
-	--config)	config=${2:?--config needs kasan, kcsan, rt or arm64}; shift 2 ;;
+	--config)	config=${2:?--config needs kasan, kcsan, kmsan, rt or arm64}; shift 2 ;;
 	--seconds)	seconds=${2:?--seconds needs a number}; shift 2 ;;
 	--args)		args=${2?}; shift 2 ;;
-	*)		mstat_log "usage: $0 [--config kasan|kcsan|rt|arm64] [--seconds N] [--args ARGS]"
+	*)		mstat_log "usage: $0 [--config kasan|kcsan|kmsan|rt|arm64] [--seconds N] [--args ARGS]"
 			echo "torture: 0 passed, 1 failed, 0 skipped"; exit 2 ;;
 	esac
 done
@@ -43,8 +45,14 @@ esac
 kvm=()
 [ "${MSTAT_KVM:-0}" = 1 ] && kvm=(-accel kvm)
 case $config in
-kasan|kcsan|rt)	arch=(--arch=x86_64 "--qemu_args=-smp 4 ${kvm[*]}")
+# the kasan kernel boots with two NUMA nodes, as scripts/kunit.sh's
+kasan)	arch=(--arch=x86_64 "--qemu_args=$MSTAT_QEMU_NUMA ${kvm[*]}")
 	mstat_need qemu-system-x86 || exit 1 ;;
+kcsan|rt)	arch=(--arch=x86_64 "--qemu_args=-smp 4 ${kvm[*]}")
+	mstat_need qemu-system-x86 || exit 1 ;;
+# KMSAN keeps a shadow and an origin byte per byte: 1 GiB is not enough
+kmsan)	arch=(--arch=x86_64 "--qemu_args=-smp 4 -m 3072 ${kvm[*]}" --make_options=LLVM=-16)
+	mstat_need qemu-system-x86 clang-16 lld-16 llvm-16 || exit 1 ;;
 arm64)	arch=(--arch=arm64 --cross_compile=aarch64-linux-gnu- "--qemu_args=-smp 4")
 	mstat_need qemu-system-arm gcc-aarch64-linux-gnu || exit 1 ;;
 *)	mstat_log "unknown config $config"; exit 2 ;;

@@ -103,6 +103,8 @@ struct e2e_cmd {
 	unsigned int count;
 	u32 size;
 	unsigned int site;	/* 1..3: one of the three site lines; 0: alloc's own */
+	int node;		/* nalloc: mstat_alloc_node()'s node */
+	bool nalloc;
 };
 
 /*
@@ -135,6 +137,8 @@ static long e2e_alloc_here(void *arg)
 			return -ENOSPC;
 		if (cmd->site)
 			p = e2e_site_alloc(cmd->site, cmd->size);
+		else if (cmd->nalloc)
+			p = mstat_alloc_node(cmd->size, GFP_KERNEL, cmd->node);
 		else
 			p = mstat_alloc(cmd->size, GFP_KERNEL);
 		if (!p)
@@ -544,6 +548,10 @@ static int e2e_command(char *line)
 
 	if (sscanf(line, "alloc %u %u %u", &cpu, &cmd.count, &cmd.size) == 3)
 		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	if (sscanf(line, "nalloc %u %u %u %d", &cpu, &cmd.count, &cmd.size, &cmd.node) == 4) {
+		cmd.nalloc = true;
+		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	}
 	if (sscanf(line, "site %u %u %u %u", &cmd.site, &cpu, &cmd.count, &cmd.size) == 4) {
 		if (cmd.site < 1 || cmd.site > 3)
 			return -EINVAL;
@@ -609,9 +617,24 @@ static unsigned long e2e_max_pfn(void)
 	return top;
 }
 
+/* "node_objs": how many queued objects lie on each node, 0 to 3. */
+static void e2e_show_nodes(struct seq_file *m)
+{
+	unsigned int i, on[4] = { };
+	int nid;
+
+	for (i = e2e_head; i != e2e_tail; i++) {
+		nid = page_to_nid(virt_to_page(e2e_queue[i % E2E_QUEUE].ptr));
+		if ((unsigned int)nid < ARRAY_SIZE(on))
+			on[nid]++;
+	}
+	seq_printf(m, "node_objs %u %u %u %u\n", on[0], on[1], on[2], on[3]);
+}
+
 static int e2e_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "queued %u\n", e2e_tail - e2e_head);
+	e2e_show_nodes(m);
 	seq_printf(m, "max_pfn %lu\n", e2e_max_pfn());
 	seq_printf(m, "bad_contents %ld\n", atomic_long_read(&e2e_bad_contents));
 	seq_printf(m, "stress_nalloc %lld\n", atomic64_read(&stress_nalloc));

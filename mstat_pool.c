@@ -1,0 +1,812 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat pools: the spans of each class, one pool per class per memory
+ * node, and the page allocator behind them.
+ *
+ * A per-CPU cache refills from its node's pool (mstat_central_take()) and
+ * grows it with pages from its node (mstat_central_grow()); an object
+ * goes back to the pool of its span's node, whichever CPU frees it
+ * (mstat_central_put()).  A span is released through the limbo: its pages
+ * stay mstat's for a grace period, so that a stale free that saw its bit
+ * set never reads a page someone else owns.  Everything here runs on the
+ * slow path, under the pool's lock.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/gfp.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/nodemask.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/topology.h>
+
+#include "mstat_internal.h"
+
+/* [node][class], for every possible node: mstat_pools_init() */
+static struct mstat_central **mstat_pools __read_mostly;
+
+static struct mstat_central *mstat_pool(unsigned int cls, int nid)
+{
+	return &mstat_pools[nid][cls];
+}
+
+/*
+ * Bytes of span pages held from the page allocator: changes on the slow
+ * path only.  Large objects are not in it: their bytes are counted per CPU
+ * (large_alloc_bytes - large_free_bytes), so that their path has no shared
+ * atomic.
+ */
+static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
+
+/* The tests set it to act as if no span of a class's own order were to be had. */
+bool mstat_fail_preferred;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+/* The tests see every page allocator call mstat makes for a span. */
+void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+/* The torture's page allocation faults: set at boot only, read-only after. */
+static unsigned int mstat_fail_span_nth;
+module_param_named(fail_span_nth, mstat_fail_span_nth, uint, 0444);
+static atomic_t mstat_span_calls;
+#endif
+
+static struct page *mstat_alloc_span_pages(int nid, gfp_t gfp, unsigned int order,
+					   unsigned int cls)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	void (*hook)(gfp_t gfp, unsigned int order, unsigned int cls) = READ_ONCE(mstat_pages_hook);
+
+	if (hook)
+		hook(gfp, order, cls);
+	/* tests only: mstat.fail_span_nth=N fails every Nth call (kunit/mstat_torture.c) */
+	if (mstat_fail_span_nth && !(gfp & __GFP_NOFAIL) &&
+	    atomic_inc_return(&mstat_span_calls) % mstat_fail_span_nth == 0)
+		return NULL;
+#endif
+	return alloc_pages_node(nid, gfp, order);
+}
+
+/*
+ * The span descriptor, in the struct page of the span's first page.  The
+ * count of free objects shares page->private with the class, which
+ * mstat_owner() reads without the pool's lock: it is written whole.
+ * page->index heads the free list as a link (the first free object's
+ * index + 1, MSTAT_LINK_LAST if none), the list running on through the
+ * objects' states (MSTAT_LINK_*), never through the objects.
+ */
+static unsigned int mstat_span_head(struct page *span)
+{
+	return span->index;
+}
+
+static void mstat_span_set_head(struct page *span, unsigned int link)
+{
+	span->index = link;
+}
+
+static unsigned int mstat_span_nfree(struct page *span)
+{
+	return page_private(span) >> MSTAT_INFO_NFREE_SHIFT;
+}
+
+static unsigned int mstat_span_order(struct page *span)
+{
+	return mstat_info_order(page_private(span));
+}
+
+/* Objects the span holds in all. */
+static unsigned int mstat_span_nobjs(struct page *span, unsigned int cls)
+{
+	return mstat_span_capacity(&mstat_classes[cls], mstat_span_order(span));
+}
+
+static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
+{
+	unsigned long low = page_private(span) & (BIT(MSTAT_INFO_NFREE_SHIFT) - 1);
+
+	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
+}
+
+/* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
+static struct page *mstat_obj_span(const void *obj, unsigned int order)
+{
+	unsigned long pfn = PHYS_PFN(__pa(kasan_reset_tag(obj)));
+
+	return pfn_to_page(pfn & ~((1UL << order) - 1));
+}
+
+u64 mstat_span_bytes(void)
+{
+	return atomic_long_read(&mstat_span_sys);
+}
+
+/* The span's address for mstat_obj_index(): without a KASAN tag. */
+static unsigned long mstat_span_base(struct page *span)
+{
+	return (unsigned long)kasan_reset_tag(page_address(span));
+}
+
+/* The state vector of a span of class @cls and order @order. */
+static u32 *mstat_span_states(struct page *span, unsigned int cls, unsigned int order)
+{
+	return mstat_states_at(mstat_span_base(span), &mstat_classes[cls], order);
+}
+
+/*
+ * Before the span is marked mstat's: a stale free finds its states valid.
+ * The objects are linked lowest address first: refills hand out runs.
+ */
+static void mstat_span_init(struct page *span, unsigned int cls, unsigned int order)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int i, n = mstat_span_capacity(mc, order);
+	void *base = page_address(span) + mstat_red_left;
+	u32 *states = mstat_span_states(span, cls, order);
+
+	if (order != mc->span_order && order)
+		set_page_private(nth_page(span, 1), 0);	/* the state's word: mstat_states_at() */
+	/* what is withdrawn before it was ever handed out counts to no site: key cls */
+	for (i = 0; i < n; i++) {
+		/* a span back from the limbo: its objects were poisoned at their frees */
+		mstat_kasan_live(base + i * mc->stride, mc->size);
+		if (mstat_debug())
+			mstat_debug_init_obj(base + i * mc->stride, mc->size);
+		mstat_kasan_free(base + i * mc->stride, mc->size);
+		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
+	}
+	mstat_span_set_head(span, 1);
+}
+
+/* Give back the spans of a pool's limbo whose grace period is over. */
+static void mstat_limbo_rcu(struct rcu_head *head)
+{
+	struct mstat_central *central = container_of(head, struct mstat_central, rcu);
+	struct page *span, *tmp;
+	unsigned long flags;
+	LIST_HEAD(done);
+
+	spin_lock_irqsave(&central->lock, flags);
+	/* oldest last: stop at the first one still waiting */
+	list_for_each_entry_safe_reverse(span, tmp, &central->limbo, lru) {
+		if (!poll_state_synchronize_rcu(span->index))
+			break;
+		list_move(&span->lru, &done);
+	}
+	/* released after this callback was queued: another grace period */
+	if (list_empty(&central->limbo))
+		central->rcu_queued = false;
+	else
+		call_rcu(&central->rcu, mstat_limbo_rcu);
+	spin_unlock_irqrestore(&central->lock, flags);
+
+	list_for_each_entry_safe(span, tmp, &done, lru) {
+		unsigned int order = page_private(span);
+
+		set_page_private(span, 0);
+		span->index = 0;
+		/* a fallback span's state: mstat_states_at() */
+		if (order)
+			set_page_private(nth_page(span, 1), 0);
+		__free_pages(span, order);
+	}
+}
+
+/*
+ * Released spans wait in their pool's limbo for a grace period: a free of
+ * a stale pointer into one may have seen its bit set just before
+ * mstat_unmap_span() cleared it, and reads the span's struct page and the
+ * object's state inside its cache's local lock, an RCU read-side section
+ * (preemption or interrupts off; on PREEMPT_RT a local_lock is a
+ * spinlock, which is one too).  So no such read meets a page mstat gave
+ * away, and no page is freed inside a per-CPU critical section.  Until
+ * then the pages are still mstat's, and mstat_central_take() takes them
+ * back before anyone asks the page allocator: such a reader sees them as
+ * foreign or, remapped to the same class, as free objects of the same
+ * layout.  The span's order is in its private, its cookie in its index.
+ * Called with the pool's lock held.
+ */
+static void mstat_span_release(struct mstat_central *central, struct page *span,
+			       unsigned int cls)
+{
+	unsigned int order = mstat_span_order(span);
+
+	lockdep_assert_held(&central->lock);
+	mstat_unmap_span(span, cls, order);
+	/* no longer in use: sys_bytes drops now, the pages follow */
+	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
+	set_page_private(span, order);
+	/* after the bit is clear: get_state_synchronize_rcu() orders it */
+	span->index = get_state_synchronize_rcu();
+	list_move(&span->lru, &central->limbo);
+	central->nspans--;
+	WRITE_ONCE(central->npages, central->npages - (1UL << order));
+	if (!central->rcu_queued) {
+		central->rcu_queued = true;
+		call_rcu(&central->rcu, mstat_limbo_rcu);
+	}
+}
+
+/* Whether a pool's mstat_limbo_rcu() is queued. */
+static bool mstat_limbo_queued(void)
+{
+	struct mstat_central *central;
+	bool queued = false;
+	unsigned int cls;
+	int nid;
+
+	for_each_node(nid) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			central = mstat_pool(cls, nid);
+			spin_lock_irq(&central->lock);
+			queued |= central->rcu_queued;
+			spin_unlock_irq(&central->lock);
+		}
+	}
+	return queued;
+}
+
+/**
+ * mstat_limbo_drain - wait until every released span went back to the page allocator
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_limbo_drain(void)
+{
+	/* a callback queues itself again for the spans released after it was queued */
+	do {
+		rcu_barrier();
+	} while (mstat_limbo_queued());
+}
+
+/**
+ * mstat_in_limbo - whether a span waits in its pool's limbo
+ * @cls: class index
+ * @span: its first page, or NULL for any span of the class
+ *
+ * Return: true if it does.
+ */
+bool mstat_in_limbo(unsigned int cls, const struct page *span)
+{
+	struct mstat_central *central;
+	bool found = false;
+	struct page *page;
+	int nid;
+
+	for_each_node(nid) {
+		central = mstat_pool(cls, nid);
+		spin_lock_irq(&central->lock);
+		list_for_each_entry(page, &central->limbo, lru)
+			found |= !span || page == span;
+		spin_unlock_irq(&central->lock);
+	}
+	return found;
+}
+
+/*
+ * Put the newest span of the limbo back on the partial list, remapped to
+ * its class and order (mapped before, so it fits the bitmap): no page
+ * allocator call and nothing that sleeps, so a refill does it under its
+ * cache's lock.  Called with the pool's lock held.  Returns the span, or
+ * NULL if the limbo is empty.
+ */
+static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned int cls)
+{
+	struct page *span = list_first_entry_or_null(&central->limbo, struct page, lru);
+	unsigned int order;
+
+	lockdep_assert_held(&central->lock);
+	/* a fallback span waits for the page allocator: it never joins the partial list */
+	if (!span || page_private(span) != mstat_classes[cls].span_order)
+		return NULL;
+	order = page_private(span);
+	span->index = 0;
+	mstat_span_init(span, cls, order);
+	mstat_map_span(span, cls, order);
+	mstat_span_set_nfree(span, mstat_span_capacity(&mstat_classes[cls], order));
+	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
+	list_move_tail(&span->lru, &central->partial);
+	central->nspans++;
+	WRITE_ONCE(central->npages, central->npages + (1UL << order));
+	central->nempty++;
+	return span;
+}
+
+/**
+ * mstat_central_grow - add a new span to a class's central pool
+ * @cls: class index
+ * @nid: the node to take its pages from, NUMA_NO_NODE for this CPU's
+ * @gfp: the allocating caller's GFP flags; may sleep if they allow it
+ * @fbobj: where a fallback span's object goes; NULL for no fallback
+ *
+ * As SLUB does, a span of the class's order (2 and up) is asked for once,
+ * quietly and without __GFP_NOFAIL; failing that, a span of fb_order, the
+ * order kmalloc would ask for one such object, with the caller's flags.
+ * Its one object is the caller's, set at @fbobj, its state cached, its
+ * span full: a fallback span is never on the partial list, and its object
+ * never in a per-CPU cache, so that every cached object lies in a span of
+ * its class's own order (the fast allocation finds its state from its
+ * address alone).  It goes back to its span at free (mstat_central_put()),
+ * and the span to the page allocator.  Under fragmentation that costs a
+ * span per object: SLUB's fallback slab holds as many as fit.
+ *
+ * The pages are asked for on @nid (__GFP_THISNODE in @gfp: there only);
+ * the span joins the pool of the node they came from, which the page
+ * allocator may have had to pick elsewhere.
+ *
+ * Called with no lock held.
+ *
+ * Return: the node of the pool the span joined (*@fbobj set to the
+ * object, or to NULL if the span joined the pool), or -ENOMEM.
+ */
+int mstat_central_grow(unsigned int cls, int nid, gfp_t gfp, void **fbobj)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	struct mstat_central *central;
+	unsigned int order = mc->span_order;
+	struct page *span = NULL;
+	unsigned long flags;
+	void *obj = NULL;
+
+	if (fbobj)
+		*fbobj = NULL;
+	gfp &= MSTAT_GFP_SPAN;
+	if (order != mc->fb_order) {
+		gfp_t quiet = (gfp & ~__GFP_NOFAIL) | __GFP_NOWARN | __GFP_NORETRY;
+
+		/*
+		 * Above PAGE_ALLOC_COSTLY_ORDER, as SLUB: no reclaim nor reserves
+		 * for a nicety.  Orders 2 and 3 keep one round of reclaim: their
+		 * fallback holds one object, which under fragmentation costs a
+		 * page or two per object where SLUB's fills a slab.
+		 */
+		if ((quiet & __GFP_DIRECT_RECLAIM) && order > PAGE_ALLOC_COSTLY_ORDER)
+			quiet = (quiet | __GFP_NOMEMALLOC) & ~__GFP_RECLAIM;
+		if (!mstat_fail_preferred)
+			span = mstat_alloc_span_pages(nid, quiet, order, cls);
+		if (!span) {
+			if (!fbobj)
+				return -ENOMEM;
+			order = mc->fb_order;
+		}
+	}
+	if (!span)
+		span = mstat_alloc_span_pages(nid, gfp, order, cls);
+	if (!span)
+		return -ENOMEM;
+	mstat_span_init(span, cls, order);
+	if (order != mc->span_order) {
+		/* its one object taken, before a stale free can see the span */
+		obj = page_address(span) + mstat_red_left;
+		mstat_obj_cached(mstat_span_states(span, cls, order), MSTAT_STATE(cls, 0));
+		mstat_span_set_head(span, MSTAT_LINK_LAST);
+	}
+	if (!mstat_map_span(span, cls, order)) {
+		if (order != mc->span_order && order)
+			set_page_private(nth_page(span, 1), 0);	/* mstat_states_at() */
+		__free_pages(span, order);
+		return -ENOMEM;
+	}
+	mstat_span_set_nfree(span, obj ? 0 : mstat_span_capacity(mc, order));
+	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
+
+	nid = page_to_nid(span);
+	central = mstat_pool(cls, nid);
+	spin_lock_irqsave(&central->lock, flags);
+	if (obj) {
+		list_add_tail(&span->lru, &central->full);
+		*fbobj = obj;
+	} else {
+		list_add_tail(&span->lru, &central->partial);
+		central->nempty++;
+	}
+	central->nspans++;
+	WRITE_ONCE(central->npages, central->npages + (1UL << order));
+	spin_unlock_irqrestore(&central->lock, flags);
+	return nid;
+}
+
+/*
+ * A free object's state no longer links to an object of its span: a
+ * client wrote past the end of the span's last object, over the state
+ * vector.  The rest of the list cannot be trusted, so the span keeps its
+ * remaining free objects out of use for good (it stays on the full list,
+ * and is never released).
+ */
+static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, void *obj)
+{
+	pr_err_ratelimited("span of class %u bytes: free list broken at %p (its state vector was written to); its remaining free objects are withdrawn\n",
+			   mstat_classes[cls].size, obj);
+	mstat_count_mistake(MSTAT_CORRUPT_FREE);
+}
+
+/**
+ * mstat_central_take - move free objects from a central pool to a cache
+ * @cls: class index
+ * @nid: the node whose pool to take from, NUMA_NO_NODE for this CPU's
+ *	(numa_mem_id(): the nearest node with memory)
+ * @objs: where to put them
+ * @want: how many
+ *
+ * Return: how many were moved; 0 if the pool needs to grow.
+ */
+unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	struct mstat_central *central = mstat_pool(cls, nid == NUMA_NO_NODE ? numa_mem_id() : nid);
+	unsigned int nfree, nobjs, link, n = 0;
+	unsigned long flags;
+	struct page *span;
+	void *obj, *base;
+	u32 *states, st;
+
+	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
+	if (list_empty(&central->partial) && list_empty(&central->limbo))
+		return 0;
+	spin_lock_irqsave(&central->lock, flags);
+	WRITE_ONCE(central->nops, central->nops + 1);
+	/*
+	 * A span waiting in the limbo comes back here, only when there is
+	 * nothing else to take: more than one span per refill measured slower.
+	 */
+	while (n < want && (!list_empty(&central->partial) ||
+			    (!n && mstat_limbo_revive(central, cls)))) {
+		span = list_first_entry(&central->partial, struct page, lru);
+		nfree = mstat_span_nfree(span);
+		nobjs = mstat_span_nobjs(span, cls);
+		if (nfree == nobjs)
+			central->nempty--;
+		base = page_address(span) + mstat_red_left;
+		states = mstat_span_states(span, cls, mstat_span_order(span));
+		/* walk the links, not the objects: the next object's address is off the chain */
+		link = mstat_span_head(span);
+		while (n < want && link != MSTAT_LINK_LAST) {
+			u32 *p = &states[link - 1];
+
+			obj = base + (link - 1) * mc->stride;
+			st = READ_ONCE(*p);
+			link = mstat_state_link(st);
+			/* a link that does not decode, or a list longer than its count */
+			if (link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED ||
+			    (link != MSTAT_LINK_LAST && link > nobjs) || !nfree) {
+				mstat_span_list_broken(span, cls, obj);
+				nfree = 0;
+				link = MSTAT_LINK_LAST;
+				break;
+			}
+			mstat_obj_cached(p, st);
+			objs[n++] = obj;
+			nfree--;
+		}
+		/*
+		 * A list shorter than its count (a link that skips ahead): else the
+		 * span would stay first on the partial list with nothing to give.
+		 */
+		if (link == MSTAT_LINK_LAST && nfree) {
+			mstat_span_list_broken(span, cls, NULL);
+			nfree = 0;
+		}
+		mstat_span_set_head(span, link);
+		mstat_span_set_nfree(span, nfree);
+		if (!nfree)
+			list_move(&span->lru, &central->full);
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+	return n;
+}
+
+/*
+ * Close a run of mstat_central_put(): @added objects went on @span's free
+ * list, now headed by the object of link @head (its index + 1).
+ */
+static void mstat_span_put_done(struct mstat_central *central, struct page *span,
+				unsigned int cls, unsigned int head, unsigned int added)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int nfree;
+
+	if (!added)
+		return;
+	mstat_span_set_head(span, head);
+	nfree = mstat_span_nfree(span) + added;
+	mstat_span_set_nfree(span, nfree);
+	if (nfree == added)
+		list_move(&span->lru, &central->partial);
+	if (nfree < mstat_span_nobjs(span, cls))
+		return;
+	/* a fallback span goes back at once: see mstat_central_grow() */
+	if (central->nempty >= MSTAT_EMPTY_RESERVE || mstat_span_order(span) != mc->span_order) {
+		mstat_span_release(central, span, cls);
+	} else {
+		list_move_tail(&span->lru, &central->partial);
+		central->nempty++;
+	}
+}
+
+/**
+ * mstat_central_put - return free objects to their spans
+ * @cls: class index
+ * @objs: the objects, all of class @cls, from a per-CPU cache; the
+ *	withdrawn ones are moved to its front
+ * @n: how many
+ * @order: the order of their spans: the class's own for a cache's objects,
+ *	as the caller decoded it for a fallback span's one object (the
+ *	object's page is not read again)
+ *
+ * Each object goes back to the pool of its span's node, whichever CPU
+ * frees it.  An object whose state no longer says cached is not put back: it is on
+ * its span's list already (two CPUs freed it at once and the other copy
+ * got here first), or it was handed out from the other copy.  It is
+ * reported and *withdrawn*; the caller counts it as allocated (to nobody),
+ * as mstat_alloc_check() does, so the counters stay true.  A span whose
+ * objects are all free again goes back to the page allocator once the pool
+ * already keeps MSTAT_EMPTY_RESERVE such spans.
+ *
+ * Return: how many objects were withdrawn.
+ */
+unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
+			       unsigned int order)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int i, idx, head = 0, added, nbad = 0;
+	unsigned long want = (unsigned long)order << MSTAT_INFO_ORDER_SHIFT |
+			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+			     MSTAT_INFO_SPAN;
+	struct mstat_central *central;
+	unsigned long flags, base = 0;
+	u32 *states = NULL, *p, st;
+	struct page *span, *s;
+	bool live = false;
+
+	/* a run of objects of one node's spans per lock trip */
+	for (i = 0; i < n;) {
+		/* the object's page is mstat's: its node never changes */
+		central = mstat_pool(cls, page_to_nid(mstat_obj_span(objs[i], order)));
+		spin_lock_irqsave(&central->lock, flags);
+		WRITE_ONCE(central->nops, central->nops + 1);
+		span = NULL;
+		added = 0;
+		/* objects of one span follow each other: its descriptor is written once per run */
+		for (; i < n; i++) {
+			s = mstat_obj_span(objs[i], order);
+			if (s != span) {
+				mstat_span_put_done(central, span, cls, head, added);
+				span = NULL;
+				added = 0;
+				if (mstat_pool(cls, page_to_nid(s)) != central)
+					break;
+				span = s;
+				/* a span released meanwhile takes nothing back: withdrawn */
+				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
+				base = mstat_span_base(span);
+				states = mstat_span_states(span, cls, order);
+				head = live ? mstat_span_head(span) : 0;
+			}
+			idx = mstat_obj_index(objs[i], base, mc);
+			p = states + idx;
+			st = READ_ONCE(*p);
+			if (unlikely(!live || !mstat_state_is_cached(st))) {
+				objs[nbad++] = objs[i];
+				continue;
+			}
+			WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), head));
+			head = idx + 1;
+			added++;
+		}
+		mstat_span_put_done(central, span, cls, head, added);
+		spin_unlock_irqrestore(&central->lock, flags);
+	}
+
+	for (i = 0; i < nbad; i++)
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_put", objs[i], _RET_IP_);
+	return nbad;
+}
+
+/**
+ * mstat_central_ops - takes and puts a class's pools have seen
+ * @cls: class index
+ *
+ * Return: the count over every node; idle reclaim compares two.
+ */
+unsigned long mstat_central_ops(unsigned int cls)
+{
+	unsigned long ops = 0;
+	int nid;
+
+	for_each_node(nid)
+		ops += READ_ONCE(mstat_pool(cls, nid)->nops);
+	return ops;
+}
+
+/* Release a pool's wholly free spans beyond @keep. */
+static unsigned long mstat_pool_shrink(struct mstat_central *central, unsigned int cls,
+				       unsigned int keep)
+{
+	unsigned long flags, bytes = 0;
+	struct page *span, *tmp;
+
+	spin_lock_irqsave(&central->lock, flags);
+	list_for_each_entry_safe_reverse(span, tmp, &central->partial, lru) {
+		if (central->nempty <= keep)
+			break;
+		if (mstat_span_nfree(span) != mstat_span_nobjs(span, cls))
+			continue;
+		central->nempty--;
+		bytes += PAGE_SIZE << mstat_span_order(span);
+		mstat_span_release(central, span, cls);
+	}
+	spin_unlock_irqrestore(&central->lock, flags);
+	return bytes;
+}
+
+/**
+ * mstat_central_shrink - return a class's wholly free spans to the page allocator
+ * @cls: class index
+ * @nid: the node whose pool to shrink, NUMA_NO_NODE for every node's
+ * @keep: wholly free spans to keep in each pool
+ *
+ * Return: bytes of the spans returned.
+ */
+unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep)
+{
+	unsigned long bytes = 0;
+	int n;
+
+	if (nid != NUMA_NO_NODE)
+		return mstat_pool_shrink(mstat_pool(cls, nid), cls, keep);
+	for_each_node(n)
+		bytes += mstat_pool_shrink(mstat_pool(cls, n), cls, keep);
+	return bytes;
+}
+
+/* Free objects in wholly free spans, in one node's pools or every node's. */
+unsigned long mstat_central_empty_objs(int nid)
+{
+	struct mstat_central *central;
+	unsigned long n = 0;
+	unsigned int cls;
+	int node;
+
+	for_each_node(node) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			central = mstat_pool(cls, node);
+			if (nid == NUMA_NO_NODE || nid == node)
+				n += READ_ONCE(central->nempty) * mstat_classes[cls].nobjs;
+		}
+	}
+	return n;
+}
+
+/**
+ * mstat_walk_spans - call @fn on every span of a class, pool lock held
+ * @cls: class index
+ * @fn: called with each span's first page; must not sleep
+ * @arg: passed to @fn
+ */
+void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg)
+{
+	struct mstat_central *central;
+	unsigned long flags;
+	struct page *span;
+	int nid;
+
+	for_each_node(nid) {
+		central = mstat_pool(cls, nid);
+		spin_lock_irqsave(&central->lock, flags);
+		list_for_each_entry(span, &central->partial, lru)
+			fn(span, arg);
+		list_for_each_entry(span, &central->full, lru)
+			fn(span, arg);
+		spin_unlock_irqrestore(&central->lock, flags);
+	}
+}
+
+/**
+ * mstat_pools_release - give back every wholly free span, at unload
+ *
+ * A span with a live object (or a withdrawn one) stays allocated.
+ *
+ * Return: pages left allocated in spans.
+ */
+unsigned long mstat_pools_release(void)
+{
+	struct mstat_central *central;
+	struct page *span, *tmp;
+	unsigned long kept = 0;
+	unsigned int cls;
+	LIST_HEAD(live);
+	int nid;
+
+	for_each_node(nid) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			central = mstat_pool(cls, nid);
+			spin_lock_irq(&central->lock);
+			list_splice_init(&central->full, &live);
+			list_for_each_entry_safe(span, tmp, &central->partial, lru) {
+				if (mstat_span_nfree(span) == mstat_span_nobjs(span, cls))
+					mstat_span_release(central, span, cls);
+				else
+					list_move(&span->lru, &live);
+			}
+			spin_unlock_irq(&central->lock);
+			list_for_each_entry_safe(span, tmp, &live, lru) {
+				list_del_init(&span->lru);
+				kept += 1UL << mstat_span_order(span);
+			}
+		}
+	}
+	return kept;
+}
+
+/**
+ * mstat_pool_node_stats - a node's pools, for /proc/mstat_nodes
+ * @nid: the node
+ * @pages: set to the pages of its spans
+ * @partial: set to its spans with free objects
+ */
+void mstat_pool_node_stats(int nid, unsigned long *pages, unsigned long *partial)
+{
+	struct mstat_central *central;
+	struct list_head *pos;
+	unsigned int cls;
+
+	*pages = *partial = 0;
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		central = mstat_pool(cls, nid);
+		spin_lock_irq(&central->lock);
+		*pages += central->npages;
+		list_for_each(pos, &central->partial)
+			(*partial)++;
+		spin_unlock_irq(&central->lock);
+	}
+}
+
+/**
+ * mstat_pools_init - allocate and set up a pool per class per possible node
+ *
+ * Return: 0 or -ENOMEM.
+ */
+int mstat_pools_init(void)
+{
+	struct mstat_central *central;
+	unsigned int cls;
+	int nid;
+
+	mstat_pools = kcalloc(nr_node_ids, sizeof(*mstat_pools), GFP_KERNEL);
+	if (!mstat_pools)
+		return -ENOMEM;
+	for_each_node(nid) {
+		/* on the node it serves, where it has memory */
+		mstat_pools[nid] = kcalloc_node(MSTAT_NR_CLASSES, sizeof(*central), GFP_KERNEL,
+						node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE);
+		if (!mstat_pools[nid]) {
+			mstat_pools_exit();
+			return -ENOMEM;
+		}
+	}
+	for_each_node(nid) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			central = mstat_pool(cls, nid);
+			spin_lock_init(&central->lock);
+			INIT_LIST_HEAD(&central->partial);
+			INIT_LIST_HEAD(&central->full);
+			INIT_LIST_HEAD(&central->limbo);
+		}
+	}
+	return 0;
+}
+
+/**
+ * mstat_pools_exit - free the pools, after mstat_limbo_drain()
+ */
+void mstat_pools_exit(void)
+{
+	int nid;
+
+	if (!mstat_pools)
+		return;
+	for_each_node(nid)
+		kfree(mstat_pools[nid]);
+	kfree(mstat_pools);
+	mstat_pools = NULL;
+}
