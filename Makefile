@@ -8,7 +8,7 @@
 # make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
 # make bench           mstat against kmalloc; writes BENCHMARKS.md and bench.png
 # make check           every test: KUnit (both), end-to-end, build checks
-# make torture         the mstat_torture suite on four kernels (kasan, kcsan, rt,
+# make torture         the mstat_torture suite on five kernels (kasan, kcsan, kmsan, rt,
 #                      arm64), TORTURE_SECONDS (default 300) each, about 7 min
 #                      each when built; a fresh build of one took 9-15 min on 2
 #                      busy cores (arm64 longer), a warm one 15-60 s
@@ -52,7 +52,7 @@ check:
 
 # Each configuration runs even if one before it failed; the target fails if any did.
 TORTURE_SECONDS ?= 300
-TORTURE_CONFIGS ?= kasan kcsan rt arm64
+TORTURE_CONFIGS ?= kasan kcsan kmsan rt arm64
 torture:
 	@rc=0; for c in $(TORTURE_CONFIGS); do \
 		scripts/torture.sh --config $$c --seconds $(TORTURE_SECONDS) || rc=1; \

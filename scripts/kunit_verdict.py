@@ -8,9 +8,10 @@ usage: kunit_verdict.py KUNIT_OUTPUT KERNEL_LOG KUNIT_EXIT_CODE [ARCH]
 Prints "kunit: N passed, N failed, N skipped" last; exit 0 only if all is well.
 
 The suites: mstat, mstat_debug and mstat_torture (scripts/torture.sh, ARCH
-torture-<config>).  On a KCSAN kernel (ARCH names kcsan) a KCSAN report
-fails the run only if one of its stacks has an mstat frame (mstat's code
-or the torture's, tort_*); the kernel's own races are listed, not failed.
+torture-<config>).  On a KCSAN or KMSAN kernel (ARCH names kcsan or kmsan)
+such a report fails the run only if one of its stacks has an mstat frame
+(mstat's code or the torture's, tort_*); the kernel's own are listed, not
+failed.
 """
 import re
 import sys
@@ -29,9 +30,10 @@ MISTAKE_KINDS = 4
 BUILD_WARNING = re.compile(r"drivers/mstat/\S+:\d+:\d+: warning:")
 # The suites this judges, by name.
 SUITE = r"mstat(_debug|_torture)?"
-# A KCSAN report runs from its BUG line to a line of '='; its stacks' frames
-# are "function+0x../0x..", mstat's named mstat_* and the torture's tort_*.
-KCSAN_START = re.compile(r"BUG: KCSAN:")
+# A KCSAN or KMSAN report runs from its BUG line to a line of '='; its
+# stacks' frames are "function+0x../0x..", mstat's named mstat_* and the
+# torture's tort_*.
+KCSAN_START = re.compile(r"BUG: K[CM]SAN:")
 KCSAN_END = re.compile(r"^={20,}$")
 FRAME = re.compile(r"^\s*([\w.]+)\+0x[0-9a-f]+/0x[0-9a-f]+")
 MSTAT_FRAME = re.compile(r"^(mstat|tort_)")
@@ -67,7 +69,7 @@ def count_cases(ktap):
 
 
 def kcsan_reports(log):
-    """KCSAN reports: (those with an mstat frame, those without), as BUG lines."""
+    """KCSAN/KMSAN reports: (those with an mstat frame, those without), as BUG lines."""
     ours, kernels = [], []
     block = None
     for line in log.splitlines():
@@ -78,7 +80,7 @@ def kcsan_reports(log):
             continue
         if KCSAN_END.match(line.strip()) or KCSAN_START.search(line):
             frames = [m.group(1) for m in map(FRAME.match, block) if m]
-            frames += re.findall(r"[\w.]+", block[0].split("data-race in", 1)[-1])
+            frames += re.findall(r"[\w.]+", re.split(r"data-race in| in ", block[0], 1)[-1])
             mstat = [f for f in frames if MSTAT_FRAME.match(f)]
             (ours if mstat else kernels).append(
                 block[0] + (f" (mstat frames: {', '.join(mstat)})" if mstat else ""))
@@ -130,7 +132,7 @@ def main():
         print(f"kunit ({arch}): no mstat test ran")
         failed += 1
         ok = False
-    kcsan = "kcsan" in arch
+    kcsan = "kcsan" in arch or "kmsan" in arch
     found = [
         ("compiler warnings in mstat's files",
          sorted({line.strip() for line in ktap if BUILD_WARNING.search(line)})),
@@ -138,9 +140,9 @@ def main():
     ]
     if kcsan:
         ours, kernels = kcsan_reports(log)
-        found.append(("KCSAN reports with an mstat frame", ours))
+        found.append(("KCSAN/KMSAN reports with an mstat frame", ours))
         if kernels:
-            print(f"kunit ({arch}): KCSAN reports with no mstat frame (the kernel's; "
+            print(f"kunit ({arch}): KCSAN/KMSAN reports with no mstat frame (the kernel's; "
                   f"listed, not failed):")
             for line in kernels[:40]:
                 print("  " + line)
