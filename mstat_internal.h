@@ -1146,6 +1146,8 @@ u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
 u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
 u64 mstat_total_free_bytes(const struct mstat_counters *c);
+struct kernel_param;
+int mstat_read_gap_set(const char *val, const struct kernel_param *kp);
 extern unsigned int mstat_read_gap_us;
 void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);

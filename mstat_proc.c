@@ -237,7 +237,7 @@ unsigned int mstat_read_gap_us = 1000;
 /* A reader may wait this long for each collection ahead of it: bounded. */
 #define MSTAT_MAX_READ_GAP_US	USEC_PER_SEC
 
-static int mstat_read_gap_set(const char *val, const struct kernel_param *kp)
+int mstat_read_gap_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int us;
 	int ret = kstrtouint(val, 0, &us);

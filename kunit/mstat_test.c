@@ -8,16 +8,16 @@
  * asserted exactly.
  *
  * scripts/kunit.sh copies the sources into drivers/mstat of a cached linux-source-6.12 tree and
- * runs "tools/testing/kunit/kunit.py run" with kunit/.kunitconfig: under UML; on SMP x86_64 in QEMU
- * (-smp 4, --arch x86_64); the same with PREEMPT_RT (--arch x86_64-rt: CONFIG_EXPERT, PREEMPT off;
- * the interrupt-context cases use soft hrtimers, since on RT neither kmalloc nor mstat may be
- * called from hard interrupt context); on arm64 (--arch arm64: cross-built with
- * gcc-aarch64-linux-gnu, QEMU virt -smp 4, software tag-based KASAN, whose pointers carry a tag in
- * their top byte). The mstat_debug suite runs under UML booted with mstat.debug=1 (--debug). Any
- * kernel report in the log (BUG, WARNING, KASAN, lockdep, sleeping in atomic, ...) fails the run,
- * except mstat's own WARN for each kind of client mistake after a test has said it makes them on
- * purpose (at most one per kind); so does any compiler warning in mstat's files in the kernel the
- * suite is built into.
+ * runs "tools/testing/kunit/kunit.py run" with kunit/.kunitconfig: under UML; on SMP x86_64 in
+ * QEMU (--arch x86_64: 4 CPUs, two sockets, two NUMA nodes); the same with PREEMPT_RT (--arch
+ * x86_64-rt: CONFIG_EXPERT, PREEMPT off, one node; the interrupt-context cases use soft
+ * hrtimers, since on RT neither kmalloc nor mstat may be called from hard interrupt context); on
+ * arm64 (--arch arm64: cross-built with gcc-aarch64-linux-gnu, QEMU virt -smp 4, software
+ * tag-based KASAN, whose pointers carry a tag in their top byte). The mstat_debug suite runs under
+ * UML booted with mstat.debug=1 (--debug). Any kernel report in the log (BUG, WARNING, KASAN,
+ * lockdep, sleeping in atomic, ...) fails the run, except mstat's own WARN for each kind of
+ * client mistake after a test has said it makes them on purpose (at most one per kind); so does
+ * any compiler warning in mstat's files in the kernel the suite is built into.
  *
  * What the mstat suite covers:
  * - classes: size-to-class mapping and the 1/8 bound for every size 1..32768; span layout.
@@ -104,6 +104,13 @@
  *   counts to the object's own class and to no other (fails without the check).
  * - the second copy of an object two CPUs freed at once, withdrawn, is charged to its site as an
  *   allocation (else the site shows more frees than allocations).
+ * - read_gap_us above 1 s is refused, the gap unchanged (fails without the bound).
+ * - NUMA (x86_64, booted with two nodes; skipped on one): a CPU of node B frees 2,048 objects a CPU
+ *   of node A allocated, then allocates 2,048: all on B's node (2,016 without the remote check),
+ *   remote_frees of A's node up by 2,048 exactly, and in every read the nodes' refills sum to
+ *   refill_objs; mstat_alloc_node() of 16, 700, 20000 and 100000 B from either CPU to either node,
+ *   with and without __GFP_THISNODE: every object on its node; a node that does not exist is any
+ *   node, or NULL with __GFP_THISNODE.
  *
  * The mstat_debug suite: every class round trip with no red zone disturbed; writes before the
  * object and past the class size each reported once, the object still freed, and the whole usable
@@ -3297,6 +3304,24 @@ static void mstat_test_memory_extents(struct kunit *test)
 	KUNIT_EXPECT_PTR_EQ(test, mstat_owned_word(BITS_PER_LONG), &mstat_owned[1]);
 }
 
+/*
+ * read_gap_us is bounded (1 s): every reader, in-kernel callers and rmmod
+ * included, may wait that long for each collection ahead of it.  Above the
+ * bound the write is refused and the gap left as it was.
+ */
+static void mstat_test_read_gap_bounded(struct kunit *test)
+{
+	unsigned int gap = READ_ONCE(mstat_read_gap_us);
+
+	KUNIT_EXPECT_EQ(test, mstat_read_gap_set("1000001", NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, mstat_read_gap_set("4294967295", NULL), -ERANGE);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mstat_read_gap_us), gap);
+	KUNIT_EXPECT_EQ(test, mstat_read_gap_set("1000000", NULL), 0);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mstat_read_gap_us), 1000000U);
+	KUNIT_EXPECT_EQ(test, mstat_read_gap_set("0", NULL), 0);
+	WRITE_ONCE(mstat_read_gap_us, gap);
+}
+
 /* --- NUMA: on a kernel booted with two nodes (scripts/kunit.sh --arch x86_64) --- */
 
 struct numa_batch {
@@ -3504,6 +3529,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_site_read_consistency),
 	KUNIT_CASE(mstat_test_site_donation),
 	KUNIT_CASE(mstat_test_site_withdrawn),
+	KUNIT_CASE(mstat_test_read_gap_bounded),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_sites_full),	/* last: it fills the table for good */
