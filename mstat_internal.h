@@ -9,6 +9,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/list.h>
+#include <linux/sched.h>
 #include <linux/local_lock.h>
 #include <linux/mm.h>
 #include <linux/percpu.h>
@@ -1046,12 +1047,19 @@ static inline void mstat_free_step(const void *ptr)
 #endif
 }
 
-/* mstat_core.c */
+/* mstat_owner.c */
 bool mstat_map_span(struct page *span, unsigned int cls, unsigned int order);
 void mstat_unmap_span(struct page *span, unsigned int cls, unsigned int order);
+bool mstat_map_large(struct page *page, unsigned long npages);
+int mstat_owner_init(void);
+void mstat_owner_exit(void);
+
+/* mstat_large.c */
 void *mstat_large_alloc(size_t size, int nid, gfp_t gfp, size_t *usable);
 bool mstat_large_claim(unsigned long pfn, unsigned long info);
 void mstat_large_free(void *ptr, size_t usable);
+
+/* mstat_report.c */
 u64 mstat_nmistakes(enum mstat_mistake what);
 void mstat_count_mistake(enum mstat_mistake what);
 void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
