@@ -89,10 +89,10 @@ static void mstat_count_refill(struct mstat_cache *c, unsigned int cls, int nid,
 
 	raw_spin_lock(&c->large_lock);
 	mstat_stat_add(c, &c->stats.nrefill_objs[cls], n);
-	if (nid == numa_mem_id())
-		mstat_stat_add(c, &nc->refill_local, n);
+	if (nid == mstat_home_node())
+		mstat_node_add(&nc->refill_local, n);
 	else
-		mstat_stat_add(c, &nc->refill_remote, n);
+		mstat_node_add(&nc->refill_remote, n);
 	raw_spin_unlock(&c->large_lock);
 }
 
@@ -105,7 +105,7 @@ static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls, int nid)
 	struct mstat_class_cache *cc = &c->cls[cls];
 
 	if (nid == NUMA_NO_NODE)
-		nid = numa_mem_id();
+		nid = mstat_home_node();
 	cc->count = mstat_central_take(cls, nid, cc->objs, mstat_classes[cls].batch);
 	if (!cc->count)
 		return false;
@@ -358,7 +358,9 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, int nid, unsigned long 
 static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned long caller,
 			      unsigned int key)
 {
-	gfp_t quiet = (flags & ~__GFP_DIRECT_RECLAIM) | __GFP_THISNODE | __GFP_NOWARN;
+	/* no reclaim, so no __GFP_NOFAIL either: the page allocator warns of the pair */
+	gfp_t quiet = (flags & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) | __GFP_THISNODE |
+		      __GFP_NOWARN;
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long irqflags = 0;
 	bool task = in_task();
@@ -414,8 +416,13 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsign
 
 	cls = mstat_size_to_class(size);
 	key = mstat_key_for(site, cls, flags);
-	/* this CPU's node is what its cache serves; a preempted guess costs locality only */
-	if (nid != NUMA_NO_NODE && nid != numa_mem_id()) {
+	/*
+	 * This CPU's node is what its cache serves, nearly always (a refill
+	 * after a grow the page allocator placed elsewhere is the exception),
+	 * and a preempted guess costs locality only; __GFP_THISNODE is a
+	 * promise, kept by the node's own pool.
+	 */
+	if (nid != NUMA_NO_NODE && (nid != mstat_home_node() || (flags & __GFP_THISNODE))) {
 		obj = mstat_node_alloc(cls, flags, nid, caller, key);
 		if (!obj && (flags & __GFP_THISNODE))
 			return NULL;
@@ -504,40 +511,44 @@ EXPORT_SYMBOL_GPL(mstat_alloc_node_site);
 
 /*
  * Send the objects of the remote buffer to their nodes' pools, a call per
- * class; with the cache's lock held, or with its CPU dead.  In an RCU
- * read-side section, as mstat_class_drain(), for the withdrawn ones.
+ * class (its objects by node, a lock trip per node); with the cache's lock
+ * held, or with its CPU dead.  In an RCU read-side section, as
+ * mstat_class_drain(), for the withdrawn ones.  Returns the bytes of the
+ * objects that went back (the withdrawn ones did not).
  */
-static noinline void mstat_remote_flush(struct mstat_cache *c)
+static noinline u64 mstat_remote_flush(struct mstat_cache *c)
 {
-	unsigned int i, j, start, n = c->nremote, nbad, cls;
+	unsigned int i, j, start, n = c->nremote, nbad, cls, key;
+	u64 bytes = 0;
 	void *obj;
 
 	if (!n)
-		return;
-	/* by class: each class's objects go back in one call */
+		return 0;
+	/* by class, then node */
 	for (i = 1; i < n; i++) {
 		obj = c->remote[i];
-		cls = c->remote_cls[i];
-		for (j = i; j > 0 && c->remote_cls[j - 1] > cls; j--) {
+		key = c->remote_key[i];
+		for (j = i; j > 0 && c->remote_key[j - 1] > key; j--) {
 			c->remote[j] = c->remote[j - 1];
-			c->remote_cls[j] = c->remote_cls[j - 1];
+			c->remote_key[j] = c->remote_key[j - 1];
 		}
 		c->remote[j] = obj;
-		c->remote_cls[j] = cls;
+		c->remote_key[j] = key;
 	}
 	rcu_read_lock();
 	for (start = 0; start < n; start = i) {
-		cls = c->remote_cls[start];
-		for (i = start; i < n && c->remote_cls[i] == cls; i++)
+		cls = mstat_remote_cls(c->remote_key[start]);
+		for (i = start; i < n && mstat_remote_cls(c->remote_key[i]) == cls; i++)
 			;
 		nbad = mstat_central_put(cls, c->remote + start, i - start,
 					 mstat_classes[cls].span_order);
 		mstat_site_withdrawn(c, cls, c->remote + start, nbad);
 		mstat_stat_add(c, &c->stats.nflush_objs[cls], i - start - nbad);
+		bytes += mstat_class_bytes(cls, i - start - nbad);
 	}
 	rcu_read_unlock();
-	mstat_stat_add(c, &c->stats.nflush, 1);
 	WRITE_ONCE(c->nremote, 0);
+	return bytes;
 }
 
 /*
@@ -547,13 +558,15 @@ static noinline void mstat_remote_flush(struct mstat_cache *c)
 static void mstat_remote_free(struct mstat_cache *c, unsigned int cls, void *obj, int nid,
 			      u32 state)
 {
-	if (c->nremote == MSTAT_REMOTE_SLOTS)
+	if (c->nremote == MSTAT_REMOTE_SLOTS) {
 		mstat_remote_flush(c);
+		mstat_stat_add(c, &c->stats.nflush, 1);
+	}
 	c->remote[c->nremote] = obj;
-	c->remote_cls[c->nremote] = cls;
+	c->remote_key[c->nremote] = mstat_remote_key(cls, nid);
 	WRITE_ONCE(c->nremote, c->nremote + 1);
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
-	mstat_stat_add(c, &c->nodes[nid].remote_frees, 1);
+	mstat_node_add(&c->nodes[nid].remote_frees, 1);
 }
 
 /*
@@ -575,8 +588,8 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 		int nid = page_to_nid(virt_to_page(kasan_reset_tag(obj)));
 
 		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
-		if (nid != numa_mem_id())
-			mstat_stat_add(c, &c->nodes[nid].remote_frees, 1);
+		if (nid != mstat_home_node())
+			mstat_node_add(&c->nodes[nid].remote_frees, 1);
 		/* as a flush: one that two CPUs freed at once is withdrawn there */
 		nbad = mstat_central_put(cls, &obj, 1, order);
 		if (nbad)	/* withdrawn (mstat_site_withdrawn()), to the key just freed */
@@ -763,14 +776,16 @@ void mstat_reclaim_this_cpu(const unsigned long *classes)
 	unsigned long irqflags = 0;
 	struct mstat_cache *c;
 	unsigned int ctx, cls, n;
+	u64 bytes;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
 		c = mstat_lock_cache(ctx == MSTAT_TASK, &irqflags);
 		/* objects waiting to go home go now, whichever classes reclaim empties */
-		for (n = 0; n < c->nremote; n++)
-			mstat_stat_add(c, &c->stats.reclaimed_bytes,
-				       mstat_classes[c->remote_cls[n]].size);
-		mstat_remote_flush(c);
+		bytes = mstat_remote_flush(c);
+		if (bytes) {
+			mstat_stat_add(c, &c->stats.nreclaim, 1);
+			mstat_stat_add(c, &c->stats.reclaimed_bytes, bytes);
+		}
 		for_each_set_bit(cls, classes, MSTAT_NR_CLASSES) {
 			n = mstat_class_drain(c, cls);
 			if (!n)
@@ -814,7 +829,7 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 		bytes += mstat_class_bytes(cls, READ_ONCE(c->cls[cls].count));
 	for (i = 0; i < min(READ_ONCE(c->nremote), MSTAT_REMOTE_SLOTS); i++)
-		bytes += mstat_classes[READ_ONCE(c->remote_cls[i])].size;
+		bytes += mstat_classes[mstat_remote_cls(READ_ONCE(c->remote_key[i]))].size;
 	return bytes;
 }
 
@@ -898,7 +913,7 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 		}
 		for (n = 0; n < d.dead[ctx]->nremote; n++) {
 			objects++;
-			bytes += mstat_classes[d.dead[ctx]->remote_cls[n]].size;
+			bytes += mstat_classes[mstat_remote_cls(d.dead[ctx]->remote_key[n])].size;
 		}
 		mstat_cache_drain(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||

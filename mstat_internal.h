@@ -288,7 +288,7 @@ struct mstat_class_cache {
 /**
  * struct mstat_node_counters - what one CPU's cache did with one node's pools
  * @refill_local: objects refilled from the node's pools while the CPU's
- *	node (numa_mem_id()) was this one
+ *	node (mstat_home_node()) was this one
  * @refill_remote: objects refilled from them while it was another
  * @remote_frees: objects of the node freed by the CPU while its node was
  *	another, sent home through the cache's remote buffer
@@ -321,7 +321,7 @@ struct mstat_node_counters {
  * @nremote: objects in @remote
  * @remote: objects freed here whose pages are on another node; they count
  *	as cached until mstat_remote_flush() sends them to their node's pool
- * @remote_cls: the class of each
+ * @remote_key: the class and node of each (mstat_remote_key())
  * @cls: free objects, per class
  */
 struct mstat_cache {
@@ -332,11 +332,45 @@ struct mstat_cache {
 	struct mstat_site_chunk *sites[MSTAT_SITE_CHUNKS];
 	unsigned int nremote;
 	void *remote[MSTAT_REMOTE_SLOTS];
-	u8 remote_cls[MSTAT_REMOTE_SLOTS];
+	u32 remote_key[MSTAT_REMOTE_SLOTS];
 	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
 
 #define MSTAT_NODE_COUNTERS	(sizeof(struct mstat_node_counters) / sizeof(u64))
+
+/* A remote buffer's entry: class in the high bits, so that it sorts first. */
+static inline u32 mstat_remote_key(unsigned int cls, int nid)
+{
+	return cls << 16 | nid;
+}
+
+static inline unsigned int mstat_remote_cls(u32 key)
+{
+	return key >> 16;
+}
+
+/*
+ * Node counters are written by their cache's owner on slow paths only,
+ * plainly in every build (the bench's MSTAT_STATS variants index struct
+ * mstat_counters, which these are not part of).
+ */
+static inline void mstat_node_add(u64 *ctr, u64 n)
+{
+	WRITE_ONCE(*ctr, *ctr + n);
+}
+
+/*
+ * For each node, the nearest node with memory (itself if it has some):
+ * what a CPU of that node refills from and counts as local.  numa_mem_id()
+ * says the same only where the architecture has HAVE_MEMORYLESS_NODES.
+ * Read-mostly, set at load and when memory comes or goes.
+ */
+extern int *mstat_homes;
+
+static __always_inline int mstat_home_node(void)
+{
+	return READ_ONCE(mstat_homes[numa_node_id()]);
+}
 
 /* More than one memory node is possible: objects may have to go home. */
 DECLARE_STATIC_KEY_FALSE(mstat_numa_key);
@@ -352,7 +386,8 @@ static __always_inline bool mstat_numa(void)
  */
 static __always_inline bool mstat_obj_remote(const void *obj)
 {
-	return mstat_numa() && page_to_nid(virt_to_page(kasan_reset_tag(obj))) != numa_mem_id();
+	return mstat_numa() &&
+	       page_to_nid(virt_to_page(kasan_reset_tag(obj))) != mstat_home_node();
 }
 
 /*
@@ -1027,6 +1062,7 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span);
 unsigned long mstat_central_ops(unsigned int cls);
 unsigned long mstat_central_empty_objs(int nid);
 void mstat_pool_node_stats(int nid, unsigned long *pages, unsigned long *partial);
+void mstat_set_homes(void);
 unsigned long mstat_pools_release(void);
 int mstat_pools_init(void);
 void mstat_pools_exit(void);

@@ -158,6 +158,9 @@ static int mstat_memory_callback(struct notifier_block *nb, unsigned long action
 
 	if (action == MEM_GOING_ONLINE)
 		mstat_add_extent(mn->start_pfn, mn->start_pfn + mn->nr_pages);
+	/* a node that gained or lost its memory: CPUs may have a nearer home now */
+	if (action == MEM_ONLINE || action == MEM_OFFLINE)
+		mstat_set_homes();
 	return NOTIFY_OK;
 }
 

@@ -26,6 +26,7 @@
 
 /* [node][class], for every possible node: mstat_pools_init() */
 static struct mstat_central **mstat_pools __read_mostly;
+int *mstat_homes __read_mostly;
 
 static struct mstat_central *mstat_pool(unsigned int cls, int nid)
 {
@@ -424,7 +425,7 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
  * mstat_central_take - move free objects from a central pool to a cache
  * @cls: class index
  * @nid: the node whose pool to take from, NUMA_NO_NODE for this CPU's
- *	(numa_mem_id(): the nearest node with memory)
+ *	(mstat_home_node(): the nearest node with memory)
  * @objs: where to put them
  * @want: how many
  *
@@ -433,13 +434,14 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
-	struct mstat_central *central = mstat_pool(cls, nid == NUMA_NO_NODE ? numa_mem_id() : nid);
+	struct mstat_central *central;
 	unsigned int nfree, nobjs, link, n = 0;
 	unsigned long flags;
 	struct page *span;
 	void *obj, *base;
 	u32 *states, st;
 
+	central = mstat_pool(cls, nid == NUMA_NO_NODE ? mstat_home_node() : nid);
 	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
 	if (list_empty(&central->partial) && list_empty(&central->limbo))
 		return 0;
@@ -762,6 +764,29 @@ void mstat_pool_node_stats(int nid, unsigned long *pages, unsigned long *partial
 }
 
 /**
+ * mstat_set_homes - find each node's nearest node with memory
+ *
+ * At load, and from the memory notifier when memory comes or goes
+ * (memory hotplug is serialised, so there is one writer at a time).
+ */
+void mstat_set_homes(void)
+{
+	int nid, m, best;
+
+	for_each_node(nid) {
+		best = node_state(nid, N_MEMORY) ? nid : NUMA_NO_NODE;
+		if (best == NUMA_NO_NODE) {
+			for_each_node_state(m, N_MEMORY) {
+				if (best == NUMA_NO_NODE ||
+				    node_distance(nid, m) < node_distance(nid, best))
+					best = m;
+			}
+		}
+		WRITE_ONCE(mstat_homes[nid], best == NUMA_NO_NODE ? first_memory_node : best);
+	}
+}
+
+/**
  * mstat_pools_init - allocate and set up a pool per class per possible node
  *
  * Return: 0 or -ENOMEM.
@@ -772,9 +797,13 @@ int mstat_pools_init(void)
 	unsigned int cls;
 	int nid;
 
+	mstat_homes = kcalloc(nr_node_ids, sizeof(*mstat_homes), GFP_KERNEL);
 	mstat_pools = kcalloc(nr_node_ids, sizeof(*mstat_pools), GFP_KERNEL);
-	if (!mstat_pools)
+	if (!mstat_pools || !mstat_homes) {
+		mstat_pools_exit();
 		return -ENOMEM;
+	}
+	mstat_set_homes();
 	for_each_node(nid) {
 		/* on the node it serves, where it has memory */
 		mstat_pools[nid] = kcalloc_node(MSTAT_NR_CLASSES, sizeof(*central), GFP_KERNEL,
@@ -803,6 +832,8 @@ void mstat_pools_exit(void)
 {
 	int nid;
 
+	kfree(mstat_homes);
+	mstat_homes = NULL;
 	if (!mstat_pools)
 		return;
 	for_each_node(nid)

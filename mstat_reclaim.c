@@ -29,11 +29,14 @@ unsigned int mstat_idle_ms = 2000;
  * struct mstat_reclaim_cpu - reclaim's view of one CPU
  * @work: empties @classes on the CPU
  * @classes: the classes to empty; written before @work is queued
+ * @remote: whether to send the objects of its remote buffers home (the
+ *	work does whenever it runs); written before @work is queued
  * @seen: allocations plus frees of each class at the shepherd's last look
  */
 struct mstat_reclaim_cpu {
 	struct work_struct work;
 	DECLARE_BITMAP(classes, MSTAT_NR_CLASSES);
+	bool remote;
 	u64 seen[MSTAT_NR_CLASSES];
 };
 
@@ -97,30 +100,46 @@ static void mstat_reclaim_fn(struct work_struct *work)
  */
 static void mstat_reclaim_run(void)
 {
+	struct mstat_reclaim_cpu *r;
 	unsigned int cpu;
 
 	for_each_online_cpu(cpu) {
-		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
-
-		if (!bitmap_empty(r->classes, MSTAT_NR_CLASSES))
+		r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
+		if (!bitmap_empty(r->classes, MSTAT_NR_CLASSES) || r->remote)
 			queue_work_on(cpu, mstat_wq, &r->work);
 	}
-	for_each_possible_cpu(cpu)
-		flush_work(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work);
+	/* and done: the next reclaim, of another node maybe, starts from nothing */
+	for_each_possible_cpu(cpu) {
+		r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
+		flush_work(&r->work);
+		bitmap_zero(r->classes, MSTAT_NR_CLASSES);
+		r->remote = false;
+	}
 }
 
-/* Whether @cpu's objects are @nid's to reclaim (NUMA_NO_NODE: every node's). */
+/* Objects waiting in @cpu's remote buffers, a moment's view. */
+static unsigned int mstat_cpu_nremote(unsigned int cpu)
+{
+	unsigned int ctx, n = 0;
+
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
+		n += READ_ONCE(mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx]->nremote);
+	return n;
+}
+
+/* Whether @cpu's class caches hold @nid's objects (NUMA_NO_NODE: every node's). */
 static bool mstat_cpu_on(unsigned int cpu, int nid)
 {
-	return nid == NUMA_NO_NODE || cpu_to_mem(cpu) == nid;
+	return nid == NUMA_NO_NODE || READ_ONCE(mstat_homes[cpu_to_node(cpu)]) == nid;
 }
 
 /**
  * mstat_reclaim_count - what a shrink would give back
  * @nid: the node (NUMA_NO_NODE: every node)
  *
- * Return: free objects in the per-CPU caches of the node's CPUs and in
- * wholly free spans of its pools.
+ * Return: free objects in the class caches of the node's CPUs, in the
+ * remote buffers of the other nodes' CPUs (where the node's objects wait)
+ * and in wholly free spans of its pools.
  */
 unsigned long mstat_reclaim_count(int nid)
 {
@@ -129,11 +148,14 @@ unsigned long mstat_reclaim_count(int nid)
 
 	/* a moment's view of each class cache */
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
-		if (!mstat_cpu_caches[i] || !mstat_cpu_on(i / MSTAT_NR_CTX, nid))
+		if (!mstat_cpu_caches[i])
+			continue;
+		if (nid == NUMA_NO_NODE || !mstat_cpu_on(i / MSTAT_NR_CTX, nid))
+			n += READ_ONCE(mstat_cpu_caches[i]->nremote);
+		if (!mstat_cpu_on(i / MSTAT_NR_CTX, nid))
 			continue;
 		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
 			n += READ_ONCE(mstat_cpu_caches[i]->cls[cls].count);
-		n += READ_ONCE(mstat_cpu_caches[i]->nremote);
 	}
 	return n;
 }
@@ -150,9 +172,12 @@ static unsigned long __mstat_reclaim_all(int nid)
 
 	lockdep_assert_held(&mstat_reclaim_lock);
 	for_each_possible_cpu(cpu) {
+		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
+
 		if (mstat_cpu_on(cpu, nid))
-			bitmap_fill(per_cpu_ptr(mstat_reclaim_cpus, cpu)->classes,
-				    MSTAT_NR_CLASSES);
+			bitmap_fill(r->classes, MSTAT_NR_CLASSES);
+		/* the node's objects freed on other nodes wait in their remote buffers */
+		r->remote = mstat_cpu_nremote(cpu) > 0;
 	}
 	mstat_reclaim_run();
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
@@ -235,7 +260,9 @@ static bool mstat_find_idle(unsigned int cpu, struct mstat_reclaim_cpu *r)
 		}
 		r->seen[cls] = ops[cls];
 	}
-	return any;
+	/* objects of other nodes go home at every pass, a CPU that stopped freeing them too */
+	r->remote = mstat_cpu_nremote(cpu) > 0;
+	return any || r->remote;
 }
 
 /* Takes and puts of each pool when the shepherd last finished; its own. */

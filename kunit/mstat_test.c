@@ -110,7 +110,9 @@
  *   remote_frees of A's node up by 2,048 exactly, and in every read the nodes' refills sum to
  *   refill_objs; mstat_alloc_node() of 16, 700, 20000 and 100000 B from either CPU to either node,
  *   with and without __GFP_THISNODE: every object on its node; a node that does not exist is any
- *   node, or NULL with __GFP_THISNODE.
+ *   node, or NULL with __GFP_THISNODE; a shrinker scan of node B empties B's CPUs' caches and
+ *   sends B's objects home from A's CPUs' remote buffers, and leaves A's caches alone, also after
+ *   a full reclaim (fails with the per-CPU class bits left set).
  *
  * The mstat_debug suite: every class round trip with no red zone disturbed; writes before the
  * object and past the class size each reported once, the object still freed, and the whole usable
@@ -3478,6 +3480,58 @@ static void mstat_test_numa_alloc_node(struct kunit *test)
 	drain_all_cpus();
 }
 
+static long numa_cached_fn(void *arg)
+{
+	return mstat_cached_count(mstat_size_to_class(64));
+}
+
+/*
+ * The shrinker works per node: a scan of node B's memory empties the
+ * caches of B's CPUs and sends B's objects home from the other CPUs'
+ * remote buffers, and leaves A's CPUs' caches alone, also after a full
+ * reclaim (whose per-CPU class bits once stayed set and made every later
+ * scan drain every CPU).
+ */
+static void mstat_test_numa_shrink_per_node(struct kunit *test)
+{
+	struct numa_batch batch;
+	unsigned int a, b, n = 20;
+	long before;
+	int na, nb;
+
+	if (!numa_two_cpus(&a, &b))
+		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	na = cpu_to_mem(a);
+	nb = cpu_to_mem(b);
+	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
+	batch.n = n;
+	batch.size = 64;
+	batch.node = NUMA_NO_NODE;
+	mstat_reclaim_all();
+	/* A's cache holds 64 B objects; B's remote buffer holds n of A's */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_alloc_fn, &batch), 0L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_free_fn, &batch), 0L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_alloc_fn, &batch), 0L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, numa_free_fn, &batch), 0L);
+	before = work_on_cpu(a, numa_cached_fn, NULL);
+	KUNIT_ASSERT_GT(test, before, 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mstat_cpu_caches[b * MSTAT_NR_CTX + MSTAT_TASK]->nremote),
+			n);
+
+	mstat_reclaim_scan(ULONG_MAX, nb);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(a, numa_cached_fn, NULL), before);
+	/* B's caches were emptied, its remote buffer with them: fill it again */
+	KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_alloc_fn, &batch), 0L);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(b, numa_free_fn, &batch), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mstat_cpu_caches[b * MSTAT_NR_CTX + MSTAT_TASK]->nremote),
+			n);
+	mstat_reclaim_scan(ULONG_MAX, na);
+	KUNIT_EXPECT_EQ(test, work_on_cpu(a, numa_cached_fn, NULL), 0L);
+	KUNIT_EXPECT_EQ(test, READ_ONCE(mstat_cpu_caches[b * MSTAT_NR_CTX + MSTAT_TASK]->nremote),
+			0U);
+}
+
 static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_size_classes),
 	KUNIT_CASE(mstat_test_span_layout),
@@ -3532,6 +3586,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_read_gap_bounded),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
+	KUNIT_CASE(mstat_test_numa_shrink_per_node),
 	KUNIT_CASE(mstat_test_sites_full),	/* last: it fills the table for good */
 	{}
 };
