@@ -6,6 +6,7 @@
  *   mstat [FILE]            summary, the classes and CPUs that were used
  *   mstat -d SECONDS [FILE] the same every SECONDS, with rates per second
  *   mstat --json [FILE]     one read as JSON (with -d: one object per line)
+ *   mstat --nodes [FILE]    the memory nodes: /proc/mstat_nodes, or a copy
  *
  * FILE defaults to /proc/mstat; a saved copy works as well.  Summary
  * fields are "name value" lines, tables are found by their legend lines
@@ -432,6 +433,70 @@ static void show_json(const struct read *r, const struct read *old, double secs)
 }
 
 /* Seconds on the monotonic clock: the time between two reads, measured. */
+/*
+ * The node view, from /proc/mstat_nodes: "name value" lines, then a legend
+ * "node pages ..." and a row per node, columns found by the legend.
+ */
+static int show_nodes(const char *path)
+{
+	char line[512], *w[MAX_COLS];
+	int ncol = 0, nrows = 0, i, n, c[5];
+	static const char *const want[5] = { "pages", "partial_spans", "refill_local",
+					     "refill_remote", "remote_frees" };
+	unsigned long long refill_objs = 0, v[MAX_COLS];
+	FILE *in = fopen(path, "r");
+
+	if (!in) {
+		fprintf(stderr, "mstat: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		n = 0;
+		for (w[n] = strtok(line, " \t\r\n"); w[n] && n < MAX_COLS - 1;
+		     w[++n] = strtok(NULL, " \t\r\n"))
+			;
+		if (n == 2 && !strcmp(w[0], "refill_objs"))
+			unumber(w[1], &refill_objs);
+		if (n > 1 && !strcmp(w[0], "node")) {
+			ncol = n;
+			for (i = 0; i < 5; i++) {
+				for (c[i] = 1; c[i] < n && strcmp(w[c[i]], want[i]); c[i]++)
+					;
+				if (c[i] == n) {
+					fprintf(stderr, "mstat: %s: no column %s\n", path, want[i]);
+					fclose(in);
+					return 1;
+				}
+			}
+			printf("%6s %12s %8s %14s %14s %14s %7s\n", "node", "held", "partial",
+			       "refill_local", "refill_remote", "remote_frees", "local%");
+			continue;
+		}
+		if (!ncol || n != ncol || !is_digit(w[0][0]))
+			continue;
+		for (i = 1; i < n; i++)
+			if (unumber(w[i], &v[i]))
+				v[i] = 0;
+		{
+			unsigned long long in_all = v[c[2]] + v[c[3]];
+			char a[32];
+
+			printf("%6s %12s %8llu %14llu %14llu %14llu %6.1f%%\n", w[0],
+			       human((long long)v[c[0]] * sysconf(_SC_PAGESIZE), a, sizeof(a)),
+			       v[c[1]], v[c[2]], v[c[3]], v[c[4]],
+			       in_all ? 100.0 * v[c[2]] / in_all : 100.0);
+		}
+		nrows++;
+	}
+	fclose(in);
+	if (!ncol) {
+		fprintf(stderr, "mstat: %s: not an mstat_nodes read\n", path);
+		return 1;
+	}
+	printf("%d nodes; objects refilled %llu\n", nrows, refill_objs);
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -442,7 +507,7 @@ static double now(void)
 
 static void print_usage(void)
 {
-	fputs("usage: mstat [-d SECONDS] [--json] [FILE]\n", stderr);
+	fputs("usage: mstat [-d SECONDS] [--json] [FILE] | mstat --nodes [FILE]\n", stderr);
 	exit(2);
 }
 
@@ -450,13 +515,15 @@ int main(int argc, char **argv)
 {
 	static struct read reads[2];
 	double at[2] = { 0, 0 };
-	const char *path = "/proc/mstat";
+	const char *path = NULL;
 	unsigned int delay = 0, n;
-	int json = 0, i;
+	int json = 0, nodes = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
+		else if (!strcmp(argv[i], "--nodes"))
+			nodes = 1;
 		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
 			delay = strtoul(argv[++i], NULL, 10);
 		else if (argv[i][0] == '-')
@@ -466,6 +533,12 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && delay == 0 && !strcmp(argv[1], "-d"))
 		print_usage();
+	if (nodes && (json || delay))
+		print_usage();
+	if (nodes)
+		return show_nodes(path ? path : "/proc/mstat_nodes");
+	if (!path)
+		path = "/proc/mstat";
 	for (n = 0;; n++) {
 		struct read *r = &reads[n % 2], *old = n ? &reads[(n + 1) % 2] : NULL;
 

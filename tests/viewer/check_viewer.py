@@ -17,6 +17,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
 APPENDED = os.path.join(HERE, "mstat-appended.txt")	# the same, a field and columns more
+NODES = os.path.join(HERE, "mstat_nodes-6.12.txt")	# /proc/mstat_nodes, the e2e VM's two nodes
 
 
 def parse(path):
@@ -253,6 +254,28 @@ def main():
 
         ok, detail = measured_rates(binary, tmp)
         check("-d 1: rates over the time measured between the reads (3 s), not 1 s", ok, detail)
+
+        # the node view: every node's row, its columns found by the legend
+        out = run(binary, "--nodes", NODES)
+        lines = open(NODES).read().splitlines()
+        legend = lines[2].split()
+        rows = [dict(zip(legend, map(int, x.split()))) for x in lines[3:]]
+        want = [f"{r['node']:6} {human(r['pages'] * os.sysconf('SC_PAGESIZE')):>12} "
+                f"{r['partial_spans']:8} {r['refill_local']:14} {r['refill_remote']:14} "
+                f"{r['remote_frees']:14} "
+                f"{100 * r['refill_local'] / (r['refill_local'] + r['refill_remote']):6.1f}%"
+                for r in rows]
+        check("--nodes: a row per node, exact (held, partial, refills, remote frees, local %)",
+              out.splitlines()[1:-1] == want and out.splitlines()[-1] ==
+              f"2 nodes; objects refilled {int(lines[0].split()[1])}", out)
+        swapped = [lines[0], lines[1]] + [" ".join(x.split()[:1] + x.split()[1:][::-1])
+                                          for x in lines[2:]]
+        path = write(tmp, "nodes-swapped.txt", "\n".join(swapped) + "\n")
+        check("--nodes: columns in another order read by name", run(binary, "--nodes", path) ==
+              out, run(binary, "--nodes", path))
+        check("--nodes: a file that is not an mstat_nodes read is refused",
+              subprocess.run([binary, "--nodes", BASE], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode == 1)
     passed = sum(results)
     print(f"viewer: {passed} passed, {len(results) - passed} failed")
     return 0 if all(results) else 1
