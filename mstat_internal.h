@@ -316,24 +316,25 @@ struct mstat_node_counters {
  *	cache); readers, in task context only, with interrupts off, so no
  *	interrupt on a reader's CPU spins on it
  * @stats: the counters of the work done through this cache
- * @nodes: per node, nr_node_ids of them
  * @sites: the counters per key, MSTAT_SITE_CHUNK keys a chunk
+ * @cls: free objects, per class
+ * @nodes: per node, nr_node_ids of them
  * @nremote: objects in @remote
  * @remote: objects freed here whose pages are on another node; they count
  *	as cached until mstat_remote_flush() sends them to their node's pool
  * @remote_key: the class and node of each (mstat_remote_key())
- * @cls: free objects, per class
  */
 struct mstat_cache {
 	local_lock_t lock;
 	raw_spinlock_t large_lock;
 	struct mstat_counters stats;
-	struct mstat_node_counters *nodes;
 	struct mstat_site_chunk *sites[MSTAT_SITE_CHUNKS];
+	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
+	/* slow paths only, after what the fast paths touch */
+	struct mstat_node_counters *nodes;
 	unsigned int nremote;
 	void *remote[MSTAT_REMOTE_SLOTS];
 	u32 remote_key[MSTAT_REMOTE_SLOTS];
-	struct mstat_class_cache cls[MSTAT_NR_CLASSES];
 };
 
 #define MSTAT_NODE_COUNTERS	(sizeof(struct mstat_node_counters) / sizeof(u64))
@@ -1059,7 +1060,7 @@ void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void 
 unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep);
 void mstat_limbo_drain(void);
 bool mstat_in_limbo(unsigned int cls, const struct page *span);
-unsigned long mstat_central_ops(unsigned int cls);
+unsigned long mstat_central_ops(unsigned int cls, int nid);
 unsigned long mstat_central_empty_objs(int nid);
 void mstat_pool_node_stats(int nid, unsigned long *pages, unsigned long *partial);
 void mstat_set_homes(void);

@@ -605,19 +605,15 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 }
 
 /**
- * mstat_central_ops - takes and puts a class's pools have seen
+ * mstat_central_ops - takes and puts a pool has seen
  * @cls: class index
+ * @nid: the pool's node
  *
- * Return: the count over every node; idle reclaim compares two.
+ * Return: the count; idle reclaim compares two.
  */
-unsigned long mstat_central_ops(unsigned int cls)
+unsigned long mstat_central_ops(unsigned int cls, int nid)
 {
-	unsigned long ops = 0;
-	int nid;
-
-	for_each_node(nid)
-		ops += READ_ONCE(mstat_pool(cls, nid)->nops);
-	return ops;
+	return READ_ONCE(mstat_pool(cls, nid)->nops);
 }
 
 /* Release a pool's wholly free spans beyond @keep. */

@@ -15,10 +15,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/cpu.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/shrinker.h>
+#include <linux/slab.h>
 #include <linux/workqueue.h>
 
 #include "mstat_internal.h"
@@ -265,27 +267,39 @@ static bool mstat_find_idle(unsigned int cpu, struct mstat_reclaim_cpu *r)
 	return any || r->remote;
 }
 
-/* Takes and puts of each pool when the shepherd last finished; its own. */
-static unsigned long mstat_pool_ops_seen[MSTAT_NR_CLASSES];
+/*
+ * Takes and puts of each pool, [node * MSTAT_NR_CLASSES + class], when the
+ * shepherd last finished, and which pools were idle then: the shepherd's.
+ */
+static unsigned long *mstat_pool_ops_seen;
+static unsigned long *mstat_idle_pools;
 
 static void mstat_shepherd(struct work_struct *work)
 {
-	DECLARE_BITMAP(idle_pools, MSTAT_NR_CLASSES);
-	unsigned int cpu, cls;
+	unsigned int cpu, cls, i;
+	int nid;
 
 	mutex_lock(&mstat_reclaim_lock);
-	/* pools no cache used since the last pass; the drains below do not count */
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		__assign_bit(cls, idle_pools, mstat_central_ops(cls) == mstat_pool_ops_seen[cls]);
+	/* pools, node by node, no cache used since the last pass; the drains below do not count */
+	for_each_node(nid) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			i = nid * MSTAT_NR_CLASSES + cls;
+			__assign_bit(i, mstat_idle_pools,
+				     mstat_central_ops(cls, nid) == mstat_pool_ops_seen[i]);
+		}
+	}
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
 		mstat_find_idle(cpu, per_cpu_ptr(mstat_reclaim_cpus, cpu));
 	mstat_reclaim_run();
 	cpus_read_unlock();
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		mstat_pool_ops_seen[cls] = mstat_central_ops(cls);
-		if (test_bit(cls, idle_pools))
-			mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	for_each_node(nid) {
+		for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+			i = nid * MSTAT_NR_CLASSES + cls;
+			mstat_pool_ops_seen[i] = mstat_central_ops(cls, nid);
+			if (test_bit(i, mstat_idle_pools))
+				mstat_central_shrink(cls, nid, 0);
+		}
 	}
 	mutex_unlock(&mstat_reclaim_lock);
 	if (READ_ONCE(mstat_idle_ms))
@@ -297,9 +311,12 @@ int mstat_reclaim_init(void)
 {
 	unsigned int cpu;
 
+	mstat_pool_ops_seen = kcalloc(nr_node_ids * MSTAT_NR_CLASSES,
+				      sizeof(*mstat_pool_ops_seen), GFP_KERNEL);
+	mstat_idle_pools = bitmap_zalloc(nr_node_ids * MSTAT_NR_CLASSES, GFP_KERNEL);
 	mstat_reclaim_cpus = alloc_percpu(struct mstat_reclaim_cpu);
-	if (!mstat_reclaim_cpus)
-		return -ENOMEM;
+	if (!mstat_reclaim_cpus || !mstat_pool_ops_seen || !mstat_idle_pools)
+		goto free;
 	for_each_possible_cpu(cpu)
 		INIT_WORK(&per_cpu_ptr(mstat_reclaim_cpus, cpu)->work, mstat_reclaim_fn);
 #ifdef SHRINKER_ALLOCATED	/* 6.7 and later: shrinker_alloc() */
@@ -333,6 +350,8 @@ int mstat_reclaim_init(void)
 
 free:
 	free_percpu(mstat_reclaim_cpus);
+	bitmap_free(mstat_idle_pools);
+	kfree(mstat_pool_ops_seen);
 	return -ENOMEM;
 }
 
@@ -350,4 +369,6 @@ void mstat_reclaim_exit(void)
 	cancel_delayed_work_sync(&mstat_shepherd_work);
 	free_percpu(mstat_reclaim_cpus);
 	mstat_reclaim_cpus = NULL;
+	bitmap_free(mstat_idle_pools);
+	kfree(mstat_pool_ops_seen);
 }

@@ -96,13 +96,15 @@ unload); the host parses every read of /proc/mstat by its legends and checks:
 13. two NUMA nodes, in a seventh boot (6.12 only; CPUs 0-1 on node 0, 2-3 on
     node 1, 512 MiB each): CPU 0 allocates 2,048 objects (64, 512, 4096 B),
     CPU 2 frees them and allocates 2,048 again: every one of them on node 1
-    (they were all on node 0 before), and node 0's remote_frees counts them;
-    mstat_alloc_node() from each CPU to each node gives 200 objects all on
-    that node, freed on the other node; 300 reads of /proc/mstat_nodes under
-    churn and CPU hotplug, in each the nodes' refills sum to refill_objs
-    exactly, and at rest the nodes' pages sum to span_pages; 512 MiB hot-
-    added to node 1 (QMP pc-dimm, node 1) and 5,000 objects of 100000 B
-    asked of node 1: all on node 1, some in the new memory.
+    (they were all on node 0 before; kmalloc's share in the same churn is
+    printed, and mstat's must be at least it), and node 0's remote_frees
+    counts them; mstat_alloc_node() from each CPU to each node gives 200
+    objects all on that node, freed on the other node; 300 reads of
+    /proc/mstat_nodes under churn and CPU hotplug, in each the nodes'
+    refills sum to refill_objs exactly, and at rest the nodes' pages sum to
+    span_pages; 512 MiB hot-added to node 1 (QMP pc-dimm, node 1) and 5,000
+    objects of 100000 B asked of node 1: all on node 1, some in the new
+    memory.
 
 In the main boot the viewer is checked too: `mstat --json` agrees with the
 read just before it, and `mstat -d 1` under load shows allocation rates.
@@ -609,11 +611,17 @@ def check_numa_home(errors, lines):
     expect(errors, "online nodes", ["0-1"], online)
     for size in NUMA_SIZES:
         before, after = node_objs(lines, f"N0_{size}"), node_objs(lines, f"N1_{size}")
-        print(f"      {size} B: node 0's CPU got {before} by node, node 1's CPU after "
-              f"freeing them got {after}")
+        k = dict(x.split() for x in block(lines, f"@@K_{size}") if len(x.split()) == 2)
+        kmalloc = int(k.get("kchurn_local", -1)) if k.get("kchurn_size") == str(size) else -1
+        print(f"      {size} B: node 0's CPU got {before} by node; node 1's CPU, after freeing "
+              f"them, got {after[1] if after else '?'} of {NUMA_N} on its node (kmalloc, the "
+              f"same churn: {kmalloc})")
         expect(errors, f"{size} B allocated on node 0", NUMA_N, before and before[0])
         expect(errors, f"{size} B allocated on node 1 after node 1 freed node 0's", NUMA_N,
                after and after[1])
+        if kmalloc < 0 or (after and after[1] < kmalloc):
+            errors.append(f"{size} B: node 1's share {after and after[1]} below kmalloc's "
+                          f"{kmalloc}")
     _, rows = parse_nodes(block(lines, "@@NODES_REST"))
     want = NUMA_N * len(NUMA_SIZES) + 2 * NUMA_NODE_N * 2
     got = rows.get(0, {}).get("remote_frees", 0)

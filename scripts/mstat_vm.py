@@ -309,7 +309,7 @@ def numa_script():
     for size in NUMA_SIZES:
         s += [f"ctl alloc 0 {NUMA_N} {size}", e2e(f"N0_{size}"),
               "ctl free 2 all", f"ctl alloc 2 {NUMA_N} {size}", e2e(f"N1_{size}"),
-              "ctl free 1 all"]
+              "ctl free 1 all", f"ctl kchurn 0 2 {NUMA_N} {size}", e2e(f"K_{size}")]
     # mstat_alloc_node() from every CPU to each node, freed on the other node
     for cpu in range(NCPUS):
         for node in (0, 1):

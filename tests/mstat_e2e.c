@@ -539,6 +539,71 @@ static int e2e_mistake(const char *kind)
 	return ret;
 }
 
+/*
+ * kmalloc's side of the NUMA measure: CPU a allocates n objects, CPU b
+ * frees them and allocates n again; how many of those lie on b's node.
+ */
+struct kchurn {
+	void **objs;
+	unsigned int n;
+	size_t size;
+	bool free;
+};
+
+static long kchurn_here(void *arg)
+{
+	struct kchurn *k = arg;
+	unsigned int i;
+
+	for (i = 0; i < k->n; i++) {
+		if (k->free) {
+			kfree(k->objs[i]);
+		} else {
+			k->objs[i] = kmalloc(k->size, GFP_KERNEL);
+			if (!k->objs[i])
+				return -ENOMEM;
+		}
+	}
+	return 0;
+}
+
+static unsigned int kchurn_local, kchurn_size;
+
+static int e2e_kchurn(unsigned int a, unsigned int b, unsigned int n, unsigned int size)
+{
+	struct kchurn k = { .n = n, .size = size };
+	unsigned int i;
+	int ret, nid;
+
+	if (!n || n > E2E_QUEUE || a >= nr_cpu_ids || b >= nr_cpu_ids)
+		return -EINVAL;
+	k.objs = kcalloc(n, sizeof(void *), GFP_KERNEL);
+	if (!k.objs)
+		return -ENOMEM;
+	cpus_read_lock();
+	ret = -EINVAL;
+	if (!cpu_online(a) || !cpu_online(b))
+		goto out;
+	ret = work_on_cpu(a, kchurn_here, &k);
+	k.free = true;
+	ret = ret ?: work_on_cpu(b, kchurn_here, &k);
+	k.free = false;
+	ret = ret ?: work_on_cpu(b, kchurn_here, &k);
+	if (ret)
+		goto out;
+	nid = cpu_to_node(b);
+	kchurn_local = 0;
+	kchurn_size = size;
+	for (i = 0; i < n; i++)
+		kchurn_local += page_to_nid(virt_to_page(k.objs[i])) == nid;
+	k.free = true;
+	work_on_cpu(b, kchurn_here, &k);
+out:
+	cpus_read_unlock();
+	kfree(k.objs);
+	return ret;
+}
+
 static int e2e_command(char *line)
 {
 	struct e2e_cmd cmd = { };
@@ -548,6 +613,8 @@ static int e2e_command(char *line)
 
 	if (sscanf(line, "alloc %u %u %u", &cpu, &cmd.count, &cmd.size) == 3)
 		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
+	if (sscanf(line, "kchurn %u %u %u %u", &cpu, &n, &cmd.count, &cmd.size) == 4)
+		return e2e_kchurn(cpu, n, cmd.count, cmd.size);
 	if (sscanf(line, "nalloc %u %u %u %d", &cpu, &cmd.count, &cmd.size, &cmd.node) == 4) {
 		cmd.nalloc = true;
 		return e2e_on_cpu(cpu, e2e_alloc_here, &cmd);
@@ -643,6 +710,8 @@ static int e2e_show(struct seq_file *m, void *v)
 	seq_printf(m, "pressure_pages %lu\n", pressure_pages);
 	seq_printf(m, "frag_mstat_ok %u\n", frag_mstat_ok);
 	seq_printf(m, "frag_kmalloc_ok %u\n", frag_kmalloc_ok);
+	seq_printf(m, "kchurn_local %u\n", kchurn_local);
+	seq_printf(m, "kchurn_size %u\n", kchurn_size);
 	seq_printf(m, "mistakes_run %u\n", mistakes_run);
 	seq_printf(m, "mistakes_distinct %u\n", mistakes_distinct);
 	return 0;
