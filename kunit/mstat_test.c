@@ -105,6 +105,10 @@
  * - the second copy of an object two CPUs freed at once, withdrawn, is charged to its site as an
  *   allocation (else the site shows more frees than allocations).
  * - read_gap_us above 1 s is refused, the gap unchanged (fails without the bound).
+ * - array, copy and resize calls: an overflowing array is NULL with nothing counted; calloc
+ *   zeroed; realloc from NULL, shrinking in place (its tail zeroed with __GFP_ZERO), growing into
+ *   a new object with the old bytes and zeros after, the old one freed, NULL on failure with the
+ *   object intact, 0 frees; memdup, strdup, strndup contents; each counted to its own line.
  * - NUMA (x86_64, booted with two nodes; skipped on one): a CPU of node B frees 2,048 objects a CPU
  *   of node A allocated, then allocates 2,048: all on B's node (2,016 without the remote check),
  *   remote_frees of A's node up by 2,048 exactly, and in every read the nodes' refills sum to
@@ -2500,9 +2504,21 @@ static void fb_race_hook(const void *ptr)
 		c->stats.nflush_objs[fb_race.cls]++;
 }
 
+/* Objects of class @cls in every cache of every CPU, at a moment. */
+static unsigned int cached_everywhere(unsigned int cls)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (mstat_cpu_caches[i])
+			n += READ_ONCE(mstat_cpu_caches[i]->cls[cls].count);
+	}
+	return n;
+}
+
 static void mstat_test_fallback_freed_twice_at_once(struct kunit *test)
 {
-	unsigned int cls = mstat_size_to_class(1024), n, max = 1024;
+	unsigned int cls = mstat_size_to_class(1024), n, max = 1024, cached;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
 	struct mstat_totals *before, *after;
 	unsigned long pfn;
@@ -2523,6 +2539,7 @@ static void mstat_test_fallback_freed_twice_at_once(struct kunit *test)
 			mstat_classes[cls].fb_order);
 	fb_race.cls = cls;
 	base = mstat_span_bytes() - (PAGE_SIZE << mstat_classes[cls].fb_order);
+	cached = cached_everywhere(cls);
 	before = snap(test);
 	WRITE_ONCE(mstat_free_hook, fb_race_hook);
 	free_in_hardirq(test, fb_race.obj);
@@ -2534,7 +2551,8 @@ static void mstat_test_fallback_freed_twice_at_once(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after->sum.nfree[cls] - before->sum.nfree[cls], 1ULL);
 	KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls], before->sum.nmalloc[cls]);
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
-	KUNIT_EXPECT_EQ(test, mstat_cached_count(cls), 0U);
+	/* in no cache, on any CPU (the test may have moved since its drain) */
+	KUNIT_EXPECT_EQ(test, cached_everywhere(cls), cached);
 	mstat_limbo_drain();
 	KUNIT_EXPECT_EQ(test, mstat_span_bytes(), base);
 }
@@ -3324,6 +3342,92 @@ static void mstat_test_read_gap_bounded(struct kunit *test)
 	WRITE_ONCE(mstat_read_gap_us, gap);
 }
 
+/*
+ * The array, copy and resize calls (issue 29): kmalloc_array()'s overflow
+ * check, kcalloc()'s zeroing, krealloc()'s contract (NULL allocates, in
+ * place while it fits, __GFP_ZERO zeroes what grows, 0 frees, the old
+ * object kept on failure), kmemdup(), kstrdup(), kstrndup(); each counted
+ * to the line that called it.
+ */
+static void mstat_test_array_copy_calls(struct kunit *test)
+{
+	struct mstat_totals *t0, *t1;
+	unsigned int line[6], i;
+	size_t usable;
+	char *p, *q;
+
+	t0 = snap(test);
+	KUNIT_EXPECT_NULL(test, mstat_alloc_array(SIZE_MAX / 2, 4, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, mstat_calloc(SIZE_MAX / 8, 16, GFP_KERNEL));
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum), mstat_nmalloc(&t0->sum));
+
+	line[0] = __LINE__ + 1;
+	p = mstat_calloc(10, 100, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	usable = mstat_usable_size(p);
+	KUNIT_EXPECT_GE(test, usable, (size_t)1000);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p, 0, usable));
+	mstat_free(p);
+
+	line[1] = __LINE__ + 1;
+	p = mstat_realloc(NULL, 100, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	memset(p, 0xab, 100);
+	/* shrinking stays in place, and zeroes the tail for a later growth */
+	KUNIT_EXPECT_PTR_EQ(test, (char *)mstat_realloc(p, 60, GFP_KERNEL | __GFP_ZERO), p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(p + 60, 0, mstat_usable_size(p) - 60));
+	KUNIT_EXPECT_PTR_EQ(test, (char *)mstat_realloc(p, mstat_usable_size(p), GFP_KERNEL), p);
+	t0 = snap(test);
+	line[2] = __LINE__ + 1;
+	q = mstat_realloc(p, 5000, GFP_KERNEL | __GFP_ZERO);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0xab, 60));
+	KUNIT_EXPECT_NULL(test, memchr_inv(q + 60, 0, mstat_usable_size(q) - 60));
+	t1 = snap(test);
+	/* one allocation, one free: the old object went back */
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 1ULL);
+	/* too large: NULL, and the object is as it was */
+	KUNIT_EXPECT_NULL(test, mstat_realloc(q, SIZE_MAX, GFP_KERNEL | __GFP_NOWARN));
+	KUNIT_EXPECT_NULL(test, memchr_inv(q, 0xab, 60));
+	KUNIT_EXPECT_EQ(test, mstat_usable_size(q),
+			(size_t)mstat_classes[mstat_size_to_class(5000)].size);
+	t0 = snap(test);
+	KUNIT_EXPECT_PTR_EQ(test, mstat_realloc(q, 0, GFP_KERNEL), ZERO_SIZE_PTR);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 1ULL);
+
+	line[3] = __LINE__ + 1;
+	p = mstat_memdup("\x01\x02\x03\x00\x05", 5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, memcmp(p, "\x01\x02\x03\x00\x05", 5), 0);
+	line[4] = __LINE__ + 1;
+	q = mstat_strdup("mstat", GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_STREQ(test, q, "mstat");
+	mstat_free(q);
+	line[5] = __LINE__ + 1;
+	q = mstat_strndup("allocator", 5, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_STREQ(test, q, "alloc");
+	KUNIT_EXPECT_NULL(test, mstat_strdup(NULL, GFP_KERNEL));
+	KUNIT_EXPECT_NULL(test, mstat_strndup(NULL, 3, GFP_KERNEL));
+
+	/* each object counted to its own line; p and q still live */
+	for (i = 0; i < ARRAY_SIZE(line); i++) {
+		struct mstat_site_stats r = site_row(test, line[i]);
+
+		KUNIT_EXPECT_EQ_MSG(test, r.nmalloc, 1ULL, "line %u", line[i]);
+		KUNIT_EXPECT_STREQ(test, r.function ? r.function : "", __func__);
+	}
+	KUNIT_EXPECT_EQ(test, site_row(test, line[3]).live_objects, 1ULL);
+	KUNIT_EXPECT_EQ(test, site_row(test, line[5]).live_objects, 1ULL);
+	mstat_free(p);
+	mstat_free(q);
+}
+
 /* --- NUMA: on a kernel booted with two nodes (scripts/kunit.sh --arch x86_64) --- */
 
 struct numa_batch {
@@ -3584,6 +3688,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_site_donation),
 	KUNIT_CASE(mstat_test_site_withdrawn),
 	KUNIT_CASE(mstat_test_read_gap_bounded),
+	KUNIT_CASE(mstat_test_array_copy_calls),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_numa_shrink_per_node),

@@ -41,7 +41,7 @@ count_from() {	# label command...
 	"$@" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	line=$(grep -E '^[a-z0-9]+: [0-9]+ passed, [0-9]+ failed' "$out" | tail -n 1)
-	grep -E '(^|[: ])(FAIL|not ok)[ :]|fails the run|no mstat test ran|exited with' "$out" | sed "s|^|$label: |" >>"$failures"
+	grep -E '(^|[: ])(FAIL|not ok)[ :]|\[FAILED\] mstat|EXPECTATION FAILED|fails the run|no mstat test ran|exited with' "$out" | sed "s|^|$label: |" >>"$failures"
 	rm -f "$out"
 	if [ -z "$line" ]; then
 		result "$label" fail "no result line"
