@@ -439,6 +439,23 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsign
 	return obj;
 }
 
+static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct mstat_site *site,
+					   unsigned long caller)
+{
+	void *obj;
+
+	might_alloc(flags);
+	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
+	    !mstat_fast_off()) {
+		unsigned int cls = mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], key;
+
+		if (likely(mstat_site_fast_key(site, cls, &key)) &&
+		    likely(mstat_task_pop(cls, key, &obj)))
+			return obj;
+	}
+	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, caller, site);
+}
+
 /**
  * mstat_alloc_site - allocate memory from mstat for a call site
  * @size: bytes wanted
@@ -463,20 +480,15 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsign
  */
 void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site)
 {
-	void *obj;
-
-	might_alloc(flags);
-	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
-	    !mstat_fast_off()) {
-		unsigned int cls = mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], key;
-
-		if (likely(mstat_site_fast_key(site, cls, &key)) &&
-		    likely(mstat_task_pop(cls, key, &obj)))
-			return obj;
-	}
-	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, _RET_IP_, site);
+	return __mstat_alloc(size, flags, site, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_site);
+
+/* mstat_alloc_site() for mstat's own API calls, which name their caller's caller. */
+void *mstat_alloc_caller(size_t size, gfp_t flags, struct mstat_site *site, unsigned long caller)
+{
+	return __mstat_alloc(size, flags, site, caller);
+}
 
 /**
  * mstat_alloc_node_site - allocate memory on a node from mstat for a call site
@@ -681,6 +693,16 @@ void mstat_free(const void *ptr)
 }
 EXPORT_SYMBOL_GPL(mstat_free);
 
+/* mstat_free() for mstat's own API calls: a mistake names @caller. */
+void mstat_free_caller(const void *ptr, unsigned long caller)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+		return;
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr)))
+		return;
+	mstat_free_slow(ptr, caller);
+}
+
 /**
  * mstat_usable_size - bytes usable at an mstat object
  * @ptr: the object
@@ -691,6 +713,13 @@ EXPORT_SYMBOL_GPL(mstat_free);
  */
 size_t mstat_usable_size(const void *ptr)
 {
+	return mstat_usable_caller(ptr, __func__, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(mstat_usable_size);
+
+/* mstat_usable_size() for mstat's own API calls: a foreign @ptr is @fn's mistake. */
+size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller)
+{
 	unsigned long pfn, info;
 	unsigned int cls;
 	size_t usable;
@@ -699,10 +728,9 @@ size_t mstat_usable_size(const void *ptr)
 		return 0;
 	if (mstat_owner(ptr, &cls, &usable, &pfn, &info) != MSTAT_FOREIGN)
 		return usable;
-	mstat_report(MSTAT_BAD_POINTER, __func__, ptr, _RET_IP_);
+	mstat_report(MSTAT_BAD_POINTER, fn, ptr, caller);
 	return 0;
 }
-EXPORT_SYMBOL_GPL(mstat_usable_size);
 
 /* Return one class cache's objects to the pool; how many went back.  As mstat_cache_drain(). */
 static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)

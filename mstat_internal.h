@@ -1119,6 +1119,10 @@ static inline void trace_mstat_reclaim(unsigned int size, unsigned long objects,
 #endif
 
 /* mstat_cache.c */
+struct mstat_site;
+void *mstat_alloc_caller(size_t size, gfp_t flags, struct mstat_site *site, unsigned long caller);
+void mstat_free_caller(const void *ptr, unsigned long caller);
+size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller);
 extern struct workqueue_struct *mstat_wq;
 void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
 void mstat_cache_drain(struct mstat_cache *c);

@@ -11,6 +11,7 @@
 
 #include <linux/gfp.h>
 #include <linux/compiler.h>
+#include <linux/overflow.h>
 #include <linux/export.h>
 #include <linux/init.h>
 #include <linux/types.h>
@@ -126,6 +127,10 @@ struct mstat_site_stats {
 
 void *mstat_alloc_site(size_t size, gfp_t flags, struct mstat_site *site);
 void *mstat_alloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site);
+void *mstat_realloc_site(const void *p, size_t new_size, gfp_t flags, struct mstat_site *site);
+void *mstat_memdup_site(const void *src, size_t len, gfp_t flags, struct mstat_site *site);
+char *mstat_strdup_site(const char *s, gfp_t flags, struct mstat_site *site);
+char *mstat_strndup_site(const char *s, size_t max, gfp_t flags, struct mstat_site *site);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
 void mstat_read_stats(struct mstat_stats *st);
@@ -185,5 +190,87 @@ int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
  * Return: the object, ZERO_SIZE_PTR for @size 0, or NULL.
  */
 #define mstat_zalloc(size, flags)	mstat_alloc((size), (flags) | __GFP_ZERO)
+
+/**
+ * mstat_alloc_array_site - allocate an array, its size checked for overflow
+ * @n: elements
+ * @size: bytes each
+ * @flags: GFP flags, as for kmalloc_array()
+ * @site: the call site
+ *
+ * Return: the array, or NULL if @n * @size overflows or memory is short.
+ */
+static __always_inline void *mstat_alloc_array_site(size_t n, size_t size, gfp_t flags,
+						    struct mstat_site *site)
+{
+	size_t bytes;
+
+	if (unlikely(check_mul_overflow(n, size, &bytes)))
+		return NULL;
+	return mstat_alloc_site(bytes, flags, site);
+}
+
+/**
+ * mstat_alloc_array - kmalloc_array()'s counterpart, counted to this call site
+ * @n: elements
+ * @size: bytes each
+ * @flags: GFP flags
+ *
+ * Return: the array, or NULL if @n * @size overflows or memory is short.
+ */
+#define mstat_alloc_array(n, size, flags)					\
+	mstat_alloc_array_site((n), (size), (flags), __mstat_site())
+
+/**
+ * mstat_calloc - kcalloc()'s counterpart: a zeroed array, counted to this call site
+ * @n: elements
+ * @size: bytes each
+ * @flags: GFP flags
+ *
+ * Return: the array, or NULL if @n * @size overflows or memory is short.
+ */
+#define mstat_calloc(n, size, flags)	mstat_alloc_array((n), (size), (flags) | __GFP_ZERO)
+
+/**
+ * mstat_realloc - krealloc()'s counterpart, counted to this call site
+ * @p: the object, or NULL
+ * @new_size: bytes wanted; 0 frees
+ * @flags: GFP flags
+ *
+ * See mstat_realloc_site().
+ *
+ * Return: the object, ZERO_SIZE_PTR for @new_size 0, or NULL (@p intact).
+ */
+#define mstat_realloc(p, new_size, flags)					\
+	mstat_realloc_site((p), (new_size), (flags), __mstat_site())
+
+/**
+ * mstat_memdup - kmemdup()'s counterpart, counted to this call site
+ * @src: the bytes
+ * @len: how many
+ * @flags: GFP flags
+ *
+ * Return: the copy, or NULL.
+ */
+#define mstat_memdup(src, len, flags)	mstat_memdup_site((src), (len), (flags), __mstat_site())
+
+/**
+ * mstat_strdup - kstrdup()'s counterpart, counted to this call site
+ * @s: the string, or NULL
+ * @flags: GFP flags
+ *
+ * Return: the copy, or NULL.
+ */
+#define mstat_strdup(s, flags)		mstat_strdup_site((s), (flags), __mstat_site())
+
+/**
+ * mstat_strndup - kstrndup()'s counterpart, counted to this call site
+ * @s: the string, or NULL
+ * @max: the most characters to copy
+ * @flags: GFP flags
+ *
+ * Return: the copy, terminated, or NULL.
+ */
+#define mstat_strndup(s, max, flags)	mstat_strndup_site((s), (max), (flags), __mstat_site())
 
 #endif /* _MSTAT_H */
