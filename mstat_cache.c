@@ -155,6 +155,37 @@ static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsig
 	return false;
 }
 
+/* Hand a cached object out, if mstat_alloc_check() lets it; the cache's lock held. */
+static bool mstat_hand_out(struct mstat_cache *c, void *obj, unsigned int cls, unsigned int key,
+			   unsigned long caller)
+{
+	u32 *st = mstat_obj_state(obj, cls);
+
+	if (unlikely(!mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller)))
+		return false;
+	mstat_obj_handed_out(c, obj, st, cls, key);
+	return true;
+}
+
+/*
+ * A fallback span's object (mstat_central_grow()), of node @nid: the
+ * caller's straight away, counted as if it came through the calling
+ * context's cache, so that the counters keep telling what the cache holds.
+ */
+static void *mstat_fallback_out(unsigned int cls, int nid, void *obj, unsigned int key)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned long irqflags = 0;
+	bool task = in_task();
+	struct mstat_cache *c;
+
+	c = mstat_lock_cache(task, &irqflags);
+	mstat_count_refill(c, cls, nid, 1);
+	mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order), cls, key);
+	mstat_unlock_cache(task, irqflags);
+	return obj;
+}
+
 /*
  * Allocate from the calling context's cache, refilling it and growing the
  * pool as needed: from this CPU's node's pool, or, if the page allocator
@@ -174,12 +205,8 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
 		while (likely(cc->count) || mstat_cache_refill(c, cls, nid)) {
-			u32 *st;
-
 			obj = cc->objs[--cc->count];
-			st = mstat_obj_state(obj, cls);
-			if (likely(mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller))) {
-				mstat_obj_handed_out(c, obj, st, cls, key);
+			if (likely(mstat_hand_out(c, obj, cls, key, caller))) {
 				mstat_unlock_cache(task, irqflags);
 				return obj;
 			}
@@ -189,21 +216,8 @@ static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long call
 		nid = mstat_central_grow(cls, NUMA_NO_NODE, flags, &obj);
 		if (nid < 0)
 			return NULL;
-		if (obj) {
-			/*
-			 * A fallback span's object: the caller's straight away,
-			 * counted as if it came through the cache, so that the
-			 * counters keep telling what the cache holds.
-			 */
-			const struct mstat_class *mc = &mstat_classes[cls];
-
-			c = mstat_lock_cache(task, &irqflags);
-			mstat_count_refill(c, cls, nid, 1);
-			mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order),
-					     cls, key);
-			mstat_unlock_cache(task, irqflags);
-			return obj;
-		}
+		if (obj)
+			return mstat_fallback_out(cls, nid, obj, key);
 	}
 }
 
@@ -361,20 +375,16 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 	/* no reclaim, so no __GFP_NOFAIL either: the page allocator warns of the pair */
 	gfp_t quiet = (flags & ~(__GFP_DIRECT_RECLAIM | __GFP_NOFAIL)) | __GFP_THISNODE |
 		      __GFP_NOWARN;
-	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long irqflags = 0;
 	bool task = in_task();
 	struct mstat_cache *c;
 	void *obj;
-	u32 *st;
 
 	for (;;) {
 		c = mstat_lock_cache(task, &irqflags);
 		while (mstat_central_take(cls, nid, &obj, 1)) {
 			mstat_count_refill(c, cls, nid, 1);
-			st = mstat_obj_state(obj, cls);
-			if (likely(mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller))) {
-				mstat_obj_handed_out(c, obj, st, cls, key);
+			if (likely(mstat_hand_out(c, obj, cls, key, caller))) {
 				mstat_unlock_cache(task, irqflags);
 				return obj;
 			}
@@ -386,14 +396,8 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 			quiet = flags;
 			continue;
 		}
-		if (obj) {	/* a fallback span's, as in mstat_cache_alloc() */
-			c = mstat_lock_cache(task, &irqflags);
-			mstat_count_refill(c, cls, nid, 1);
-			mstat_obj_handed_out(c, obj, mstat_obj_state_order(obj, mc, mc->fb_order),
-					     cls, key);
-			mstat_unlock_cache(task, irqflags);
-			return obj;
-		}
+		if (obj)
+			return mstat_fallback_out(cls, nid, obj, key);
 	}
 }
 

@@ -3488,6 +3488,26 @@ static bool numa_two_cpus(unsigned int *a, unsigned int *b)
 	       node_state(cpu_to_mem(*b), N_MEMORY);
 }
 
+/*
+ * Two CPUs a and b of two nodes, and a batch of @n objects of 64 B for
+ * them to allocate and free; false (the case skipped) on one node.
+ */
+static bool numa_setup(struct kunit *test, unsigned int *a, unsigned int *b,
+		       struct numa_batch *batch, unsigned int n)
+{
+	if (!numa_two_cpus(a, b)) {
+		kunit_mark_skipped(test, "one memory node (run with --arch x86_64: two)");
+		return false;
+	}
+	batch->objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, batch->objs);
+	batch->n = n;
+	batch->size = 64;
+	batch->node = NUMA_NO_NODE;
+	batch->gfp = GFP_KERNEL;
+	return true;
+}
+
 /* The per-node counters; their refills add up to every refill, exactly. */
 static struct mstat_node_counters *numa_read(struct kunit *test)
 {
@@ -3519,14 +3539,10 @@ static void mstat_test_numa_remote_frees_go_home(struct kunit *test)
 	struct numa_batch batch;
 	int na, nb;
 
-	if (!numa_two_cpus(&a, &b))
-		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	if (!numa_setup(test, &a, &b, &batch, n))
+		return;
 	na = cpu_to_mem(a);
 	nb = cpu_to_mem(b);
-	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
-	batch.n = n;
-	batch.node = NUMA_NO_NODE;
 	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		batch.size = sizes[k];
 		drain_all_cpus();
@@ -3557,13 +3573,10 @@ static void mstat_test_numa_alloc_node(struct kunit *test)
 	struct numa_batch batch;
 	void *p;
 
-	if (!numa_two_cpus(&a, &b))
-		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	if (!numa_setup(test, &a, &b, &batch, n))
+		return;
 	cpus[0] = a;
 	cpus[1] = b;
-	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
-	batch.n = n;
 	for (k = 0; k < ARRAY_SIZE(sizes); k++) {
 		batch.size = sizes[k];
 		/* i: bit 0 the node's CPU, bit 1 the allocating CPU, bit 2 __GFP_THISNODE */
@@ -3603,15 +3616,10 @@ static void mstat_test_numa_shrink_per_node(struct kunit *test)
 	long before;
 	int na, nb;
 
-	if (!numa_two_cpus(&a, &b))
-		kunit_skip(test, "one memory node (run with --arch x86_64: two)");
+	if (!numa_setup(test, &a, &b, &batch, n))
+		return;
 	na = cpu_to_mem(a);
 	nb = cpu_to_mem(b);
-	batch.objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, batch.objs);
-	batch.n = n;
-	batch.size = 64;
-	batch.node = NUMA_NO_NODE;
 	mstat_reclaim_all();
 	/* A's cache holds 64 B objects; B's remote buffer holds n of A's */
 	KUNIT_ASSERT_EQ(test, work_on_cpu(a, numa_alloc_fn, &batch), 0L);

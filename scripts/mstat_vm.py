@@ -270,11 +270,14 @@ def hotadd_script():
     return "\n".join(s)
 
 
-def e2e_hotadd(name, vmlinuz, mods, checks):
-    sock = os.path.join(CACHE, "vm", name, "qmp.sock")
+def hot_add_on(sock, err, mb, node=None):
+    """An on_line for boot(): at "@@HOTPLUG_NOW", QMP adds @mb MiB as a pc-dimm
+    (on @node if given); the QMP error, or None, goes to @err."""
     if os.path.exists(sock):
         os.unlink(sock)
-    err = []
+    dimm = {"driver": "pc-dimm", "id": "dimm1", "memdev": "mem1"}
+    if node is not None:
+        dimm["node"] = node
 
     def on_line(line):
         if line != "@@HOTPLUG_NOW":
@@ -283,12 +286,17 @@ def e2e_hotadd(name, vmlinuz, mods, checks):
             err.append(qmp(sock,
                            {"execute": "object-add",
                             "arguments": {"qom-type": "memory-backend-ram", "id": "mem1",
-                                          "size": HOTADD_MB << 20}},
-                           {"execute": "device_add",
-                            "arguments": {"driver": "pc-dimm", "id": "dimm1",
-                                          "memdev": "mem1"}}))
+                                          "size": mb << 20}},
+                           {"execute": "device_add", "arguments": dimm}))
         except (OSError, ValueError) as e:
             err.append(f"QMP failed: {e!r}")
+    return on_line
+
+
+def e2e_hotadd(name, vmlinuz, mods, checks):
+    sock = os.path.join(CACHE, "vm", name, "qmp.sock")
+    err = []
+    on_line = hot_add_on(sock, err, HOTADD_MB)
 
     lines, snaps, logfile = run_scenario(
         name, vmlinuz, mods, checks, "memory hot-add", hotadd_script(),
@@ -338,23 +346,8 @@ def numa_script():
 def e2e_numa(name, vmlinuz, mods, checks):
     """Two nodes in QEMU: placement, mstat_alloc_node(), the node table, hot-add."""
     sock = os.path.join(CACHE, "vm", name, "qmp-numa.sock")
-    if os.path.exists(sock):
-        os.unlink(sock)
     err = []
-
-    def on_line(line):
-        if line != "@@HOTPLUG_NOW":
-            return
-        try:
-            err.append(qmp(sock,
-                           {"execute": "object-add",
-                            "arguments": {"qom-type": "memory-backend-ram", "id": "mem2",
-                                          "size": NUMA_HOTADD_MB << 20}},
-                           {"execute": "device_add",
-                            "arguments": {"driver": "pc-dimm", "id": "dimm2",
-                                          "memdev": "mem2", "node": 1}}))
-        except (OSError, ValueError) as e:
-            err.append(f"QMP failed: {e!r}")
+    on_line = hot_add_on(sock, err, NUMA_HOTADD_MB, node=1)
 
     numa = ("-object", "memory-backend-ram,id=m0,size=512M",
             "-object", "memory-backend-ram,id=m1,size=512M",
