@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * mstat core: module life, size classes and CPU hotplug.  Below it, in the
- * order data flows: the per-CPU caches (mstat_cache.c), the pools of spans
+ * order data flows: the per-CPU caches (mstat_pcpu.c), the pools of spans
  * per node (mstat_pool.c), large objects (mstat_large.c), the pages mstat
  * owns (mstat_owner.c); beside them the reads (mstat_proc.c, mstat_sites.c),
  * reclaim (mstat_reclaim.c), debug mode (mstat_debug.c) and the reports of
@@ -281,13 +281,13 @@ static int mstat_alloc_caches(void)
 	if (!mstat_cpu_caches)
 		return -ENOMEM;
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-		mstat_caches[ctx] = alloc_percpu(struct mstat_cache);
+		mstat_caches[ctx] = alloc_percpu(struct mstat_pcpu);
 		if (!mstat_caches[ctx])
 			return -ENOMEM;
 		for_each_possible_cpu(cpu) {
-			struct mstat_cache *c = per_cpu_ptr(mstat_caches[ctx], cpu);
+			struct mstat_pcpu *c = per_cpu_ptr(mstat_caches[ctx], cpu);
 
-			mstat_cache_init(c, ctx);
+			mstat_pcpu_init(c, ctx);
 			mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx] = c;
 			c->nodes = kcalloc_node(nr_node_ids, sizeof(*c->nodes), GFP_KERNEL,
 						cpu_to_mem(cpu));
@@ -369,7 +369,7 @@ static void __exit mstat_exit(void)
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (mstat_cpu_caches[i])
-			mstat_cache_drain(mstat_cpu_caches[i]);
+			mstat_pcpu_drain(mstat_cpu_caches[i]);
 	}
 	if (mstat_debug())
 		mstat_debug_report_leaks();

@@ -306,7 +306,7 @@ struct mstat_node_counters {
 #define MSTAT_REMOTE_SLOTS	32
 
 /**
- * struct mstat_cache - a per-CPU cache
+ * struct mstat_pcpu - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
  * @large_lock: held by the owner while it counts a large object or a
  *	refill and by a reader while it reads those counters: a count and
@@ -324,7 +324,7 @@ struct mstat_node_counters {
  *	as cached until mstat_remote_flush() sends them to their node's pool
  * @remote_key: the class and node of each (mstat_remote_key())
  */
-struct mstat_cache {
+struct mstat_pcpu {
 	local_lock_t lock;
 	raw_spinlock_t large_lock;
 	struct mstat_counters stats;
@@ -408,12 +408,12 @@ enum mstat_ctx {
 	MSTAT_NR_CTX
 };
 
-extern struct mstat_cache __percpu *mstat_caches[MSTAT_NR_CTX];
+extern struct mstat_pcpu __percpu *mstat_caches[MSTAT_NR_CTX];
 /*
  * Every possible CPU's caches, [cpu * MSTAT_NR_CTX + ctx]; NULL for CPUs
  * that are not possible.
  */
-extern struct mstat_cache **mstat_cpu_caches;
+extern struct mstat_pcpu **mstat_cpu_caches;
 
 /* Snapshot of the statistics, as /proc/mstat prints them. */
 struct mstat_totals {
@@ -469,7 +469,7 @@ extern atomic64_t mstat_global_stats[];
 #endif
 
 /* Add @n to counter @ctr of @c, the calling CPU's own cache, lock held. */
-static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
+static inline void mstat_stat_add(struct mstat_pcpu *c, u64 *ctr, u64 n)
 {
 #if defined(MSTAT_STATS_ATOMIC)
 	atomic64_add(n, &mstat_global_stats[ctr - mstat_counter_array(&c->stats)]);
@@ -484,7 +484,7 @@ static inline void mstat_stat_add(struct mstat_cache *c, u64 *ctr, u64 n)
  * it follows, made on this CPU or on another that handed the object over
  * (mstat_read_caches(), litmus/).
  */
-static inline void mstat_stat_add_free(struct mstat_cache *c, u64 *ctr, u64 n)
+static inline void mstat_stat_add_free(struct mstat_pcpu *c, u64 *ctr, u64 n)
 {
 #if defined(MSTAT_STATS_ATOMIC) || defined(MSTAT_STATS_NONE) || defined(MSTAT_PLAIN_FREE)
 	mstat_stat_add(c, ctr, n);
@@ -894,7 +894,7 @@ static __always_inline unsigned int mstat_state_key(u32 state, unsigned int cls)
  * MSTAT_STATS_NONE (make bench only) count per class in global atomics,
  * or nothing.
  */
-static __always_inline void mstat_key_count_alloc(struct mstat_cache *c, unsigned int key,
+static __always_inline void mstat_key_count_alloc(struct mstat_pcpu *c, unsigned int key,
 						  unsigned int cls)
 {
 #if defined(MSTAT_STATS_ATOMIC)
@@ -911,7 +911,7 @@ static __always_inline void mstat_key_count_alloc(struct mstat_cache *c, unsigne
  * to a key mstat_state_key() checked.  MSTAT_PLAIN_FREE (make bench only)
  * drops the release, to price it.
  */
-static __always_inline void mstat_key_count_free(struct mstat_cache *c, unsigned int key,
+static __always_inline void mstat_key_count_free(struct mstat_pcpu *c, unsigned int key,
 						 unsigned int cls)
 {
 #if defined(MSTAT_STATS_ATOMIC)
@@ -935,7 +935,7 @@ static __always_inline void mstat_key_count_free(struct mstat_cache *c, unsigned
  * second page's index holds it (checked as mstat_state_key() does).  Off
  * the fast paths; the large totals are in struct mstat_counters.
  */
-static inline void mstat_key_count_large(struct mstat_cache *c, unsigned long key, u64 bytes,
+static inline void mstat_key_count_large(struct mstat_pcpu *c, unsigned long key, u64 bytes,
 					 bool freed)
 {
 	struct mstat_site_chunk *chunk;
@@ -991,7 +991,7 @@ static __always_inline void mstat_kasan_live(const void *obj, unsigned int size)
 #endif
 
 /* @obj of class @cls, whose state is at @st, is handed out from @c, counted to @key. */
-static __always_inline void mstat_obj_handed_out(struct mstat_cache *c, void *obj, u32 *st,
+static __always_inline void mstat_obj_handed_out(struct mstat_pcpu *c, void *obj, u32 *st,
 						 unsigned int cls, unsigned int key)
 {
 	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
@@ -1118,20 +1118,20 @@ static inline void trace_mstat_reclaim(unsigned int size, unsigned long objects,
 #include "mstat_trace.h"
 #endif
 
-/* mstat_cache.c */
+/* mstat_pcpu.c */
 struct mstat_site;
 void *mstat_alloc_caller(size_t size, gfp_t flags, struct mstat_site *site, unsigned long caller);
 void mstat_free_caller(const void *ptr, unsigned long caller);
 size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller);
 extern struct workqueue_struct *mstat_wq;
-void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx);
-void mstat_cache_drain(struct mstat_cache *c);
-void mstat_donate(struct mstat_cache *from, struct mstat_cache *to);
+void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);
+void mstat_pcpu_drain(struct mstat_pcpu *c);
+void mstat_donate(struct mstat_pcpu *from, struct mstat_pcpu *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);
 void mstat_reclaim_this_cpu(const unsigned long *classes);
 unsigned int mstat_cached_count(unsigned int cls);
-u64 mstat_cache_cached_bytes(const struct mstat_cache *c);
+u64 mstat_pcpu_cached_bytes(const struct mstat_pcpu *c);
 
 /* mstat_debug.c */
 int mstat_debug_init(void);
@@ -1150,14 +1150,14 @@ unsigned int mstat_site_key(struct mstat_site *site, unsigned int cls, gfp_t fla
 int mstat_sites_init(void);
 void mstat_sites_exit(void);
 unsigned int mstat_nr_keys_read(void);
-void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to);
-bool mstat_sites_counted(const struct mstat_cache *c);
-void mstat_read_keys(const struct mstat_cache *c, unsigned int nkeys, bool frees, u64 *sum,
+void mstat_donate_sites(struct mstat_pcpu *from, struct mstat_pcpu *to);
+bool mstat_sites_counted(const struct mstat_pcpu *c);
+void mstat_read_keys(const struct mstat_pcpu *c, unsigned int nkeys, bool frees, u64 *sum,
 		     u64 *row);
-void mstat_cache_class_ops(const struct mstat_cache *c, unsigned int nkeys, u64 *ops);
+void mstat_pcpu_class_ops(const struct mstat_pcpu *c, unsigned int nkeys, u64 *ops);
 void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys,
-			    struct mstat_cache *const *caches, unsigned int n);
-void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
+			    struct mstat_pcpu *const *caches, unsigned int n);
+void mstat_site_withdrawn(struct mstat_pcpu *c, unsigned int cls, void *const *objs,
 			  unsigned int n);
 int mstat_sites_show(struct seq_file *m, void *v);
 void mstat_sites_flush(void);
@@ -1183,7 +1183,7 @@ void mstat_set_idle_ms(unsigned int ms);
 void mstat_read_nodes(struct mstat_node_counters *sum, u64 *refill_objs);
 void mstat_counters_add(struct mstat_counters *sum, const struct mstat_counters *c);
 void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
-		       struct mstat_cache *const *caches, unsigned int n,
+		       struct mstat_pcpu *const *caches, unsigned int n,
 		       unsigned int per_row);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_read_hook)(unsigned int pass, unsigned int i);

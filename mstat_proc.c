@@ -92,7 +92,7 @@ void mstat_read_step(unsigned int pass, unsigned int i)
 
 /* Add counters [@from, @to) of @c to @t's sum and, if given, to @row's. */
 static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
-			     struct mstat_cache *c, unsigned int from, unsigned int to)
+			     struct mstat_pcpu *c, unsigned int from, unsigned int to)
 {
 	const u64 *src = mstat_counter_array(&c->stats);
 	u64 *sum = mstat_counter_array(&t->sum);
@@ -119,7 +119,7 @@ static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
  * two passes count (the first pass's would miss them).  Off by the
  * objects that move while the cache is read.
  */
-static noinline u64 mstat_read_cache_second(const struct mstat_cache *c, unsigned int nkeys,
+static noinline u64 mstat_read_cache_second(const struct mstat_pcpu *c, unsigned int nkeys,
 					    u64 *sum, u64 *row)
 {
 	u64 keys[MSTAT_NR_CLASSES] = { };	/* nmalloc, then nfree */
@@ -185,7 +185,7 @@ static noinline u64 mstat_read_cache_second(const struct mstat_cache *c, unsigne
  * to be monotonic from one read to the next.
  */
 void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
-		       struct mstat_cache *const *caches, unsigned int n,
+		       struct mstat_pcpu *const *caches, unsigned int n,
 		       unsigned int per_row)
 {
 	unsigned int i, nkeys = mstat_nr_keys_read();
@@ -560,7 +560,7 @@ static void mstat_read_nodes_locked(struct mstat_node_counters *sum, u64 *refill
 	*refill_objs = 0;
 	memset(sum, 0, nr_node_ids * sizeof(*sum));
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
-		struct mstat_cache *c = mstat_cpu_caches[i];
+		struct mstat_pcpu *c = mstat_cpu_caches[i];
 
 		if (!c)
 			continue;

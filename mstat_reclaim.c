@@ -246,13 +246,13 @@ static bool mstat_find_idle(unsigned int cpu, struct mstat_reclaim_cpu *r)
 	bool any = false;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
-		mstat_cache_class_ops(mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx], nkeys, ops);
+		mstat_pcpu_class_ops(mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx], nkeys, ops);
 	bitmap_zero(r->classes, MSTAT_NR_CLASSES);
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		unsigned int cached = 0;
 
 		for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++) {
-			const struct mstat_cache *c = mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx];
+			const struct mstat_pcpu *c = mstat_cpu_caches[cpu * MSTAT_NR_CTX + ctx];
 
 			cached += READ_ONCE(c->cls[cls].count);
 		}

@@ -504,7 +504,7 @@ bool mstat_ip_newer(unsigned long ip, unsigned long gen)
  * A chunk made meanwhile may not have reached one of the two yet: the
  * dead CPU counted nothing in it.
  */
-void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to)
+void mstat_donate_sites(struct mstat_pcpu *from, struct mstat_pcpu *to)
 {
 	unsigned int k, i;
 
@@ -521,7 +521,7 @@ void mstat_donate_sites(struct mstat_cache *from, struct mstat_cache *to)
 }
 
 /* Whether a cache counted anything per key: a dead CPU's have to be donated. */
-bool mstat_sites_counted(const struct mstat_cache *c)
+bool mstat_sites_counted(const struct mstat_pcpu *c)
 {
 	unsigned int k;
 
@@ -544,7 +544,7 @@ bool mstat_sites_counted(const struct mstat_cache *c)
  * allocation, so that the key's frees (two, for an object two CPUs freed
  * at once) never exceed its allocations, in its class or its site.
  */
-void mstat_site_withdrawn(struct mstat_cache *c, unsigned int cls, void *const *objs,
+void mstat_site_withdrawn(struct mstat_pcpu *c, unsigned int cls, void *const *objs,
 			  unsigned int n)
 {
 	unsigned int i;
@@ -575,7 +575,7 @@ unsigned int mstat_nr_keys_read(void)
  * One pass of a consistent read (mstat_read_caches()): each key's counter
  * is read once and added to its class.
  */
-void mstat_read_keys(const struct mstat_cache *c, unsigned int nkeys, bool frees, u64 *sum,
+void mstat_read_keys(const struct mstat_pcpu *c, unsigned int nkeys, bool frees, u64 *sum,
 		     u64 *row)
 {
 	unsigned int key;
@@ -596,7 +596,7 @@ void mstat_read_keys(const struct mstat_cache *c, unsigned int nkeys, bool frees
 }
 
 /* Add allocations plus frees of each class in @c to @ops, for idle reclaim. */
-void mstat_cache_class_ops(const struct mstat_cache *c, unsigned int nkeys, u64 *ops)
+void mstat_pcpu_class_ops(const struct mstat_pcpu *c, unsigned int nkeys, u64 *ops)
 {
 	mstat_read_keys(c, nkeys, true, ops, NULL);
 	mstat_read_keys(c, nkeys, false, ops, NULL);
@@ -620,8 +620,8 @@ static void mstat_read_key(struct mstat_site_counters *s, const struct mstat_sit
 	}
 }
 
-/* A large key's count with its bytes, under its cache's large_lock: struct mstat_cache */
-static void mstat_read_large_key(struct mstat_cache *c, struct mstat_site_counters *s,
+/* A large key's count with its bytes, under its cache's large_lock: struct mstat_pcpu */
+static void mstat_read_large_key(struct mstat_pcpu *c, struct mstat_site_counters *s,
 				 const struct mstat_site_chunk *sc, unsigned int k,
 				 unsigned int pass, unsigned int step)
 {
@@ -646,7 +646,7 @@ static void mstat_read_large_key(struct mstat_cache *c, struct mstat_site_counte
  * Small keys' bytes are left 0: they are counts times the class size.
  */
 void mstat_read_site_caches(struct mstat_site_counters *sums, unsigned int nkeys,
-			    struct mstat_cache *const *caches, unsigned int n)
+			    struct mstat_pcpu *const *caches, unsigned int n)
 {
 	unsigned int i, key, pass;
 

@@ -490,11 +490,11 @@ static void mstat_test_totals_are_sum_of_cpus(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, sum->cached_bytes, t->cached_bytes);
 	/* cached_bytes told by the counters is what the caches really hold */
 	for_each_possible_cpu(cpu) {
-		struct mstat_cache *task = per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu);
-		struct mstat_cache *irq = per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu);
+		struct mstat_pcpu *task = per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu);
+		struct mstat_pcpu *irq = per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu);
 
 		KUNIT_EXPECT_EQ_MSG(test, cpus[cpu].cached_bytes,
-				    mstat_cache_cached_bytes(task) + mstat_cache_cached_bytes(irq),
+				    mstat_pcpu_cached_bytes(task) + mstat_pcpu_cached_bytes(irq),
 				    "cpu%u", cpu);
 	}
 	KUNIT_EXPECT_GE(test, mstat_nmalloc(&t->sum) - mstat_nfree(&t->sum), 1ULL);
@@ -512,8 +512,8 @@ static void fill_counters(struct mstat_counters *c, u64 seed)
 
 static void mstat_test_donate_conserves(struct kunit *test)
 {
-	struct mstat_cache *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
-	struct mstat_cache *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	struct mstat_pcpu *a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	struct mstat_pcpu *b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
 	struct mstat_counters *want = kunit_kzalloc(test, sizeof(*want), GFP_KERNEL);
 	struct mstat_counters *zero = kunit_kzalloc(test, sizeof(*zero), GFP_KERNEL);
 	u64 i;
@@ -560,13 +560,13 @@ static void mstat_test_donate_conserves(struct kunit *test)
 }
 
 /* A cache of the tests' own, with every chunk of key counters. */
-static struct mstat_cache *fake_cache(struct kunit *test)
+static struct mstat_pcpu *fake_cache(struct kunit *test)
 {
-	struct mstat_cache *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
+	struct mstat_pcpu *c = kunit_kzalloc(test, sizeof(*c), GFP_KERNEL);
 	unsigned int k;
 
 	KUNIT_ASSERT_NOT_NULL(test, c);
-	mstat_cache_init(c, MSTAT_TASK);
+	mstat_pcpu_init(c, MSTAT_TASK);
 	c->nodes = kunit_kcalloc(test, nr_node_ids, sizeof(*c->nodes), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, c->nodes);
 	for (k = 0; k < MSTAT_SITE_CHUNKS; k++) {
@@ -577,7 +577,7 @@ static struct mstat_cache *fake_cache(struct kunit *test)
 }
 
 /* Counter @field of key @key in cache @c; key cls is class cls's with no site. */
-static u64 *key_ctr(struct mstat_cache *c, size_t field, unsigned int key)
+static u64 *key_ctr(struct mstat_pcpu *c, size_t field, unsigned int key)
 {
 	return (u64 *)((char *)c->sites[key / MSTAT_SITE_CHUNK] + field) + key % MSTAT_SITE_CHUNK;
 }
@@ -586,7 +586,7 @@ static u64 *key_ctr(struct mstat_cache *c, size_t field, unsigned int key)
 	(*key_ctr(c, offsetof(struct mstat_site_chunk, field), key))
 
 /* A cache's allocations of class @cls, summed over its keys. */
-static u64 cache_nmalloc(const struct mstat_cache *c, unsigned int cls)
+static u64 cache_nmalloc(const struct mstat_pcpu *c, unsigned int cls)
 {
 	u64 n[MSTAT_NR_CLASSES] = { };
 
@@ -600,7 +600,7 @@ static u64 cache_nmalloc(const struct mstat_cache *c, unsigned int cls)
  * the other (or the same), the order the free must follow.
  */
 struct read_race {
-	struct mstat_cache *caches[2];
+	struct mstat_pcpu *caches[2];
 	unsigned int pass, idx;		/* where the event strikes */
 	unsigned int on_alloc, on_free;	/* which cache allocates and frees */
 	unsigned int cls;
@@ -612,7 +612,7 @@ static struct read_race *race;
 
 static void race_event(void)
 {
-	struct mstat_cache *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
+	struct mstat_pcpu *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
 
 	KEY_CTR(a, nmalloc, race->cls)++;
 	a->stats.large_nmalloc++;
@@ -708,7 +708,7 @@ static void mstat_test_read_consistency(struct kunit *test)
  */
 static void churn_hook(unsigned int pass, unsigned int idx)
 {
-	struct mstat_cache *c = race->caches[0];
+	struct mstat_pcpu *c = race->caches[0];
 
 	if (pass == 1 && idx == 1) {
 		KEY_CTR(c, nfree, race->cls) += 5;	/* five objects freed into the cache, */
@@ -850,7 +850,7 @@ static void expect_one_span(struct kunit *test, void **objs, unsigned int n, siz
 static void mstat_test_drain_returns_objects(struct kunit *test)
 {
 	static const size_t sizes[] = { 512, 16 };
-	struct mstat_cache *dead = kunit_kzalloc(test, sizeof(*dead), GFP_KERNEL);
+	struct mstat_pcpu *dead = kunit_kzalloc(test, sizeof(*dead), GFP_KERNEL);
 	unsigned int max = 4096, held, n, k;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
 
@@ -872,11 +872,11 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 		n = mstat_central_take(cls, NUMA_NO_NODE, dead->cls[cls].objs, 5);
 		KUNIT_ASSERT_EQ(test, n, 5U);
 		dead->cls[cls].count = n;
-		KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 5ULL * sizes[k]);
+		KUNIT_EXPECT_EQ(test, mstat_pcpu_cached_bytes(dead), 5ULL * sizes[k]);
 
-		mstat_cache_drain(dead);
+		mstat_pcpu_drain(dead);
 		KUNIT_EXPECT_EQ(test, dead->cls[cls].count, 0U);
-		KUNIT_EXPECT_EQ(test, mstat_cache_cached_bytes(dead), 0ULL);
+		KUNIT_EXPECT_EQ(test, mstat_pcpu_cached_bytes(dead), 0ULL);
 		/* all of the span is back in the pool, each object once */
 		n = take_all(cls, objs + held, max - held);
 		KUNIT_EXPECT_EQ(test, n, nobjs);
@@ -1302,7 +1302,7 @@ static void mstat_test_irq_inside_task_section(struct kunit *test)
 	struct ctx_work *w = kunit_kzalloc(test, sizeof(*w), GFP_KERNEL);
 	unsigned int cls = mstat_size_to_class(16), count;
 	u64 task0, irq0, nmalloc, deadline;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	bool fired, same;
 
 	KUNIT_ASSERT_NOT_NULL(test, w);
@@ -1959,7 +1959,7 @@ static void mstat_test_write_after_free(struct kunit *test)
  */
 static void mstat_test_freed_twice_at_once(struct kunit *test)
 {
-	struct mstat_cache *other = fake_cache(test);
+	struct mstat_pcpu *other = fake_cache(test);
 	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs;
 	unsigned int round, i, n, max = 4096;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
@@ -1986,7 +1986,7 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 		KUNIT_EXPECT_PTR_EQ(test, q, round ? p : NULL);
 
 		before = snap(test);
-		mstat_cache_drain(other);
+		mstat_pcpu_drain(other);
 		after = snap(test);
 		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
 		KUNIT_EXPECT_EQ(test, cache_nmalloc(other, cls), round + 1ULL);
@@ -2009,7 +2009,7 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 /* ------------------------------------------- defects found by review */
 
 /* Objects of class @cls cache @c holds by its counters, as a read computes it. */
-static s64 counted_cached(const struct mstat_cache *c, unsigned int cls)
+static s64 counted_cached(const struct mstat_pcpu *c, unsigned int cls)
 {
 	u64 nmalloc[MSTAT_NR_CLASSES] = { }, nfree[MSTAT_NR_CLASSES] = { };
 
@@ -2028,7 +2028,7 @@ static void mstat_test_grow_after_withdrawn(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(160), n, max = 4096;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	void *p, *q;
 	u32 *st;
 
@@ -2071,7 +2071,7 @@ static void mstat_test_fallback_counters(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(24576), n, max = 256;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
-	struct mstat_cache *task, *irq;
+	struct mstat_pcpu *task, *irq;
 	unsigned long pfn;
 	void *p;
 
@@ -2198,7 +2198,7 @@ static void mstat_test_free_decodes_once(struct kunit *test)
 	struct mstat_totals *before, *after;
 	unsigned long real, pfn;
 	void *p = NULL, *nb = NULL;
-	struct mstat_cache *irq;
+	struct mstat_pcpu *irq;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_EQ(test, mc->fb_order, 0U);
@@ -2488,7 +2488,7 @@ static struct {
 static void fb_race_hook(const void *ptr)
 {
 	const struct mstat_class *mc = &mstat_classes[fb_race.cls];
-	struct mstat_cache *c = this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
+	struct mstat_pcpu *c = this_cpu_ptr(mstat_caches[MSTAT_IRQ]);
 	u32 *st, state;
 
 	if (ptr != fb_race.obj)
@@ -2646,7 +2646,7 @@ static void mstat_test_shrink_scan(struct kunit *test)
 	unsigned int cls = mstat_size_to_class(512), nobjs = mstat_classes[cls].nobjs;
 	unsigned int i, n = 3 * nobjs, cached;
 	void **objs = kunit_kcalloc(test, n, sizeof(void *), GFP_KERNEL);
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	unsigned long freed;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
@@ -2932,7 +2932,7 @@ static void mstat_test_site_counts(struct kunit *test)
 
 static void site_race_event(void)
 {
-	struct mstat_cache *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
+	struct mstat_pcpu *a = race->caches[race->on_alloc], *f = race->caches[race->on_free];
 
 	KEY_CTR(a, nmalloc, RACE_SITE)++;
 	KEY_CTR(a, alloc_bytes, RACE_SITE) += 96;
@@ -3000,10 +3000,10 @@ static void mstat_test_site_read_consistency(struct kunit *test)
 /* A donation moves every site's counters, and only the donor's are zeroed. */
 static void mstat_test_site_donation(struct kunit *test)
 {
-	struct mstat_cache *from = fake_cache(test), *to = fake_cache(test);
+	struct mstat_pcpu *from = fake_cache(test), *to = fake_cache(test);
 	struct mstat_site_counters *sums = kunit_kcalloc(test, MSTAT_MAX_KEYS, sizeof(*sums),
 							 GFP_KERNEL);
-	struct mstat_cache *both[2] = { from, to };
+	struct mstat_pcpu *both[2] = { from, to };
 	unsigned int id;
 
 	KUNIT_ASSERT_NOT_NULL(test, sums);
@@ -3042,7 +3042,7 @@ static void mstat_test_site_donation(struct kunit *test)
  */
 static void mstat_test_site_withdrawn(struct kunit *test)
 {
-	struct mstat_cache *other = fake_cache(test);
+	struct mstat_pcpu *other = fake_cache(test);
 	unsigned int cls = mstat_size_to_class(96), id;
 	struct mstat_site_stats before, after;
 	void *p, *hold;
@@ -3061,7 +3061,7 @@ static void mstat_test_site_withdrawn(struct kunit *test)
 	drain_here(NULL);
 	migrate_enable();
 	before = site_row(test, site_lines[0]);
-	mstat_cache_drain(other);
+	mstat_pcpu_drain(other);
 	after = site_row(test, site_lines[0]);
 	KUNIT_EXPECT_EQ(test, KEY_CTR(other, nmalloc, id), 1ULL);
 	KUNIT_EXPECT_EQ(test, after.nmalloc, before.nmalloc);
@@ -3078,7 +3078,7 @@ static u64 cached_for_real(void)
 	u64 bytes = 0;
 
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
-		const struct mstat_cache *c = mstat_cpu_caches[i];
+		const struct mstat_pcpu *c = mstat_cpu_caches[i];
 
 		for (cls = 0; c && cls < MSTAT_NR_CLASSES; cls++)
 			bytes += mstat_class_bytes(cls, READ_ONCE(c->cls[cls].count));

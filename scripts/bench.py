@@ -404,8 +404,8 @@ def disassembly(obj, func):
 
 def fast_paths_identical(src, other):
     """Whether mstat_alloc_site() and mstat_free() compile to the same code in both trees."""
-    return all(disassembly(os.path.join(src, "mstat_cache.o"), f) ==
-               disassembly(os.path.join(other, "mstat_cache.o"), f)
+    return all(disassembly(os.path.join(src, "mstat_pcpu.o"), f) ==
+               disassembly(os.path.join(other, "mstat_pcpu.o"), f)
                for f in ("mstat_alloc_site", "mstat_free"))
 
 
@@ -471,7 +471,7 @@ def build_cost_section(rows, sizes, w, other, title, intro, column, worst=False)
 NR_CLASSES, CACHE_SLOTS, GAP_US = 80, 32, 1000
 COUNTER_BYTES = (4 * NR_CLASSES + 9) * 8		# struct mstat_counters
 SITE_CHUNKS, CHUNK_BYTES = 64, 4 * 64 * 8		# chunk pointers; one chunk of 64 keys
-# struct mstat_cache, and the two chunks of the keys of no site every cache has
+# struct mstat_pcpu, and the two chunks of the keys of no site every cache has
 CACHE_BYTES = (COUNTER_BYTES + 8 * SITE_CHUNKS + NR_CLASSES * (8 + 8 * CACHE_SLOTS) +
                2 * CHUNK_BYTES)
 
@@ -490,7 +490,7 @@ def scale_on_paper(reads, w):
       f"{GAP_US} us at most), so what readers cost each allocating CPU is at most "
       f"{2 * COUNTER_BYTES // 64} cache lines taken away per millisecond, whatever the "
       "CPU count; what grows is the reader's own time and the gap it waits. "
-      "Per-CPU memory is two `struct mstat_cache` with their key counters "
+      "Per-CPU memory is two `struct mstat_pcpu` with their key counters "
       f"({CACHE_BYTES} bytes each: counters, {NR_CLASSES} class stacks of "
       f"{CACHE_SLOTS} slots, the counters of the 81 keys of no site), plus "
       f"{2 * CHUNK_BYTES // 1024} KiB per 64 keys sites made, plus the free objects "

@@ -28,8 +28,8 @@
 #include <mstat.h>
 #include "mstat_internal.h"
 
-struct mstat_cache __percpu *mstat_caches[MSTAT_NR_CTX];
-struct mstat_cache **mstat_cpu_caches;
+struct mstat_pcpu __percpu *mstat_caches[MSTAT_NR_CTX];
+struct mstat_pcpu **mstat_cpu_caches;
 #ifdef MSTAT_STATS_ATOMIC
 atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #endif
@@ -41,13 +41,13 @@ void (*mstat_free_hook)(const void *ptr);
  * One lockdep class per context: a drain holds a CPU's task cache and then
  * its irq cache, which is not recursion.
  */
-static struct lock_class_key mstat_cache_keys[MSTAT_NR_CTX];
+static struct lock_class_key mstat_pcpu_keys[MSTAT_NR_CTX];
 static struct lock_class_key mstat_large_keys[MSTAT_NR_CTX];
 
-void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
+void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx)
 {
 	local_lock_init(&c->lock);
-	lockdep_set_class(&c->lock, &mstat_cache_keys[ctx]);
+	lockdep_set_class(&c->lock, &mstat_pcpu_keys[ctx]);
 	raw_spin_lock_init(&c->large_lock);
 	/* the irq cache's is taken in interrupts, the task cache's with them on */
 	lockdep_set_class(&c->large_lock, &mstat_large_keys[ctx]);
@@ -58,7 +58,7 @@ void mstat_cache_init(struct mstat_cache *c, enum mstat_ctx ctx)
  * only used for the irq cache.  The task cache needs no more than
  * preemption off: interrupt handlers never use it.
  */
-static __always_inline struct mstat_cache *mstat_lock_cache(bool task,
+static __always_inline struct mstat_pcpu *mstat_lock_cache(bool task,
 							    unsigned long *irqflags)
 {
 	if (likely(task)) {
@@ -82,7 +82,7 @@ static __always_inline void mstat_unlock_cache(bool task, unsigned long irqflags
  * (a refill, or one object handed straight out, counted as if it passed
  * through the cache).  Called with the cache's lock held.
  */
-static void mstat_count_refill(struct mstat_cache *c, unsigned int cls, int nid,
+static void mstat_count_refill(struct mstat_pcpu *c, unsigned int cls, int nid,
 			       unsigned int n)
 {
 	struct mstat_node_counters *nc = &c->nodes[nid];
@@ -100,7 +100,7 @@ static void mstat_count_refill(struct mstat_cache *c, unsigned int cls, int nid,
  * Called with the cache's lock held and its class cache empty; @nid is the
  * node whose pool to refill from (NUMA_NO_NODE: this CPU's).
  */
-static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls, int nid)
+static bool mstat_pcpu_refill(struct mstat_pcpu *c, unsigned int cls, int nid)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 
@@ -115,7 +115,7 @@ static bool mstat_cache_refill(struct mstat_cache *c, unsigned int cls, int nid)
 }
 
 /* Called with the cache's lock held and its class cache full. */
-static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
+static noinline void mstat_pcpu_flush(struct mstat_pcpu *c, unsigned int cls)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	unsigned int batch = mstat_classes[cls].batch;
@@ -141,7 +141,7 @@ static noinline void mstat_cache_flush(struct mstat_cache *c, unsigned int cls)
  * counted as allocated (to nobody), so the counters keep telling what the
  * caches hold.  The fast path leaves such an object to this one.
  */
-static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsigned int cls,
+static bool mstat_alloc_check(struct mstat_pcpu *c, void *obj, u32 state, unsigned int cls,
 			      unsigned long caller)
 {
 	if (unlikely(!mstat_state_is_cached(state))) {
@@ -156,7 +156,7 @@ static bool mstat_alloc_check(struct mstat_cache *c, void *obj, u32 state, unsig
 }
 
 /* Hand a cached object out, if mstat_alloc_check() lets it; the cache's lock held. */
-static bool mstat_hand_out(struct mstat_cache *c, void *obj, unsigned int cls, unsigned int key,
+static bool mstat_hand_out(struct mstat_pcpu *c, void *obj, unsigned int cls, unsigned int key,
 			   unsigned long caller)
 {
 	u32 *st = mstat_obj_state(obj, cls);
@@ -177,7 +177,7 @@ static void *mstat_fallback_out(unsigned int cls, int nid, void *obj, unsigned i
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned long irqflags = 0;
 	bool task = in_task();
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 
 	c = mstat_lock_cache(task, &irqflags);
 	mstat_count_refill(c, cls, nid, 1);
@@ -191,20 +191,20 @@ static void *mstat_fallback_out(unsigned int cls, int nid, void *obj, unsigned i
  * pool as needed: from this CPU's node's pool, or, if the page allocator
  * gave the new span's pages on another node, from that node's.
  */
-static void *mstat_cache_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
+static void *mstat_pcpu_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
 			       unsigned int key)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
 	unsigned long irqflags = 0;
 	int nid = NUMA_NO_NODE;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	void *obj;
 
 	for (;;) {
 		c = mstat_lock_cache(task, &irqflags);
 		cc = &c->cls[cls];
-		while (likely(cc->count) || mstat_cache_refill(c, cls, nid)) {
+		while (likely(cc->count) || mstat_pcpu_refill(c, cls, nid)) {
 			obj = cc->objs[--cc->count];
 			if (likely(mstat_hand_out(c, obj, cls, key, caller))) {
 				mstat_unlock_cache(task, irqflags);
@@ -249,7 +249,7 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	bool done = false;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
@@ -280,7 +280,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 {
 	const struct mstat_class *mc;
 	struct mstat_class_cache *cc;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	bool done = false;
 	unsigned int cls;
 	u32 *st;
@@ -338,7 +338,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, int nid, unsigned long 
 {
 	unsigned long irqflags = 0;
 	bool task = in_task();
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	unsigned int key;
 	size_t usable;
 	void *obj;
@@ -377,7 +377,7 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 		      __GFP_NOWARN;
 	unsigned long irqflags = 0;
 	bool task = in_task();
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	void *obj;
 
 	for (;;) {
@@ -432,7 +432,7 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsign
 			return NULL;
 	}
 	if (!obj)
-		obj = mstat_cache_alloc(cls, flags, caller, key);
+		obj = mstat_pcpu_alloc(cls, flags, caller, key);
 	if (!obj)
 		return NULL;
 	if (unlikely(flags & __GFP_ZERO))
@@ -532,7 +532,7 @@ EXPORT_SYMBOL_GPL(mstat_alloc_node_site);
  * mstat_class_drain(), for the withdrawn ones.  Returns the bytes of the
  * objects that went back (the withdrawn ones did not).
  */
-static noinline u64 mstat_remote_flush(struct mstat_cache *c)
+static noinline u64 mstat_remote_flush(struct mstat_pcpu *c)
 {
 	unsigned int i, j, start, n = c->nremote, nbad, cls, key;
 	u64 bytes = 0;
@@ -571,7 +571,7 @@ static noinline u64 mstat_remote_flush(struct mstat_cache *c)
  * Free an object whose page is on node @nid, not this CPU's: into the
  * remote buffer, never into a class cache that would hand it out here.
  */
-static void mstat_remote_free(struct mstat_cache *c, unsigned int cls, void *obj, int nid,
+static void mstat_remote_free(struct mstat_pcpu *c, unsigned int cls, void *obj, int nid,
 			      u32 state)
 {
 	if (c->nremote == MSTAT_REMOTE_SLOTS) {
@@ -589,7 +589,7 @@ static void mstat_remote_free(struct mstat_cache *c, unsigned int cls, void *obj
  * Free a small object found live in a span of @order, whose state was
  * @state and which mstat_obj_claim() has claimed; the cache's lock held.
  */
-static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned int order,
+static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int order,
 			     void *obj, u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
@@ -620,7 +620,7 @@ static void mstat_cache_free(struct mstat_cache *c, unsigned int cls, unsigned i
 		return;
 	}
 	if (unlikely(cc->count >= mc->cache_cap))
-		mstat_cache_flush(c, cls);
+		mstat_pcpu_flush(c, cls);
 	cc->objs[cc->count++] = obj;
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 }
@@ -632,7 +632,7 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	bool task = in_task();
 	unsigned long irqflags = 0, pfn = 0, info = 0;
 	enum mstat_owner owner;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	unsigned int cls = 0;
 	size_t usable = 0;
 
@@ -649,7 +649,7 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 		if (unlikely(mstat_state_is_free(state)) || !mstat_obj_claim(st, state))
 			mistake = MSTAT_DOUBLE_FREE;
 		else
-			mstat_cache_free(c, cls, order, (void *)ptr, state, caller);
+			mstat_pcpu_free(c, cls, order, (void *)ptr, state, caller);
 	} else if (owner == MSTAT_LARGE) {
 		mstat_free_step(ptr);
 		if (mstat_large_claim(pfn, info)) {
@@ -736,8 +736,8 @@ size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller
 	return 0;
 }
 
-/* Return one class cache's objects to the pool; how many went back.  As mstat_cache_drain(). */
-static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
+/* Return one class cache's objects to the pool; how many went back.  As mstat_pcpu_drain(). */
+static unsigned int mstat_class_drain(struct mstat_pcpu *c, unsigned int cls)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	unsigned int n = cc->count, nbad;
@@ -751,7 +751,7 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 	 */
 	rcu_read_lock();
 	nbad = mstat_central_put(cls, cc->objs, n, mstat_classes[cls].span_order);
-	/* as in mstat_cache_flush() */
+	/* as in mstat_pcpu_flush() */
 	mstat_site_withdrawn(c, cls, cc->objs, nbad);
 	rcu_read_unlock();
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
@@ -760,7 +760,7 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
 }
 
 /**
- * mstat_cache_drain - return every cached object of a cache to the pools
+ * mstat_pcpu_drain - return every cached object of a cache to the pools
  * @c: a cache whose owner cannot run mstat code: its CPU is dead, the
  *	module is going away, or the caller is the owner with the lock held
  *
@@ -768,7 +768,7 @@ static unsigned int mstat_class_drain(struct mstat_cache *c, unsigned int cls)
  * hotplug must not change any total); nflush_objs counts the objects, so
  * that the counters keep telling how many the cache holds: none.
  */
-void mstat_cache_drain(struct mstat_cache *c)
+void mstat_pcpu_drain(struct mstat_pcpu *c)
 {
 	unsigned int cls;
 
@@ -787,8 +787,8 @@ void mstat_drain_this_cpu(void)
 {
 	unsigned long irqflags = 0;
 
-	mstat_cache_drain(mstat_lock_cache(true, &irqflags));
-	mstat_cache_drain(mstat_lock_cache(false, &irqflags));
+	mstat_pcpu_drain(mstat_lock_cache(true, &irqflags));
+	mstat_pcpu_drain(mstat_lock_cache(false, &irqflags));
 	mstat_unlock_cache(false, irqflags);
 	mstat_unlock_cache(true, irqflags);
 }
@@ -806,7 +806,7 @@ void mstat_drain_this_cpu(void)
 void mstat_reclaim_this_cpu(const unsigned long *classes)
 {
 	unsigned long irqflags = 0;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	unsigned int ctx, cls, n;
 	u64 bytes;
 
@@ -848,12 +848,12 @@ unsigned int mstat_cached_count(unsigned int cls)
 }
 
 /**
- * mstat_cache_cached_bytes - bytes of free objects sitting in a cache
+ * mstat_pcpu_cached_bytes - bytes of free objects sitting in a cache
  * @c: the cache, possibly another CPU's: the result is then a moment's view
  *
  * Return: the bytes.
  */
-u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
+u64 mstat_pcpu_cached_bytes(const struct mstat_pcpu *c)
 {
 	unsigned int cls, i;
 	u64 bytes = 0;
@@ -873,7 +873,7 @@ u64 mstat_cache_cached_bytes(const struct mstat_cache *c)
  * Every counter moves, ndonations included, so the sum over all caches is
  * the same before and after.
  */
-void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
+void mstat_donate(struct mstat_pcpu *from, struct mstat_pcpu *to)
 {
 	u64 *f = mstat_counter_array(&from->stats), *t = mstat_counter_array(&to->stats);
 	unsigned int i;
@@ -893,7 +893,7 @@ void mstat_donate(struct mstat_cache *from, struct mstat_cache *to)
 
 struct mstat_donation {
 	struct work_struct work;
-	struct mstat_cache *dead[MSTAT_NR_CTX];
+	struct mstat_pcpu *dead[MSTAT_NR_CTX];
 };
 
 /*
@@ -906,7 +906,7 @@ static void mstat_donate_here(struct work_struct *work)
 {
 	struct mstat_donation *d = container_of(work, struct mstat_donation, work);
 	unsigned long irqflags = 0;
-	struct mstat_cache *c;
+	struct mstat_pcpu *c;
 	unsigned int ctx;
 
 	c = mstat_lock_cache(true, &irqflags);
@@ -947,7 +947,7 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			objects++;
 			bytes += mstat_classes[mstat_remote_cls(d.dead[ctx]->remote_key[n])].size;
 		}
-		mstat_cache_drain(d.dead[ctx]);
+		mstat_pcpu_drain(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||
 			   mstat_sites_counted(d.dead[ctx]);
 	}
