@@ -129,80 +129,101 @@ static bool mstat_object_starts(const struct mstat_class *mc, unsigned int order
 {
 	unsigned long page = (unsigned long)i << PAGE_SHIFT, first = 0;
 
-	if (page > mstat_red_left)
-		first = DIV_ROUND_UP(page - mstat_red_left, mc->stride);
+	if (page > mc->red_left)
+		first = DIV_ROUND_UP(page - mc->red_left, mc->stride);
 	return first < mstat_span_capacity(mc, order) &&
-	       mstat_red_left + first * mc->stride < page + PAGE_SIZE;
+	       mc->red_left + first * mc->stride < page + PAGE_SIZE;
+}
+
+/**
+ * mstat_class_setup - lay out the objects of a class
+ * @cls: class index
+ * @size: the object's size, a multiple of 8: what a client may use
+ * @stride: bytes from one object's slot to the next (mstat_debug_layout())
+ * @red_left: bytes of a slot before its object
+ *
+ * Before any object of @cls exists: at load for a size class, when it is
+ * made for a typed cache's.
+ */
+void mstat_class_setup(unsigned int cls, unsigned int size, unsigned int stride,
+		       unsigned int red_left)
+{
+	struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int i;
+	u64 e;
+
+	mc->size = size;
+	mc->stride = stride;
+	mc->red_left = red_left;
+	/* each object takes its slot and its u32 in the span's state vector */
+	mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u32));
+	mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u32));
+	mc->states_off = mc->nobjs * mc->stride;
+	/*
+	 * From order 2 (where the page allocator refuses __GFP_NOFAIL and
+	 * SLUB asks quietly first) a class may fall back on the least order
+	 * that holds one object: with its state at its end at order 0,
+	 * in its second struct page from order 1 (mstat_states_at()), so
+	 * that it is kmalloc's order for the size.
+	 */
+	mc->fb_order = mc->span_order;
+	i = get_order(mc->stride + sizeof(u32));
+	if (i)
+		i = max_t(unsigned int, get_order(mc->stride), 1);
+	if (mc->span_order >= 2 && i < mc->span_order)
+		mc->fb_order = i;
+	/* a fallback span is the caller's one object: mstat_central_grow() */
+	mc->fb_nobjs = mc->fb_order == mc->span_order ? mc->nobjs : 1;
+	mc->fb_states_off = mc->fb_nobjs * mc->stride;
+	mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
+	mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
+	mc->starts = 0;
+	mc->fb_starts = 0;
+	for (i = 0; i < 1U << mc->span_order; i++) {
+		if (mstat_object_starts(mc, mc->span_order, i))
+			mc->starts |= BIT(i);
+	}
+	for (i = 0; i < 1U << mc->fb_order; i++) {
+		if (mstat_object_starts(mc, mc->fb_order, i))
+			mc->fb_starts |= BIT(i);
+	}
+	/*
+	 * With e = index_mul * stride - 2^32: the fast free's index,
+	 * offset * index_mul >> 32, is exact for every offset in the
+	 * span if offset * e < 2^32; the low half of the product is
+	 * below index_mul for the multiples of the stride and only for
+	 * them if (offset / stride + 1) * e < index_mul.  Both hold for
+	 * every size class with 4 KiB pages; where not, the fast free
+	 * takes none of the class's objects.
+	 */
+	e = (u64)mc->index_mul * mc->stride - BIT_ULL(32);
+	mc->fast_info = 0;
+	if ((u64)(mc->span_mask + 1) * e < BIT_ULL(32) &&
+	    ((u64)mc->span_mask / mc->stride + 1) * e < mc->index_mul)
+		mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
+				(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
+				MSTAT_INFO_SPAN;
+	/*
+	 * Move about 64 KiB per batch (16 objects at most), 128 KiB from 8 KiB
+	 * up (4 objects at least); cache two batches at most.
+	 */
+	mc->batch = clamp_t(unsigned int, (mc->size < SZ_8K ? SZ_64K : SZ_128K) / mc->size,
+			    4, MSTAT_CACHE_SLOTS / 2);
+	mc->cache_cap = 2 * mc->batch;
+	mc->stride_recip = reciprocal_value(mc->stride);
 }
 
 static void mstat_classes_init(void)
 {
-	unsigned int cls, i;
-	u64 e;
+	unsigned int cls, i, size, stride, red_left;
 
 	for (i = 0; i < ARRAY_SIZE(mstat_size_class); i++)
 		mstat_size_class[i] = mstat_size_to_class((i + 1) * MSTAT_MIN_SIZE);
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
-		struct mstat_class *mc = &mstat_classes[cls];
-
-		mc->size = mstat_class_size(cls);
-		mc->stride = mstat_debug_stride(mc->size);
-		/* each object takes its slot and its u32 in the span's state vector */
-		mc->span_order = mstat_pick_span_order(mc->stride + sizeof(u32));
-		mc->nobjs = (PAGE_SIZE << mc->span_order) / (mc->stride + sizeof(u32));
-		mc->states_off = mc->nobjs * mc->stride;
-		/*
-		 * From order 2 (where the page allocator refuses __GFP_NOFAIL and
-		 * SLUB asks quietly first) a class may fall back on the least order
-		 * that holds one object: with its state at its end at order 0,
-		 * in its second struct page from order 1 (mstat_states_at()), so
-		 * that it is kmalloc's order for the size.
-		 */
-		mc->fb_order = mc->span_order;
-		i = get_order(mc->stride + sizeof(u32));
-		if (i)
-			i = max_t(unsigned int, get_order(mc->stride), 1);
-		if (mc->span_order >= 2 && i < mc->span_order)
-			mc->fb_order = i;
-		/* a fallback span is the caller's one object: mstat_central_grow() */
-		mc->fb_nobjs = mc->fb_order == mc->span_order ? mc->nobjs : 1;
-		mc->fb_states_off = mc->fb_nobjs * mc->stride;
-		mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
-		mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
-		mc->starts = 0;
-		mc->fb_starts = 0;
-		for (i = 0; i < 1U << mc->span_order; i++) {
-			if (mstat_object_starts(mc, mc->span_order, i))
-				mc->starts |= BIT(i);
-		}
-		for (i = 0; i < 1U << mc->fb_order; i++) {
-			if (mstat_object_starts(mc, mc->fb_order, i))
-				mc->fb_starts |= BIT(i);
-		}
-		/*
-		 * With e = index_mul * stride - 2^32: the fast free's index,
-		 * offset * index_mul >> 32, is exact for every offset in the
-		 * span if offset * e < 2^32; the low half of the product is
-		 * below index_mul for the multiples of the stride and only for
-		 * them if (offset / stride + 1) * e < index_mul.  Both hold for
-		 * every class with 4 KiB pages; where not, the fast free takes
-		 * none of the class's objects.
-		 */
-		e = (u64)mc->index_mul * mc->stride - BIT_ULL(32);
-		if ((u64)(mc->span_mask + 1) * e < BIT_ULL(32) &&
-		    ((u64)mc->span_mask / mc->stride + 1) * e < mc->index_mul)
-			mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
-					(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
-					MSTAT_INFO_SPAN;
-		/*
-		 * Move about 64 KiB per batch (16 objects at most), 128 KiB from 8 KiB
-		 * up (4 objects at least); cache two batches at most.
-		 */
-		mc->batch = clamp_t(unsigned int, (mc->size < SZ_8K ? SZ_64K : SZ_128K) / mc->size,
-				    4, MSTAT_CACHE_SLOTS / 2);
-		mc->cache_cap = 2 * mc->batch;
-		mc->stride_recip = reciprocal_value(mc->stride);
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
+		size = mstat_class_size(cls);
+		stride = mstat_debug_layout(size, MSTAT_MIN_SIZE, &red_left);
+		mstat_class_setup(cls, size, stride, red_left);
 	}
 }
 
@@ -276,6 +297,8 @@ static int mstat_alloc_caches(void)
 {
 	unsigned int cpu, ctx;
 
+	/* one per-CPU allocation each: see MSTAT_MAX_TYPED */
+	BUILD_BUG_ON(sizeof(struct mstat_pcpu) > PCPU_MIN_UNIT_SIZE);
 	mstat_cpu_caches = kcalloc(nr_cpu_ids * MSTAT_NR_CTX, sizeof(*mstat_cpu_caches),
 				   GFP_KERNEL);
 	if (!mstat_cpu_caches)
@@ -339,8 +362,8 @@ static int __init mstat_init(void)
 	ret = mstat_proc_init();
 	if (ret)
 		goto reclaim_exit;
-	pr_info("%u size classes, %u..%u bytes\n", MSTAT_NR_CLASSES,
-		mstat_classes[0].size, mstat_classes[MSTAT_NR_CLASSES - 1].size);
+	pr_info("%u size classes, %u..%u bytes\n", MSTAT_NR_SIZES,
+		mstat_classes[0].size, mstat_classes[MSTAT_NR_SIZES - 1].size);
 	return 0;
 
 reclaim_exit:
@@ -372,11 +395,12 @@ static void __exit mstat_exit(void)
 			mstat_pcpu_drain(mstat_cpu_caches[i]);
 	}
 	if (mstat_debug())
-		mstat_debug_report_leaks();
+		mstat_debug_report_leaks(MSTAT_ANY_CLS);
 	kept = mstat_release_all();
 	mstat_report_live(kept);
 	/* the spans released above are freed by RCU callbacks in this module */
 	mstat_limbo_drain();
+	mstat_typed_exit();
 	mstat_sites_exit();
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);

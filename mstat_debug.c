@@ -37,7 +37,6 @@ module_param_named(debug, mstat_debug_param, bool, 0444);
 MODULE_PARM_DESC(debug, "red zones, poisoning, allocation and free sites, leak report (default 0)");
 
 DEFINE_STATIC_KEY_FALSE(mstat_debug_key);
-unsigned int mstat_red_left __ro_after_init;
 
 #define MSTAT_RED		16	/* bytes of red zone on each side */
 #define MSTAT_RED_BYTE		0xcc	/* as SLUB_RED_ACTIVE */
@@ -86,7 +85,6 @@ int mstat_debug_init(void)
 #if IS_ENABLED(CONFIG_STACKDEPOT)
 	mstat_have_stacks = !stack_depot_init();
 #endif
-	mstat_red_left = MSTAT_RED;
 	static_branch_enable(&mstat_debug_key);
 	static_branch_inc(&mstat_slow_key);
 	pr_info("debug mode: red zones, poisoning, %s\n",
@@ -94,11 +92,23 @@ int mstat_debug_init(void)
 	return 0;
 }
 
-unsigned int mstat_debug_stride(unsigned int size)
+/**
+ * mstat_debug_layout - an object's slot: its stride and the bytes before it
+ * @size: the object's size, a multiple of 8
+ * @align: the alignment of its start, a power of two from 8 to PAGE_SIZE
+ * @red_left: set to the bytes of the slot before the object
+ *
+ * Return: the stride: @size outside debug mode, else room for both red
+ * zones and the object's history, aligned to @align.
+ */
+unsigned int mstat_debug_layout(unsigned int size, unsigned int align, unsigned int *red_left)
 {
-	if (!mstat_debug_param)
-		return size;
-	return ALIGN(MSTAT_RED + size + MSTAT_RED + sizeof(struct mstat_objmeta), 8);
+	if (!mstat_debug_param) {
+		*red_left = 0;
+		return ALIGN(size, align);
+	}
+	*red_left = ALIGN(MSTAT_RED, align);
+	return ALIGN(*red_left + size + MSTAT_RED + sizeof(struct mstat_objmeta), align);
 }
 
 static struct mstat_objmeta *mstat_meta(void *obj, unsigned int cls)
@@ -151,11 +161,15 @@ static void mstat_track_print(const char *what, const struct mstat_track *t)
 #endif
 }
 
-/* A fresh slot: red zones, poison, no history. */
-void mstat_debug_init_obj(void *obj, unsigned int size)
+/* A fresh slot: red zones, poison (not where the class keeps its contents), no history. */
+void mstat_debug_init_obj(void *obj, unsigned int cls)
 {
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int size = mc->size;
+
 	memset(obj - MSTAT_RED, MSTAT_RED_BYTE, MSTAT_RED);
-	memset(obj, MSTAT_POISON_BYTE, size);
+	if (!mstat_cls_keeps(mc))
+		memset(obj, MSTAT_POISON_BYTE, size);
 	memset(obj + size, MSTAT_RED_BYTE, MSTAT_RED);
 	memset(obj + size + MSTAT_RED, 0, sizeof(struct mstat_objmeta));
 }
@@ -191,13 +205,16 @@ static void mstat_check_redzones(void *obj, unsigned int cls, unsigned int from,
  */
 bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller)
 {
-	unsigned int size = mstat_classes[cls].size;
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int size = mc->size;
 
 	mstat_check_redzones(obj, cls, size, "mstat_alloc", caller);
+	if (mstat_cls_keeps(mc))
+		return true;
 	/* mstat's own look at a free object: not a use after free */
 	mstat_kasan_live(obj, size);
 	if (memchr_inv(obj, MSTAT_POISON_BYTE, size)) {
-		mstat_kasan_free(obj, size);
+		mstat_kasan_free(obj, mc);
 		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
 		return false;
 	}
@@ -222,7 +239,7 @@ void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned lo
  *
  * A red zone found written to is reported and restored; the object is
  * freed all the same, since what was overwritten lies outside it.  The
- * whole object is poisoned.
+ * whole object is poisoned, unless its class keeps its contents.
  */
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
 {
@@ -231,7 +248,8 @@ void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller)
 	mstat_check_redzones(obj, cls, mstat_classes[cls].size, "mstat_free", caller);
 	mstat_track_set(&meta->free, caller);
 	WRITE_ONCE(meta->live, 0);
-	memset(obj, MSTAT_POISON_BYTE, mstat_classes[cls].size);
+	if (!mstat_cls_keeps(&mstat_classes[cls]))
+		memset(obj, MSTAT_POISON_BYTE, mstat_classes[cls].size);
 }
 
 /**
@@ -322,7 +340,7 @@ static void mstat_leak_span(struct page *span, void *arg)
 	const struct mstat_class *mc = &mstat_classes[w->cls];
 	unsigned int order = mstat_info_order(page_private(span));
 	unsigned int nobjs = mc->span_order == order ? mc->nobjs : mc->fb_nobjs;
-	void *obj = page_address(span) + mstat_red_left;
+	void *obj = page_address(span) + mc->red_left;
 	unsigned int i;
 
 	for (i = 0; i < nobjs; i++, obj += mc->stride) {
@@ -343,7 +361,8 @@ static int mstat_leak_cmp(const void *a, const void *b)
 	return x->bytes < y->bytes ? 1 : x->bytes > y->bytes ? -1 : 0;
 }
 
-static struct mstat_leaks *mstat_collect_leaks(void)
+/* The live objects of class @cls (MSTAT_ANY_CLS: of every class, and the large ones). */
+static struct mstat_leaks *mstat_collect_leaks(unsigned int cls)
 {
 	struct mstat_leaks *l = kvzalloc(sizeof(*l), GFP_KERNEL);
 	struct mstat_leak_walk w = { .leaks = l };
@@ -352,8 +371,12 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 
 	if (!l)
 		return NULL;
-	for (w.cls = 0; w.cls < MSTAT_NR_CLASSES; w.cls++)
-		mstat_walk_spans(w.cls, mstat_leak_span, &w);
+	for (w.cls = 0; w.cls < MSTAT_NR_CLASSES; w.cls++) {
+		if (cls == MSTAT_ANY_CLS || cls == w.cls)
+			mstat_walk_spans(w.cls, mstat_leak_span, &w);
+	}
+	if (cls != MSTAT_ANY_CLS)
+		goto sort;
 	/* large objects: only struct pages are read, which never go away */
 	for (r = 0; mstat_region(r, &start, &end, &bits); r++) {
 		for_each_set_bit(bit, bits, end - start) {
@@ -372,6 +395,7 @@ static struct mstat_leaks *mstat_collect_leaks(void)
 				       mstat_info_pages(info) << PAGE_SHIFT);
 		}
 	}
+sort:
 	sort(l->site, l->nr, sizeof(l->site[0]), mstat_leak_cmp, NULL);
 	return l;
 }
@@ -385,7 +409,7 @@ static struct mstat_leaks *mstat_collect_leaks(void)
  */
 int mstat_debug_show_leaks(struct seq_file *m, void *v)
 {
-	struct mstat_leaks *l = mstat_collect_leaks();
+	struct mstat_leaks *l = mstat_collect_leaks(MSTAT_ANY_CLS);
 	unsigned int i;
 
 	if (!l)
@@ -402,10 +426,10 @@ int mstat_debug_show_leaks(struct seq_file *m, void *v)
 	return 0;
 }
 
-/* At unload: the live objects left, by site, in the kernel log. */
-void mstat_debug_report_leaks(void)
+/* At unload, or a typed cache's class at its destruction: the live objects left, by site. */
+void mstat_debug_report_leaks(unsigned int cls)
 {
-	struct mstat_leaks *l = mstat_collect_leaks();
+	struct mstat_leaks *l = mstat_collect_leaks(cls);
 	unsigned int i;
 
 	struct seq_file m = { .size = 512 };

@@ -47,9 +47,16 @@
 #define MSTAT_STEPS_SHIFT	3	/* 8 classes per power of two */
 #define MSTAT_MAX_SMALL		32768
 #define MSTAT_NR_LINEAR		(MSTAT_LINEAR_MAX / MSTAT_MIN_SIZE)
-#define MSTAT_NR_CLASSES	(MSTAT_NR_LINEAR + \
+#define MSTAT_NR_SIZES		(MSTAT_NR_LINEAR + \
 				 ((ilog2(MSTAT_MAX_SMALL) - ilog2(MSTAT_LINEAR_MAX)) \
 				  << MSTAT_STEPS_SHIFT))
+/*
+ * Typed caches (mstat_typed.c) are classes too, after the size classes:
+ * each per-CPU cache has room for MSTAT_MAX_TYPED of them, and a struct
+ * mstat_pcpu must fit one per-CPU allocation (PCPU_MIN_UNIT_SIZE).
+ */
+#define MSTAT_MAX_TYPED		16
+#define MSTAT_NR_CLASSES	(MSTAT_NR_SIZES + MSTAT_MAX_TYPED)
 
 /* Spans never exceed this order; see mstat_pick_span_order(). */
 #define MSTAT_MAX_SPAN_ORDER	5
@@ -98,6 +105,14 @@
  * @starts: bit i set if an object starts in page i of a span of
  *	@span_order: the pages mstat_map_span() marks
  * @fb_starts: the same for a span of @fb_order
+ * @red_left: bytes before each object in its slot: debug mode's red zone
+ *	(more for a typed cache's alignment), else 0
+ * @flags: MSTAT_CLS_*
+ * @ctor: a typed cache's constructor, run on each object as its span is
+ *	carved, or NULL
+ *
+ * A size class is set at load; a typed cache's class when the cache is
+ * made, before any object of it exists (mstat_class_setup()).
  */
 struct mstat_class {
 	unsigned int size;
@@ -116,7 +131,28 @@ struct mstat_class {
 	unsigned int fast_info;
 	unsigned long starts;
 	unsigned long fb_starts;
+	unsigned int red_left;
+	unsigned int flags;
+	void (*ctor)(void *obj);
 } ____cacheline_aligned;
+
+/*
+ * A free object keeps what its client left in it: its constructed state
+ * (MSTAT_CLS_CTOR), or an object of the same cache for readers under RCU
+ * (MSTAT_CLS_RCU): no poison in debug mode, no KMSAN poison at allocation
+ * for a constructed one, no KASAN poison at free for an RCU one.
+ */
+#define MSTAT_CLS_TYPED		BIT(0)
+#define MSTAT_CLS_CTOR		BIT(1)
+#define MSTAT_CLS_RCU		BIT(2)
+
+static inline bool mstat_cls_keeps(const struct mstat_class *mc)
+{
+	return mc->flags & (MSTAT_CLS_CTOR | MSTAT_CLS_RCU);
+}
+
+void mstat_class_setup(unsigned int cls, unsigned int size, unsigned int stride,
+		       unsigned int red_left);
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
 
@@ -510,6 +546,31 @@ static inline void mstat_stat_add_free(struct mstat_pcpu *c, u64 *ctr, u64 n)
 			 __GFP_NOMEMALLOC | __GFP_HARDWALL | __GFP_THISNODE | __GFP_NOLOCKDEP)
 #define MSTAT_GFP_LARGE	(MSTAT_GFP_SPAN | __GFP_ZERO | __GFP_ACCOUNT)
 
+/* A free's class filter: mstat_free() takes an object of any class. */
+#define MSTAT_ANY_CLS		UINT_MAX
+
+/**
+ * struct mstat_cache - a typed cache (mstat_typed.c)
+ * @name: its name, copied
+ * @object_size: bytes asked for per object
+ * @align: the alignment of its objects
+ * @flags: SLAB_* flags it was made with
+ * @cls: its class, MSTAT_NR_SIZES + its slot
+ * @base: allocations of its class before it was made (as many frees)
+ * @leaked: destroyed with live objects, which keep its class
+ * @list: in mstat_typed_caches
+ */
+struct mstat_cache {
+	const char *name;
+	unsigned int object_size;
+	unsigned int align;
+	slab_flags_t flags;
+	unsigned int cls;
+	u64 base;
+	bool leaked;
+	struct list_head list;
+};
+
 /* What a pointer handed to mstat_free() is, as far as mstat can tell. */
 enum mstat_owner {
 	MSTAT_FOREIGN,	/* not the start of an object mstat allocated */
@@ -628,9 +689,6 @@ static inline unsigned long mstat_page_info(const void *ptr, unsigned long *pfnp
 	return READ_ONCE(pfn_to_page(pfn)->private);
 }
 
-/* Bytes before each object in its slot: red zone in debug mode, else 0. */
-extern unsigned int mstat_red_left;
-
 /**
  * mstat_owner - tell what a pointer is
  * @ptr: pointer given to mstat_free() or mstat_usable_size()
@@ -689,7 +747,7 @@ mstat_owner(const void *ptr, unsigned int *cls, size_t *usable, unsigned long *p
 		return MSTAT_FOREIGN;
 	/* the slot's offset; below the first slot it wraps and fails the test */
 	off = ((pfn & ((1UL << order) - 1)) << PAGE_SHIFT) + offset_in_page(ptr) -
-	      mstat_red_left;
+	      mc->red_left;
 	idx = reciprocal_divide(off, mc->stride_recip);
 	if (idx >= (order == mc->span_order ? mc->nobjs : mc->fb_nobjs) ||
 	    idx * mc->stride != off)
@@ -742,7 +800,7 @@ static __always_inline unsigned int mstat_state_key_bits(u32 state)
 static __always_inline u32 mstat_obj_index(const void *obj, unsigned long base,
 					   const struct mstat_class *mc)
 {
-	u32 off = (unsigned long)kasan_reset_tag(obj) - base - mstat_red_left;
+	u32 off = (unsigned long)kasan_reset_tag(obj) - base - mc->red_left;
 
 	return ((u64)off * mc->index_mul) >> 32;
 }
@@ -974,10 +1032,11 @@ void kasan_poison(const void *addr, size_t size, u8 value, bool init);
 extern typeof(kasan_poison) *mstat_kasan_poison;
 #define MSTAT_KASAN_FREE	0xfb	/* KASAN_SLAB_FREE */
 
-static __always_inline void mstat_kasan_free(const void *obj, unsigned int size)
+/* An RCU class's free object stays readable: SLAB_TYPESAFE_BY_RCU. */
+static __always_inline void mstat_kasan_free(const void *obj, const struct mstat_class *mc)
 {
-	if (mstat_kasan_poison)
-		mstat_kasan_poison(obj, size, MSTAT_KASAN_FREE, false);
+	if (mstat_kasan_poison && !(mc->flags & MSTAT_CLS_RCU))
+		mstat_kasan_poison(obj, mc->size, MSTAT_KASAN_FREE, false);
 }
 
 static __always_inline void mstat_kasan_live(const void *obj, unsigned int size)
@@ -986,7 +1045,7 @@ static __always_inline void mstat_kasan_live(const void *obj, unsigned int size)
 		mstat_kasan_poison(obj, size, 0, false);
 }
 #else
-static __always_inline void mstat_kasan_free(const void *obj, unsigned int size) { }
+static __always_inline void mstat_kasan_free(const void *obj, const struct mstat_class *mc) { }
 static __always_inline void mstat_kasan_live(const void *obj, unsigned int size) { }
 #endif
 
@@ -997,7 +1056,9 @@ static __always_inline void mstat_obj_handed_out(struct mstat_pcpu *c, void *obj
 	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
 	mstat_key_count_alloc(c, key, cls);
 	mstat_kasan_live(obj, mstat_classes[cls].size);
-	kmsan_poison_memory(obj, mstat_classes[cls].size, GFP_NOWAIT);
+	/* a constructed object is initialised: SLUB's kmsan_slab_alloc() */
+	if (!mstat_classes[cls].ctor)
+		kmsan_poison_memory(obj, mstat_classes[cls].size, GFP_NOWAIT);
 }
 
 /* A live object whose state is @state at @st goes into a per-CPU cache. */
@@ -1056,6 +1117,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			       unsigned int order);
 int mstat_central_grow(unsigned int cls, int nid, gfp_t gfp, void **fbobj);
 u64 mstat_span_bytes(void);
+unsigned long mstat_class_pages(unsigned int cls);
 void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
 unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep);
 void mstat_limbo_drain(void);
@@ -1122,6 +1184,9 @@ static inline void trace_mstat_reclaim(unsigned int size, unsigned long objects,
 struct mstat_site;
 void *mstat_alloc_caller(size_t size, gfp_t flags, struct mstat_site *site, unsigned long caller);
 void mstat_free_caller(const void *ptr, unsigned long caller);
+void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
+			       unsigned long caller);
+void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
 size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller);
 extern struct workqueue_struct *mstat_wq;
 void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);
@@ -1135,14 +1200,18 @@ u64 mstat_pcpu_cached_bytes(const struct mstat_pcpu *c);
 
 /* mstat_debug.c */
 int mstat_debug_init(void);
-unsigned int mstat_debug_stride(unsigned int size);
-void mstat_debug_init_obj(void *obj, unsigned int size);
+unsigned int mstat_debug_layout(unsigned int size, unsigned int align, unsigned int *red_left);
+void mstat_debug_init_obj(void *obj, unsigned int cls);
 bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller);
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_print_object(const void *ptr);
 int mstat_debug_show_leaks(struct seq_file *m, void *v);
-void mstat_debug_report_leaks(void);
+void mstat_debug_report_leaks(unsigned int cls);
+
+/* mstat_typed.c */
+int mstat_typed_show(struct seq_file *m, void *v);
+void mstat_typed_exit(void);
 
 /* mstat_sites.c */
 struct mstat_site;
@@ -1175,6 +1244,7 @@ int mstat_reclaim_init(void);
 void mstat_reclaim_exit(void);
 unsigned long mstat_reclaim_count(int nid);
 unsigned long mstat_reclaim_all(void);
+void mstat_reclaim_class(unsigned int cls);
 unsigned long mstat_reclaim_scan(unsigned long nr, int nid);
 extern unsigned int mstat_idle_ms;
 void mstat_set_idle_ms(unsigned int ms);

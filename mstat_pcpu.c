@@ -59,7 +59,7 @@ void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx)
  * preemption off: interrupt handlers never use it.
  */
 static __always_inline struct mstat_pcpu *mstat_lock_cache(bool task,
-							    unsigned long *irqflags)
+							   unsigned long *irqflags)
 {
 	if (likely(task)) {
 		local_lock(&mstat_caches[MSTAT_TASK]->lock);
@@ -192,7 +192,7 @@ static void *mstat_fallback_out(unsigned int cls, int nid, void *obj, unsigned i
  * gave the new span's pages on another node, from that node's.
  */
 static void *mstat_pcpu_alloc(unsigned int cls, gfp_t flags, unsigned long caller,
-			       unsigned int key)
+			      unsigned int key)
 {
 	bool task = in_task();
 	struct mstat_class_cache *cc;
@@ -276,7 +276,7 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
  * period (mstat_span_release()), so neither read can meet a page mstat has
  * given back.
  */
-static __always_inline bool mstat_task_push(const void *ptr)
+static __always_inline bool mstat_task_push(const void *ptr, unsigned int want)
 {
 	const struct mstat_class *mc;
 	struct mstat_class_cache *cc;
@@ -286,7 +286,8 @@ static __always_inline bool mstat_task_push(const void *ptr)
 	u32 *st;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(mstat_fast_state(ptr, &cls, &st, &mc)) && likely(!mstat_obj_remote(ptr))) {
+	if (likely(mstat_fast_state(ptr, &cls, &st, &mc)) && likely(!mstat_obj_remote(ptr)) &&
+	    (want == MSTAT_ANY_CLS || cls == want)) {
 		u32 state = READ_ONCE(*st);
 
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
@@ -295,7 +296,7 @@ static __always_inline bool mstat_task_push(const void *ptr)
 			mstat_obj_cached(st, state);
 			cc->objs[cc->count++] = (void *)ptr;
 			mstat_key_count_free(c, mstat_state_key(state, cls), cls);
-			mstat_kasan_free(ptr, mc->size);
+			mstat_kasan_free(ptr, mc);
 			done = true;
 		}
 	}
@@ -402,23 +403,48 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 }
 
 /*
+ * The node a caller asked for, as mstat serves it: NUMA_NO_NODE for one
+ * with no memory or none that exists, or MSTAT_NO_SUCH_NODE (fail) if the
+ * caller asked for that node only.
+ */
+#define MSTAT_NO_SUCH_NODE	(-2)
+static int mstat_node_wanted(int node, gfp_t flags)
+{
+	if (node == NUMA_NO_NODE || (node >= 0 && node < nr_node_ids &&
+				     node_state(node, N_MEMORY)))
+		return node;
+	return flags & __GFP_THISNODE ? MSTAT_NO_SUCH_NODE : NUMA_NO_NODE;
+}
+
+static void *mstat_alloc_class(unsigned int cls, size_t size, gfp_t flags, int nid,
+			       unsigned long caller, struct mstat_site *site);
+
+/*
  * Every allocation the fast path does not serve; @nid is the node asked
  * for (NUMA_NO_NODE: any), @caller is mstat_alloc()'s.
  */
 static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsigned long caller,
 				       struct mstat_site *site)
 {
-	unsigned int cls, key;
-	void *obj = NULL;
-
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
-	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
-		return NULL;
 	if (unlikely(size > MSTAT_MAX_SMALL))
 		return mstat_alloc_large(size, flags, nid, caller, site);
+	return mstat_alloc_class(mstat_size_to_class(size), size, flags, nid, caller, site);
+}
 
-	cls = mstat_size_to_class(size);
+/*
+ * An object of class @cls (a size class, or a typed cache's), @size bytes
+ * asked for; the rest as mstat_alloc_slow().
+ */
+static void *mstat_alloc_class(unsigned int cls, size_t size, gfp_t flags, int nid,
+			       unsigned long caller, struct mstat_site *site)
+{
+	unsigned int key;
+	void *obj = NULL;
+
+	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
+		return NULL;
 	key = mstat_key_for(site, cls, flags);
 	/*
 	 * This CPU's node is what its cache serves, nearly always (a refill
@@ -515,12 +541,9 @@ void *mstat_alloc_caller(size_t size, gfp_t flags, struct mstat_site *site, unsi
 void *mstat_alloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site)
 {
 	might_alloc(flags);
-	if (node != NUMA_NO_NODE &&
-	    (node < 0 || node >= nr_node_ids || !node_state(node, N_MEMORY))) {
-		if (flags & __GFP_THISNODE)
-			return NULL;
-		node = NUMA_NO_NODE;
-	}
+	node = mstat_node_wanted(node, flags);
+	if (node == MSTAT_NO_SUCH_NODE)
+		return NULL;
 	return mstat_alloc_slow(size, flags, node, _RET_IP_, site);
 }
 EXPORT_SYMBOL_GPL(mstat_alloc_node_site);
@@ -590,7 +613,7 @@ static void mstat_remote_free(struct mstat_pcpu *c, unsigned int cls, void *obj,
  * @state and which mstat_obj_claim() has claimed; the cache's lock held.
  */
 static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int order,
-			     void *obj, u32 state, unsigned long caller)
+			    void *obj, u32 state, unsigned long caller)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 	const struct mstat_class *mc = &mstat_classes[cls];
@@ -598,7 +621,7 @@ static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int
 
 	if (mstat_debug())
 		mstat_debug_free(obj, cls, caller);
-	mstat_kasan_free(obj, mc->size);
+	mstat_kasan_free(obj, mc);
 	/* an object of a fallback span goes back to it, never to a cache: mstat_central_grow() */
 	if (unlikely(order != mc->span_order)) {
 		int nid = page_to_nid(virt_to_page(kasan_reset_tag(obj)));
@@ -625,8 +648,11 @@ static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 }
 
-/* Every free the fast path does not take; @caller is mstat_free()'s. */
-static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
+/*
+ * Every free the fast path does not take; @want is the class the object
+ * must be of (a typed cache's), or MSTAT_ANY_CLS; @caller is the free's.
+ */
+static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigned long caller)
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
 	bool task = in_task();
@@ -639,6 +665,9 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	/* lookup and state under the lock: see mstat_task_push() */
 	c = mstat_lock_cache(task, &irqflags);
 	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	/* an object of another cache, or a large one, is not the typed cache's to free */
+	if (want != MSTAT_ANY_CLS && (owner != MSTAT_SMALL || cls != want))
+		owner = MSTAT_FOREIGN;
 	if (owner == MSTAT_SMALL) {
 		/* the page is not read again: @info is all the lookup knows */
 		unsigned int order = mstat_info_order(info);
@@ -667,7 +696,8 @@ static noinline void mstat_free_slow(const void *ptr, unsigned long caller)
 	mstat_unlock_cache(task, irqflags);
 
 	if (mistake != MSTAT_NR_MISTAKES) {
-		mstat_report(mistake, "mstat_free", ptr, caller);
+		mstat_report(mistake, want == MSTAT_ANY_CLS ? "mstat_free" : "mstat_cache_free",
+			     ptr, caller);
 		return;
 	}
 	trace_mstat_free(caller, ptr);
@@ -691,9 +721,9 @@ void mstat_free(const void *ptr)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr)))
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
 		return;
-	mstat_free_slow(ptr, _RET_IP_);
+	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free);
 
@@ -702,9 +732,91 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr)))
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
 		return;
-	mstat_free_slow(ptr, caller);
+	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller);
+}
+
+/**
+ * mstat_cache_alloc_site - allocate an object of a typed cache for a call site
+ * @s: the cache
+ * @flags: GFP flags, as for mstat_alloc_site(); __GFP_ZERO zeroes the object
+ * @site: the call site, which the allocation is counted to
+ *
+ * kmem_cache_alloc()'s counterpart, and as fast as mstat_alloc()'s: the
+ * cache is a class of its own in every CPU's caches.  The object is in its
+ * constructed state if @s has a constructor (as the client left it at its
+ * last free), aligned as mstat_cache_create() was asked.
+ *
+ * Return: the object, or NULL.
+ */
+void *mstat_cache_alloc_site(struct mstat_cache *s, gfp_t flags, struct mstat_site *site)
+{
+	return mstat_cache_alloc_caller(s, flags, site, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(mstat_cache_alloc_site);
+
+/* mstat_cache_alloc_site() for mstat's own API calls, which name their caller's caller. */
+void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
+			       unsigned long caller)
+{
+	unsigned int cls = s->cls, key;
+	void *obj;
+
+	might_alloc(flags);
+	if (likely(!(flags & MSTAT_GFP_SLOW) && in_task()) && !mstat_fast_off() &&
+	    likely(mstat_site_fast_key(site, cls, &key)) && likely(mstat_task_pop(cls, key, &obj)))
+		return obj;
+	return mstat_alloc_class(cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
+}
+
+/**
+ * mstat_cache_alloc_node_site - allocate an object of a typed cache on a node
+ * @s: the cache
+ * @flags: GFP flags, as for mstat_alloc_node_site()
+ * @node: the memory node wanted, or NUMA_NO_NODE
+ * @site: the call site, which the allocation is counted to
+ *
+ * kmem_cache_alloc_node()'s counterpart: @node honoured as
+ * mstat_alloc_node_site() honours it.
+ *
+ * Return: the object, or NULL.
+ */
+void *mstat_cache_alloc_node_site(struct mstat_cache *s, gfp_t flags, int node,
+				  struct mstat_site *site)
+{
+	might_alloc(flags);
+	node = mstat_node_wanted(node, flags);
+	if (node == MSTAT_NO_SUCH_NODE)
+		return NULL;
+	return mstat_alloc_class(s->cls, s->object_size, flags, node, _RET_IP_, site);
+}
+EXPORT_SYMBOL_GPL(mstat_cache_alloc_node_site);
+
+/**
+ * mstat_cache_free - free an object of a typed cache
+ * @s: the cache the object was allocated from
+ * @obj: the object; NULL is ignored
+ *
+ * kmem_cache_free()'s counterpart, in any context mstat_free() may be
+ * called.  An object that is not one of @s's live objects (another
+ * cache's, a general one, one already free) is reported and left alone,
+ * as by mstat_free().  (mstat_free() also frees a typed cache's object.)
+ */
+void mstat_cache_free(struct mstat_cache *s, void *obj)
+{
+	mstat_cache_free_caller(s, obj, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(mstat_cache_free);
+
+/* mstat_cache_free() for mstat's own API calls: a mistake names @caller. */
+void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, s->cls)))
+		return;
+	mstat_free_slow(obj, s->cls, caller);
 }
 
 /**

@@ -122,6 +122,17 @@ u64 mstat_span_bytes(void)
 	return atomic_long_read(&mstat_span_sys);
 }
 
+/* Pages of a class's spans on every node, a moment's view. */
+unsigned long mstat_class_pages(unsigned int cls)
+{
+	unsigned long pages = 0;
+	int nid;
+
+	for_each_node(nid)
+		pages += READ_ONCE(mstat_pool(cls, nid)->npages);
+	return pages;
+}
+
 /* The span's address for mstat_obj_index(): without a KASAN tag. */
 static unsigned long mstat_span_base(struct page *span)
 {
@@ -142,7 +153,7 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int i, n = mstat_span_capacity(mc, order);
-	void *base = page_address(span) + mstat_red_left;
+	void *base = page_address(span) + mc->red_left;
 	u32 *states = mstat_span_states(span, cls, order);
 
 	if (order != mc->span_order && order)
@@ -152,11 +163,30 @@ static void mstat_span_init(struct page *span, unsigned int cls, unsigned int or
 		/* a span back from the limbo: its objects were poisoned at their frees */
 		mstat_kasan_live(base + i * mc->stride, mc->size);
 		if (mstat_debug())
-			mstat_debug_init_obj(base + i * mc->stride, mc->size);
-		mstat_kasan_free(base + i * mc->stride, mc->size);
+			mstat_debug_init_obj(base + i * mc->stride, cls);
+		mstat_kasan_free(base + i * mc->stride, mc);
 		states[i] = MSTAT_STATE(cls, i + 1 < n ? i + 2 : MSTAT_LINK_LAST);
 	}
 	mstat_span_set_head(span, 1);
+}
+
+/*
+ * A typed cache's constructor runs once per object, as its span is carved
+ * (a span back from the limbo keeps its objects as they were freed:
+ * constructed), before the span is mstat's: no client can see it yet.
+ */
+static void mstat_span_construct(struct page *span, unsigned int cls, unsigned int order)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	void *obj = page_address(span) + mc->red_left;
+	unsigned int i, n = mstat_span_capacity(mc, order);
+
+	for (i = 0; i < n; i++, obj += mc->stride) {
+		/* as SLUB's setup_object(): open to the constructor, shut again */
+		mstat_kasan_live(obj, mc->size);
+		mc->ctor(obj);
+		mstat_kasan_free(obj, mc);
+	}
 }
 
 /* Give back the spans of a pool's limbo whose grace period is over. */
@@ -376,9 +406,11 @@ int mstat_central_grow(unsigned int cls, int nid, gfp_t gfp, void **fbobj)
 	if (!span)
 		return -ENOMEM;
 	mstat_span_init(span, cls, order);
+	if (mc->ctor)
+		mstat_span_construct(span, cls, order);
 	if (order != mc->span_order) {
 		/* its one object taken, before a stale free can see the span */
-		obj = page_address(span) + mstat_red_left;
+		obj = page_address(span) + mc->red_left;
 		mstat_obj_cached(mstat_span_states(span, cls, order), MSTAT_STATE(cls, 0));
 		mstat_span_set_head(span, MSTAT_LINK_LAST);
 	}
@@ -458,7 +490,7 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 		nobjs = mstat_span_nobjs(span, cls);
 		if (nfree == nobjs)
 			central->nempty--;
-		base = page_address(span) + mstat_red_left;
+		base = page_address(span) + mc->red_left;
 		states = mstat_span_states(span, cls, mstat_span_order(span));
 		/* walk the links, not the objects: the next object's address is off the chain */
 		link = mstat_span_head(span);

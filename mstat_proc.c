@@ -658,9 +658,17 @@ int mstat_proc_init(void)
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}
+	/* root only, as /proc/slabinfo */
+	if (!proc_create_single("mstat_caches", 0400, NULL, mstat_typed_show)) {
+		remove_proc_entry("mstat_nodes", NULL);
+		remove_proc_entry("mstat_sites", NULL);
+		remove_proc_entry("mstat", NULL);
+		return -ENOMEM;
+	}
 	/* root only: object addresses and sites help whoever grooms the heap */
 	if (mstat_debug() &&
 	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_debug_show_leaks)) {
+		remove_proc_entry("mstat_caches", NULL);
 		remove_proc_entry("mstat_nodes", NULL);
 		remove_proc_entry("mstat_sites", NULL);
 		remove_proc_entry("mstat", NULL);
@@ -673,6 +681,7 @@ void mstat_proc_exit(void)
 {
 	if (mstat_debug())
 		remove_proc_entry("mstat_leaks", NULL);
+	remove_proc_entry("mstat_caches", NULL);
 	remove_proc_entry("mstat_nodes", NULL);
 	remove_proc_entry("mstat_sites", NULL);
 	remove_proc_entry("mstat", NULL);

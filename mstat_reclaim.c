@@ -197,6 +197,32 @@ unsigned long mstat_reclaim_all(void)
 	return bytes;
 }
 
+/**
+ * mstat_reclaim_class - empty every CPU's caches of one class, and its pools
+ * @cls: class index
+ *
+ * With every remote buffer, wherever the class's objects may wait: what
+ * mstat_cache_destroy() needs before it counts what is left.  A CPU that
+ * goes offline meanwhile has its caches emptied by its teardown.
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_reclaim_class(unsigned int cls)
+{
+	unsigned int cpu;
+
+	mutex_lock(&mstat_reclaim_lock);
+	for_each_possible_cpu(cpu) {
+		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
+
+		__set_bit(cls, r->classes);
+		r->remote = true;
+	}
+	mstat_reclaim_run();
+	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	mutex_unlock(&mstat_reclaim_lock);
+}
+
 static unsigned long mstat_shrink_count(struct shrinker *s, struct shrink_control *sc)
 {
 	return mstat_reclaim_count(sc->nid) ?: SHRINK_EMPTY;
@@ -221,8 +247,10 @@ unsigned long mstat_reclaim_scan(unsigned long nr, int nid)
 	/* a reclaim is under way, or we are reclaiming from inside one */
 	if (!mutex_trylock(&mstat_reclaim_lock))
 		return SHRINK_STOP;
-	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++)
-		freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].size;
+	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++) {
+		if (mstat_classes[cls].size)	/* a typed cache's slot never used has none */
+			freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].size;
+	}
 	if (freed < nr) {
 		before = mstat_reclaim_count(nid);
 		__mstat_reclaim_all(nid);

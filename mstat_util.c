@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mstat util: resize and copy calls, krealloc()'s, kmemdup()'s, kstrdup()'s
- * and kstrndup()'s contracts on mstat objects (mm/slab_common.c and
- * mm/util.c for kmalloc's).  Each counts its allocation to its caller's
+ * mstat util: resize, copy and bulk calls: krealloc()'s, kmemdup()'s,
+ * kstrdup()'s, kstrndup()'s and the bulk calls' contracts on mstat objects
+ * (mm/slab_common.c and mm/util.c for kmalloc's).  Each counts its allocation to its caller's
  * site and names its caller in a report; the array calls are inline in
  * include/mstat.h.
  */
@@ -125,3 +125,93 @@ char *mstat_strdup_site(const char *s, gfp_t flags, struct mstat_site *site)
 	return q;
 }
 EXPORT_SYMBOL_GPL(mstat_strdup_site);
+
+/**
+ * mstat_alloc_bulk_site - allocate objects in bulk, kmem_cache_alloc_bulk()'s contract
+ * @size: bytes of each object
+ * @flags: GFP flags, as for mstat_alloc_site()
+ * @n: objects wanted
+ * @p: where they go
+ * @site: the call site they are counted to
+ *
+ * All or nothing: if one allocation fails, those made are freed.
+ *
+ * Return: @n, or 0.
+ */
+int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site)
+{
+	unsigned long caller = _RET_IP_;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = mstat_alloc_caller(size, flags, site, caller);
+		if (unlikely(!p[i])) {
+			while (i--)
+				mstat_free_caller(p[i], caller);
+			return 0;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(mstat_alloc_bulk_site);
+
+/**
+ * mstat_free_bulk - free objects in bulk, kmem_cache_free_bulk()'s contract
+ * @n: objects
+ * @p: the objects, each freed as by mstat_free()
+ */
+void mstat_free_bulk(size_t n, void **p)
+{
+	unsigned long caller = _RET_IP_;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mstat_free_caller(p[i], caller);
+}
+EXPORT_SYMBOL_GPL(mstat_free_bulk);
+
+/**
+ * mstat_cache_alloc_bulk_site - allocate objects of a typed cache in bulk
+ * @s: the cache
+ * @flags: GFP flags, as for mstat_cache_alloc_site()
+ * @n: objects wanted
+ * @p: where they go
+ * @site: the call site they are counted to
+ *
+ * kmem_cache_alloc_bulk()'s contract: all or nothing.
+ *
+ * Return: @n, or 0.
+ */
+int mstat_cache_alloc_bulk_site(struct mstat_cache *s, gfp_t flags, size_t n, void **p,
+				struct mstat_site *site)
+{
+	unsigned long caller = _RET_IP_;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		p[i] = mstat_cache_alloc_caller(s, flags, site, caller);
+		if (unlikely(!p[i])) {
+			while (i--)
+				mstat_cache_free_caller(s, p[i], caller);
+			return 0;
+		}
+	}
+	return n;
+}
+EXPORT_SYMBOL_GPL(mstat_cache_alloc_bulk_site);
+
+/**
+ * mstat_cache_free_bulk - free objects of a typed cache in bulk
+ * @s: the cache
+ * @n: objects
+ * @p: the objects, each freed as by mstat_cache_free()
+ */
+void mstat_cache_free_bulk(struct mstat_cache *s, size_t n, void **p)
+{
+	unsigned long caller = _RET_IP_;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		mstat_cache_free_caller(s, p[i], caller);
+}
+EXPORT_SYMBOL_GPL(mstat_cache_free_bulk);

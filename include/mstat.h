@@ -14,6 +14,7 @@
 #include <linux/overflow.h>
 #include <linux/export.h>
 #include <linux/init.h>
+#include <linux/slab.h>
 #include <linux/types.h>
 
 /**
@@ -133,6 +134,20 @@ char *mstat_strdup_site(const char *s, gfp_t flags, struct mstat_site *site);
 char *mstat_strndup_site(const char *s, size_t max, gfp_t flags, struct mstat_site *site);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
+int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site);
+void mstat_free_bulk(size_t n, void **p);
+
+struct mstat_cache;
+struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsigned int align,
+				       slab_flags_t flags, void (*ctor)(void *));
+void mstat_cache_destroy(struct mstat_cache *s);
+void *mstat_cache_alloc_site(struct mstat_cache *s, gfp_t flags, struct mstat_site *site);
+void *mstat_cache_alloc_node_site(struct mstat_cache *s, gfp_t flags, int node,
+				  struct mstat_site *site);
+void mstat_cache_free(struct mstat_cache *s, void *obj);
+int mstat_cache_alloc_bulk_site(struct mstat_cache *s, gfp_t flags, size_t n, void **p,
+				struct mstat_site *site);
+void mstat_cache_free_bulk(struct mstat_cache *s, size_t n, void **p);
 void mstat_read_stats(struct mstat_stats *st);
 int mstat_read_sites(struct mstat_site_stats *rows, unsigned int max);
 
@@ -272,5 +287,60 @@ static __always_inline void *mstat_alloc_array_site(size_t n, size_t size, gfp_t
  * Return: the copy, terminated, or NULL.
  */
 #define mstat_strndup(s, max, flags)	mstat_strndup_site((s), (max), (flags), __mstat_site())
+
+/**
+ * mstat_alloc_bulk - kmem_cache_alloc_bulk()'s counterpart for general objects
+ * @size: bytes of each object
+ * @flags: GFP flags
+ * @n: objects wanted
+ * @p: where they go
+ *
+ * All or nothing, counted to this call site.
+ *
+ * Return: @n, or 0 (and nothing allocated) if memory is short.
+ */
+#define mstat_alloc_bulk(size, flags, n, p)					\
+	mstat_alloc_bulk_site((size), (flags), (n), (p), __mstat_site())
+
+/**
+ * mstat_cache_alloc - kmem_cache_alloc()'s counterpart, counted to this call site
+ * @s: the typed cache
+ * @flags: GFP flags
+ *
+ * Return: the object, or NULL.
+ */
+#define mstat_cache_alloc(s, flags)	mstat_cache_alloc_site((s), (flags), __mstat_site())
+
+/**
+ * mstat_cache_zalloc - kmem_cache_zalloc()'s counterpart, counted to this call site
+ * @s: the typed cache
+ * @flags: GFP flags
+ *
+ * Return: the object, zeroed (over its constructed state, if any), or NULL.
+ */
+#define mstat_cache_zalloc(s, flags)	mstat_cache_alloc((s), (flags) | __GFP_ZERO)
+
+/**
+ * mstat_cache_alloc_node - kmem_cache_alloc_node()'s counterpart, counted to this call site
+ * @s: the typed cache
+ * @flags: GFP flags
+ * @node: the memory node, or NUMA_NO_NODE
+ *
+ * Return: the object, or NULL.
+ */
+#define mstat_cache_alloc_node(s, flags, node)					\
+	mstat_cache_alloc_node_site((s), (flags), (node), __mstat_site())
+
+/**
+ * mstat_cache_alloc_bulk - kmem_cache_alloc_bulk()'s counterpart, counted to this call site
+ * @s: the typed cache
+ * @flags: GFP flags
+ * @n: objects wanted
+ * @p: where they go
+ *
+ * Return: @n, or 0 (and nothing allocated) if memory is short.
+ */
+#define mstat_cache_alloc_bulk(s, flags, n, p)					\
+	mstat_cache_alloc_bulk_site((s), (flags), (n), (p), __mstat_site())
 
 #endif /* _MSTAT_H */

@@ -109,6 +109,17 @@
  *   zeroed; realloc from NULL, shrinking in place (its tail zeroed with __GFP_ZERO), growing into
  *   a new object with the old bytes and zeros after, the old one freed, NULL on failure with the
  *   object intact, 0 frees; memdup, strdup, strndup contents; each counted to its own line.
+ * - typed caches: the constructor runs once per carved object (calls = pages x objects per span),
+ *   not per allocation, and a value the client left in a freed object is there at the next
+ *   allocation; alignments 64, 256, 4096 and SLAB_HWCACHE_ALIGN's kept for every object, zalloc
+ *   zeroed; /proc/mstat_caches rows with exact nmalloc, nfree, live objects and bytes and pages,
+ *   the site's row exact too; frees into the wrong cache, of a general object into a cache and a
+ *   double free refused with nothing moved; mstat_free() takes a typed object; a destroyed cache's
+ *   pages all back, its slot reused by the next cache of its size with counts from 0; a cache
+ *   destroyed with live objects leaked (row "leaked", pages kept, slot kept), its objects intact
+ *   and still freeable; SLAB_TYPESAFE_BY_RCU objects freed and their spans released inside a
+ *   read-side section stay readable as left (KASAN kernels too) and wait in the limbo until the
+ *   destruction's grace period; bulk calls all distinct and counted, all or nothing.
  * - NUMA (x86_64, booted with two nodes; skipped on one): a CPU of node B frees 2,048 objects a CPU
  *   of node A allocated, then allocates 2,048: all on B's node (2,016 without the remote check),
  *   remote_frees of A's node up by 2,048 exactly, and in every read the nodes' refills sum to
@@ -122,7 +133,9 @@
  * object and past the class size each reported once, the object still freed, and the whole usable
  * size of mstat_zalloc() objects zero and writable with no report; a write after free reported and
  * the object withdrawn; a double free and a slot-start pointer refused; /proc/mstat_leaks rows for
- * two known sites with exact counts and bytes (a large object included), gone once freed.
+ * two known sites with exact counts and bytes (a large object included), gone once freed; typed
+ * caches keep a constructed or RCU object's contents while it is free (no poison) and their
+ * alignment with red zones.
  */
 #include <kunit/test.h>
 #include <linux/completion.h>
@@ -187,8 +200,8 @@ static void mstat_test_size_classes(struct kunit *test)
 	size_t size;
 
 	KUNIT_EXPECT_EQ(test, mstat_classes[0].size, 8U);
-	KUNIT_EXPECT_EQ(test, mstat_classes[MSTAT_NR_CLASSES - 1].size, 32768U);
-	for (cls = 1; cls < MSTAT_NR_CLASSES; cls++) {
+	KUNIT_EXPECT_EQ(test, mstat_classes[MSTAT_NR_SIZES - 1].size, 32768U);
+	for (cls = 1; cls < MSTAT_NR_SIZES; cls++) {
 		KUNIT_ASSERT_GT(test, mstat_classes[cls].size, mstat_classes[cls - 1].size);
 		KUNIT_ASSERT_EQ(test, mstat_classes[cls].size % MSTAT_MIN_SIZE, 0U);
 	}
@@ -252,7 +265,7 @@ static void mstat_test_span_layout(struct kunit *test)
 	};
 	unsigned int cls, i, wrong;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
 		const struct mstat_class *mc = &mstat_classes[cls];
 		unsigned long span = PAGE_SIZE << mc->span_order;
 
@@ -326,7 +339,7 @@ static void mstat_test_roundtrip_classes(struct kunit *test)
 	void *objs[OBJS_PER_CLASS];
 	size_t req;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
 		unsigned int size = mstat_classes[cls].size;
 		/* smallest and largest request that maps to this class */
 		size_t req[OBJS_PER_CLASS] = {
@@ -2131,7 +2144,7 @@ static void mstat_test_span_orders(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	pages_seen = kunit_kzalloc(test, sizeof(*pages_seen), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pages_seen);
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
 		unsigned int size = mstat_classes[cls].size;
 		unsigned int limit = size <= PAGE_SIZE ? 1 : get_order(size);
 
@@ -2734,7 +2747,7 @@ static void mstat_test_kasan_shadow(struct kunit *test)
 
 	if (!mstat_kasan_poison)
 		kunit_skip(test, "kasan_poison() is not exported by this kernel");
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
 		unsigned int size = mstat_classes[cls].size;
 		u8 *p = mstat_alloc(size, GFP_KERNEL), *q;
 
@@ -3472,6 +3485,360 @@ static unsigned int numa_on_node(void **objs, unsigned int n, int nid)
 	return on;
 }
 
+/* ------------------------------------------------------------ typed caches */
+
+struct typed_obj {
+	u32 magic;
+	u32 val;
+	u8 rest[32];
+};
+
+#define TYPED_MAGIC	0x5eedf00dU
+static atomic_t typed_ctor_calls;
+
+static void typed_ctor(void *p)
+{
+	struct typed_obj *o = p;
+
+	atomic_inc(&typed_ctor_calls);
+	o->magic = TYPED_MAGIC;
+	o->val = 0;
+}
+
+/* The row of typed cache @name in /proc/mstat_caches; false if it has none. */
+struct typed_row {
+	unsigned int cls, size, align;
+	char flags[32];
+	u64 nmalloc, nfree, live, bytes, cached;
+	unsigned long pages;
+};
+
+static bool typed_row(struct kunit *test, const char *name, struct typed_row *r)
+{
+	struct seq_file m = { .size = 16384 };
+	char *line, want[64];
+	int n;
+
+	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, m.buf);
+	KUNIT_ASSERT_EQ(test, mstat_typed_show(&m, NULL), 0);
+	KUNIT_ASSERT_FALSE(test, seq_has_overflowed(&m));
+	KUNIT_EXPECT_EQ(test, strncmp(m.buf, "mstat_caches version 1\n", 23), 0);
+	snprintf(want, sizeof(want), "\n%s class", name);
+	line = strstr(m.buf, want);
+	if (!line)
+		return false;
+	n = sscanf(line + strlen(name) + 2, "class%u %u %u %31s %llu %llu %llu %llu %llu %lu",
+		   &r->cls, &r->size, &r->align, r->flags, &r->nmalloc, &r->nfree, &r->live,
+		   &r->bytes, &r->cached, &r->pages);
+	KUNIT_EXPECT_EQ(test, n, 10);
+	return true;
+}
+
+/*
+ * The constructor runs once per object, when its span is carved, not at
+ * each allocation; a freed object comes back as its client left it (mstat
+ * writes no object); the cache's pages all go back at its destruction.
+ */
+static void mstat_test_typed_ctor(struct kunit *test)
+{
+	struct typed_obj *objs[64], *p;
+	const struct mstat_class *mc;
+	unsigned int i, calls, cls;
+	struct mstat_cache *s;
+	struct typed_row r;
+
+	atomic_set(&typed_ctor_calls, 0);
+	s = mstat_cache_create("kunit_ctor", sizeof(struct typed_obj), 0, 0, typed_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mc = &mstat_classes[s->cls];
+	KUNIT_EXPECT_EQ(test, atomic_read(&typed_ctor_calls), 0);
+	migrate_disable();	/* the frees and allocations below meet in one cache */
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, objs[i]->magic, TYPED_MAGIC);
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)mc->size);
+	}
+	calls = atomic_read(&typed_ctor_calls);
+	/* every object of every span carved, once: spans are all of the class's order */
+	KUNIT_EXPECT_EQ(test, (unsigned long)calls,
+			(mstat_class_pages(s->cls) >> mc->span_order) * mc->nobjs);
+	KUNIT_EXPECT_EQ(test, calls % mc->nobjs, 0U);
+	KUNIT_EXPECT_GE(test, calls, (unsigned int)ARRAY_SIZE(objs));
+	/* the client's value survives the free: the next allocation here is the same object */
+	objs[5]->val = 1234;
+	p = objs[5];
+	mstat_cache_free(s, p);
+	KUNIT_EXPECT_PTR_EQ(test, (struct typed_obj *)mstat_cache_alloc(s, GFP_KERNEL), p);
+	KUNIT_EXPECT_EQ(test, p->val, 1234U);
+	KUNIT_EXPECT_EQ(test, p->magic, TYPED_MAGIC);
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		mstat_cache_free(s, objs[i]);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, objs[i]->magic, TYPED_MAGIC);
+	}
+	migrate_enable();
+	/* no object constructed twice */
+	KUNIT_EXPECT_EQ(test, atomic_read(&typed_ctor_calls), calls);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_ctor", &r));
+	KUNIT_EXPECT_STREQ(test, r.flags, "ctor");
+	KUNIT_EXPECT_EQ(test, r.live, (u64)ARRAY_SIZE(objs));
+	KUNIT_EXPECT_EQ(test, r.pages, mstat_class_pages(s->cls));
+	for (i = 0; i < ARRAY_SIZE(objs); i++)
+		mstat_cache_free(s, objs[i]);
+	cls = s->cls;
+	mstat_cache_destroy(s);
+	KUNIT_EXPECT_FALSE(test, typed_row(test, "kunit_ctor", &r));
+	KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
+}
+
+/* Objects start at the alignment asked for, and a cache line with SLAB_HWCACHE_ALIGN. */
+static void mstat_test_typed_align(struct kunit *test)
+{
+	static const struct {
+		unsigned int size, align;
+		slab_flags_t flags;
+	} c[] = {
+		{ 24, 64, 0 }, { 100, 0, SLAB_HWCACHE_ALIGN }, { 8, 0, SLAB_HWCACHE_ALIGN },
+		{ 300, 256, 0 }, { 5000, 4096, 0 }, { 13, 0, 0 },
+	};
+	unsigned int i, j, want;
+	struct mstat_cache *s;
+	void *objs[40];
+
+	for (i = 0; i < ARRAY_SIZE(c); i++) {
+		s = mstat_cache_create("kunit_align", c[i].size, c[i].align, c[i].flags, NULL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		want = max(c[i].align, 8U);
+		if (c[i].flags & SLAB_HWCACHE_ALIGN) {
+			want = cache_line_size();
+			while (c[i].size <= want / 2)
+				want /= 2;
+		}
+		for (j = 0; j < ARRAY_SIZE(objs); j++) {
+			objs[j] = mstat_cache_zalloc(s, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[j]);
+			KUNIT_EXPECT_EQ_MSG(test, (unsigned long)objs[j] % want, 0UL,
+					    "size %u align %u", c[i].size, want);
+			KUNIT_EXPECT_NULL(test, memchr_inv(objs[j], 0, c[i].size));
+			fill(objs[j], c[i].size, j);
+		}
+		for (j = 0; j < ARRAY_SIZE(objs); j++) {
+			KUNIT_EXPECT_TRUE(test, check(objs[j], c[i].size, j));
+			mstat_cache_free(s, objs[j]);
+		}
+		mstat_cache_destroy(s);
+	}
+}
+
+/*
+ * A cache's own statistics, exact and from one read; its sites counted as
+ * every other; a free into the wrong cache refused; the slot a destroyed
+ * cache gives back starts its next cache's counts from zero.
+ */
+static void mstat_test_typed_stats(struct kunit *test)
+{
+	struct mstat_cache *a, *b;
+	struct mstat_totals *t0, *t1;
+	struct mstat_site_stats row;
+	unsigned int line, cls, i;
+	struct typed_row r;
+	void *objs[10], *g;
+
+	a = mstat_cache_create("kunit_stats_a", 200, 0, 0, NULL);
+	b = mstat_cache_create("kunit_stats_b", 200, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	KUNIT_EXPECT_NE(test, a->cls, b->cls);
+	t0 = snap(test);
+	line = __LINE__ + 2;
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_cache_alloc(a, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+	}
+	for (i = 0; i < 4; i++)
+		mstat_cache_free(a, objs[i]);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, t1->sum.nmalloc[a->cls] - t0->sum.nmalloc[a->cls], 10ULL);
+	KUNIT_EXPECT_EQ(test, t1->sum.nfree[a->cls] - t0->sum.nfree[a->cls], 4ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 10ULL);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_stats_a", &r));
+	KUNIT_EXPECT_EQ(test, r.cls, a->cls);
+	KUNIT_EXPECT_EQ(test, r.size, 200U);
+	KUNIT_EXPECT_STREQ(test, r.flags, "-");
+	KUNIT_EXPECT_EQ(test, r.nmalloc, 10ULL);
+	KUNIT_EXPECT_EQ(test, r.nfree, 4ULL);
+	KUNIT_EXPECT_EQ(test, r.live, 6ULL);
+	KUNIT_EXPECT_EQ(test, r.bytes, 1200ULL);
+	KUNIT_EXPECT_EQ(test, r.pages, mstat_class_pages(a->cls));
+	KUNIT_EXPECT_GT(test, r.pages, 0UL);
+	row = site_row(test, line);
+	KUNIT_EXPECT_EQ(test, row.nmalloc, 10ULL);
+	KUNIT_EXPECT_EQ(test, row.nfree, 4ULL);
+	KUNIT_EXPECT_EQ(test, row.live_bytes, 1200ULL);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_stats_b", &r));
+	KUNIT_EXPECT_EQ(test, r.nmalloc, 0ULL);
+
+	/* into the wrong cache, or a general object into a typed one: refused, nothing moves */
+	expect_reports(test);
+	g = mstat_alloc(200, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	t0 = snap(test);
+	mstat_cache_free(b, objs[4]);
+	mstat_cache_free(a, g);
+	mstat_cache_free(a, objs[0]);	/* already free */
+	expect_refused(test, t0, 2, 1, 0);
+	mstat_free(g);
+	/* mstat_free() takes a typed object, as kfree() takes a kmem_cache one */
+	mstat_free(objs[4]);
+	for (i = 5; i < ARRAY_SIZE(objs); i++)
+		mstat_cache_free(a, objs[i]);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_stats_a", &r));
+	KUNIT_EXPECT_EQ(test, r.nmalloc, 10ULL);
+	KUNIT_EXPECT_EQ(test, r.nfree, 10ULL);
+	KUNIT_EXPECT_EQ(test, r.live, 0ULL);
+
+	/* the slot goes to the next cache of its size, whose counts start at 0 */
+	cls = a->cls;
+	mstat_cache_destroy(a);
+	KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
+	a = mstat_cache_create("kunit_stats_c", 200, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_EXPECT_EQ(test, a->cls, cls);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_stats_c", &r));
+	KUNIT_EXPECT_EQ(test, r.nmalloc, 0ULL);
+	KUNIT_EXPECT_EQ(test, r.nfree, 0ULL);
+	g = mstat_cache_alloc_node(a, GFP_KERNEL, first_memory_node);
+	KUNIT_ASSERT_NOT_NULL(test, g);
+	KUNIT_EXPECT_EQ(test, page_to_nid(virt_to_page(g)), first_memory_node);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_stats_c", &r));
+	KUNIT_EXPECT_EQ(test, r.nmalloc, 1ULL);
+	mstat_cache_free(a, g);
+	mstat_cache_destroy(a);
+	mstat_cache_destroy(b);
+	KUNIT_EXPECT_FALSE(test, typed_row(test, "kunit_stats_c", &r));
+}
+
+/*
+ * A cache destroyed with live objects leaks them and keeps its class and
+ * pages: they can still be freed, and no other cache gets the slot.
+ */
+static void mstat_test_typed_destroy_leaks(struct kunit *test)
+{
+	struct mstat_cache *s, *t;
+	struct typed_row r;
+	void *objs[3];
+	unsigned int i, cls;
+
+	s = mstat_cache_create("kunit_leaky", 136, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	cls = s->cls;
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		fill(objs[i], 136, i);
+	}
+	mstat_cache_destroy(s);
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_leaky", &r));
+	KUNIT_EXPECT_STREQ(test, r.flags, "leaked");
+	KUNIT_EXPECT_EQ(test, r.live, 3ULL);
+	KUNIT_EXPECT_GT(test, r.pages, 0UL);
+	KUNIT_EXPECT_GT(test, mstat_class_pages(cls), 0UL);
+	t = mstat_cache_create("kunit_leaky2", 136, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	KUNIT_EXPECT_NE(test, t->cls, cls);
+	mstat_cache_destroy(t);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_EXPECT_TRUE(test, check(objs[i], 136, i));
+		mstat_free(objs[i]);
+	}
+	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_leaky", &r));
+	KUNIT_EXPECT_EQ(test, r.live, 0ULL);
+	KUNIT_EXPECT_EQ(test, r.nfree, 3ULL);
+}
+
+/*
+ * SLAB_TYPESAFE_BY_RCU: inside a read-side section a freed object's memory
+ * stays an object of its cache, readable and as it was left, even once
+ * its span is released; the span goes back to the page allocator only
+ * after a grace period.
+ */
+static void mstat_test_typed_rcu(struct kunit *test)
+{
+	struct typed_obj **objs;
+	unsigned int i, n, cls;
+	struct mstat_cache *s;
+
+	s = mstat_cache_create("kunit_rcu", sizeof(struct typed_obj), 0,
+			       SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	cls = s->cls;
+	n = 2 * mstat_classes[cls].nobjs;
+	objs = kunit_kcalloc(test, n, sizeof(*objs), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	/* one CPU: no other CPU's cache keeps a span of the class partly free */
+	migrate_disable();
+	for (i = 0; i < n; i++) {
+		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+		if (!objs[i])
+			break;
+		objs[i]->val = i;
+	}
+	if (i < n) {
+		migrate_enable();
+		KUNIT_FAIL(test, "allocation %u failed", i);
+		return;
+	}
+	rcu_read_lock();
+	for (i = 0; i < n; i++)
+		mstat_cache_free(s, objs[i]);
+	mstat_drain_this_cpu();
+	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
+	KUNIT_EXPECT_TRUE(test, mstat_in_limbo(cls, NULL));
+	/* a reader that found the object before its free still reads it (KASAN too) */
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_EQ(test, READ_ONCE(objs[i]->val), i);
+	rcu_read_unlock();
+	migrate_enable();
+	mstat_cache_destroy(s);
+	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, NULL));
+}
+
+/* Bulk calls: all objects distinct and counted, all freed. */
+static void mstat_test_bulk(struct kunit *test)
+{
+	struct mstat_totals *t0, *t1;
+	struct mstat_cache *s;
+	void *p[20];
+	unsigned int i;
+
+	t0 = snap(test);
+	KUNIT_ASSERT_EQ(test, mstat_alloc_bulk(100, GFP_KERNEL, ARRAY_SIZE(p), p),
+			(int)ARRAY_SIZE(p));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		fill(p[i], 100, i);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_TRUE(test, check(p[i], 100, i));
+	mstat_free_bulk(ARRAY_SIZE(p), p);
+	/* a zone mstat does not serve: nothing allocated, nothing counted */
+	KUNIT_EXPECT_EQ(test, mstat_alloc_bulk(100, GFP_KERNEL | __GFP_DMA, ARRAY_SIZE(p), p), 0);
+	s = mstat_cache_create("kunit_bulk", 72, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, ARRAY_SIZE(p), p),
+			(int)ARRAY_SIZE(p));
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(p[i]), (size_t)72);
+	mstat_cache_free_bulk(s, ARRAY_SIZE(p), p);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 40ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 40ULL);
+	mstat_cache_destroy(s);
+}
+
 /* A CPU of each of two nodes with memory; false if there are not two. */
 static bool numa_two_cpus(unsigned int *a, unsigned int *b)
 {
@@ -3697,6 +4064,12 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_site_withdrawn),
 	KUNIT_CASE(mstat_test_read_gap_bounded),
 	KUNIT_CASE(mstat_test_array_copy_calls),
+	KUNIT_CASE(mstat_test_typed_ctor),
+	KUNIT_CASE(mstat_test_typed_align),
+	KUNIT_CASE(mstat_test_typed_stats),
+	KUNIT_CASE(mstat_test_typed_destroy_leaks),
+	KUNIT_CASE(mstat_test_typed_rcu),
+	KUNIT_CASE(mstat_test_bulk),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_numa_shrink_per_node),
@@ -3747,10 +4120,10 @@ static void mstat_debug_test_roundtrip(struct kunit *test)
 	struct mstat_totals *before = snap(test);
 	unsigned int cls;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for (cls = 0; cls < MSTAT_NR_SIZES; cls++) {
 		const struct mstat_class *mc = &mstat_classes[cls];
 
-		KUNIT_EXPECT_GE(test, mc->stride, mc->size + 2 * mstat_red_left);
+		KUNIT_EXPECT_GE(test, mc->stride, mc->size + 2 * mc->red_left);
 		expect_distinct(test, mc->size, 3);
 	}
 	KUNIT_EXPECT_EQ(test, snap(test)->nredzone, before->nredzone);
@@ -3837,7 +4210,7 @@ static void mstat_debug_test_poison(struct kunit *test)
 	/* double free and the slot's own start, in debug mode too */
 	before = snap(test);
 	mstat_free(q);
-	mstat_free(q - mstat_red_left);
+	mstat_free(q - mstat_classes[0].red_left);
 	expect_refused(test, before, 1, 1, 0);
 }
 
@@ -3856,6 +4229,56 @@ static noinline void *leak_site_b(size_t size)
 
 	OPTIMIZER_HIDE_VAR(p);	/* no tail call: the site is this function */
 	return p;
+}
+
+/*
+ * Typed caches in debug mode: red zones around each object, the alignment
+ * asked for kept, and no poison in a constructed or RCU object, whose
+ * contents are its client's also while it is free.
+ */
+static void mstat_debug_test_typed(struct kunit *test)
+{
+	struct mstat_totals *before = snap(test), *after;
+	struct typed_obj *p, *q;
+	struct mstat_cache *s;
+	unsigned int i;
+	void *objs[8];
+
+	s = mstat_cache_create("kunit_debug_ctor", sizeof(struct typed_obj), 0, 0, typed_ctor);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	migrate_disable();
+	p = mstat_cache_alloc(s, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p->magic, TYPED_MAGIC);
+	p->val = 77;
+	mstat_cache_free(s, p);
+	q = mstat_cache_alloc(s, GFP_KERNEL);
+	migrate_enable();
+	KUNIT_EXPECT_PTR_EQ(test, q, p);
+	KUNIT_EXPECT_EQ(test, q->magic, TYPED_MAGIC);
+	KUNIT_EXPECT_EQ(test, q->val, 77U);
+	mstat_cache_free(s, q);
+	mstat_cache_destroy(s);
+
+	s = mstat_cache_create("kunit_debug_align", 40, 128, SLAB_TYPESAFE_BY_RCU, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] % 128, 0UL);
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)40);
+		fill(objs[i], 40, i);
+	}
+	for (i = 0; i < ARRAY_SIZE(objs); i++) {
+		KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
+		mstat_cache_free(s, objs[i]);
+		/* not poisoned: a reader under RCU may still look */
+		KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
+	}
+	mstat_cache_destroy(s);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->nredzone, before->nredzone);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);
 }
 
 /* The /proc/mstat_leaks row of a site: objects and bytes; false if none. */
@@ -3934,6 +4357,7 @@ static struct kunit_case mstat_debug_test_cases[] = {
 	KUNIT_CASE(mstat_debug_test_size_contract),
 	KUNIT_CASE(mstat_debug_test_poison),
 	KUNIT_CASE(mstat_debug_test_leaks),
+	KUNIT_CASE(mstat_debug_test_typed),
 	{}
 };
 

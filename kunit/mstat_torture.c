@@ -360,9 +360,9 @@ static size_t tort_size(u32 r, bool irq)
 	if (r % 32 == 0)
 		return MSTAT_MAX_SMALL + 1 + (r >> 5) % ((irq ? TORT_IRQ_LARGE_MAX :
 							 TORT_LARGE_MAX) - MSTAT_MAX_SMALL);
-	cls = (r >> 5) % MSTAT_NR_CLASSES;
+	cls = (r >> 5) % MSTAT_NR_SIZES;
 	while (tort_reserved_cls(cls))
-		cls = (cls + 1) % MSTAT_NR_CLASSES;
+		cls = (cls + 1) % MSTAT_NR_SIZES;
 	if (irq && mstat_classes[cls].size > 8192)
 		cls = (r >> 12) % 40;	/* up to 2 KiB; reserved ones are few */
 	while (tort_reserved_cls(cls))
@@ -1310,7 +1310,7 @@ static unsigned int tort_reserve(unsigned int nmistakers, unsigned int *cls)
 	unsigned int cand[MSTAT_NR_CLASSES], ncand = 0, want = 3 * nmistakers, i;
 
 	bitmap_zero(tort_reserved, MSTAT_NR_CLASSES);
-	for (i = 1; i < MSTAT_NR_CLASSES; i++) {
+	for (i = 1; i < MSTAT_NR_SIZES; i++) {
 		const struct mstat_class *mc = &mstat_classes[i];
 
 		if (mc->size >= 16 && mc->size <= 4096 && mc->fb_order == mc->span_order)
@@ -1378,7 +1378,7 @@ static void tort_report(struct kunit *test, unsigned int secs, unsigned int nwor
 		   atomic_long_read(&ts.kernel_nulls), atomic_long_read(&ts.frees),
 		   atomic_long_read(&ts.handoffs), atomic_long_read(&ts.irq_ops),
 		   atomic_long_read(&ts.checks), bitmap_weight(tort_cls_seen, MSTAT_NR_CLASSES),
-		   MSTAT_NR_CLASSES);
+		   MSTAT_NR_SIZES);
 	kunit_info(test, "mistakes: %ld interior, %ld foreign, %ld double, %ld cross-CPU, %ld stale (%ld into the limbo), %ld at once; counted: %llu bad_pointers, %llu double_frees, %llu write_after_free\n",
 		   atomic_long_read(&ts.kinds[0]), atomic_long_read(&ts.kinds[1]),
 		   atomic_long_read(&ts.kinds[2]), atomic_long_read(&ts.kinds[3]),

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat typed caches: kmem_cache's contract (mm/slab_common.c) on mstat.
+ *
+ * A typed cache is a class of its own, after the size classes: one of
+ * MSTAT_MAX_TYPED slots in every per-CPU cache and in every node's pools.
+ * So its objects take the same paths as a size class's (the fast paths,
+ * refills, remote frees, reclaim, donation), are counted per CPU and per
+ * site as theirs are, and never mix with another class's: a free object
+ * stays what its client left, constructed (the constructor runs once per
+ * object, as its span is carved: mstat_central_grow()) or, with
+ * SLAB_TYPESAFE_BY_RCU, an object of the same cache until a grace period
+ * has passed (a span goes back to the page allocator only through its
+ * pool's limbo).  The slots are set and given back under mstat_typed_lock;
+ * the allocation and free paths read a slot's class, written before the
+ * cache is handed to its client.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/cache.h>
+#include <linux/export.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <mstat.h>
+
+#include "mstat_internal.h"
+
+/**
+ * struct mstat_typed_slot - one class of the typed caches
+ * @cache: the cache that has it, NULL if free
+ * @used: whether a cache ever had it: then its objects' size is fixed, so
+ *	that the class's bytes, counted as objects times size, stay true
+ * @base: allocations (and frees, as many) of the class when its last cache
+ *	was destroyed with none live: where its next cache's counts start
+ */
+struct mstat_typed_slot {
+	struct mstat_cache *cache;
+	bool used;
+	u64 base;
+};
+
+static DEFINE_MUTEX(mstat_typed_lock);
+static struct mstat_typed_slot mstat_slots[MSTAT_MAX_TYPED];
+/* every cache made and not destroyed, and those destroyed with live objects */
+static LIST_HEAD(mstat_typed_caches);
+
+/* SLUB's calculate_alignment(): a cache line, halved while two objects fit in it. */
+static unsigned int mstat_typed_align(unsigned int size, unsigned int align, slab_flags_t flags)
+{
+	unsigned int ralign;
+
+	if (flags & SLAB_HWCACHE_ALIGN) {
+		ralign = cache_line_size();
+		while (size <= ralign / 2)
+			ralign /= 2;
+		align = max(align, ralign);
+	}
+	return max_t(unsigned int, align, MSTAT_MIN_SIZE);
+}
+
+/* A slot for objects of @size: one given back by a cache of that size, else a new one. */
+static int mstat_typed_slot(unsigned int size)
+{
+	int i, fresh = -1;
+
+	lockdep_assert_held(&mstat_typed_lock);
+	for (i = 0; i < MSTAT_MAX_TYPED; i++) {
+		if (mstat_slots[i].cache)
+			continue;
+		if (mstat_slots[i].used && mstat_classes[MSTAT_NR_SIZES + i].size == size)
+			return i;
+		if (!mstat_slots[i].used && fresh < 0)
+			fresh = i;
+	}
+	return fresh;
+}
+
+/**
+ * mstat_cache_create - make a typed cache, kmem_cache_create()'s counterpart
+ * @name: its name in /proc/mstat_caches (copied)
+ * @size: bytes of each object, 1 to 32 KiB
+ * @align: alignment of each object, a power of two up to PAGE_SIZE, or 0
+ *	(8 bytes)
+ * @flags: SLAB_HWCACHE_ALIGN aligns objects to a cache line (a fraction of
+ *	one for small objects, as SLUB does); SLAB_TYPESAFE_BY_RCU keeps a
+ *	freed object's memory an object of this cache until an RCU grace
+ *	period has passed; SLAB_PANIC panics if the cache cannot be made.
+ *	Other flags are accepted and have no effect
+ * @ctor: called on each object once, when its memory is carved, not at
+ *	each allocation; a client frees an object in its constructed state
+ *
+ * The cache's objects are counted apart (/proc/mstat_caches, and a class
+ * row of its own in /proc/mstat) and per call site (/proc/mstat_sites).
+ * At most 16 typed caches exist at once.  A cache destroyed with no live
+ * objects gives its slot to the next cache of the same object size (a
+ * class's bytes are its objects times its size), one leaked keeps it.
+ *
+ * Context: process context; sleeps.
+ *
+ * Return: the cache, or NULL (its reason in the kernel log).
+ */
+struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsigned int align,
+				       slab_flags_t flags, void (*ctor)(void *))
+{
+	unsigned int osize, stride, red_left, cls;
+	struct mstat_class *mc;
+	struct mstat_cache *s;
+	int slot;
+
+	might_sleep();
+	if (!name || !size || size > MSTAT_MAX_SMALL ||
+	    (align && (!is_power_of_2(align) || align > PAGE_SIZE))) {
+		pr_err("%s(%s): size %u or align %u out of range\n", __func__,
+		       name ?: "(null)", size, align);
+		goto fail;
+	}
+	osize = ALIGN(size, MSTAT_MIN_SIZE);
+	align = mstat_typed_align(osize, align, flags);
+	stride = mstat_debug_layout(osize, align, &red_left);
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		goto fail;
+	s->name = kstrdup_const(name, GFP_KERNEL);
+	if (!s->name)
+		goto fail_free;
+	s->object_size = size;
+	s->align = align;
+	s->flags = flags;
+
+	mutex_lock(&mstat_typed_lock);
+	slot = mstat_typed_slot(osize);
+	if (slot < 0) {
+		mutex_unlock(&mstat_typed_lock);
+		pr_err("%s(%s): all %u typed caches in use, or kept for other sizes\n",
+		       __func__, name, MSTAT_MAX_TYPED);
+		goto fail_free;
+	}
+	cls = MSTAT_NR_SIZES + slot;
+	mc = &mstat_classes[cls];
+	/* no object of the class exists, and none can until the cache is handed out */
+	mstat_class_setup(cls, osize, stride, red_left);
+	mc->ctor = ctor;
+	mc->flags = MSTAT_CLS_TYPED | (ctor ? MSTAT_CLS_CTOR : 0) |
+		    (flags & SLAB_TYPESAFE_BY_RCU ? MSTAT_CLS_RCU : 0);
+	s->cls = cls;
+	s->base = mstat_slots[slot].base;
+	mstat_slots[slot].cache = s;
+	mstat_slots[slot].used = true;
+	list_add_tail(&s->list, &mstat_typed_caches);
+	mutex_unlock(&mstat_typed_lock);
+	return s;
+
+fail_free:
+	kfree_const(s->name);
+	kfree(s);
+fail:
+	if (flags & SLAB_PANIC)
+		panic("%s(%s) failed\n", __func__, name ?: "(null)");
+	return NULL;
+}
+EXPORT_SYMBOL_GPL(mstat_cache_create);
+
+/**
+ * mstat_cache_destroy - destroy a typed cache, kmem_cache_destroy()'s counterpart
+ * @s: the cache, or NULL
+ *
+ * Every CPU's cached objects of @s go back to its pools, and its pages to
+ * the page allocator, after a grace period (so, with SLAB_TYPESAFE_BY_RCU,
+ * after every reader that may still look at a freed object).  If objects
+ * of @s are still live, they and their pages are leaked and reported (by
+ * site in debug mode): nothing that may be in use is freed, the cache
+ * stays in /proc/mstat_caches marked "leaked", and its objects may still
+ * be freed with mstat_free().  No allocation from @s may race with this.
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_cache_destroy(struct mstat_cache *s)
+{
+	struct mstat_totals *t;
+	unsigned long pages;
+	u64 live = 0;
+
+	if (!s)
+		return;
+	might_sleep();
+	mutex_lock(&mstat_typed_lock);
+	/* every CPU's objects of the class back to its pools, its free spans to the limbo */
+	mstat_reclaim_class(s->cls);
+	/* and past their grace period, back to the page allocator */
+	mstat_limbo_drain();
+	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOFAIL);
+	mstat_collect(t, NULL);
+	live = t->sum.nmalloc[s->cls] - t->sum.nfree[s->cls];
+	pages = mstat_class_pages(s->cls);
+	if (live || pages) {
+		pr_err("%s(%s): %llu objects still live: leaked, with %lu pages\n",
+		       __func__, s->name, live, pages);
+		if (mstat_debug())
+			mstat_debug_report_leaks(s->cls);
+		s->leaked = true;
+	} else {
+		struct mstat_typed_slot *slot = &mstat_slots[s->cls - MSTAT_NR_SIZES];
+
+		slot->base = t->sum.nmalloc[s->cls];
+		slot->cache = NULL;
+		list_del(&s->list);
+		kfree_const(s->name);
+		kfree(s);
+	}
+	mutex_unlock(&mstat_typed_lock);
+	kfree(t);
+}
+EXPORT_SYMBOL_GPL(mstat_cache_destroy);
+
+/* The flags of /proc/mstat_caches' rows. */
+static void mstat_typed_flags(struct seq_file *m, const struct mstat_cache *s)
+{
+	const char *sep = "";
+
+	if (s->flags & SLAB_HWCACHE_ALIGN) {
+		seq_puts(m, "hwcache");
+		sep = ",";
+	}
+	if (s->flags & SLAB_TYPESAFE_BY_RCU) {
+		seq_printf(m, "%srcu", sep);
+		sep = ",";
+	}
+	if (mstat_classes[s->cls].ctor) {
+		seq_printf(m, "%sctor", sep);
+		sep = ",";
+	}
+	if (s->leaked) {
+		seq_printf(m, "%sleaked", sep);
+		sep = ",";
+	}
+	if (!*sep)
+		seq_putc(m, '-');
+}
+
+/**
+ * mstat_typed_show - print /proc/mstat_caches: every typed cache, from one read
+ * @m: the seq_file
+ * @v: unused
+ *
+ * Return: 0, or -ENOMEM.
+ */
+int mstat_typed_show(struct seq_file *m, void *v)
+{
+	struct mstat_totals *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	const struct mstat_counters *c = &t->sum;
+	struct mstat_cache *s;
+
+	if (!t)
+		return -ENOMEM;
+	mutex_lock(&mstat_typed_lock);
+	mstat_collect(t, NULL);
+	seq_puts(m, "mstat_caches version 1\n");
+	seq_puts(m, "# name class size align flags nmalloc nfree live_objects live_bytes cached_objects pages\n");
+	list_for_each_entry(s, &mstat_typed_caches, list) {
+		unsigned int cls = s->cls;
+		u64 nmalloc = c->nmalloc[cls] - s->base, nfree = c->nfree[cls] - s->base;
+
+		seq_printf(m, "%s class%u %u %u ", s->name, cls, mstat_classes[cls].size, s->align);
+		mstat_typed_flags(m, s);
+		seq_printf(m, " %llu %llu %llu %llu %llu %lu\n", nmalloc, nfree, nmalloc - nfree,
+			   mstat_class_bytes(cls, nmalloc - nfree),
+			   c->nrefill_objs[cls] - c->nflush_objs[cls] - c->nmalloc[cls] +
+			   c->nfree[cls], mstat_class_pages(cls));
+	}
+	mutex_unlock(&mstat_typed_lock);
+	kfree(t);
+	return 0;
+}
+
+/* At unload, after every client module: what is left are leaked caches. */
+void mstat_typed_exit(void)
+{
+	struct mstat_cache *s, *tmp;
+
+	list_for_each_entry_safe(s, tmp, &mstat_typed_caches, list) {
+		list_del(&s->list);
+		kfree_const(s->name);
+		kfree(s);
+	}
+}
