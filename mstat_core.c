@@ -170,15 +170,17 @@ void mstat_class_setup(unsigned int cls, unsigned int size, unsigned int stride,
 	i = get_order(mc->stride + sizeof(u32));
 	if (i)
 		i = max_t(unsigned int, get_order(mc->stride), 1);
-	if (mc->span_order >= 2 && i < mc->span_order)
+	/* not where a red zone of a page's alignment puts the object in page 1 */
+	if (mc->span_order >= 2 && i < mc->span_order && mc->red_left < PAGE_SIZE)
 		mc->fb_order = i;
 	/* a fallback span is the caller's one object: mstat_central_grow() */
 	mc->fb_nobjs = mc->fb_order == mc->span_order ? mc->nobjs : 1;
 	mc->fb_states_off = mc->fb_nobjs * mc->stride;
 	mc->index_mul = DIV_ROUND_UP_ULL(1ULL << 32, mc->stride);
 	mc->span_mask = (PAGE_SIZE << mc->span_order) - 1;
-	mc->starts = 0;
-	mc->fb_starts = 0;
+	/* the first page holds the span's descriptor, whether an object starts there or not */
+	mc->starts = BIT(0);
+	mc->fb_starts = BIT(0);
 	for (i = 0; i < 1U << mc->span_order; i++) {
 		if (mstat_object_starts(mc, mc->span_order, i))
 			mc->starts |= BIT(i);
@@ -344,6 +346,9 @@ static int __init mstat_init(void)
 	ret = mstat_alloc_caches();
 	if (ret)
 		goto free_caches;
+	ret = mstat_rcu_init();
+	if (ret)
+		goto free_caches;
 	if (num_possible_nodes() > 1)
 		static_branch_enable(&mstat_numa_key);
 	ret = mstat_sites_init();
@@ -371,6 +376,7 @@ reclaim_exit:
 remove_state:
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 free_caches:
+	mstat_rcu_exit();
 	mstat_sites_exit();
 	mstat_free_caches();
 	destroy_workqueue(mstat_wq);
@@ -388,6 +394,8 @@ static void __exit mstat_exit(void)
 	unsigned int i;
 
 	mstat_proc_exit();
+	/* the objects given to mstat_free_rcu() go back before the caches are drained */
+	mstat_rcu_exit();
 	mstat_reclaim_exit();
 	cpuhp_remove_state_nocalls(mstat_hp_state);
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {

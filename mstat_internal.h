@@ -197,6 +197,8 @@ static inline unsigned int mstat_span_capacity(const struct mstat_class *mc, uns
  *	per key, struct mstat_site_chunk, and its own @nfree stays 0)
  * @large_nfree: large objects freed
  * @large_free_bytes: usable bytes of the large objects freed
+ * @rcu_freed: objects mstat_free_rcu() was given that this CPU freed,
+ *	after their grace period
  * @nmalloc: small objects allocated, per class: as @nfree
  * @large_nmalloc: large objects allocated
  * @large_alloc_bytes: usable bytes of the large objects allocated
@@ -205,6 +207,7 @@ static inline unsigned int mstat_span_capacity(const struct mstat_class *mc, uns
  * @ndonations: donations received from CPUs that went offline
  * @nreclaim: class caches emptied by reclaim (shrinker or idle reclaim)
  * @reclaimed_bytes: bytes of the free objects reclaim took out of the cache
+ * @rcu_queued: objects given to mstat_free_rcu() on this CPU
  * @nrefill_objs: objects refills brought into the cache, per class
  * @nflush_objs: objects flushes (and drains) took out of it, per class
  *
@@ -223,6 +226,7 @@ struct mstat_counters {
 	u64 nfree[MSTAT_NR_CLASSES];
 	u64 large_nfree;
 	u64 large_free_bytes;
+	u64 rcu_freed;
 	/* second pass from here */
 	u64 nmalloc[MSTAT_NR_CLASSES];
 	u64 large_nmalloc;
@@ -232,6 +236,7 @@ struct mstat_counters {
 	u64 ndonations;
 	u64 nreclaim;
 	u64 reclaimed_bytes;
+	u64 rcu_queued;
 	u64 nrefill_objs[MSTAT_NR_CLASSES];
 	u64 nflush_objs[MSTAT_NR_CLASSES];
 };
@@ -359,6 +364,9 @@ struct mstat_node_counters {
  * @remote: objects freed here whose pages are on another node; they count
  *	as cached until mstat_remote_flush() sends them to their node's pool
  * @remote_key: the class and node of each (mstat_remote_key())
+ * @rcu_list: objects given to mstat_free_rcu() here, by their rcu_heads
+ *	(each head's func holds its object), not yet in a batch (mstat_rcu.c)
+ * @rcu_n: how many
  */
 struct mstat_pcpu {
 	local_lock_t lock;
@@ -371,6 +379,8 @@ struct mstat_pcpu {
 	unsigned int nremote;
 	void *remote[MSTAT_REMOTE_SLOTS];
 	u32 remote_key[MSTAT_REMOTE_SLOTS];
+	struct rcu_head *rcu_list;
+	unsigned int rcu_n;
 };
 
 #define MSTAT_NODE_COUNTERS	(sizeof(struct mstat_node_counters) / sizeof(u64))
@@ -644,6 +654,8 @@ static __always_inline unsigned long *mstat_owned_word(unsigned long pfn)
 #define MSTAT_INFO_PAGES_SHIFT	16
 #define MSTAT_INFO_PAGES_MASK	0xffffUL
 #define MSTAT_INFO_GEN_SHIFT	32
+/* a large object mstat_free_rcu() was given: freed after a grace period (mstat_rcu.c) */
+#define MSTAT_INFO_RCU		BIT(MSTAT_INFO_SHIFT)
 
 /* A large object's page count, from its first page's private. */
 static inline unsigned long mstat_info_pages(unsigned long info)
@@ -780,6 +792,7 @@ extern unsigned long mstat_pfn_offset;
 #define MSTAT_LINK_LIVE		0U
 #define MSTAT_LINK_CACHED	0xffffU
 #define MSTAT_LINK_LAST		0xfffeU
+#define MSTAT_LINK_RCU		0xfffdU	/* given to mstat_free_rcu(), still live */
 #define MSTAT_STATE(key, link)	((u32)(link) << 16 | (key))
 
 static __always_inline unsigned int mstat_state_link(u32 state)
@@ -1121,6 +1134,7 @@ unsigned long mstat_class_pages(unsigned int cls);
 void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
 unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep);
 void mstat_limbo_drain(void);
+void mstat_limbo_drain_class(unsigned int cls);
 bool mstat_in_limbo(unsigned int cls, const struct page *span);
 unsigned long mstat_central_ops(unsigned int cls, int nid);
 unsigned long mstat_central_empty_objs(int nid);
@@ -1133,6 +1147,7 @@ extern bool mstat_fail_preferred;
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_free_hook)(const void *ptr);
+extern int mstat_fail_allocs_after;
 #endif
 
 /* The tests' injection point between a free's lookup and its use. */
@@ -1187,6 +1202,18 @@ void mstat_free_caller(const void *ptr, unsigned long caller);
 void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
+void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller);
+void mstat_rcu_free(const void *ptr);
+struct rcu_head *mstat_rcu_take(bool task);
+struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);
+
+/* mstat_rcu.c: a list reaching MSTAT_RCU_BATCH objects is batched at once */
+#define MSTAT_RCU_BATCH		256
+void mstat_rcu_kick(unsigned int cpu, bool now);
+void mstat_rcu_batch(struct rcu_head *list);
+void mstat_rcu_flush(void);
+int mstat_rcu_init(void);
+void mstat_rcu_exit(void);
 size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller);
 extern struct workqueue_struct *mstat_wq;
 void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);

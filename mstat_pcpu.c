@@ -35,6 +35,8 @@ atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #endif
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void (*mstat_free_hook)(const void *ptr);
+/* the tests' failure injection: this many slow allocations succeed, then one fails */
+int mstat_fail_allocs_after = -1;
 #endif
 
 /*
@@ -428,6 +430,8 @@ static noinline void *mstat_alloc_slow(size_t size, gfp_t flags, int nid, unsign
 {
 	if (unlikely(!size))
 		return ZERO_SIZE_PTR;
+	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
+		return NULL;
 	if (unlikely(size > MSTAT_MAX_SMALL))
 		return mstat_alloc_large(size, flags, nid, caller, site);
 	return mstat_alloc_class(mstat_size_to_class(size), size, flags, nid, caller, site);
@@ -445,6 +449,10 @@ static void *mstat_alloc_class(unsigned int cls, size_t size, gfp_t flags, int n
 
 	if (unlikely(flags & (__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)))
 		return NULL;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	if (mstat_fail_allocs_after >= 0 && !mstat_fail_allocs_after--)
+		return NULL;
+#endif
 	key = mstat_key_for(site, cls, flags);
 	/*
 	 * This CPU's node is what its cache serves, nearly always (a refill
@@ -652,7 +660,8 @@ static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int
  * Every free the fast path does not take; @want is the class the object
  * must be of (a typed cache's), or MSTAT_ANY_CLS; @caller is the free's.
  */
-static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigned long caller)
+static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigned long caller,
+				     bool rcu)
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
 	bool task = in_task();
@@ -675,13 +684,15 @@ static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigne
 		u32 state = READ_ONCE(*st);
 
 		mstat_free_step(ptr);
-		if (unlikely(mstat_state_is_free(state)) || !mstat_obj_claim(st, state))
+		/* after its grace period, an object given to mstat_free_rcu() is live still */
+		if (unlikely(rcu ? mstat_state_link(state) != MSTAT_LINK_RCU :
+			     mstat_state_is_free(state)) || !mstat_obj_claim(st, state))
 			mistake = MSTAT_DOUBLE_FREE;
 		else
 			mstat_pcpu_free(c, cls, order, (void *)ptr, state, caller);
 	} else if (owner == MSTAT_LARGE) {
 		mstat_free_step(ptr);
-		if (mstat_large_claim(pfn, info)) {
+		if (!!(info & MSTAT_INFO_RCU) == rcu && mstat_large_claim(pfn, info)) {
 			raw_spin_lock(&c->large_lock);
 			mstat_stat_add_free(c, &c->stats.large_nfree, 1);
 			mstat_stat_add_free(c, &c->stats.large_free_bytes, usable);
@@ -693,11 +704,13 @@ static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigne
 	} else {
 		mistake = MSTAT_BAD_POINTER;
 	}
+	if (rcu && mistake == MSTAT_NR_MISTAKES)
+		mstat_stat_add_free(c, &c->stats.rcu_freed, 1);
 	mstat_unlock_cache(task, irqflags);
 
 	if (mistake != MSTAT_NR_MISTAKES) {
-		mstat_report(mistake, want == MSTAT_ANY_CLS ? "mstat_free" : "mstat_cache_free",
-			     ptr, caller);
+		mstat_report(mistake, rcu ? "mstat_free_rcu" : want == MSTAT_ANY_CLS ?
+			     "mstat_free" : "mstat_cache_free", ptr, caller);
 		return;
 	}
 	trace_mstat_free(caller, ptr);
@@ -723,7 +736,7 @@ void mstat_free(const void *ptr)
 		return;
 	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
 		return;
-	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_);
+	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, false);
 }
 EXPORT_SYMBOL_GPL(mstat_free);
 
@@ -734,7 +747,111 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 		return;
 	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
 		return;
-	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller);
+	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller, false);
+}
+
+/**
+ * mstat_rcu_queue - take an object for a free after a grace period
+ * @ptr: the object, live
+ * @head: its rcu_head, inside it
+ * @caller: mstat_free_rcu()'s caller
+ *
+ * The object is marked (its state's link, or a large object's word), so
+ * that a second free of it, by either call, is refused until the batch
+ * frees it; it stays live in every count.  @head->func keeps @ptr, as
+ * kvfree_call_rcu() keeps it, and @head joins the calling context's list;
+ * its first object, or its MSTAT_RCU_BATCH-th, has the list batched.
+ */
+void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller)
+{
+	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
+	unsigned long irqflags = 0, pfn = 0, info = 0;
+	bool task = in_task();
+	enum mstat_owner owner;
+	struct mstat_pcpu *c;
+	unsigned int cls = 0;
+	size_t usable = 0;
+
+	c = mstat_lock_cache(task, &irqflags);
+	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	/* the head must lie inside the object, which mstat then writes */
+	if (owner != MSTAT_FOREIGN &&
+	    ((void *)head < ptr || (void *)(head + 1) > ptr + usable))
+		owner = MSTAT_FOREIGN;
+	if (owner == MSTAT_SMALL) {
+		u32 *st = mstat_obj_state_order(ptr, &mstat_classes[cls], mstat_info_order(info));
+		u32 state = READ_ONCE(*st);
+
+		if (unlikely(mstat_state_is_free(state)) ||
+		    cmpxchg(st, state, MSTAT_STATE(mstat_state_key_bits(state), MSTAT_LINK_RCU)) !=
+		    state)
+			mistake = MSTAT_DOUBLE_FREE;
+	} else if (owner == MSTAT_LARGE) {
+		if ((info & MSTAT_INFO_RCU) ||
+		    cmpxchg(&pfn_to_page(pfn)->private, info, info | MSTAT_INFO_RCU) != info)
+			mistake = MSTAT_DOUBLE_FREE;
+	} else {
+		mistake = MSTAT_BAD_POINTER;
+	}
+	if (mistake == MSTAT_NR_MISTAKES) {
+		head->func = (rcu_callback_t)(void *)ptr;
+		head->next = c->rcu_list;
+		c->rcu_list = head;
+		WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
+		mstat_stat_add(c, &c->stats.rcu_queued, 1);
+		/* under the lock: this CPU's lists, kicked on this CPU */
+		if (c->rcu_n == 1 || c->rcu_n == MSTAT_RCU_BATCH)
+			mstat_rcu_kick(smp_processor_id(), c->rcu_n > 1);
+	}
+	mstat_unlock_cache(task, irqflags);
+	if (mistake != MSTAT_NR_MISTAKES)
+		mstat_report(mistake, "mstat_free_rcu", ptr, caller);
+}
+
+/**
+ * mstat_rcu_free - free an object of mstat_rcu_queue(), its grace period over
+ * @ptr: the object
+ *
+ * Counted as a free, and in rcu_freed, in the calling CPU's cache.
+ */
+void mstat_rcu_free(const void *ptr)
+{
+	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
+}
+
+/**
+ * mstat_rcu_take - take the calling CPU's list of one context's cache
+ * @task: the task cache's, else the irq cache's
+ *
+ * Context: task context, on the CPU whose cache this is.
+ *
+ * Return: the list, linked by the heads' next.
+ */
+struct rcu_head *mstat_rcu_take(bool task)
+{
+	unsigned long irqflags = 0;
+	struct rcu_head *list;
+	struct mstat_pcpu *c;
+
+	c = mstat_lock_cache(task, &irqflags);
+	list = mstat_rcu_take_dead(c);
+	mstat_unlock_cache(task, irqflags);
+	return list;
+}
+
+/**
+ * mstat_rcu_take_dead - take a cache's list of objects waiting to be batched
+ * @c: the cache, locked by its owner, or its CPU dead
+ *
+ * Return: the list.
+ */
+struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c)
+{
+	struct rcu_head *list = c->rcu_list;
+
+	c->rcu_list = NULL;
+	WRITE_ONCE(c->rcu_n, 0);
+	return list;
 }
 
 /**
@@ -816,7 +933,7 @@ void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned lo
 		return;
 	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, s->cls)))
 		return;
-	mstat_free_slow(obj, s->cls, caller);
+	mstat_free_slow(obj, s->cls, caller, false);
 }
 
 /**
@@ -1045,6 +1162,7 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 {
 	unsigned long objects = 0, bytes = 0;
 	struct mstat_donation d;
+	struct rcu_head *list;
 	unsigned int ctx, cls, n;
 	bool counted = false;
 
@@ -1060,6 +1178,10 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			bytes += mstat_classes[mstat_remote_cls(d.dead[ctx]->remote_key[n])].size;
 		}
 		mstat_pcpu_drain(d.dead[ctx]);
+		/* its objects waiting for a grace period go on in a batch of their own */
+		list = mstat_rcu_take_dead(d.dead[ctx]);
+		if (list)
+			mstat_rcu_batch(list);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||
 			   mstat_sites_counted(d.dead[ctx]);
 	}

@@ -291,6 +291,31 @@ void mstat_limbo_drain(void)
 }
 
 /**
+ * mstat_limbo_drain_class - wait until a class's released spans went back
+ * @cls: a class no span can be released into meanwhile (a typed cache's
+ *	being destroyed)
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_limbo_drain_class(unsigned int cls)
+{
+	struct mstat_central *central;
+	bool queued;
+	int nid;
+
+	do {
+		rcu_barrier();
+		queued = false;
+		for_each_node(nid) {
+			central = mstat_pool(cls, nid);
+			spin_lock_irq(&central->lock);
+			queued |= central->rcu_queued;
+			spin_unlock_irq(&central->lock);
+		}
+	} while (queued);
+}
+
+/**
  * mstat_in_limbo - whether a span waits in its pool's limbo
  * @cls: class index
  * @span: its first page, or NULL for any span of the class

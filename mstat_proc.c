@@ -371,6 +371,7 @@ static void mstat_fill_stats(struct mstat_stats *st, const struct mstat_totals *
 	st->redzone_errors = t->nredzone;
 	st->nreclaim = s->nreclaim;
 	st->reclaimed_bytes = s->reclaimed_bytes;
+	st->rcu_pending = s->rcu_queued - s->rcu_freed;
 }
 
 /* mstat_read_stats() reads into this rather than onto a caller's stack. */
@@ -420,6 +421,7 @@ static void mstat_show_totals(struct seq_file *m, const struct mstat_totals *t)
 	seq_printf(m, "redzone_errors %llu\n", st.redzone_errors);
 	seq_printf(m, "nreclaim %llu\n", st.nreclaim);
 	seq_printf(m, "reclaimed_bytes %llu\n", st.reclaimed_bytes);
+	seq_printf(m, "rcu_pending %llu\n", st.rcu_pending);
 }
 
 static void mstat_show_classes(struct seq_file *m, const struct mstat_counters *s)

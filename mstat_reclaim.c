@@ -202,8 +202,8 @@ unsigned long mstat_reclaim_all(void)
  * @cls: class index
  *
  * With every remote buffer, wherever the class's objects may wait: what
- * mstat_cache_destroy() needs before it counts what is left.  A CPU that
- * goes offline meanwhile has its caches emptied by its teardown.
+ * mstat_cache_destroy() needs before it counts what is left.  Offline
+ * CPUs' caches were emptied by their teardowns.
  *
  * Context: process context; sleeps.
  */
@@ -212,6 +212,8 @@ void mstat_reclaim_class(unsigned int cls)
 	unsigned int cpu;
 
 	mutex_lock(&mstat_reclaim_lock);
+	/* no CPU dies between its drain and the shrink, its teardown's drain after it */
+	cpus_read_lock();
 	for_each_possible_cpu(cpu) {
 		struct mstat_reclaim_cpu *r = per_cpu_ptr(mstat_reclaim_cpus, cpu);
 
@@ -220,6 +222,7 @@ void mstat_reclaim_class(unsigned int cls)
 	}
 	mstat_reclaim_run();
 	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	cpus_read_unlock();
 	mutex_unlock(&mstat_reclaim_lock);
 }
 
@@ -249,7 +252,7 @@ unsigned long mstat_reclaim_scan(unsigned long nr, int nid)
 		return SHRINK_STOP;
 	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++) {
 		if (mstat_classes[cls].size)	/* a typed cache's slot never used has none */
-			freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].size;
+			freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].stride;
 	}
 	if (freed < nr) {
 		before = mstat_reclaim_count(nid);

@@ -80,15 +80,17 @@ static int mstat_typed_slot(unsigned int size)
 
 /**
  * mstat_cache_create - make a typed cache, kmem_cache_create()'s counterpart
- * @name: its name in /proc/mstat_caches (copied)
+ * @name: its name in /proc/mstat_caches (copied), with no blank or backslash
  * @size: bytes of each object, 1 to 32 KiB
  * @align: alignment of each object, a power of two up to PAGE_SIZE, or 0
  *	(8 bytes)
  * @flags: SLAB_HWCACHE_ALIGN aligns objects to a cache line (a fraction of
  *	one for small objects, as SLUB does); SLAB_TYPESAFE_BY_RCU keeps a
  *	freed object's memory an object of this cache until an RCU grace
- *	period has passed; SLAB_PANIC panics if the cache cannot be made.
- *	Other flags are accepted and have no effect
+ *	period has passed; SLAB_PANIC panics if the cache cannot be made;
+ *	SLAB_CACHE_DMA and SLAB_CACHE_DMA32 are refused.  Other flags are
+ *	accepted and have no effect (SLAB_ACCOUNT: mstat charges no memcg,
+ *	as for __GFP_ACCOUNT)
  * @ctor: called on each object once, when its memory is carved, not at
  *	each allocation; a client frees an object in its constructed state
  *
@@ -111,10 +113,15 @@ struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsi
 	int slot;
 
 	might_sleep();
-	if (!name || !size || size > MSTAT_MAX_SMALL ||
+	if (!name || !*name || strpbrk(name, " \t\n\\") || !size || size > MSTAT_MAX_SMALL ||
 	    (align && (!is_power_of_2(align) || align > PAGE_SIZE))) {
-		pr_err("%s(%s): size %u or align %u out of range\n", __func__,
+		pr_err("%s(%s): name, size %u or align %u out of range\n", __func__,
 		       name ?: "(null)", size, align);
+		goto fail;
+	}
+	/* mstat serves normal memory only, as it refuses __GFP_DMA */
+	if (flags & (SLAB_CACHE_DMA | SLAB_CACHE_DMA32)) {
+		pr_err("%s(%s): no DMA zones in mstat\n", __func__, name);
 		goto fail;
 	}
 	osize = ALIGN(size, MSTAT_MIN_SIZE);
@@ -186,11 +193,13 @@ void mstat_cache_destroy(struct mstat_cache *s)
 	if (!s)
 		return;
 	might_sleep();
+	/* its objects given to mstat_free_rcu() are freed first */
+	mstat_rcu_flush();
 	mutex_lock(&mstat_typed_lock);
 	/* every CPU's objects of the class back to its pools, its free spans to the limbo */
 	mstat_reclaim_class(s->cls);
 	/* and past their grace period, back to the page allocator */
-	mstat_limbo_drain();
+	mstat_limbo_drain_class(s->cls);
 	t = kzalloc(sizeof(*t), GFP_KERNEL | __GFP_NOFAIL);
 	mstat_collect(t, NULL);
 	live = t->sum.nmalloc[s->cls] - t->sum.nfree[s->cls];
@@ -205,6 +214,8 @@ void mstat_cache_destroy(struct mstat_cache *s)
 		struct mstat_typed_slot *slot = &mstat_slots[s->cls - MSTAT_NR_SIZES];
 
 		slot->base = t->sum.nmalloc[s->cls];
+		/* a class that never allocated has no bytes to keep true: any size may have it */
+		slot->used = slot->base != 0;
 		slot->cache = NULL;
 		list_del(&s->list);
 		kfree_const(s->name);
@@ -262,13 +273,16 @@ int mstat_typed_show(struct seq_file *m, void *v)
 	list_for_each_entry(s, &mstat_typed_caches, list) {
 		unsigned int cls = s->cls;
 		u64 nmalloc = c->nmalloc[cls] - s->base, nfree = c->nfree[cls] - s->base;
+		s64 cached;
 
 		seq_printf(m, "%s class%u %u %u ", s->name, cls, mstat_classes[cls].size, s->align);
 		mstat_typed_flags(m, s);
+		/* frees read in the first pass: a drain between the passes can make it -1 */
+		cached = c->nrefill_objs[cls] - c->nflush_objs[cls] - c->nmalloc[cls] +
+			 c->nfree[cls];
 		seq_printf(m, " %llu %llu %llu %llu %llu %lu\n", nmalloc, nfree, nmalloc - nfree,
-			   mstat_class_bytes(cls, nmalloc - nfree),
-			   c->nrefill_objs[cls] - c->nflush_objs[cls] - c->nmalloc[cls] +
-			   c->nfree[cls], mstat_class_pages(cls));
+			   mstat_class_bytes(cls, nmalloc - nfree), max_t(s64, cached, 0),
+			   mstat_class_pages(cls));
 	}
 	mutex_unlock(&mstat_typed_lock);
 	kfree(t);

@@ -202,7 +202,7 @@ EXPORT_SYMBOL_GPL(mstat_cache_alloc_bulk_site);
 
 /**
  * mstat_cache_free_bulk - free objects of a typed cache in bulk
- * @s: the cache
+ * @s: the cache; NULL frees each as mstat_free() does
  * @n: objects
  * @p: the objects, each freed as by mstat_cache_free()
  */
@@ -211,7 +211,11 @@ void mstat_cache_free_bulk(struct mstat_cache *s, size_t n, void **p)
 	unsigned long caller = _RET_IP_;
 	size_t i;
 
-	for (i = 0; i < n; i++)
-		mstat_cache_free_caller(s, p[i], caller);
+	for (i = 0; i < n; i++) {
+		if (s)
+			mstat_cache_free_caller(s, p[i], caller);
+		else
+			mstat_free_caller(p[i], caller);
+	}
 }
 EXPORT_SYMBOL_GPL(mstat_cache_free_bulk);

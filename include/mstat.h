@@ -40,6 +40,8 @@
  * @redzone_errors: debug mode: red zones found written to
  * @nreclaim: per-CPU class caches emptied by reclaim (shrinker or idle)
  * @reclaimed_bytes: bytes of free objects reclaim took out of those caches
+ * @rcu_pending: objects given to mstat_free_rcu() and not yet freed (live,
+ *	and counted as such, until they are)
  *
  * The fields are those of /proc/mstat's summary lines.  In every read,
  * @nfree <= @nmalloc (per size class too), @total_free_bytes <=
@@ -67,6 +69,7 @@ struct mstat_stats {
 	u64 redzone_errors;
 	u64 nreclaim;
 	u64 reclaimed_bytes;
+	u64 rcu_pending;
 };
 
 /* @last of a site that has not allocated yet: no class is 0xff */
@@ -134,6 +137,7 @@ char *mstat_strdup_site(const char *s, gfp_t flags, struct mstat_site *site);
 char *mstat_strndup_site(const char *s, size_t max, gfp_t flags, struct mstat_site *site);
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
+void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head);
 int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site);
 void mstat_free_bulk(size_t n, void **p);
 
@@ -287,6 +291,22 @@ static __always_inline void *mstat_alloc_array_site(size_t n, size_t size, gfp_t
  * Return: the copy, terminated, or NULL.
  */
 #define mstat_strndup(s, max, flags)	mstat_strndup_site((s), (max), (flags), __mstat_site())
+
+/**
+ * mstat_free_rcu - kfree_rcu()'s counterpart: free after an RCU grace period
+ * @ptr: the object, general or of a typed cache
+ * @rhf: the name of a struct rcu_head member of *@ptr
+ *
+ * See mstat_free_rcu_ptr().
+ */
+#define mstat_free_rcu(ptr, rhf)						\
+	do {									\
+		typeof(ptr) ___p = (ptr);					\
+										\
+		if (___p)							\
+			mstat_free_rcu_ptr(___p, (void *)___p +			\
+					   offsetof(typeof(*___p), rhf));	\
+	} while (0)
 
 /**
  * mstat_alloc_bulk - kmem_cache_alloc_bulk()'s counterpart for general objects

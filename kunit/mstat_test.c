@@ -120,6 +120,11 @@
  *   and still freeable; SLAB_TYPESAFE_BY_RCU objects freed and their spans released inside a
  *   read-side section stay readable as left (KASAN kernels too) and wait in the limbo until the
  *   destruction's grace period; bulk calls all distinct and counted, all or nothing.
+ * - RCU frees: small, large and typed objects stay live and count in rcu_pending until their batch
+ *   is freed, then exactly as many frees; a second mstat_free_rcu(), an mstat_free() or
+ *   mstat_cache_free() of a waiting object, a stale one, a foreign pointer and a head outside the
+ *   object refused with nothing moved; a typed cache destroyed with one waiting is not leaked;
+ *   objects waiting on a CPU that goes offline are freed all the same (SMP).
  * - NUMA (x86_64, booted with two nodes; skipped on one): a CPU of node B frees 2,048 objects a CPU
  *   of node A allocated, then allocates 2,048: all on B's node (2,016 without the remote check),
  *   remote_frees of A's node up by 2,048 exactly, and in every read the nodes' refills sum to
@@ -3505,6 +3510,20 @@ static void typed_ctor(void *p)
 	o->val = 0;
 }
 
+static void count_span_pages(struct page *span, void *arg)
+{
+	*(unsigned long *)arg += 1UL << mstat_info_order(page_private(span));
+}
+
+/* A class's pages, span by span: not the counters mstat_class_pages() sums. */
+static unsigned long class_pages_walked(unsigned int cls)
+{
+	unsigned long pages = 0;
+
+	mstat_walk_spans(cls, count_span_pages, &pages);
+	return pages;
+}
+
 /* The row of typed cache @name in /proc/mstat_caches; false if it has none. */
 struct typed_row {
 	unsigned int cls, size, align;
@@ -3556,7 +3575,11 @@ static void mstat_test_typed_ctor(struct kunit *test)
 	migrate_disable();	/* the frees and allocations below meet in one cache */
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (!objs[i]) {
+			migrate_enable();
+			KUNIT_FAIL(test, "allocation %u failed", i);
+			return;
+		}
 		KUNIT_EXPECT_EQ(test, objs[i]->magic, TYPED_MAGIC);
 		KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)mc->size);
 	}
@@ -3577,7 +3600,11 @@ static void mstat_test_typed_ctor(struct kunit *test)
 		mstat_cache_free(s, objs[i]);
 	for (i = 0; i < ARRAY_SIZE(objs); i++) {
 		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+		if (!objs[i]) {
+			migrate_enable();
+			KUNIT_FAIL(test, "allocation %u failed", i);
+			return;
+		}
 		KUNIT_EXPECT_EQ(test, objs[i]->magic, TYPED_MAGIC);
 	}
 	migrate_enable();
@@ -3586,12 +3613,13 @@ static void mstat_test_typed_ctor(struct kunit *test)
 	KUNIT_ASSERT_TRUE(test, typed_row(test, "kunit_ctor", &r));
 	KUNIT_EXPECT_STREQ(test, r.flags, "ctor");
 	KUNIT_EXPECT_EQ(test, r.live, (u64)ARRAY_SIZE(objs));
-	KUNIT_EXPECT_EQ(test, r.pages, mstat_class_pages(s->cls));
+	KUNIT_EXPECT_EQ(test, r.pages, class_pages_walked(s->cls));
 	for (i = 0; i < ARRAY_SIZE(objs); i++)
 		mstat_cache_free(s, objs[i]);
 	cls = s->cls;
 	mstat_cache_destroy(s);
 	KUNIT_EXPECT_FALSE(test, typed_row(test, "kunit_ctor", &r));
+	KUNIT_EXPECT_EQ(test, class_pages_walked(cls), 0UL);
 	KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
 }
 
@@ -3673,7 +3701,7 @@ static void mstat_test_typed_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, r.nfree, 4ULL);
 	KUNIT_EXPECT_EQ(test, r.live, 6ULL);
 	KUNIT_EXPECT_EQ(test, r.bytes, 1200ULL);
-	KUNIT_EXPECT_EQ(test, r.pages, mstat_class_pages(a->cls));
+	KUNIT_EXPECT_EQ(test, r.pages, class_pages_walked(a->cls));
 	KUNIT_EXPECT_GT(test, r.pages, 0UL);
 	row = site_row(test, line);
 	KUNIT_EXPECT_EQ(test, row.nmalloc, 10ULL);
@@ -3768,9 +3796,11 @@ static void mstat_test_typed_destroy_leaks(struct kunit *test)
  */
 static void mstat_test_typed_rcu(struct kunit *test)
 {
+	unsigned int i, n, cls, same = 0;
 	struct typed_obj **objs;
-	unsigned int i, n, cls;
 	struct mstat_cache *s;
+	unsigned long pages;
+	bool limbo;
 
 	s = mstat_cache_create("kunit_rcu", sizeof(struct typed_obj), 0,
 			       SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN, NULL);
@@ -3797,13 +3827,16 @@ static void mstat_test_typed_rcu(struct kunit *test)
 		mstat_cache_free(s, objs[i]);
 	mstat_drain_this_cpu();
 	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
-	KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
-	KUNIT_EXPECT_TRUE(test, mstat_in_limbo(cls, NULL));
+	pages = mstat_class_pages(cls);
+	limbo = mstat_in_limbo(cls, NULL);
 	/* a reader that found the object before its free still reads it (KASAN too) */
 	for (i = 0; i < n; i++)
-		KUNIT_EXPECT_EQ(test, READ_ONCE(objs[i]->val), i);
+		same += READ_ONCE(objs[i]->val) == i;
 	rcu_read_unlock();
 	migrate_enable();
+	KUNIT_EXPECT_EQ(test, pages, 0UL);
+	KUNIT_EXPECT_TRUE(test, limbo);
+	KUNIT_EXPECT_EQ(test, same, n);
 	mstat_cache_destroy(s);
 	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, NULL));
 }
@@ -3824,8 +3857,15 @@ static void mstat_test_bulk(struct kunit *test)
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		KUNIT_EXPECT_TRUE(test, check(p[i], 100, i));
 	mstat_free_bulk(ARRAY_SIZE(p), p);
-	/* a zone mstat does not serve: nothing allocated, nothing counted */
+	/* a zone mstat does not serve: nothing allocated, nothing counted, large too */
 	KUNIT_EXPECT_EQ(test, mstat_alloc_bulk(100, GFP_KERNEL | __GFP_DMA, ARRAY_SIZE(p), p), 0);
+	KUNIT_EXPECT_NULL(test, mstat_alloc(40000, GFP_KERNEL | __GFP_DMA));
+	KUNIT_EXPECT_NULL(test, mstat_alloc(40000, GFP_KERNEL | __GFP_DMA32));
+	KUNIT_EXPECT_NULL(test, mstat_cache_create("kunit_dma", 64, 0, SLAB_CACHE_DMA, NULL));
+	/* the sixth fails: the five made are freed, all or nothing */
+	mstat_fail_allocs_after = 5;
+	KUNIT_EXPECT_EQ(test, mstat_alloc_bulk(100, GFP_KERNEL | __GFP_ZERO, ARRAY_SIZE(p), p), 0);
+	mstat_fail_allocs_after = -1;
 	s = mstat_cache_create("kunit_bulk", 72, 0, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	KUNIT_ASSERT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, ARRAY_SIZE(p), p),
@@ -3834,9 +3874,155 @@ static void mstat_test_bulk(struct kunit *test)
 		KUNIT_EXPECT_EQ(test, mstat_usable_size(p[i]), (size_t)72);
 	mstat_cache_free_bulk(s, ARRAY_SIZE(p), p);
 	t1 = snap(test);
-	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 40ULL);
-	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 40ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 45ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 45ULL);
 	mstat_cache_destroy(s);
+}
+
+/* ------------------------------------------------------------ RCU frees */
+
+struct rcu_obj {
+	u64 a;
+	struct rcu_head rcu;
+	u8 rest[40];
+};
+
+struct rcu_big {
+	u64 a;
+	u8 rest[40000];
+	struct rcu_head rcu;	/* in the large object's tenth page */
+};
+
+static u64 rcu_pending(const struct mstat_totals *t)
+{
+	return t->sum.rcu_queued - t->sum.rcu_freed;
+}
+
+/*
+ * Objects waiting for their grace period, from every cache's counters as
+ * they are now (no read: this does not sleep); @freed set to the frees.
+ */
+static u64 rcu_raw(unsigned int *freed)
+{
+	u64 q = 0, f = 0;
+	unsigned int i;
+
+	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
+		if (!mstat_cpu_caches[i])
+			continue;
+		q += READ_ONCE(mstat_cpu_caches[i]->stats.rcu_queued);
+		f += READ_ONCE(mstat_cpu_caches[i]->stats.rcu_freed);
+	}
+	*freed = f;
+	return q - f;
+}
+
+static long rcu_queue_on_cpu(void *arg)
+{
+	struct rcu_obj **objs = arg;
+	unsigned int i;
+
+	for (i = 0; i < 4; i++)
+		mstat_free_rcu(objs[i], rcu);
+	return 0;
+}
+
+/*
+ * mstat_free_rcu(): general, large and typed objects stay live, counted in
+ * rcu_pending, until the batch's grace period is over; a second free by
+ * either call, a stale one and a head outside the object are refused with
+ * nothing moved; a typed cache's destruction frees its pending objects
+ * first; a CPU that dies with objects waiting hands them on (SMP).
+ */
+static void mstat_test_free_rcu(struct kunit *test)
+{
+	struct mstat_totals *t0, *t1, *t2;
+	struct rcu_obj *p[4], *q[4], *r;
+	unsigned int i, victim, freed, freed2;
+	u64 pending, queued, still;
+	struct mstat_cache *s;
+	struct rcu_big *big;
+	struct typed_row row;
+	void *k;
+
+	s = mstat_cache_create("kunit_rcu_free", sizeof(struct rcu_obj), 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		p[i] = i < 2 ? mstat_alloc(sizeof(*p[i]), GFP_KERNEL) :
+			       mstat_cache_alloc(s, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	big = mstat_alloc(sizeof(*big), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	k = kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, k);
+	r = mstat_alloc(sizeof(*r), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	expect_reports(test);
+	t0 = snap(test);
+	/*
+	 * Queued inside this read-side section, no batch can be freed before
+	 * it ends: every object below is still waiting when freed again.
+	 */
+	rcu_read_lock();
+	pending = rcu_raw(&freed);
+	for (i = 0; i < ARRAY_SIZE(p); i++)
+		mstat_free_rcu(p[i], rcu);
+	mstat_free_rcu(big, rcu);
+	queued = rcu_raw(&i) - pending;
+	mstat_free_rcu(p[0], rcu);
+	mstat_free(p[1]);
+	mstat_cache_free(s, p[2]);
+	mstat_free_rcu(big, rcu);
+	mstat_free(big);
+	mstat_free_rcu_ptr(k, k);
+	mstat_free_rcu_ptr(r, &p[3]->rcu);	/* a head outside the object */
+	still = rcu_raw(&freed2) - pending;
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, queued, 5ULL);
+	KUNIT_EXPECT_EQ(test, still, 5ULL);
+	KUNIT_EXPECT_EQ(test, freed2, freed);	/* none freed yet */
+	kfree(k);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, t1->ndouble_free - t0->ndouble_free, 5ULL);
+	KUNIT_EXPECT_EQ(test, t1->nbad_ptr - t0->nbad_ptr, 2ULL);
+	/* live until freed: never more frees than the five */
+	KUNIT_EXPECT_LE(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 5ULL);
+
+	mstat_rcu_flush();
+	t2 = snap(test);
+	KUNIT_EXPECT_EQ(test, rcu_pending(t2), rcu_pending(t0));
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t2->sum) - mstat_nfree(&t0->sum), 5ULL);
+	KUNIT_EXPECT_EQ(test, t2->sum.large_nfree - t0->sum.large_nfree, 1ULL);
+	/* stale: freed already */
+	mstat_free_rcu(p[0], rcu);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, t1->ndouble_free - t2->ndouble_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, rcu_pending(t1), rcu_pending(t0));
+	mstat_free_rcu(r, rcu);
+
+	/* the destruction frees what waits first: nothing leaked */
+	r = mstat_cache_alloc(s, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	mstat_free_rcu(r, rcu);
+	mstat_cache_destroy(s);
+	KUNIT_EXPECT_FALSE(test, typed_row(test, "kunit_rcu_free", &row));
+
+	victim = cpumask_last(cpu_online_mask);
+	if (!IS_ENABLED(CONFIG_HOTPLUG_CPU) || !victim)
+		return;
+	for (i = 0; i < ARRAY_SIZE(q); i++) {
+		q[i] = mstat_alloc(sizeof(*q[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, q[i]);
+	}
+	t0 = snap(test);
+	KUNIT_ASSERT_EQ(test, work_on_cpu(victim, rcu_queue_on_cpu, q), 0L);
+	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
+	mstat_rcu_flush();
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, add_cpu(victim), 0);
+	KUNIT_EXPECT_EQ(test, rcu_pending(t1), rcu_pending(t0));
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 4ULL);
 }
 
 /* A CPU of each of two nodes with memory; false if there are not two. */
@@ -4070,6 +4256,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_typed_destroy_leaks),
 	KUNIT_CASE(mstat_test_typed_rcu),
 	KUNIT_CASE(mstat_test_bulk),
+	KUNIT_CASE(mstat_test_free_rcu),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_numa_shrink_per_node),
@@ -4241,41 +4428,45 @@ static void mstat_debug_test_typed(struct kunit *test)
 	struct mstat_totals *before = snap(test), *after;
 	struct typed_obj *p, *q;
 	struct mstat_cache *s;
-	unsigned int i;
+	unsigned int i, a;
 	void *objs[8];
 
 	s = mstat_cache_create("kunit_debug_ctor", sizeof(struct typed_obj), 0, 0, typed_ctor);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	migrate_disable();
 	p = mstat_cache_alloc(s, GFP_KERNEL);
-	KUNIT_ASSERT_NOT_NULL(test, p);
-	KUNIT_EXPECT_EQ(test, p->magic, TYPED_MAGIC);
-	p->val = 77;
-	mstat_cache_free(s, p);
+	if (p) {
+		p->val = 77;
+		mstat_cache_free(s, p);
+	}
 	q = mstat_cache_alloc(s, GFP_KERNEL);
 	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, q);
 	KUNIT_EXPECT_PTR_EQ(test, q, p);
 	KUNIT_EXPECT_EQ(test, q->magic, TYPED_MAGIC);
 	KUNIT_EXPECT_EQ(test, q->val, 77U);
 	mstat_cache_free(s, q);
 	mstat_cache_destroy(s);
 
-	s = mstat_cache_create("kunit_debug_align", 40, 128, SLAB_TYPESAFE_BY_RCU, NULL);
-	KUNIT_ASSERT_NOT_NULL(test, s);
-	for (i = 0; i < ARRAY_SIZE(objs); i++) {
-		objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, objs[i]);
-		KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] % 128, 0UL);
-		KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)40);
-		fill(objs[i], 40, i);
+	for (a = 128; a <= PAGE_SIZE; a *= 32) {
+		s = mstat_cache_create("kunit_debug_align", 40, a, SLAB_TYPESAFE_BY_RCU, NULL);
+		KUNIT_ASSERT_NOT_NULL(test, s);
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			objs[i] = mstat_cache_alloc(s, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[i]);
+			KUNIT_EXPECT_EQ(test, (unsigned long)objs[i] % a, 0UL);
+			KUNIT_EXPECT_EQ(test, mstat_usable_size(objs[i]), (size_t)40);
+			fill(objs[i], 40, i);
+		}
+		for (i = 0; i < ARRAY_SIZE(objs); i++) {
+			KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
+			mstat_cache_free(s, objs[i]);
+			/* not poisoned: a reader under RCU may still look */
+			KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
+		}
+		mstat_cache_destroy(s);
 	}
-	for (i = 0; i < ARRAY_SIZE(objs); i++) {
-		KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
-		mstat_cache_free(s, objs[i]);
-		/* not poisoned: a reader under RCU may still look */
-		KUNIT_EXPECT_TRUE(test, check(objs[i], 40, i));
-	}
-	mstat_cache_destroy(s);
 	after = snap(test);
 	KUNIT_EXPECT_EQ(test, after->nredzone, before->nredzone);
 	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);

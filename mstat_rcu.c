@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mstat RCU frees: mstat_free_rcu(), kfree_rcu()'s counterpart.
+ *
+ * As kvfree_call_rcu() (kernel/rcu/tree.c) does, an object's rcu_head
+ * keeps the object in its func, and the heads wait per CPU for a batch:
+ * each context's cache keeps a list (written by its owner under its lock,
+ * mstat_rcu_queue()), and a per-CPU work item, MSTAT_RCU_DELAY after the
+ * first object or at once past MSTAT_RCU_BATCH of them, takes both lists
+ * of its CPU into one batch that waits for one grace period (queue_rcu_work())
+ * and is then freed in process context.  A dead CPU's lists become a batch
+ * at its teardown.  An object is live in every count until its batch frees
+ * it; rcu_pending counts the ones waiting, as rcu_queued less rcu_freed, the
+ * latter a free counter read in a read's first pass.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/atomic.h>
+#include <linux/export.h>
+#include <linux/percpu.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+#include <linux/wait_bit.h>
+#include <linux/workqueue.h>
+#include <mstat.h>
+
+#include "mstat_internal.h"
+
+/* How long objects wait for more to join their batch. */
+#define MSTAT_RCU_DELAY		(HZ / 50)
+
+struct mstat_rcu_batch {
+	struct rcu_work rwork;
+	struct rcu_head *list;
+};
+
+static struct delayed_work __percpu *mstat_rcu_monitors;
+/* batches queued and not yet freed: mstat_rcu_flush() waits for 0 */
+static atomic_t mstat_rcu_inflight = ATOMIC_INIT(0);
+
+/* Free the objects of a list whose grace period is over. */
+static void mstat_rcu_free_list(struct rcu_head *head)
+{
+	struct rcu_head *next;
+
+	for (; head; head = next) {
+		next = head->next;
+		mstat_rcu_free((void *)head->func);
+		cond_resched();
+	}
+}
+
+/* After the grace period, in process context. */
+static void mstat_rcu_batch_fn(struct work_struct *work)
+{
+	struct mstat_rcu_batch *b = container_of(to_rcu_work(work), struct mstat_rcu_batch, rwork);
+
+	mstat_rcu_free_list(b->list);
+	kfree(b);
+	if (atomic_dec_and_test(&mstat_rcu_inflight))
+		wake_up_var(&mstat_rcu_inflight);
+}
+
+/**
+ * mstat_rcu_batch - free a list of objects after a grace period
+ * @list: their heads, linked by next
+ *
+ * Context: process context; may sleep (waits for the grace period itself
+ * if no batch can be allocated).
+ */
+void mstat_rcu_batch(struct rcu_head *list)
+{
+	struct mstat_rcu_batch *b = kmalloc(sizeof(*b), GFP_KERNEL | __GFP_NOWARN);
+
+	if (!b) {
+		synchronize_rcu();
+		mstat_rcu_free_list(list);
+		return;
+	}
+	atomic_inc(&mstat_rcu_inflight);
+	b->list = list;
+	INIT_RCU_WORK(&b->rwork, mstat_rcu_batch_fn);
+	queue_rcu_work(mstat_wq, &b->rwork);
+}
+
+/* The calling CPU's lists, both contexts', into one batch. */
+static void mstat_rcu_monitor(struct work_struct *work)
+{
+	struct rcu_head *list, *irq, *tail;
+
+	list = mstat_rcu_take(true);
+	irq = mstat_rcu_take(false);
+	if (irq) {
+		for (tail = irq; tail->next; tail = tail->next)
+			;
+		tail->next = list;
+		list = irq;
+	}
+	if (list)
+		mstat_rcu_batch(list);
+}
+
+/**
+ * mstat_rcu_kick - have a CPU's lists batched
+ * @cpu: the calling CPU, which cannot migrate (a cache's lock held)
+ * @now: without waiting for more objects
+ *
+ * The work is bound to the CPU whose lists it takes; if the CPU dies
+ * first, its teardown takes them (mstat_donate_dead_cpu()).
+ */
+void mstat_rcu_kick(unsigned int cpu, bool now)
+{
+	mod_delayed_work_on(cpu, mstat_wq, per_cpu_ptr(mstat_rcu_monitors, cpu),
+			    now ? 0 : MSTAT_RCU_DELAY);
+}
+
+/**
+ * mstat_free_rcu_ptr - free an object after an RCU grace period
+ * @ptr: the object (general or of a typed cache); NULL is ignored
+ * @head: an rcu_head inside it, which mstat uses until the free
+ *
+ * kfree_rcu()'s counterpart: the object is freed once every RCU reader
+ * that may see it is done, with no callback of the caller's, so that the
+ * caller's module may go before that.  Until then it stays live in every
+ * count, and counts in rcu_pending.  A pointer mstat does not own, an
+ * object already free or already given to this call, is reported and
+ * left alone, as by mstat_free().  Callable wherever mstat_free() is.
+ */
+void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head)
+{
+	if (ZERO_OR_NULL_PTR(ptr))
+		return;
+	mstat_rcu_queue(ptr, head, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(mstat_free_rcu_ptr);
+
+/**
+ * mstat_rcu_flush - free every object given to mstat_free_rcu() so far
+ *
+ * Before a typed cache goes, and at unload.
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_rcu_flush(void)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu)
+		mod_delayed_work_on(cpu, mstat_wq, per_cpu_ptr(mstat_rcu_monitors, cpu), 0);
+	for_each_online_cpu(cpu)
+		flush_delayed_work(per_cpu_ptr(mstat_rcu_monitors, cpu));
+	cpus_read_unlock();
+	/* queue_rcu_work()'s callbacks queue the works; then wait for them */
+	rcu_barrier();
+	wait_var_event(&mstat_rcu_inflight, !atomic_read(&mstat_rcu_inflight));
+}
+
+int mstat_rcu_init(void)
+{
+	unsigned int cpu;
+
+	mstat_rcu_monitors = alloc_percpu(struct delayed_work);
+	if (!mstat_rcu_monitors)
+		return -ENOMEM;
+	for_each_possible_cpu(cpu)
+		INIT_DELAYED_WORK(per_cpu_ptr(mstat_rcu_monitors, cpu), mstat_rcu_monitor);
+	return 0;
+}
+
+void mstat_rcu_exit(void)
+{
+	if (!mstat_rcu_monitors)	/* a load that failed before mstat_rcu_init() */
+		return;
+	mstat_rcu_flush();
+	free_percpu(mstat_rcu_monitors);
+}
