@@ -561,6 +561,7 @@ static inline void mstat_stat_add_free(struct mstat_pcpu *c, u64 *ctr, u64 n)
 
 /**
  * struct mstat_cache - a typed cache (mstat_typed.c)
+ * @magic: MSTAT_CACHE_MAGIC while it lives: first, for mstat_cache_is()
  * @name: its name, copied
  * @object_size: bytes asked for per object
  * @align: the alignment of its objects
@@ -571,6 +572,7 @@ static inline void mstat_stat_add_free(struct mstat_pcpu *c, u64 *ctr, u64 n)
  * @list: in mstat_typed_caches
  */
 struct mstat_cache {
+	unsigned long magic;
 	const char *name;
 	unsigned int object_size;
 	unsigned int align;
@@ -1203,6 +1205,9 @@ void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
 void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller);
+void mstat_rcu_queue_kernel(const void *ptr, struct rcu_head *head);
+/* a head's func with this bit set holds an object of the kernel's kmalloc */
+#define MSTAT_RCU_KERNEL	1UL
 void mstat_rcu_free(const void *ptr);
 struct rcu_head *mstat_rcu_take(bool task);
 struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);

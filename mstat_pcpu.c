@@ -750,6 +750,18 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller, false);
 }
 
+/* Push @head on the calling context's list; the cache's lock held. */
+static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned long func)
+{
+	head->func = (rcu_callback_t)func;
+	head->next = c->rcu_list;
+	c->rcu_list = head;
+	WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
+	/* under the lock: this CPU's lists, kicked on this CPU */
+	if (c->rcu_n == 1 || c->rcu_n == MSTAT_RCU_BATCH)
+		mstat_rcu_kick(smp_processor_id(), c->rcu_n > 1);
+}
+
 /**
  * mstat_rcu_queue - take an object for a free after a grace period
  * @ptr: the object, live
@@ -794,18 +806,31 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 		mistake = MSTAT_BAD_POINTER;
 	}
 	if (mistake == MSTAT_NR_MISTAKES) {
-		head->func = (rcu_callback_t)(void *)ptr;
-		head->next = c->rcu_list;
-		c->rcu_list = head;
-		WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
 		mstat_stat_add(c, &c->stats.rcu_queued, 1);
-		/* under the lock: this CPU's lists, kicked on this CPU */
-		if (c->rcu_n == 1 || c->rcu_n == MSTAT_RCU_BATCH)
-			mstat_rcu_kick(smp_processor_id(), c->rcu_n > 1);
+		mstat_rcu_push(c, head, (unsigned long)ptr);
 	}
 	mstat_unlock_cache(task, irqflags);
 	if (mistake != MSTAT_NR_MISTAKES)
 		mstat_report(mistake, "mstat_free_rcu", ptr, caller);
+}
+
+/**
+ * mstat_rcu_queue_kernel - take an object of the kernel's kmalloc for kfree() after a grace period
+ * @ptr: the object, which the kernel's allocator owns (include/mstat_slab.h's kfree_rcu())
+ * @head: its rcu_head
+ *
+ * It rides in mstat's batches, marked in its head's func; no count of
+ * mstat's changes.
+ */
+void mstat_rcu_queue_kernel(const void *ptr, struct rcu_head *head)
+{
+	unsigned long irqflags = 0;
+	bool task = in_task();
+	struct mstat_pcpu *c;
+
+	c = mstat_lock_cache(task, &irqflags);
+	mstat_rcu_push(c, head, (unsigned long)ptr | MSTAT_RCU_KERNEL);
+	mstat_unlock_cache(task, irqflags);
 }
 
 /**

@@ -42,10 +42,15 @@ static atomic_t mstat_rcu_inflight = ATOMIC_INIT(0);
 static void mstat_rcu_free_list(struct rcu_head *head)
 {
 	struct rcu_head *next;
+	unsigned long obj;
 
 	for (; head; head = next) {
 		next = head->next;
-		mstat_rcu_free((void *)head->func);
+		obj = (unsigned long)head->func;
+		if (obj & MSTAT_RCU_KERNEL)
+			kfree((void *)(obj & ~MSTAT_RCU_KERNEL));
+		else
+			mstat_rcu_free((void *)obj);
 		cond_resched();
 	}
 }

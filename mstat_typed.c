@@ -133,6 +133,7 @@ struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsi
 	s->name = kstrdup_const(name, GFP_KERNEL);
 	if (!s->name)
 		goto fail_free;
+	s->magic = MSTAT_CACHE_MAGIC;
 	s->object_size = size;
 	s->align = align;
 	s->flags = flags;
@@ -219,6 +220,7 @@ void mstat_cache_destroy(struct mstat_cache *s)
 		slot->cache = NULL;
 		list_del(&s->list);
 		kfree_const(s->name);
+		WRITE_ONCE(s->magic, 0);
 		kfree(s);
 	}
 	mutex_unlock(&mstat_typed_lock);

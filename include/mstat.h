@@ -138,10 +138,35 @@ char *mstat_strndup_site(const char *s, size_t max, gfp_t flags, struct mstat_si
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
 void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head);
+/* include/mstat_slab.h's, for pointers mstat may or may not own (mstat_slab.c) */
+void mstat_kfree(const void *p);
+void mstat_kvfree(const void *p);
+void mstat_kfree_sensitive(const void *p);
+size_t mstat_ksize(const void *p);
+void mstat_kfree_rcu_ptr(const void *p, struct rcu_head *head);
+void *mstat_kvmalloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site);
 int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site);
 void mstat_free_bulk(size_t n, void **p);
 
 struct mstat_cache;
+
+/* The first word of every struct mstat_cache: mstat_cache_is(). */
+#define MSTAT_CACHE_MAGIC	0x6d73746174636163UL	/* "mstatcac" */
+
+/**
+ * mstat_cache_is - whether a cache pointer is one of mstat's
+ * @s: a struct mstat_cache or another allocator's cache (a struct
+ *	kmem_cache), whose first word is then not MSTAT_CACHE_MAGIC
+ *
+ * For include/mstat_slab.h, which hands SLUB's caches on to SLUB.
+ *
+ * Return: true for a live typed cache of mstat's.
+ */
+static __always_inline bool mstat_cache_is(const void *s)
+{
+	return READ_ONCE(*(const unsigned long *)s) == MSTAT_CACHE_MAGIC;
+}
+
 struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsigned int align,
 				       slab_flags_t flags, void (*ctor)(void *));
 void mstat_cache_destroy(struct mstat_cache *s);

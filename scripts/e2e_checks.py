@@ -855,3 +855,22 @@ def check_sites(errors, lines, source):
     errors.extend(line for line in lines if line.startswith("mstat_check: read "))
     expect(errors, "mstat_check -s exit", ["@@CHECK sites rc=0"],
            [line for line in lines if line.startswith("@@CHECK sites ")])
+
+
+DROPIN_DONE = re.compile(r"mstat_dropin: (\d+) checks, (\d+) failed")
+
+
+def check_dropin(errors, lines):
+    """The drop-in client's own checks passed, its caches are gone, nothing leaked."""
+    dmesg = block(lines, "@@DMESG1")
+    done = [DROPIN_DONE.search(line) for line in dmesg]
+    done = [m for m in done if m]
+    if not done:
+        errors.append("mstat_dropin did not report its checks")
+    elif int(done[0].group(1)) < 30 or int(done[0].group(2)):
+        errors.append(f"mstat_dropin: {done[0].group(0)}")
+    errors.extend(line for line in dmesg if "mstat_dropin: FAIL" in line)
+    # destroyed with nothing live: no row left, no leak at unload
+    errors.extend(f"cache left: {line}" for line in block(lines, "@@CACHES")
+                  if line.startswith("dropin"))
+    errors.extend(line for line in dmesg if "live objects" in line or "leaked" in line)

@@ -36,7 +36,7 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS,
                         check_sites, NUMA_SIZES, NUMA_N, NUMA_NODE_N, NUMA_NODE_SIZE,
                         NUMA_READS, NUMA_HOTADD_N, NUMA_HOTADD_MB, check_numa_home,
                         check_numa_alloc_node, check_numa_table,
-                        check_numa_hotadd)  # noqa: E402
+                        check_numa_hotadd, check_dropin)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -432,6 +432,26 @@ def e2e_sites(name, vmlinuz, mods, checks):
     return logfile
 
 
+def dropin_script():
+    return "\n".join([
+        "insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+        # plain slab API code on mstat through include/mstat_slab.h: it checks itself at load
+        "insmod /lib/mstat_dropin.ko || echo '@@FAIL insmod mstat_dropin'",
+        "echo @@CACHES; cat /proc/mstat_caches; echo @@END",
+        "rmmod mstat_dropin || echo '@@FAIL rmmod mstat_dropin'",
+        "rmmod mstat || echo '@@FAIL rmmod mstat'",
+        "echo @@DMESG1; dmesg; echo @@END", "echo @@ALIVE"])
+
+
+def e2e_dropin(name, vmlinuz, mods, checks):
+    lines, _, logfile = run_scenario(name, vmlinuz, mods, checks, "drop-in",
+                                     dropin_script(), "e2e-dropin-console.log")
+    checks.run("drop-in: slab API calls routed, the kernel's objects handed back",
+               lambda e: check_dropin(e, lines))
+    checks.run("drop-in: kernel log clean", lambda e: check_kernel_log(e, lines))
+    return logfile
+
+
 def e2e_kernel(name):
     vmlinuz, kdir = setup_kernel(name)
     mods = build_modules(name, kdir)
@@ -458,10 +478,12 @@ def e2e_kernel(name):
     logfile6 = e2e_sites(name, vmlinuz, mods, checks) if not name.endswith("-rt") else "-"
     # two nodes: on Debian's 6.12 (the NUMA issue asks for it), one boot
     logfile7 = e2e_numa(name, vmlinuz, mods, checks) if name == "6.12" else "-"
+    # the header's two slab.h: 6.1's and 6.12's (RT's is 6.12's)
+    logfile8 = e2e_dropin(name, vmlinuz, mods, checks) if not name.endswith("-rt") else "-"
 
     if not all(checks.results):
         print(f"      console logs: {logfile}, {logfile2}, {logfile3}, {logfile4}, {logfile5}, "
-              f"{logfile6}, {logfile7}")
+              f"{logfile6}, {logfile7}, {logfile8}")
     return checks.results
 
 
@@ -532,10 +554,11 @@ def dkms_run(args):
 def e2e(args):
     results = []
     for name in args.kernel:
-        if args.only == "numa":
+        if args.only:
             vmlinuz, kdir = setup_kernel(name)
             checks = Checks(name)
-            e2e_numa(name, vmlinuz, build_modules(name, kdir), checks)
+            {"numa": e2e_numa, "dropin": e2e_dropin}[args.only](
+                name, vmlinuz, build_modules(name, kdir), checks)
             results += checks.results
         else:
             results += e2e_kernel(name)
@@ -549,7 +572,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=("demo", "e2e", "dkms"))
     ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
-    ap.add_argument("--only", choices=("numa",), default=None,
+    ap.add_argument("--only", choices=("numa", "dropin"), default=None,
                     help="e2e: run this scenario alone (to work on it)")
     args = ap.parse_args()
     if args.kernel is None:

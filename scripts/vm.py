@@ -61,7 +61,7 @@ def build_modules(name, kdir):
     symvers = os.path.join(src, "Module.symvers")
     mods = {"mstat": os.path.join(src, "mstat.ko")}
     for mod, sub in (("mstat_client", "samples/mstat_client"), ("mstat_e2e", "tests"),
-                     ("mstat_bench", "bench")):
+                     ("mstat_dropin", "tests/dropin"), ("mstat_bench", "bench")):
         d = os.path.join(src, sub)
         make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
               f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
