@@ -7,6 +7,7 @@
  *   mstat -d SECONDS [FILE] the same every SECONDS, with rates per second
  *   mstat --json [FILE]     one read as JSON (with -d: one object per line)
  *   mstat --nodes [FILE]    the memory nodes: /proc/mstat_nodes, or a copy
+ *   mstat --caches [FILE]   the typed caches: /proc/mstat_caches, or a copy
  *
  * FILE defaults to /proc/mstat; a saved copy works as well.  Summary
  * fields are "name value" lines, tables are found by their legend lines
@@ -497,6 +498,91 @@ static int show_nodes(const char *path)
 	return 0;
 }
 
+/*
+ * The typed-cache view, from /proc/mstat_caches (slabinfo's role): a
+ * legend "# name class size ...", then a row per cache, columns found by
+ * the legend; the caches with the most live bytes first.
+ */
+struct cache_row {
+	char name[NAME_LEN], flags[NAME_LEN];
+	unsigned long long v[7];
+};
+
+static int cache_cmp(const void *a, const void *b)
+{
+	const struct cache_row *x = a, *y = b;
+
+	return x->v[4] < y->v[4] ? 1 : x->v[4] > y->v[4] ? -1 : strcmp(x->name, y->name);
+}
+
+static int show_caches(const char *path)
+{
+	static const char *const want[9] = { "size", "align", "nmalloc", "nfree",
+					     "live_objects", "live_bytes", "cached_objects",
+					     "pages", "flags" };
+	static const int col[7] = { 0, 1, 2, 3, 5, 7, 6 };	/* want[] of each v[] */
+	static struct cache_row rows[MAX_ROWS];
+	char line[512], *w[MAX_COLS], a[32], b[32];
+	int ncol = 0, nrows = 0, i, n, c[9];
+	unsigned long long live = 0, held = 0;
+	FILE *in = fopen(path, "r");
+
+	if (!in) {
+		fprintf(stderr, "mstat: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		n = 0;
+		for (w[n] = strtok(line, " \t\r\n"); w[n] && n < MAX_COLS - 1;
+		     w[++n] = strtok(NULL, " \t\r\n"))
+			;
+		if (n > 2 && !strcmp(w[0], "#") && !strcmp(w[1], "name")) {
+			ncol = n - 1;
+			for (i = 0; i < 9; i++) {
+				for (c[i] = 1; c[i] < ncol && strcmp(w[c[i] + 1], want[i]); c[i]++)
+					;
+				if (c[i] == ncol) {
+					fprintf(stderr, "mstat: %s: no column %s\n", path, want[i]);
+					fclose(in);
+					return 1;
+				}
+			}
+			continue;
+		}
+		if (!ncol || n != ncol || w[0][0] == '#' || nrows == MAX_ROWS)
+			continue;
+		snprintf(rows[nrows].name, NAME_LEN, "%s", w[0]);
+		snprintf(rows[nrows].flags, NAME_LEN, "%s", w[c[8]]);
+		/* v: size, align, nmalloc, nfree, live_bytes (the sort key), pages, cached */
+		for (i = 0; i < 7; i++)
+			if (unumber(w[c[col[i]]], &rows[nrows].v[i]))
+				rows[nrows].v[i] = 0;
+		nrows++;
+	}
+	fclose(in);
+	if (!ncol) {
+		fprintf(stderr, "mstat: %s: not an mstat_caches read\n", path);
+		return 1;
+	}
+	qsort(rows, nrows, sizeof(rows[0]), cache_cmp);
+	printf("%-24s %6s %5s %12s %12s %10s %10s %10s %8s %s\n", "cache", "size", "align",
+	       "nmalloc", "nfree", "live", "live_bytes", "held", "cached", "flags");
+	for (i = 0; i < nrows; i++) {
+		struct cache_row *r = &rows[i];
+
+		printf("%-24s %6llu %5llu %12llu %12llu %10llu %10s %10s %8llu %s\n", r->name,
+		       r->v[0], r->v[1], r->v[2], r->v[3], r->v[2] - r->v[3],
+		       human((long long)r->v[4], a, sizeof(a)),
+		       human((long long)r->v[5] * sysconf(_SC_PAGESIZE), b, sizeof(b)),
+		       r->v[6], r->flags);
+		live += r->v[4];
+		held += r->v[5];
+	}
+	printf("%d caches; live %s in %s held\n", nrows, human((long long)live, a, sizeof(a)),
+	       human((long long)held * sysconf(_SC_PAGESIZE), b, sizeof(b)));
+	return 0;
+}
+
 static double now(void)
 {
 	struct timespec ts;
@@ -507,7 +593,8 @@ static double now(void)
 
 static void print_usage(void)
 {
-	fputs("usage: mstat [-d SECONDS] [--json] [FILE] | mstat --nodes [FILE]\n", stderr);
+	fputs("usage: mstat [-d SECONDS] [--json] [FILE] | mstat --nodes [FILE] |\n"
+	      "       mstat --caches [FILE]\n", stderr);
 	exit(2);
 }
 
@@ -517,13 +604,15 @@ int main(int argc, char **argv)
 	double at[2] = { 0, 0 };
 	const char *path = NULL;
 	unsigned int delay = 0, n;
-	int json = 0, nodes = 0, i;
+	int json = 0, nodes = 0, caches = 0, i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else if (!strcmp(argv[i], "--nodes"))
 			nodes = 1;
+		else if (!strcmp(argv[i], "--caches"))
+			caches = 1;
 		else if (!strcmp(argv[i], "-d") && i + 1 < argc)
 			delay = strtoul(argv[++i], NULL, 10);
 		else if (argv[i][0] == '-')
@@ -533,10 +622,12 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1 && delay == 0 && !strcmp(argv[1], "-d"))
 		print_usage();
-	if (nodes && (json || delay))
+	if ((nodes || caches) && (json || delay || (nodes && caches)))
 		print_usage();
 	if (nodes)
 		return show_nodes(path ? path : "/proc/mstat_nodes");
+	if (caches)
+		return show_caches(path ? path : "/proc/mstat_caches");
 	if (!path)
 		path = "/proc/mstat";
 	for (n = 0;; n++) {

@@ -18,6 +18,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BASE = os.path.join(HERE, "mstat-6.12.txt")		# a read from the e2e VM
 APPENDED = os.path.join(HERE, "mstat-appended.txt")	# the same, a field and columns more
 NODES = os.path.join(HERE, "mstat_nodes-6.12.txt")	# /proc/mstat_nodes, the e2e VM's two nodes
+CACHES = os.path.join(HERE, "mstat_caches.txt")	# /proc/mstat_caches' format, four caches
 
 
 def parse(path):
@@ -275,6 +276,31 @@ def main():
               out, run(binary, "--nodes", path))
         check("--nodes: a file that is not an mstat_nodes read is refused",
               subprocess.run([binary, "--nodes", BASE], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL).returncode == 1)
+        # the typed-cache view: a row per cache, most live bytes first, exact
+        out = run(binary, "--caches", CACHES)
+        lines = open(CACHES).read().splitlines()
+        legend = lines[1].split()[1:]
+        rows = [dict(zip(legend, x.split())) for x in lines[2:]]
+        rows.sort(key=lambda r: (-int(r["live_bytes"]), r["name"]))
+        page = os.sysconf("SC_PAGESIZE")
+        want = [f"{r['name']:<24} {int(r['size']):6} {int(r['align']):5} "
+                f"{int(r['nmalloc']):12} {int(r['nfree']):12} "
+                f"{int(r['nmalloc']) - int(r['nfree']):10} {human(int(r['live_bytes'])):>10} "
+                f"{human(int(r['pages']) * page):>10} {int(r['cached_objects']):8} {r['flags']}"
+                for r in rows]
+        live = sum(int(r["live_bytes"]) for r in rows)
+        held = sum(int(r["pages"]) for r in rows) * page
+        check("--caches: a row per cache, most live bytes first, exact",
+              out.splitlines()[1:-1] == want and out.splitlines()[-1] ==
+              f"4 caches; live {human(live)} in {human(held)} held", out)
+        swapped = lines[:1] + ["# " + " ".join(legend[:1] + legend[1:][::-1])] + \
+            [" ".join(x.split()[:1] + x.split()[1:][::-1]) for x in lines[2:]]
+        path = write(tmp, "caches-swapped.txt", "\n".join(swapped) + "\n")
+        check("--caches: columns in another order read by name",
+              run(binary, "--caches", path) == out, run(binary, "--caches", path))
+        check("--caches: a file that is not an mstat_caches read is refused",
+              subprocess.run([binary, "--caches", BASE], stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL).returncode == 1)
     passed = sum(results)
     print(f"viewer: {passed} passed, {len(results) - passed} failed")
