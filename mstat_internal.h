@@ -1303,6 +1303,7 @@ extern unsigned int mstat_read_gap_us;
 void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus);
 void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus);
+int mstat_collect_killable(struct mstat_totals *t, struct mstat_totals *cpus);
 void mstat_collect_begin(void);
 int mstat_collect_begin_killable(void);
 void mstat_collect_end(void);

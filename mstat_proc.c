@@ -292,6 +292,24 @@ void mstat_collect(struct mstat_totals *t, struct mstat_totals *cpus)
 }
 
 /**
+ * mstat_collect_killable - mstat_collect() for a reader a fatal signal may stop
+ * @t: filled with the totals
+ * @cpus: as for mstat_collect()
+ *
+ * Return: 0, or -EINTR (nothing read).
+ */
+int mstat_collect_killable(struct mstat_totals *t, struct mstat_totals *cpus)
+{
+	int ret = mstat_collect_begin_killable();
+
+	if (ret)
+		return ret;
+	mstat_collect_locked(t, cpus);
+	mstat_collect_end();
+	return 0;
+}
+
+/**
  * mstat_collect_begin - start a collection of counters, paced
  *
  * Every collection, of the totals or of the sites, runs between this and

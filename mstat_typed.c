@@ -258,18 +258,23 @@ static void mstat_typed_flags(struct seq_file *m, const struct mstat_cache *s)
  * @m: the seq_file
  * @v: unused
  *
- * Return: 0, or -ENOMEM.
+ * Return: 0, -ENOMEM, or -EINTR if a fatal signal came while it waited.
  */
 int mstat_typed_show(struct seq_file *m, void *v)
 {
 	struct mstat_totals *t = kzalloc(sizeof(*t), GFP_KERNEL);
 	const struct mstat_counters *c = &t->sum;
 	struct mstat_cache *s;
+	int ret = -EINTR;
 
 	if (!t)
 		return -ENOMEM;
-	mutex_lock(&mstat_typed_lock);
-	mstat_collect(t, NULL);
+	/* as the other /proc files: a reader killed while it waits goes at once */
+	if (mutex_lock_killable(&mstat_typed_lock))
+		goto out;
+	ret = mstat_collect_killable(t, NULL);
+	if (ret)
+		goto unlock;
 	seq_puts(m, "mstat_caches version 1\n");
 	seq_puts(m, "# name class size align flags nmalloc nfree live_objects live_bytes cached_objects pages\n");
 	list_for_each_entry(s, &mstat_typed_caches, list) {
@@ -286,9 +291,11 @@ int mstat_typed_show(struct seq_file *m, void *v)
 			   mstat_class_bytes(cls, nmalloc - nfree), max_t(s64, cached, 0),
 			   mstat_class_pages(cls));
 	}
+unlock:
 	mutex_unlock(&mstat_typed_lock);
+out:
 	kfree(t);
-	return 0;
+	return ret;
 }
 
 /* At unload, after every client module: what is left are leaked caches. */
