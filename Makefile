@@ -3,6 +3,8 @@
 # make                 build mstat.ko against the running kernel's headers
 # make KDIR=<dir>      build against another kernel build directory
 # make demo            mstat in a 4-CPU QEMU VM on Debian's 6.1 kernel
+# make vm MODULES=...  mstat and your modules (.ko or source dirs) in that VM on
+#                      6.12 (KERNEL=6.1 or 6.12-rt), RUN="..." run, /proc shown
 # make kunit           run the KUnit suite under UML (sets everything up)
 # make kunit-x86_64    the same suite on an SMP x86_64 kernel in QEMU
 # make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
@@ -58,4 +60,10 @@ torture:
 		scripts/torture.sh --config $$c --seconds $(TORTURE_SECONDS) || rc=1; \
 	done; exit $$rc
 
-.PHONY: all modules clean demo kunit kunit-x86_64 e2e bench check torture
+KERNEL ?= 6.12
+RUN ?= sleep 1
+vm:
+	python3 scripts/mstat_vm.py vm --kernel $(KERNEL) $(addprefix --module ,$(MODULES)) \
+		--run '$(RUN)'
+
+.PHONY: all modules clean demo kunit kunit-x86_64 e2e bench check torture vm

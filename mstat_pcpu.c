@@ -704,7 +704,8 @@ static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigne
 	} else {
 		mistake = MSTAT_BAD_POINTER;
 	}
-	if (rcu && mistake == MSTAT_NR_MISTAKES)
+	/* refused or not, it waits no longer */
+	if (rcu)
 		mstat_stat_add_free(c, &c->stats.rcu_freed, 1);
 	mstat_unlock_cache(task, irqflags);
 
@@ -758,8 +759,7 @@ static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned
 	c->rcu_list = head;
 	WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
 	/* under the lock: this CPU's lists, kicked on this CPU */
-	if (c->rcu_n == 1 || c->rcu_n == MSTAT_RCU_BATCH)
-		mstat_rcu_kick(smp_processor_id(), c->rcu_n > 1);
+	mstat_rcu_kick(smp_processor_id(), c->rcu_n == MSTAT_RCU_BATCH);
 }
 
 /**
@@ -815,22 +815,62 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 }
 
 /**
- * mstat_rcu_queue_kernel - take an object of the kernel's kmalloc for kfree() after a grace period
- * @ptr: the object, which the kernel's allocator owns (include/mstat_slab.h's kfree_rcu())
- * @head: its rcu_head
+ * mstat_rcu_waiting - whether an object still waits for its batch
+ * @ptr: the object as its head's func holds it
+ * @head: its head
  *
- * It rides in mstat's batches, marked in its head's func; no count of
- * mstat's changes.
+ * For the batch, before it follows @head's next: see mstat_rcu_free_list().
+ *
+ * Return: true if @ptr is an object of mstat's marked by mstat_rcu_queue()
+ * with @head inside it.
  */
-void mstat_rcu_queue_kernel(const void *ptr, struct rcu_head *head)
+bool mstat_rcu_waiting(const void *ptr, const struct rcu_head *head)
 {
-	unsigned long irqflags = 0;
-	bool task = in_task();
-	struct mstat_pcpu *c;
+	unsigned long pfn = 0, info = 0;
+	enum mstat_owner owner;
+	unsigned int cls = 0;
+	size_t usable = 0;
+	bool ok = false;
 
-	c = mstat_lock_cache(task, &irqflags);
-	mstat_rcu_push(c, head, (unsigned long)ptr | MSTAT_RCU_KERNEL);
-	mstat_unlock_cache(task, irqflags);
+	/* the span cannot go back to the page allocator under us: see mstat_span_release() */
+	rcu_read_lock();
+	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	if (owner == MSTAT_FOREIGN || (void *)head < ptr || (void *)(head + 1) > ptr + usable)
+		ok = false;
+	else if (owner == MSTAT_LARGE)
+		ok = info & MSTAT_INFO_RCU;
+	else
+		ok = mstat_state_link(READ_ONCE(*mstat_obj_state_order(ptr, &mstat_classes[cls],
+								       mstat_info_order(info)))) ==
+		     MSTAT_LINK_RCU;
+	rcu_read_unlock();
+	return ok;
+}
+
+/**
+ * mstat_live - whether a pointer is a live object of mstat's (no report)
+ * @ptr: the pointer
+ *
+ * Return: true if it is, as a lookup tells now.
+ */
+bool mstat_live(const void *ptr)
+{
+	unsigned long pfn = 0, info = 0;
+	enum mstat_owner owner;
+	unsigned int cls = 0;
+	size_t usable = 0;
+	bool ok = false;
+
+	rcu_read_lock();
+	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	if (owner == MSTAT_LARGE)
+		ok = !(info & MSTAT_INFO_RCU);
+	else if (owner == MSTAT_SMALL)
+		ok = mstat_state_link(READ_ONCE(*mstat_obj_state_order(ptr, &mstat_classes[cls],
+								       mstat_info_order(info)))) ==
+		     MSTAT_LINK_LIVE;
+	rcu_read_unlock();
+	return ok;
 }
 
 /**

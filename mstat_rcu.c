@@ -8,7 +8,9 @@
  * mstat_rcu_queue()), and a per-CPU work item, MSTAT_RCU_DELAY after the
  * first object or at once past MSTAT_RCU_BATCH of them, takes both lists
  * of its CPU into one batch that waits for one grace period (queue_rcu_work())
- * and is then freed in process context.  A dead CPU's lists become a batch
+ * and is then freed in process context, each object checked before its
+ * head is followed.  A kernel object (include/mstat_slab.h) goes to the
+ * kernel's own kvfree_call_rcu().  A dead CPU's lists become a batch
  * at its teardown.  An object is live in every count until its batch frees
  * it; rcu_pending counts the ones waiting, as rcu_queued less rcu_freed, the
  * latter a free counter read in a read's first pass.
@@ -20,7 +22,6 @@
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/wait_bit.h>
 #include <linux/workqueue.h>
 #include <mstat.h>
 
@@ -34,23 +35,33 @@ struct mstat_rcu_batch {
 	struct rcu_head *list;
 };
 
-static struct delayed_work __percpu *mstat_rcu_monitors;
-/* batches queued and not yet freed: mstat_rcu_flush() waits for 0 */
-static atomic_t mstat_rcu_inflight = ATOMIC_INIT(0);
+/* A CPU's batching work, and the CPU whose lists it is for. */
+struct mstat_rcu_monitor {
+	struct delayed_work work;
+	unsigned int cpu;
+};
 
-/* Free the objects of a list whose grace period is over. */
+static struct mstat_rcu_monitor __percpu *mstat_rcu_monitors;
+
+/*
+ * Free the objects of a list whose grace period is over.  Each object is
+ * checked to be still waiting before its head's next is followed: a client
+ * that freed it again at the same instant, on another CPU's fast path,
+ * may have had it handed out since, its head written over.  The rest of
+ * such a list is not followed (its objects stay live, reported).
+ */
 static void mstat_rcu_free_list(struct rcu_head *head)
 {
 	struct rcu_head *next;
-	unsigned long obj;
 
 	for (; head; head = next) {
+		if (!mstat_rcu_waiting((void *)head->func, head)) {
+			pr_err_ratelimited("an object given to mstat_free_rcu() was freed again meanwhile: its batch stops at %p\n",
+					   head);
+			return;
+		}
 		next = head->next;
-		obj = (unsigned long)head->func;
-		if (obj & MSTAT_RCU_KERNEL)
-			kfree((void *)(obj & ~MSTAT_RCU_KERNEL));
-		else
-			mstat_rcu_free((void *)obj);
+		mstat_rcu_free((void *)head->func);
 		cond_resched();
 	}
 }
@@ -62,8 +73,6 @@ static void mstat_rcu_batch_fn(struct work_struct *work)
 
 	mstat_rcu_free_list(b->list);
 	kfree(b);
-	if (atomic_dec_and_test(&mstat_rcu_inflight))
-		wake_up_var(&mstat_rcu_inflight);
 }
 
 /**
@@ -82,15 +91,21 @@ void mstat_rcu_batch(struct rcu_head *list)
 		mstat_rcu_free_list(list);
 		return;
 	}
-	atomic_inc(&mstat_rcu_inflight);
 	b->list = list;
 	INIT_RCU_WORK(&b->rwork, mstat_rcu_batch_fn);
 	queue_rcu_work(mstat_wq, &b->rwork);
 }
 
-/* The calling CPU's lists, both contexts', into one batch. */
+/*
+ * The lists of the CPU the work runs on, both contexts', into one batch.
+ * That is its own CPU's, except while the CPU's workqueue pool is not
+ * bound to it (the CPU going down or coming up): then the CPU it was for
+ * is kicked again, so that its lists are not left waiting.
+ */
 static void mstat_rcu_monitor(struct work_struct *work)
 {
+	struct mstat_rcu_monitor *m = container_of(to_delayed_work(work),
+						   struct mstat_rcu_monitor, work);
 	struct rcu_head *list, *irq, *tail;
 
 	list = mstat_rcu_take(true);
@@ -103,20 +118,27 @@ static void mstat_rcu_monitor(struct work_struct *work)
 	}
 	if (list)
 		mstat_rcu_batch(list);
+	if (raw_smp_processor_id() != m->cpu && cpu_online(m->cpu))
+		mod_delayed_work_on(m->cpu, mstat_wq, &m->work, MSTAT_RCU_DELAY);
 }
 
 /**
  * mstat_rcu_kick - have a CPU's lists batched
  * @cpu: the calling CPU, which cannot migrate (a cache's lock held)
- * @now: without waiting for more objects
+ * @full: the list is full: batch it at the next tick, not after the delay
  *
  * The work is bound to the CPU whose lists it takes; if the CPU dies
- * first, its teardown takes them (mstat_donate_dead_cpu()).
+ * first, its teardown takes them (mstat_donate_dead_cpu()).  Never at
+ * once: the caller may hold locks a wakeup takes.
  */
-void mstat_rcu_kick(unsigned int cpu, bool now)
+void mstat_rcu_kick(unsigned int cpu, bool full)
 {
-	mod_delayed_work_on(cpu, mstat_wq, per_cpu_ptr(mstat_rcu_monitors, cpu),
-			    now ? 0 : MSTAT_RCU_DELAY);
+	struct mstat_rcu_monitor *m = per_cpu_ptr(mstat_rcu_monitors, cpu);
+
+	if (full)
+		mod_delayed_work_on(cpu, mstat_wq, &m->work, 1);
+	else if (!delayed_work_pending(&m->work))
+		queue_delayed_work_on(cpu, mstat_wq, &m->work, MSTAT_RCU_DELAY);
 }
 
 /**
@@ -152,31 +174,52 @@ void mstat_rcu_flush(void)
 
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
-		mod_delayed_work_on(cpu, mstat_wq, per_cpu_ptr(mstat_rcu_monitors, cpu), 0);
+		mod_delayed_work_on(cpu, mstat_wq, &per_cpu_ptr(mstat_rcu_monitors, cpu)->work, 0);
 	for_each_online_cpu(cpu)
-		flush_delayed_work(per_cpu_ptr(mstat_rcu_monitors, cpu));
+		flush_delayed_work(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
 	cpus_read_unlock();
-	/* queue_rcu_work()'s callbacks queue the works; then wait for them */
+	/*
+	 * queue_rcu_work()'s callbacks queue the batches' works; the flush
+	 * waits for those queued before it, not for later ones.
+	 */
 	rcu_barrier();
-	wait_var_event(&mstat_rcu_inflight, !atomic_read(&mstat_rcu_inflight));
+	flush_workqueue(mstat_wq);
 }
+
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+/* The tests': @cpu's lists stay where they are until something kicks them again. */
+void mstat_rcu_hold(unsigned int cpu)
+{
+	cancel_delayed_work_sync(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
+}
+#endif
 
 int mstat_rcu_init(void)
 {
+	struct mstat_rcu_monitor *m;
 	unsigned int cpu;
 
-	mstat_rcu_monitors = alloc_percpu(struct delayed_work);
+	mstat_rcu_monitors = alloc_percpu(struct mstat_rcu_monitor);
 	if (!mstat_rcu_monitors)
 		return -ENOMEM;
-	for_each_possible_cpu(cpu)
-		INIT_DELAYED_WORK(per_cpu_ptr(mstat_rcu_monitors, cpu), mstat_rcu_monitor);
+	for_each_possible_cpu(cpu) {
+		m = per_cpu_ptr(mstat_rcu_monitors, cpu);
+		INIT_DELAYED_WORK(&m->work, mstat_rcu_monitor);
+		m->cpu = cpu;
+	}
 	return 0;
 }
 
 void mstat_rcu_exit(void)
 {
+	unsigned int cpu;
+
 	if (!mstat_rcu_monitors)	/* a load that failed before mstat_rcu_init() */
 		return;
 	mstat_rcu_flush();
+	/* a kick just before its CPU went offline: its work may still be pending */
+	for_each_possible_cpu(cpu)
+		cancel_delayed_work_sync(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
 	free_percpu(mstat_rcu_monitors);
+	mstat_rcu_monitors = NULL;
 }

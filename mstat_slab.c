@@ -91,6 +91,22 @@ void mstat_kvfree(const void *p)
 EXPORT_SYMBOL_GPL(mstat_kvfree);
 
 /**
+ * mstat_kfree_const - kfree_const() through mstat_slab.h
+ * @p: an object of mstat's, or what the kernel's kstrdup_const() gave
+ *	(a string in the kernel's .rodata, or the kernel's kmalloc)
+ *
+ * The kernel's kfree_const() tells .rodata apart, which a module cannot.
+ */
+void mstat_kfree_const(const void *p)
+{
+	if (mstat_owns(p))
+		mstat_free_caller(p, _RET_IP_);
+	else
+		kfree_const(p);
+}
+EXPORT_SYMBOL_GPL(mstat_kfree_const);
+
+/**
  * mstat_ksize - ksize() through mstat_slab.h
  * @p: as for mstat_kfree()
  *
@@ -122,10 +138,10 @@ void mstat_kfree_sensitive(const void *p)
 		kfree_sensitive(p);
 		return;
 	}
-	n = mstat_usable_caller(p, "kfree_sensitive", _RET_IP_);
-	if (!n)
-		return;
-	memzero_explicit((void *)p, n);
+	/* not over a free object (a reader may look at it) nor one waiting for its batch */
+	n = mstat_live(p) ? mstat_usable_caller(p, "kfree_sensitive", _RET_IP_) : 0;
+	if (n)
+		memzero_explicit((void *)p, n);
 	mstat_free_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_kfree_sensitive);
@@ -135,21 +151,100 @@ EXPORT_SYMBOL_GPL(mstat_kfree_sensitive);
  * @p: as for mstat_kfree()
  * @head: an rcu_head inside it
  *
- * mstat_free_rcu_ptr() for an object of mstat's, kfree() after a grace
- * period for one of the kernel's, a report for anything else.
+ * mstat_free_rcu_ptr() for an object of mstat's, the kernel's
+ * kvfree_call_rcu() for one of the kernel's (vmalloc'd too), a report for
+ * anything else.
  */
 void mstat_kfree_rcu_ptr(const void *p, struct rcu_head *head)
 {
 	if (ZERO_OR_NULL_PTR(p))
 		return;
-	if (mstat_owns(p) || !mstat_kernel_owns(p)) {
+	if (!is_vmalloc_addr(p) && (mstat_owns(p) || !mstat_kernel_owns(p))) {
 		mstat_free_rcu_ptr(p, head);
 		return;
 	}
-	/* in mstat's own batches, kfree()d after the grace period (mstat_rcu.c) */
-	mstat_rcu_queue_kernel(p, head);
+	/* the kernel's own, so that its kvfree_rcu_barrier() waits for it too */
+#ifdef KVFREE_GET_MACRO	/* 6.1: the head's offset in the object, as its kfree_rcu() passes it */
+	kvfree_call_rcu(head, (rcu_callback_t)((unsigned long)head - (unsigned long)p));
+#else
+	kvfree_call_rcu(head, (void *)p);
+#endif
 }
 EXPORT_SYMBOL_GPL(mstat_kfree_rcu_ptr);
+
+/**
+ * mstat_krealloc_site - krealloc() through mstat_slab.h
+ * @p: an object of mstat's, or of the kernel's kmalloc, or NULL
+ * @size: bytes wanted
+ * @flags: GFP flags
+ * @site: the call site a new mstat object is counted to
+ *
+ * mstat_realloc_site() for mstat's objects and NULL; the kernel's
+ * krealloc() for one its allocator provably owns.
+ *
+ * Return: as krealloc().
+ */
+void *mstat_krealloc_site(const void *p, size_t size, gfp_t flags, struct mstat_site *site)
+{
+	if (!ZERO_OR_NULL_PTR(p) && !mstat_owns(p) && mstat_kernel_owns(p))
+		return krealloc(p, size, flags);
+	return mstat_realloc_site(p, size, flags, site);
+}
+EXPORT_SYMBOL_GPL(mstat_krealloc_site);
+
+/* The kernel's kvrealloc(): 6.12's is a macro of three arguments, 6.1's a function of four. */
+static void *mstat_kernel_kvrealloc(const void *p, size_t oldsize, size_t size, gfp_t flags)
+{
+#ifdef kvrealloc
+	return kvrealloc(p, size, flags);
+#else
+	return kvrealloc(p, oldsize, size, flags);
+#endif
+}
+
+/**
+ * mstat_kvrealloc_site - kvrealloc() through mstat_slab.h
+ * @p: as for mstat_kvfree(), or NULL
+ * @oldsize: the bytes in use at @p (6.1's form), or 0 (6.12's: all of it)
+ * @size: bytes wanted
+ * @flags: GFP flags
+ * @site: the call site a new mstat object is counted to
+ *
+ * The kernel's kvrealloc() for its own memory (vmalloc'd or kmalloc'd);
+ * for mstat's, in place while the usable size holds @size, else a new
+ * object (mstat's, or vmalloc'd as kvmalloc() falls back) with the old
+ * bytes, the old one freed.
+ *
+ * Return: the memory, or NULL (@p intact).
+ */
+void *mstat_kvrealloc_site(const void *p, size_t oldsize, size_t size, gfp_t flags,
+			   struct mstat_site *site)
+{
+	size_t usable;
+	void *q;
+	bool kernel = !ZERO_OR_NULL_PTR(p) &&
+		      (is_vmalloc_addr(p) || (!mstat_owns(p) && mstat_kernel_owns(p)));
+
+	if (kernel)
+		return mstat_kernel_kvrealloc(p, oldsize, size, flags);
+	if (ZERO_OR_NULL_PTR(p))
+		return mstat_kvmalloc_node_site(size, flags, NUMA_NO_NODE, site);
+	usable = mstat_usable_caller(p, "kvrealloc", _RET_IP_);
+	if (!usable)
+		return NULL;
+	if (size <= usable) {
+		if (flags & __GFP_ZERO)
+			memset((char *)p + size, 0, usable - size);
+		return (void *)p;
+	}
+	q = mstat_kvmalloc_node_site(size, flags, NUMA_NO_NODE, site);
+	if (!q)
+		return NULL;
+	memcpy(q, p, oldsize ? min(oldsize, usable) : usable);
+	mstat_free_caller(p, _RET_IP_);
+	return q;
+}
+EXPORT_SYMBOL_GPL(mstat_kvrealloc_site);
 
 /**
  * mstat_kvmalloc_node_site - kvmalloc_node() through mstat_slab.h
@@ -176,7 +271,8 @@ void *mstat_kvmalloc_node_site(size_t size, gfp_t flags, int node, struct mstat_
 		kflags &= ~__GFP_NOFAIL;
 	}
 	p = mstat_alloc_node_site(size, kflags, node, site);
-	if (p || size <= PAGE_SIZE || (flags & GFP_KERNEL) != GFP_KERNEL)
+	/* vmalloc cannot serve a caller that may not sleep */
+	if (p || size <= PAGE_SIZE || !gfpflags_allow_blocking(flags))
 		return p;
 	if (size > INT_MAX) {
 		WARN_ON_ONCE(!(flags & __GFP_NOWARN));

@@ -228,6 +228,18 @@ void mstat_cache_destroy(struct mstat_cache *s)
 }
 EXPORT_SYMBOL_GPL(mstat_cache_destroy);
 
+/**
+ * mstat_cache_size - kmem_cache_size()'s counterpart
+ * @s: the cache
+ *
+ * Return: the object size it was made with.
+ */
+unsigned int mstat_cache_size(struct mstat_cache *s)
+{
+	return s->object_size;
+}
+EXPORT_SYMBOL_GPL(mstat_cache_size);
+
 /* The flags of /proc/mstat_caches' rows. */
 static void mstat_typed_flags(struct seq_file *m, const struct mstat_cache *s)
 {

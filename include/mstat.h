@@ -142,9 +142,13 @@ void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head);
 void mstat_kfree(const void *p);
 void mstat_kvfree(const void *p);
 void mstat_kfree_sensitive(const void *p);
+void mstat_kfree_const(const void *p);
 size_t mstat_ksize(const void *p);
 void mstat_kfree_rcu_ptr(const void *p, struct rcu_head *head);
 void *mstat_kvmalloc_node_site(size_t size, gfp_t flags, int node, struct mstat_site *site);
+void *mstat_krealloc_site(const void *p, size_t size, gfp_t flags, struct mstat_site *site);
+void *mstat_kvrealloc_site(const void *p, size_t oldsize, size_t size, gfp_t flags,
+			   struct mstat_site *site);
 int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site);
 void mstat_free_bulk(size_t n, void **p);
 
@@ -170,6 +174,7 @@ static __always_inline bool mstat_cache_is(const void *s)
 struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsigned int align,
 				       slab_flags_t flags, void (*ctor)(void *));
 void mstat_cache_destroy(struct mstat_cache *s);
+unsigned int mstat_cache_size(struct mstat_cache *s);
 void *mstat_cache_alloc_site(struct mstat_cache *s, gfp_t flags, struct mstat_site *site);
 void *mstat_cache_alloc_node_site(struct mstat_cache *s, gfp_t flags, int node,
 				  struct mstat_site *site);

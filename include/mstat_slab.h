@@ -62,7 +62,15 @@ static inline void mstat_kfree_rcu_mightsleep(const void *p)
 {
 	might_sleep();
 	synchronize_rcu();
-	mstat_kfree(p);
+	mstat_kvfree(p);
+}
+
+static inline void mstat_kvfree_sensitive(const void *p, size_t len)
+{
+	if (likely(!ZERO_OR_NULL_PTR(p))) {
+		memzero_explicit((void *)p, len);
+		mstat_kvfree(p);
+	}
 }
 
 /* A struct kmem_cache made through this header is an mstat cache: SLUB's are not. */
@@ -71,11 +79,19 @@ static __always_inline struct mstat_cache *mstat_of(struct kmem_cache *s)
 	return mstat_cache_is(s) ? (struct mstat_cache *)s : NULL;
 }
 
+/*
+ * A cache mstat cannot make (16 at once; 32 KiB objects at most; no DMA
+ * zones) is SLUB's, which mstat_of() then hands every call of to SLUB.
+ */
 static inline struct kmem_cache *
 mstat_kmem_cache_create(const char *name, unsigned int size, unsigned int align,
 			slab_flags_t flags, void (*ctor)(void *))
 {
-	return (struct kmem_cache *)mstat_cache_create(name, size, align, flags, ctor);
+	struct mstat_cache *m = mstat_cache_create(name, size, align, flags & ~SLAB_PANIC, ctor);
+
+	if (m)
+		return (struct kmem_cache *)m;
+	return kmem_cache_create(name, size, align, flags, ctor);
 }
 
 /* 6.12's slab.h makes kmem_cache_create() a macro over struct kmem_cache_args; 6.1's does not */
@@ -134,6 +150,19 @@ static inline void mstat_kmem_cache_free(struct kmem_cache *s, void *p)
 		kmem_cache_free(s, p);
 }
 
+static inline unsigned int mstat_kmem_cache_size(struct kmem_cache *s)
+{
+	struct mstat_cache *m = mstat_of(s);
+
+	return m ? mstat_cache_size(m) : kmem_cache_size(s);
+}
+
+/* An mstat cache gives back what its CPUs hold on its own: reclaim and destroy. */
+static inline int mstat_kmem_cache_shrink(struct kmem_cache *s)
+{
+	return mstat_of(s) ? 0 : kmem_cache_shrink(s);
+}
+
 static inline void mstat_kmem_cache_destroy(struct kmem_cache *s)
 {
 	struct mstat_cache *m = s ? mstat_of(s) : NULL;
@@ -177,7 +206,7 @@ static inline void *mstat_krealloc_array_site(void *p, size_t n, size_t size, gf
 
 	if (unlikely(check_mul_overflow(n, size, &bytes)))
 		return NULL;
-	return mstat_realloc_site(p, bytes, flags, site);
+	return mstat_krealloc_site(p, bytes, flags, site);
 }
 
 static inline void *mstat_alloc_array_node_site(size_t n, size_t size, gfp_t flags, int node,
@@ -220,7 +249,7 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #define kcalloc_node(n, size, flags, node)					\
 	kmalloc_array_node((n), (size), (flags) | __GFP_ZERO, (node))
 #undef krealloc
-#define krealloc(p, size, flags)	mstat_realloc((p), (size), (flags))
+#define krealloc(p, size, flags)	mstat_krealloc_site((p), (size), (flags), __mstat_site())
 #undef krealloc_array
 #define krealloc_array(p, n, size, flags)					\
 	mstat_krealloc_array_site((p), (n), (size), (flags), __mstat_site())
@@ -230,8 +259,11 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #define kstrdup(s, flags)		mstat_strdup((s), (flags))
 #undef kstrndup
 #define kstrndup(s, max, flags)		mstat_strndup((s), (max), (flags))
+/* object-like: taking their address routes too (a devm action, a .free member) */
 #undef kfree
-#define kfree(p)			mstat_kfree(p)
+#define kfree				mstat_kfree
+#undef kfree_const
+#define kfree_const(p)			mstat_kfree_const(p)
 #undef kfree_sensitive
 #define kfree_sensitive(p)		mstat_kfree_sensitive(p)
 #undef ksize
@@ -254,10 +286,18 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #undef kvcalloc
 #define kvcalloc(n, size, flags)	kvmalloc_array((n), (size), (flags) | __GFP_ZERO)
 #undef kvfree
-#define kvfree(p)			mstat_kvfree(p)
+#define kvfree				mstat_kvfree
+#undef kvfree_sensitive
+#define kvfree_sensitive(p, len)	mstat_kvfree_sensitive((p), (len))
+/* 6.1's takes the old size, 6.12's not */
+#undef kvrealloc
+#define mstat_kvrealloc3(p, size, flags)					\
+	mstat_kvrealloc_site((p), 0, (size), (flags), __mstat_site())
+#define mstat_kvrealloc4(p, oldsize, size, flags)				\
+	mstat_kvrealloc_site((p), (oldsize), (size), (flags), __mstat_site())
+#define kvrealloc(...)	CONCATENATE(mstat_kvrealloc, COUNT_ARGS(__VA_ARGS__))(__VA_ARGS__)
 
-#undef kfree_rcu
-#define kfree_rcu(ptr, rhf)							\
+#define mstat_kfree_rcu2(ptr, rhf)						\
 	do {									\
 		typeof(ptr) ___p = (ptr);					\
 										\
@@ -265,8 +305,12 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 			mstat_kfree_rcu_ptr(___p, (void *)___p +			\
 					    offsetof(typeof(*___p), rhf));	\
 	} while (0)
+#define mstat_kfree_rcu1(ptr)		mstat_kfree_rcu_mightsleep(ptr)
+/* kfree_rcu(ptr, rhf), and 6.1's one-argument kfree_rcu(ptr) */
+#undef kfree_rcu
+#define kfree_rcu(...)	CONCATENATE(mstat_kfree_rcu, COUNT_ARGS(__VA_ARGS__))(__VA_ARGS__)
 #undef kvfree_rcu
-#define kvfree_rcu(ptr, rhf)		kfree_rcu(ptr, rhf)
+#define kvfree_rcu(...)			kfree_rcu(__VA_ARGS__)
 #undef kfree_rcu_mightsleep
 #define kfree_rcu_mightsleep(p)		mstat_kfree_rcu_mightsleep(p)
 #undef kvfree_rcu_mightsleep
@@ -312,6 +356,10 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #define kmem_cache_free(s, p)		mstat_kmem_cache_free((s), (p))
 #undef kmem_cache_destroy
 #define kmem_cache_destroy(s)		mstat_kmem_cache_destroy(s)
+#undef kmem_cache_size
+#define kmem_cache_size(s)		mstat_kmem_cache_size(s)
+#undef kmem_cache_shrink
+#define kmem_cache_shrink(s)		mstat_kmem_cache_shrink(s)
 #undef kmem_cache_alloc_bulk
 #define kmem_cache_alloc_bulk(s, flags, n, p)					\
 	mstat_kmem_cache_alloc_bulk((s), (flags), (n), (p), __mstat_site())

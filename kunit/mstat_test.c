@@ -3945,6 +3945,7 @@ static void mstat_test_free_rcu(struct kunit *test)
 	struct typed_row row;
 	void *k;
 
+	mstat_rcu_flush();	/* no batch of an earlier case ends inside the section below */
 	s = mstat_cache_create("kunit_rcu_free", sizeof(struct rcu_obj), 0, 0, NULL);
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
@@ -4017,6 +4018,8 @@ static void mstat_test_free_rcu(struct kunit *test)
 	}
 	t0 = snap(test);
 	KUNIT_ASSERT_EQ(test, work_on_cpu(victim, rcu_queue_on_cpu, q), 0L);
+	/* the victim's own batching would beat the teardown to them: not this time */
+	mstat_rcu_hold(victim);
 	KUNIT_ASSERT_EQ(test, remove_cpu(victim), 0);
 	mstat_rcu_flush();
 	t1 = snap(test);

@@ -16,6 +16,9 @@
  *   checked in full before it is freed: a word that changed while owned
  *   (another owner's pattern: two owners, or overlap) fails the case, as
  *   does an address handed out while it is live (a hash of live objects).
+ *   One task allocation in 16 comes from one of two typed caches (one
+ *   SLAB_TYPESAFE_BY_RCU), made and destroyed around each round; one free
+ *   in 8 is an mstat_free_rcu_ptr(), flushed before the round's counts.
  * - the workers inject client mistakes at a rate: interior and foreign
  *   pointers, double frees on the same CPU and across CPUs, stale frees
  *   of an object whose span's objects were all freed (its span kept, or in
@@ -131,11 +134,20 @@ struct tobj {
 	void *p;
 	size_t usable;
 	u64 tag;		/* owner << 32 | serial */
+	struct mstat_cache *cache;	/* a typed cache's object, or NULL */
 };
+
+/*
+ * Two typed caches, made before a round's threads start and destroyed
+ * after its checks: one plain, one SLAB_TYPESAFE_BY_RCU and cache-line
+ * aligned.  One task allocation in 16 comes from one of them.
+ */
+static struct mstat_cache *tort_caches[2];
+static const unsigned int tort_typed_size[2] = { 72, 200 };
 
 /* What the round did and found; atomics, bumped from every context. */
 static struct {
-	atomic_long_t allocs, frees, nulls, kernel_nulls, handoffs, irq_ops, checks;
+	atomic_long_t allocs, frees, rcu_frees, nulls, kernel_nulls, handoffs, irq_ops, checks;
 	atomic_long_t inj_bad, inj_double, inj_stale, inj_simul, stale_limbo;
 	atomic_long_t kinds[6];
 	atomic_long_t reads, site_reads, hotplugs, hotplug_busy, reclaims, faults;
@@ -295,10 +307,19 @@ static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int 
 {
 	struct tobj *o = kmalloc(sizeof(*o), rgfp);
 	size_t max;
+	u32 r;
 
 	if (!o)
 		return NULL;
-	o->p = tort_mstat_alloc(size, gfp, site);
+	o->cache = NULL;
+	r = get_random_u32();
+	if (site == TORT_SITE_TASK && !(r % 16) && tort_caches[r / 16 % 2]) {
+		o->cache = tort_caches[r / 16 % 2];
+		size = tort_typed_size[r / 16 % 2];
+		o->p = mstat_cache_alloc(o->cache, gfp);
+	} else {
+		o->p = tort_mstat_alloc(size, gfp, site);
+	}
 	if (!o->p) {
 		atomic_long_inc(&ts.nulls);
 		if (gfpflags_allow_blocking(gfp))
@@ -309,7 +330,7 @@ static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int 
 	atomic_long_inc(&ts.allocs);
 	o->usable = mstat_usable_size(o->p);
 	o->tag = tort_tag(owner);
-	if (size <= MSTAT_MAX_SMALL)
+	if (size <= MSTAT_MAX_SMALL && !o->cache)
 		set_bit(mstat_size_to_class(size), tort_cls_seen);
 	max = max_t(size_t, PAGE_ALIGN(size),
 		    size <= MSTAT_MAX_SMALL ? mstat_classes[mstat_size_to_class(size)].size : 0);
@@ -330,12 +351,32 @@ static struct tobj *tort_new(size_t size, gfp_t gfp, unsigned int owner, int sit
 			  GFP_ATOMIC | __GFP_NOWARN, owner, site);
 }
 
-/* Check, unregister (before mstat may hand the address out again), free. */
+static bool tort_reserved_cls(unsigned int cls)
+{
+	return test_bit(cls, tort_reserved);
+}
+
+/*
+ * Check, unregister (before mstat may hand the address out again), free:
+ * one in eight after a grace period (mstat_free_rcu_ptr(), its head at the
+ * object's start), not in the classes kept for mistakes.
+ */
 static void tort_free(struct tobj *o, const char *when)
 {
+	bool rcu = o->usable >= sizeof(struct rcu_head) && !(get_random_u32() % 8) &&
+		   (o->cache || o->usable > MSTAT_MAX_SMALL ||
+		    !tort_reserved_cls(mstat_size_to_class(o->usable)));
+
 	tort_check(o, when);
 	tort_live_del(o);
-	mstat_free(o->p);
+	if (rcu) {
+		mstat_free_rcu_ptr(o->p, o->p);
+		atomic_long_inc(&ts.rcu_frees);
+	} else if (o->cache) {
+		mstat_cache_free(o->cache, o->p);
+	} else {
+		mstat_free(o->p);
+	}
 	atomic_long_inc(&ts.frees);
 	kfree(o);
 }
@@ -345,11 +386,6 @@ static void tort_retag(struct tobj *o, unsigned int owner)
 {
 	o->tag = tort_tag(owner);
 	tort_fill(o);
-}
-
-static bool tort_reserved_cls(unsigned int cls)
-{
-	return test_bit(cls, tort_reserved);
 }
 
 /* A random size: a class not reserved for mistakes, or large (1 in 32). */
@@ -1083,6 +1119,10 @@ static void tort_check_stats(struct tort_reader *rd, const struct mstat_stats *s
 	if (st->live_objects != st->nmalloc - st->nfree)
 		tort_violation(rd, "%s: live_objects %llu != nmalloc %llu - nfree %llu", src,
 			       st->live_objects, st->nmalloc, st->nfree);
+	/* an object waiting for its grace period is live */
+	if ((s64)st->rcu_pending < 0 || st->rcu_pending > st->live_objects + slack)
+		tort_violation(rd, "%s: rcu_pending %lld, live_objects %llu", src,
+			       (s64)st->rcu_pending, st->live_objects);
 	if (st->nfree > st->nmalloc + slack)
 		tort_violation(rd, "%s: nfree %llu > nmalloc %llu (+%llu freed at once)", src,
 			       st->nfree, st->nmalloc, slack);
@@ -1154,6 +1194,7 @@ static void tort_check_text(struct tort_reader *rd)
 		TORT_FIELD(nrefill), TORT_FIELD(nflush), TORT_FIELD(cpu_donations),
 		TORT_FIELD(bad_pointers), TORT_FIELD(double_frees), TORT_FIELD(write_after_free),
 		TORT_FIELD(redzone_errors), TORT_FIELD(nreclaim), TORT_FIELD(reclaimed_bytes),
+		TORT_FIELD(rcu_pending),
 #undef TORT_FIELD
 	};
 	u64 cm = 0, cf = 0, cb = 0, pm = 0, pf = 0, pc = 0, slack = atomic_long_read(&ts.inj_simul);
@@ -1373,9 +1414,10 @@ static const void *tort_gen_round(const void *prev, char *desc)
 static void tort_report(struct kunit *test, unsigned int secs, unsigned int nworkers,
 			const struct mstat_stats *a, const struct mstat_stats *b)
 {
-	kunit_info(test, "%u s, %u workers: %ld allocations (%ld NULL, %ld of them sleeping), %ld frees, %ld hand-overs, %ld in interrupts, %ld checks, %u of %u classes\n",
+	kunit_info(test, "%u s, %u workers: %ld allocations (%ld NULL, %ld of them sleeping), %ld frees (%ld after a grace period), %ld hand-overs, %ld in interrupts, %ld checks, %u of %u classes\n",
 		   secs, nworkers, atomic_long_read(&ts.allocs), atomic_long_read(&ts.nulls),
 		   atomic_long_read(&ts.kernel_nulls), atomic_long_read(&ts.frees),
+		   atomic_long_read(&ts.rcu_frees),
 		   atomic_long_read(&ts.handoffs), atomic_long_read(&ts.irq_ops),
 		   atomic_long_read(&ts.checks), bitmap_weight(tort_cls_seen, MSTAT_NR_CLASSES),
 		   MSTAT_NR_SIZES);
@@ -1454,6 +1496,10 @@ static void mstat_torture_run(struct kunit *test)
 	rd->prev_rows = kunit_kcalloc(test, TORT_SITE_ROWS, sizeof(*rd->rows), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, rd->cpus && rd->m.buf && rd->rows && rd->prev_rows);
 
+	tort_caches[0] = mstat_cache_create("mstat_tort", tort_typed_size[0], 0, 0, NULL);
+	tort_caches[1] = mstat_cache_create("mstat_tort_rcu", tort_typed_size[1], 0,
+					    SLAB_TYPESAFE_BY_RCU | SLAB_HWCACHE_ALIGN, NULL);
+	KUNIT_EXPECT_TRUE(test, tort_caches[0] && tort_caches[1]);
 	mstat_reclaim_all();
 	mstat_read_stats(a);
 	site_live0 = tort_site_live(test, rd->rows);
@@ -1508,6 +1554,8 @@ static void mstat_torture_run(struct kunit *test)
 	if (!hash_empty(tort_live))
 		KUNIT_FAIL(test, "the torture lost track of live objects");
 
+	/* what waits for a grace period is freed before the counts are compared */
+	mstat_rcu_flush();
 	mstat_reclaim_all();
 	mstat_limbo_drain();
 	mstat_read_stats(b);
@@ -1534,6 +1582,16 @@ static void mstat_torture_run(struct kunit *test)
 			    "the torture's sites' live objects");
 	tort_expect_counted(test, a, b);
 	KUNIT_EXPECT_EQ_MSG(test, rd->violations, 0UL, "read invariants broken");
+	KUNIT_EXPECT_EQ(test, b->rcu_pending, 0ULL);
+	for (i = 0; i < ARRAY_SIZE(tort_caches); i++) {
+		unsigned int cls = tort_caches[i] ? tort_caches[i]->cls : 0;
+
+		mstat_cache_destroy(tort_caches[i]);
+		tort_caches[i] = NULL;
+		/* destroyed with nothing live: every page back */
+		if (cls)
+			KUNIT_EXPECT_EQ(test, mstat_class_pages(cls), 0UL);
+	}
 	kunit_info(test, "%lu site rows with a free too many (two CPUs freeing at once)\n",
 		   rd->excused);
 	if (atomic_read(&ts.nfail))

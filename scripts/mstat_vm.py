@@ -112,6 +112,68 @@ def demo(args):
     return 0 if same else 1
 
 
+# ------------------------------------------------- your own modules in the VM
+
+def vm_script(names, run):
+    show = ("mstat; echo; echo '--- /proc/mstat_sites'; cat /proc/mstat_sites; "
+            "echo '--- /proc/mstat_caches'; cat /proc/mstat_caches")
+    s = ["insmod /lib/mstat.ko || echo '@@FAIL insmod mstat'",
+         "echo; echo '=== mstat loaded'"]
+    s += [f"insmod /lib/{n}.ko || echo '@@FAIL insmod {n}'" for n in names]
+    s += [f"echo; echo '=== after insmod {' '.join(names)}'", show,
+          f"echo; echo '=== run: {run}'", run,
+          "echo; echo '=== after the run'", show]
+    s += [f"rmmod {n} || echo '@@FAIL rmmod {n}'" for n in reversed(names)]
+    s += ["echo; echo '=== after rmmod'", show, "rmmod mstat || echo '@@FAIL rmmod mstat'",
+          "echo; echo '=== kernel log: mstat, your modules, reports'",
+          "dmesg | grep -E '" + "|".join(["mstat"] + names +
+                                          ["WARNING", "BUG", "Oops", "KASAN"]) + "'"]
+    return "\n".join(s)
+
+
+def vm(args):
+    """Boot Debian's kernel in the 4-CPU VM with mstat and the given modules
+    loaded (a .ko built for that kernel, or a directory with a Kbuild, built
+    here against it and mstat), run a command, show the /proc files before
+    and after."""
+    name = args.kernel[0]
+    vmlinuz, kdir = setup_kernel(name)
+    mods = build_modules(name, kdir)
+    src = os.path.dirname(mods["mstat"])
+    names = []
+    for path in args.module:
+        path = os.path.abspath(path)
+        if os.path.isdir(path):
+            build = os.path.join(CACHE, "vm", name, "client", os.path.basename(path))
+            shutil.rmtree(build, ignore_errors=True)
+            shutil.copytree(path, build, ignore=shutil.ignore_patterns("*.o", "*.ko"))
+            res = subprocess.run(["make", "-C", kdir, f"M={build}", f"MSTAT_DIR={src}",
+                                  f"KBUILD_EXTRA_SYMBOLS={src}/Module.symvers", "modules"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            if res.returncode:
+                sys.stdout.write(res.stdout)
+                raise SystemExit(f"mstat: building {path} against {kdir} failed")
+            kos = sorted(f for f in os.listdir(build) if f.endswith(".ko"))
+            paths = [os.path.join(build, f) for f in kos]
+        elif path.endswith(".ko") and os.path.isfile(path):
+            paths = [path]
+        else:
+            raise SystemExit(f"mstat: {path}: neither a .ko nor a directory with a Kbuild")
+        for p in paths:
+            n = os.path.basename(p)[:-3]
+            mods[n] = p
+            names.append(n)
+    mods = {k: v for k, v in mods.items() if k in ["mstat", "tools/mstat"] + names}
+    initrd = make_initramfs(name, mods, vm_script(names, args.run))
+    log(f"booting {os.path.basename(vmlinuz)} with -smp {NCPUS} under QEMU (TCG): "
+        f"mstat, {', '.join(names) or 'no module of yours'}")
+    lines = boot(vmlinuz, initrd, 1, lambda line: line.startswith("@@") or print(line), 600)
+    fails = [line for line in lines if line.startswith(("@@FAIL", "@@TIMEOUT"))]
+    for line in fails:
+        print(line)
+    return 1 if fails else 0
+
+
 def prologue(mstat_args=""):
     """The start of every e2e script: ctl and snap, mstat and the client loaded."""
     return ["ctl() { echo \"$*\" > /proc/mstat_e2e || echo \"@@CMDFAIL $*\"; }",
@@ -570,15 +632,19 @@ def e2e(args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("mode", choices=("demo", "e2e", "dkms"))
+    ap.add_argument("mode", choices=("demo", "e2e", "dkms", "vm"))
     ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
     ap.add_argument("--only", choices=("numa", "dropin"), default=None,
                     help="e2e: run this scenario alone (to work on it)")
+    ap.add_argument("--module", action="append", default=[],
+                    help="vm: a .ko for that kernel, or a module's source directory (repeatable)")
+    ap.add_argument("--run", default="sleep 1",
+                    help="vm: shell commands to run with the modules loaded")
     args = ap.parse_args()
     if args.kernel is None:
         args.kernel = {"demo": ["6.1"], "e2e": ["6.1", "6.12", "6.12-rt"],
-                       "dkms": ["6.1", "6.12"]}[args.mode]
-    return {"demo": demo, "e2e": e2e, "dkms": dkms_run}[args.mode](args)
+                       "dkms": ["6.1", "6.12"], "vm": ["6.12"]}[args.mode]
+    return {"demo": demo, "e2e": e2e, "dkms": dkms_run, "vm": vm}[args.mode](args)
 
 
 if __name__ == "__main__":

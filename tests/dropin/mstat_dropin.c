@@ -78,14 +78,14 @@ static void dropin_general(void)
 	p[7] = kmalloc_node(64, GFP_KERNEL, NUMA_NO_NODE);
 	p[8] = kzalloc_node(64, GFP_KERNEL, first_memory_node);
 	p[9] = kvmalloc(5000, GFP_KERNEL);
-	p[10] = kvzalloc(100000, GFP_KERNEL);
+	p[10] = kvzalloc(30000, GFP_KERNEL);
 	p[11] = kvcalloc(10, 10, GFP_KERNEL);
 	snap1();
 	for (i = 0; i < ARRAY_SIZE(p); i++)
 		CHECK(p[i] && !is_vmalloc_addr(p[i]));
 	CHECK(dmalloc() == ARRAY_SIZE(p));
 	CHECK(!memchr_inv(p[1], 0, 200) && !memchr_inv(p[3], 0, 256));
-	CHECK(!memchr_inv(p[10], 0, 100000));
+	CHECK(!memchr_inv(p[10], 0, 30000));
 	CHECK(!strcmp(p[5], "mstat") && !strcmp(p[6], "alloc"));
 	CHECK(ksize(p[0]) >= 100 && ksize(p[0]) == mstat_usable_size(p[0]));
 	v = krealloc(p[0], 3000, GFP_KERNEL);
@@ -134,6 +134,36 @@ static void dropin_general(void)
 	CHECK(dmalloc() == 0 && dfree() == 0);
 	CHECK(st1.bad_pointers == st0.bad_pointers && st1.double_frees == st0.double_frees);
 
+	/* the kernel's own again: resized, freed after a grace period, const, sensitive */
+	snap0();
+	s = kasprintf(GFP_KERNEL, "dropin %d", 2);
+	v = krealloc(s, 200, GFP_KERNEL);
+	CHECK(v);
+	kfree(v ?: s);
+	v = kvmalloc(16 << 20, GFP_KERNEL);	/* vmalloc'd */
+	CHECK(v && is_vmalloc_addr(v));
+	if (v)
+		kvfree_rcu((struct dropin_obj *)v, rcu);
+	kfree_const(kstrdup_const("dropin", GFP_KERNEL));
+	v = kvmalloc(64, GFP_KERNEL);
+	kvfree_sensitive(v, 64);
+	v = kmalloc(64, GFP_KERNEL);
+#ifdef MSTAT_KMEM_CACHE_ARGS
+	s = kvrealloc(v, 5000, GFP_KERNEL);
+#else
+	s = kvrealloc(v, 64, 5000, GFP_KERNEL);
+#endif
+	CHECK(s && ksize(s) >= 5000);
+	kvfree(s ?: v);
+	{
+		void (*free_fn)(const void *) = kfree;	/* its address routes too */
+
+		free_fn(kmalloc(8, GFP_KERNEL));
+	}
+	snap1();
+	CHECK(dmalloc() == 4 && dfree() == 4);
+	CHECK(st1.bad_pointers == st0.bad_pointers && st1.double_frees == st0.double_frees);
+
 	/* bulk, and __free(kfree) where the kernel has it */
 	snap0();
 	for (i = 0; i < 8; i++)
@@ -172,6 +202,7 @@ static void dropin_caches(void)
 	if (!a || !b || !c)
 		goto out;
 	CHECK(mstat_cache_is(a) && mstat_cache_is(b) && mstat_cache_is(c));
+	CHECK(kmem_cache_size(b) == sizeof(struct dropin_obj) && kmem_cache_shrink(a) == 0);
 	o = kmem_cache_zalloc(a, GFP_KERNEL);
 	CHECK(o && !memchr_inv(o, 0, sizeof(*o)) && IS_ALIGNED((unsigned long)o, 64));
 	kmem_cache_free(a, o);
@@ -195,6 +226,10 @@ static void dropin_caches(void)
 	/* the RCU free waits for its grace period, or has just ended it */
 	CHECK(dfree() + st1.rcu_pending - st0.rcu_pending == 5 + ARRAY_SIZE(q));
 
+	/* a cache mstat cannot make (objects above 32 KiB) is SLUB's, and stays so */
+	slub = kmem_cache_create("dropin_big", 40000, 0, 0, NULL);
+	CHECK(slub && !mstat_cache_is(slub) && kmem_cache_size(slub) == 40000);
+	kmem_cache_destroy(slub);
 	/* a cache SLUB made (here, through the kernel's own call) stays SLUB's */
 	slub = kmem_cache_create_kernel("dropin_slub", 64, 0, 0, NULL);
 	CHECK(slub && !mstat_cache_is(slub));
