@@ -1205,16 +1205,15 @@ void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
 void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller);
-bool mstat_rcu_waiting(const void *ptr, const struct rcu_head *head);
 bool mstat_live(const void *ptr);
-void mstat_rcu_free(const void *ptr);
+bool mstat_rcu_free(const void *ptr);
 struct rcu_head *mstat_rcu_take(bool task);
 struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);
 
 /* mstat_rcu.c: a list reaching MSTAT_RCU_BATCH objects is batched at once */
 #define MSTAT_RCU_BATCH		256
 void mstat_rcu_kick(unsigned int cpu, bool full);
-void mstat_rcu_batch(struct rcu_head *list);
+void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq);
 void mstat_rcu_flush(void);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void mstat_rcu_hold(unsigned int cpu);

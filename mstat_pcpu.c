@@ -660,7 +660,7 @@ static void mstat_pcpu_free(struct mstat_pcpu *c, unsigned int cls, unsigned int
  * Every free the fast path does not take; @want is the class the object
  * must be of (a typed cache's), or MSTAT_ANY_CLS; @caller is the free's.
  */
-static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigned long caller,
+static noinline bool mstat_free_slow(const void *ptr, unsigned int want, unsigned long caller,
 				     bool rcu)
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
@@ -712,11 +712,12 @@ static noinline void mstat_free_slow(const void *ptr, unsigned int want, unsigne
 	if (mistake != MSTAT_NR_MISTAKES) {
 		mstat_report(mistake, rcu ? "mstat_free_rcu" : want == MSTAT_ANY_CLS ?
 			     "mstat_free" : "mstat_cache_free", ptr, caller);
-		return;
+		return false;
 	}
 	trace_mstat_free(caller, ptr);
 	if (owner == MSTAT_LARGE)
 		mstat_large_free((void *)ptr, usable);
+	return true;
 }
 
 /**
@@ -815,39 +816,6 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 }
 
 /**
- * mstat_rcu_waiting - whether an object still waits for its batch
- * @ptr: the object as its head's func holds it
- * @head: its head
- *
- * For the batch, before it follows @head's next: see mstat_rcu_free_list().
- *
- * Return: true if @ptr is an object of mstat's marked by mstat_rcu_queue()
- * with @head inside it.
- */
-bool mstat_rcu_waiting(const void *ptr, const struct rcu_head *head)
-{
-	unsigned long pfn = 0, info = 0;
-	enum mstat_owner owner;
-	unsigned int cls = 0;
-	size_t usable = 0;
-	bool ok = false;
-
-	/* the span cannot go back to the page allocator under us: see mstat_span_release() */
-	rcu_read_lock();
-	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
-	if (owner == MSTAT_FOREIGN || (void *)head < ptr || (void *)(head + 1) > ptr + usable)
-		ok = false;
-	else if (owner == MSTAT_LARGE)
-		ok = info & MSTAT_INFO_RCU;
-	else
-		ok = mstat_state_link(READ_ONCE(*mstat_obj_state_order(ptr, &mstat_classes[cls],
-								       mstat_info_order(info)))) ==
-		     MSTAT_LINK_RCU;
-	rcu_read_unlock();
-	return ok;
-}
-
-/**
  * mstat_live - whether a pointer is a live object of mstat's (no report)
  * @ptr: the pointer
  *
@@ -878,10 +846,12 @@ bool mstat_live(const void *ptr)
  * @ptr: the object
  *
  * Counted as a free, and in rcu_freed, in the calling CPU's cache.
+ *
+ * Return: whether it was still marked, and is freed now.
  */
-void mstat_rcu_free(const void *ptr)
+bool mstat_rcu_free(const void *ptr)
 {
-	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
+	return mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
 }
 
 /**
@@ -1226,8 +1196,8 @@ static void mstat_donate_here(struct work_struct *work)
 void mstat_donate_dead_cpu(unsigned int cpu)
 {
 	unsigned long objects = 0, bytes = 0;
+	struct rcu_head *list[MSTAT_NR_CTX];
 	struct mstat_donation d;
-	struct rcu_head *list;
 	unsigned int ctx, cls, n;
 	bool counted = false;
 
@@ -1243,13 +1213,12 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			bytes += mstat_classes[mstat_remote_cls(d.dead[ctx]->remote_key[n])].size;
 		}
 		mstat_pcpu_drain(d.dead[ctx]);
-		/* its objects waiting for a grace period go on in a batch of their own */
-		list = mstat_rcu_take_dead(d.dead[ctx]);
-		if (list)
-			mstat_rcu_batch(list);
+		list[ctx] = mstat_rcu_take_dead(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||
 			   mstat_sites_counted(d.dead[ctx]);
 	}
+	/* its objects waiting for a grace period go on in a batch of their own */
+	mstat_rcu_batch(list[MSTAT_TASK], list[MSTAT_IRQ]);
 	if (!counted)
 		return;
 	/* mstat_wq is bound and WQ_MEM_RECLAIM: the work runs there, and it runs */

@@ -7,9 +7,9 @@
  * each context's cache keeps a list (written by its owner under its lock,
  * mstat_rcu_queue()), and a per-CPU work item, MSTAT_RCU_DELAY after the
  * first object or at once past MSTAT_RCU_BATCH of them, takes both lists
- * of its CPU into one batch that waits for one grace period (queue_rcu_work())
- * and is then freed in process context, each object checked before its
- * head is followed.  A kernel object (include/mstat_slab.h) goes to the
+ * of its CPU into one batch (two lists) that waits for one grace period (queue_rcu_work())
+ * and is then freed in process context, each object claimed before its
+ * head's next is followed.  A kernel object (include/mstat_slab.h) goes to the
  * kernel's own kvfree_call_rcu().  A dead CPU's lists become a batch
  * at its teardown.  An object is live in every count until its batch frees
  * it; rcu_pending counts the ones waiting, as rcu_queued less rcu_freed, the
@@ -32,36 +32,42 @@
 
 struct mstat_rcu_batch {
 	struct rcu_work rwork;
-	struct rcu_head *list;
+	struct rcu_head *list[MSTAT_NR_CTX];
 };
 
-/* A CPU's batching work, and the CPU whose lists it is for. */
+/*
+ * A CPU's batching work, and the CPU whose lists it is for; and the work
+ * mstat_rcu_flush() takes them with, which no kick can re-arm.
+ */
 struct mstat_rcu_monitor {
 	struct delayed_work work;
+	struct work_struct flush;
 	unsigned int cpu;
 };
 
 static struct mstat_rcu_monitor __percpu *mstat_rcu_monitors;
 
 /*
- * Free the objects of a list whose grace period is over.  Each object is
- * checked to be still waiting before its head's next is followed: a client
+ * Free the objects of a list whose grace period is over.  Each head's
+ * object and next are read before the object is claimed, and next is
+ * followed only if the claim found the object still marked: a client
  * that freed it again at the same instant, on another CPU's fast path,
- * may have had it handed out since, its head written over.  The rest of
- * such a list is not followed (its objects stay live, reported).
+ * may have had it handed out since and its head written over; the rest
+ * of such a list is not followed (its objects stay live, reported).
  */
 static void mstat_rcu_free_list(struct rcu_head *head)
 {
 	struct rcu_head *next;
+	void *obj;
 
 	for (; head; head = next) {
-		if (!mstat_rcu_waiting((void *)head->func, head)) {
+		obj = (void *)READ_ONCE(head->func);
+		next = READ_ONCE(head->next);
+		if (!mstat_rcu_free(obj)) {
 			pr_err_ratelimited("an object given to mstat_free_rcu() was freed again meanwhile: its batch stops at %p\n",
-					   head);
+					   obj);
 			return;
 		}
-		next = head->next;
-		mstat_rcu_free((void *)head->func);
 		cond_resched();
 	}
 }
@@ -70,56 +76,67 @@ static void mstat_rcu_free_list(struct rcu_head *head)
 static void mstat_rcu_batch_fn(struct work_struct *work)
 {
 	struct mstat_rcu_batch *b = container_of(to_rcu_work(work), struct mstat_rcu_batch, rwork);
+	unsigned int ctx;
 
-	mstat_rcu_free_list(b->list);
+	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
+		mstat_rcu_free_list(b->list[ctx]);
 	kfree(b);
 }
 
 /**
- * mstat_rcu_batch - free a list of objects after a grace period
- * @list: their heads, linked by next
+ * mstat_rcu_batch - free lists of objects after a grace period
+ * @task: one list, its heads linked by next, or NULL
+ * @irq: another, or NULL
  *
  * Context: process context; may sleep (waits for the grace period itself
  * if no batch can be allocated).
  */
-void mstat_rcu_batch(struct rcu_head *list)
+void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq)
 {
-	struct mstat_rcu_batch *b = kmalloc(sizeof(*b), GFP_KERNEL | __GFP_NOWARN);
+	struct mstat_rcu_batch *b;
 
+	if (!task && !irq)
+		return;
+	b = kmalloc(sizeof(*b), GFP_KERNEL | __GFP_NOWARN);
 	if (!b) {
 		synchronize_rcu();
-		mstat_rcu_free_list(list);
+		mstat_rcu_free_list(task);
+		mstat_rcu_free_list(irq);
 		return;
 	}
-	b->list = list;
+	b->list[MSTAT_TASK] = task;
+	b->list[MSTAT_IRQ] = irq;
 	INIT_RCU_WORK(&b->rwork, mstat_rcu_batch_fn);
 	queue_rcu_work(mstat_wq, &b->rwork);
 }
 
+/* The calling CPU's lists, both contexts', into one batch. */
+static void mstat_rcu_take_here(void)
+{
+	struct rcu_head *task = mstat_rcu_take(true);
+
+	mstat_rcu_batch(task, mstat_rcu_take(false));
+}
+
 /*
- * The lists of the CPU the work runs on, both contexts', into one batch.
- * That is its own CPU's, except while the CPU's workqueue pool is not
- * bound to it (the CPU going down or coming up): then the CPU it was for
- * is kicked again, so that its lists are not left waiting.
+ * The lists of the CPU the work runs on: its own CPU's, except while the
+ * CPU's workqueue pool is not bound to it (the CPU going down or coming
+ * up): then the CPU it was for is kicked again, so that its lists are not
+ * left waiting.
  */
 static void mstat_rcu_monitor(struct work_struct *work)
 {
 	struct mstat_rcu_monitor *m = container_of(to_delayed_work(work),
 						   struct mstat_rcu_monitor, work);
-	struct rcu_head *list, *irq, *tail;
 
-	list = mstat_rcu_take(true);
-	irq = mstat_rcu_take(false);
-	if (irq) {
-		for (tail = irq; tail->next; tail = tail->next)
-			;
-		tail->next = list;
-		list = irq;
-	}
-	if (list)
-		mstat_rcu_batch(list);
+	mstat_rcu_take_here();
 	if (raw_smp_processor_id() != m->cpu && cpu_online(m->cpu))
-		mod_delayed_work_on(m->cpu, mstat_wq, &m->work, MSTAT_RCU_DELAY);
+		queue_delayed_work_on(m->cpu, mstat_wq, &m->work, MSTAT_RCU_DELAY);
+}
+
+static void mstat_rcu_flush_fn(struct work_struct *work)
+{
+	mstat_rcu_take_here();
 }
 
 /**
@@ -172,12 +189,18 @@ void mstat_rcu_flush(void)
 {
 	unsigned int cpu;
 
+	/*
+	 * Every online CPU's lists, by a work of their own that no kick
+	 * re-arms; and whatever a monitor took before, its batch queued.
+	 */
 	cpus_read_lock();
 	for_each_online_cpu(cpu)
-		mod_delayed_work_on(cpu, mstat_wq, &per_cpu_ptr(mstat_rcu_monitors, cpu)->work, 0);
+		queue_work_on(cpu, mstat_wq, &per_cpu_ptr(mstat_rcu_monitors, cpu)->flush);
 	for_each_online_cpu(cpu)
-		flush_delayed_work(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
+		flush_work(&per_cpu_ptr(mstat_rcu_monitors, cpu)->flush);
 	cpus_read_unlock();
+	for_each_possible_cpu(cpu)
+		flush_delayed_work(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
 	/*
 	 * queue_rcu_work()'s callbacks queue the batches' works; the flush
 	 * waits for those queued before it, not for later ones.
@@ -205,6 +228,7 @@ int mstat_rcu_init(void)
 	for_each_possible_cpu(cpu) {
 		m = per_cpu_ptr(mstat_rcu_monitors, cpu);
 		INIT_DELAYED_WORK(&m->work, mstat_rcu_monitor);
+		INIT_WORK(&m->flush, mstat_rcu_flush_fn);
 		m->cpu = cpu;
 	}
 	return 0;
@@ -218,8 +242,10 @@ void mstat_rcu_exit(void)
 		return;
 	mstat_rcu_flush();
 	/* a kick just before its CPU went offline: its work may still be pending */
-	for_each_possible_cpu(cpu)
+	for_each_possible_cpu(cpu) {
 		cancel_delayed_work_sync(&per_cpu_ptr(mstat_rcu_monitors, cpu)->work);
+		cancel_work_sync(&per_cpu_ptr(mstat_rcu_monitors, cpu)->flush);
+	}
 	free_percpu(mstat_rcu_monitors);
 	mstat_rcu_monitors = NULL;
 }

@@ -251,8 +251,11 @@ unsigned long mstat_reclaim_scan(unsigned long nr, int nid)
 	if (!mutex_trylock(&mstat_reclaim_lock))
 		return SHRINK_STOP;
 	for (cls = 0; cls < MSTAT_NR_CLASSES && freed < nr; cls++) {
-		if (mstat_classes[cls].size)	/* a typed cache's slot never used has none */
-			freed += mstat_central_shrink(cls, nid, 0) / mstat_classes[cls].stride;
+		unsigned int stride = READ_ONCE(mstat_classes[cls].stride);
+
+		/* a typed cache's slot never used has none, and no span */
+		if (stride)
+			freed += mstat_central_shrink(cls, nid, 0) / stride;
 	}
 	if (freed < nr) {
 		before = mstat_reclaim_count(nid);

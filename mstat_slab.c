@@ -233,7 +233,10 @@ void *mstat_kvrealloc_site(const void *p, size_t oldsize, size_t size, gfp_t fla
 	if (!usable)
 		return NULL;
 	if (size <= usable) {
-		if (flags & __GFP_ZERO)
+		/* 6.1's gives new zeroed memory past @oldsize; 6.12's zeroes past @size */
+		if ((flags & __GFP_ZERO) && oldsize && oldsize < size)
+			memset((char *)p + oldsize, 0, size - oldsize);
+		else if ((flags & __GFP_ZERO) && !oldsize)
 			memset((char *)p + size, 0, usable - size);
 		return (void *)p;
 	}

@@ -27,6 +27,8 @@
 #include <linux/string.h>
 #include <linux/vmalloc.h>
 #include <linux/rcupdate.h>
+/* its kfree event's name is not a call: declared before kfree is routed */
+#include <trace/events/kmem.h>
 #include <mstat.h>
 
 /* The kernel's own, for memory kernel core code frees: before the macros below. */
@@ -84,14 +86,25 @@ static __always_inline struct mstat_cache *mstat_of(struct kmem_cache *s)
  * zones) is SLUB's, which mstat_of() then hands every call of to SLUB.
  */
 static inline struct kmem_cache *
-mstat_kmem_cache_create(const char *name, unsigned int size, unsigned int align,
-			slab_flags_t flags, void (*ctor)(void *))
+mstat_kmem_cache_usercopy(const char *name, unsigned int size, unsigned int align,
+			  slab_flags_t flags, unsigned int useroffset, unsigned int usersize,
+			  void (*ctor)(void *))
 {
 	struct mstat_cache *m = mstat_cache_create(name, size, align, flags & ~SLAB_PANIC, ctor);
 
 	if (m)
 		return (struct kmem_cache *)m;
-	return kmem_cache_create(name, size, align, flags, ctor);
+	/* SLUB's, with its usercopy region: hardened usercopy checks SLUB's objects */
+	if (useroffset < size && usersize > size - useroffset)
+		usersize = size - useroffset;	/* KMEM_CACHE_USERCOPY()'s: to the end */
+	return kmem_cache_create_usercopy(name, size, align, flags, useroffset, usersize, ctor);
+}
+
+static inline struct kmem_cache *
+mstat_kmem_cache_create(const char *name, unsigned int size, unsigned int align,
+			slab_flags_t flags, void (*ctor)(void *))
+{
+	return mstat_kmem_cache_usercopy(name, size, align, flags, 0, 0, ctor);
 }
 
 /* 6.12's slab.h makes kmem_cache_create() a macro over struct kmem_cache_args; 6.1's does not */
@@ -101,8 +114,10 @@ static inline struct kmem_cache *
 mstat_kmem_cache_args(const char *name, unsigned int size, struct kmem_cache_args *args,
 		      slab_flags_t flags)
 {
-	return mstat_kmem_cache_create(name, size, args ? args->align : 0, flags,
-				       args ? args->ctor : NULL);
+	if (!args)
+		return mstat_kmem_cache_create(name, size, 0, flags, NULL);
+	return mstat_kmem_cache_usercopy(name, size, args->align, flags, args->useroffset,
+					 args->usersize, args->ctor);
 }
 #endif
 
@@ -129,15 +144,6 @@ static inline void *mstat_kmem_cache_alloc_lru(struct kmem_cache *s, struct list
 	if (m)
 		return mstat_cache_alloc_site(m, flags, site);
 	return kmem_cache_alloc_lru(s, lru, flags);
-}
-
-/* usercopy regions are not kept: hardened usercopy does not look into mstat's pages */
-static inline struct kmem_cache *
-mstat_kmem_cache_usercopy(const char *name, unsigned int size, unsigned int align,
-			  slab_flags_t flags, unsigned int useroffset, unsigned int usersize,
-			  void (*ctor)(void *))
-{
-	return mstat_kmem_cache_create(name, size, align, flags, ctor);
 }
 
 static inline void mstat_kmem_cache_free(struct kmem_cache *s, void *p)
@@ -318,14 +324,13 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 
 #ifdef MSTAT_KMEM_CACHE_ARGS
 /* as 6.12's: a pointer (struct kmem_cache_args, or NULL) is the new form, else the legacy */
-#define mstat_kmem_cache_pick(args)						\
+#undef kmem_cache_create
+#define kmem_cache_create(name, size, args, ...)				\
 	__builtin_choose_expr(__builtin_types_compatible_p(typeof(args),		\
 							   struct kmem_cache_args *) ||	\
 			      __builtin_types_compatible_p(typeof(args), void *),	\
-			      mstat_kmem_cache_args, mstat_kmem_cache_create)
-#undef kmem_cache_create
-#define kmem_cache_create(name, size, args, ...)				\
-	mstat_kmem_cache_pick(args)(name, size, args, __VA_ARGS__)
+			      mstat_kmem_cache_args,					\
+			      mstat_kmem_cache_create)(name, size, args, __VA_ARGS__)
 #else
 #define kmem_cache_create(name, size, align, flags, ctor)			\
 	mstat_kmem_cache_create((name), (size), (align), (flags), (ctor))
@@ -337,10 +342,12 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #undef KMEM_CACHE
 #define KMEM_CACHE(type, flags)							\
 	mstat_kmem_cache_create(#type, sizeof(struct type), __alignof__(struct type), (flags), NULL)
+/* a cache SLUB makes instead whitelists from the field to the end of the struct */
 #undef KMEM_CACHE_USERCOPY
 #define KMEM_CACHE_USERCOPY(type, flags, field)					\
 	mstat_kmem_cache_usercopy(#type, sizeof(struct type), __alignof__(struct type),	\
-				  (flags), offsetof(struct type, field), 0, NULL)
+				  (flags), offsetof(struct type, field),		\
+				  sizeof(struct type), NULL)
 #undef kmem_cache_alloc
 #define kmem_cache_alloc(s, flags)						\
 	mstat_kmem_cache_alloc((s), (flags), NUMA_NO_NODE, __mstat_site())

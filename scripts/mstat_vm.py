@@ -121,13 +121,14 @@ def vm_script(names, run):
          "echo; echo '=== mstat loaded'"]
     s += [f"insmod /lib/{n}.ko || echo '@@FAIL insmod {n}'" for n in names]
     s += [f"echo; echo '=== after insmod {' '.join(names)}'", show,
-          f"echo; echo '=== run: {run}'", run,
+          "echo; echo '=== run'", f"( {run} ) || echo \"@@FAIL run: exit $?\"",
           "echo; echo '=== after the run'", show]
     s += [f"rmmod {n} || echo '@@FAIL rmmod {n}'" for n in reversed(names)]
     s += ["echo; echo '=== after rmmod'", show, "rmmod mstat || echo '@@FAIL rmmod mstat'",
           "echo; echo '=== kernel log: mstat, your modules, reports'",
           "dmesg | grep -E '" + "|".join(["mstat"] + names +
-                                          ["WARNING", "BUG", "Oops", "KASAN"]) + "'"]
+                                          ["WARNING", "BUG", "Oops", "KASAN"]) + "'",
+          "dmesg | grep -qE 'WARNING|BUG|Oops|KASAN' && echo '@@FAIL a kernel report'"]
     return "\n".join(s)
 
 
