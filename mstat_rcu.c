@@ -17,7 +17,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
-#include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/export.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
