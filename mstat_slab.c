@@ -50,6 +50,17 @@ static bool mstat_kernel_owns(const void *p)
 	       (folio_test_large(folio) && p == folio_address(folio));
 }
 
+/* mstat_kfree(), a mistake named after @caller. */
+static void mstat_kfree_caller(const void *p, unsigned long caller)
+{
+	if (ZERO_OR_NULL_PTR(p))
+		return;
+	if (!mstat_owns(p) && mstat_kernel_owns(p))
+		kfree(p);
+	else
+		mstat_free_caller(p, caller);
+}
+
 /**
  * mstat_kfree - kfree() through mstat_slab.h
  * @p: an object of mstat's, or of the kernel's kmalloc; NULL is ignored
@@ -60,13 +71,7 @@ static bool mstat_kernel_owns(const void *p)
  */
 void mstat_kfree(const void *p)
 {
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	if (!mstat_owns(p) && mstat_kernel_owns(p)) {
-		kfree(p);
-		return;
-	}
-	mstat_free_caller(p, _RET_IP_);
+	mstat_kfree_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_kfree);
 
@@ -76,17 +81,10 @@ EXPORT_SYMBOL_GPL(mstat_kfree);
  */
 void mstat_kvfree(const void *p)
 {
-	if (is_vmalloc_addr(p)) {
+	if (is_vmalloc_addr(p))
 		vfree(p);
-		return;
-	}
-	if (ZERO_OR_NULL_PTR(p))
-		return;
-	if (!mstat_owns(p) && mstat_kernel_owns(p)) {
-		kfree(p);
-		return;
-	}
-	mstat_free_caller(p, _RET_IP_);
+	else
+		mstat_kfree_caller(p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_kvfree);
 
