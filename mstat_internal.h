@@ -151,8 +151,10 @@ static inline bool mstat_cls_keeps(const struct mstat_class *mc)
 	return mc->flags & (MSTAT_CLS_CTOR | MSTAT_CLS_RCU);
 }
 
+/* mstat_class.c */
 void mstat_class_setup(unsigned int cls, unsigned int size, unsigned int stride,
 		       unsigned int red_left);
+void mstat_classes_init(void);
 
 extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
 
@@ -1180,6 +1182,7 @@ u64 mstat_nmistakes(enum mstat_mistake what);
 void mstat_count_mistake(enum mstat_mistake what);
 void mstat_report(enum mstat_mistake what, const char *fn, const void *ptr,
 		  unsigned long caller);
+void mstat_report_init(void (*detail)(const void *ptr));
 
 /*
  * Tracepoints (mstat_trace.h).  MSTAT_NO_TRACE (make bench only) leaves
@@ -1204,7 +1207,8 @@ void mstat_free_caller(const void *ptr, unsigned long caller);
 void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
-void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller);
+void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller,
+		     void (*kick)(unsigned int cpu, bool full));
 bool mstat_live(const void *ptr);
 bool mstat_rcu_free(const void *ptr);
 struct rcu_head *mstat_rcu_take(bool task);
@@ -1212,8 +1216,7 @@ struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);
 
 /* mstat_rcu.c: a list reaching MSTAT_RCU_BATCH objects is batched at once */
 #define MSTAT_RCU_BATCH		256
-void mstat_rcu_kick(unsigned int cpu, bool full);
-void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq);
+void mstat_rcu_dead_cpu(unsigned int cpu);
 void mstat_rcu_flush(void);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void mstat_rcu_hold(unsigned int cpu);
@@ -1239,11 +1242,16 @@ bool mstat_debug_check_alloc(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_alloc_done(void *obj, unsigned int cls, size_t req, unsigned long caller);
 void mstat_debug_free(void *obj, unsigned int cls, unsigned long caller);
 void mstat_debug_print_object(const void *ptr);
-int mstat_debug_show_leaks(struct seq_file *m, void *v);
-void mstat_debug_report_leaks(unsigned int cls);
+bool mstat_debug_live(void *obj, unsigned int cls);
+
+/* mstat_leaks.c */
+int mstat_leaks_show(struct seq_file *m, void *v);
+void mstat_leaks_report(unsigned int cls);
 
 /* mstat_typed.c */
 int mstat_typed_show(struct seq_file *m, void *v);
+int mstat_typed_init(void);
+void mstat_typed_proc_exit(void);
 void mstat_typed_exit(void);
 
 /* mstat_sites.c */

@@ -17,7 +17,6 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
-#include <linux/memory.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
 #include <linux/nodemask.h>
@@ -152,22 +151,6 @@ unlock:
 	return ret;
 }
 
-static int mstat_memory_callback(struct notifier_block *nb, unsigned long action, void *arg)
-{
-	const struct memory_notify *mn = arg;
-
-	if (action == MEM_GOING_ONLINE)
-		mstat_add_extent(mn->start_pfn, mn->start_pfn + mn->nr_pages);
-	/* a node that gained or lost its memory: CPUs may have a nearer home now */
-	if (action == MEM_ONLINE || action == MEM_OFFLINE)
-		mstat_set_homes();
-	return NOTIFY_OK;
-}
-
-static struct notifier_block mstat_memory_nb = {
-	.notifier_call = mstat_memory_callback,
-};
-
 /*
  * Page frames beyond every bitmap (an extent that could not be had): mstat
  * does not use them (the allocation that got them fails).
@@ -261,8 +244,8 @@ static void mstat_free_owned(void)
 /**
  * mstat_owner_init - the bitmap over every page frame present at load
  *
- * Memory onlined later gets an extent (mstat_add_extent()), from the
- * memory notifier registered here.
+ * Memory onlined later gets an extent (mstat_add_extent()), from
+ * mstat_core.c's memory notifier.
  *
  * Return: 0, -EINVAL if the linear map is not what mstat_fast_state()
  * takes it for, or -ENOMEM.
@@ -270,7 +253,6 @@ static void mstat_free_owned(void)
 int mstat_owner_init(void)
 {
 	unsigned long pfn_offset;
-	int ret;
 
 	mstat_owned_pfns = round_up(mstat_end_pfn(), BITS_PER_LONG);
 	pfn_offset = PHYS_PFN(__pa(high_memory - 1)) -
@@ -284,10 +266,7 @@ int mstat_owner_init(void)
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;
-	ret = register_memory_notifier(&mstat_memory_nb);
-	if (ret)
-		mstat_free_owned();
-	return ret;
+	return 0;
 }
 
 /**
@@ -295,6 +274,5 @@ int mstat_owner_init(void)
  */
 void mstat_owner_exit(void)
 {
-	unregister_memory_notifier(&mstat_memory_nb);
 	mstat_free_owned();
 }

@@ -753,14 +753,15 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 }
 
 /* Push @head on the calling context's list; the cache's lock held. */
-static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned long func)
+static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned long func,
+			   void (*kick)(unsigned int cpu, bool full))
 {
 	head->func = (rcu_callback_t)func;
 	head->next = c->rcu_list;
 	c->rcu_list = head;
 	WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
 	/* under the lock: this CPU's lists, kicked on this CPU */
-	mstat_rcu_kick(smp_processor_id(), c->rcu_n == MSTAT_RCU_BATCH);
+	kick(smp_processor_id(), c->rcu_n == MSTAT_RCU_BATCH);
 }
 
 /**
@@ -768,14 +769,16 @@ static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned
  * @ptr: the object, live
  * @head: its rcu_head, inside it
  * @caller: mstat_free_rcu()'s caller
+ * @kick: called with the calling CPU, pinned, once @head is on its list
  *
  * The object is marked (its state's link, or a large object's word), so
  * that a second free of it, by either call, is refused until the batch
  * frees it; it stays live in every count.  @head->func keeps @ptr, as
- * kvfree_call_rcu() keeps it, and @head joins the calling context's list;
- * its first object, or its MSTAT_RCU_BATCH-th, has the list batched.
+ * kvfree_call_rcu() keeps it, and @head joins the calling context's list,
+ * which mstat_rcu.c batches when @kick tells it to.
  */
-void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller)
+void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller,
+		     void (*kick)(unsigned int cpu, bool full))
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
 	unsigned long irqflags = 0, pfn = 0, info = 0;
@@ -808,7 +811,7 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 	}
 	if (mistake == MSTAT_NR_MISTAKES) {
 		mstat_stat_add(c, &c->stats.rcu_queued, 1);
-		mstat_rcu_push(c, head, (unsigned long)ptr);
+		mstat_rcu_push(c, head, (unsigned long)ptr, kick);
 	}
 	mstat_unlock_cache(task, irqflags);
 	if (mistake != MSTAT_NR_MISTAKES)
@@ -1196,7 +1199,6 @@ static void mstat_donate_here(struct work_struct *work)
 void mstat_donate_dead_cpu(unsigned int cpu)
 {
 	unsigned long objects = 0, bytes = 0;
-	struct rcu_head *list[MSTAT_NR_CTX];
 	struct mstat_donation d;
 	unsigned int ctx, cls, n;
 	bool counted = false;
@@ -1213,12 +1215,9 @@ void mstat_donate_dead_cpu(unsigned int cpu)
 			bytes += mstat_classes[mstat_remote_cls(d.dead[ctx]->remote_key[n])].size;
 		}
 		mstat_pcpu_drain(d.dead[ctx]);
-		list[ctx] = mstat_rcu_take_dead(d.dead[ctx]);
 		counted |= !!memchr_inv(&d.dead[ctx]->stats, 0, sizeof(d.dead[ctx]->stats)) ||
 			   mstat_sites_counted(d.dead[ctx]);
 	}
-	/* its objects waiting for a grace period go on in a batch of their own */
-	mstat_rcu_batch(list[MSTAT_TASK], list[MSTAT_IRQ]);
 	if (!counted)
 		return;
 	/* mstat_wq is bound and WQ_MEM_RECLAIM: the work runs there, and it runs */

@@ -8,15 +8,12 @@
  * table and a CPU table, each led by a "# " legend naming its columns.
  */
 #include <linux/cpu.h>
-#include <linux/delay.h>
 #include <linux/export.h>
-#include <linux/hrtimer.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/proc_fs.h>
-#include <linux/sched/signal.h>
 #include <linux/slab.h>
 
 #include <mstat.h>
@@ -78,17 +75,6 @@ u64 mstat_total_free_bytes(const struct mstat_counters *c)
 		bytes += mstat_class_bytes(cls, c->nfree[cls]);
 	return bytes;
 }
-
-#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
-/* Lets the tests act between the steps of a read. */
-void (*mstat_read_hook)(unsigned int pass, unsigned int i);
-
-void mstat_read_step(unsigned int pass, unsigned int i)
-{
-	if (mstat_read_hook)
-		mstat_read_hook(pass, i);
-}
-#endif
 
 /* Add counters [@from, @to) of @c to @t's sum and, if given, to @row's. */
 static void mstat_read_range(struct mstat_totals *t, struct mstat_totals *row,
@@ -225,41 +211,6 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 	t->nredzone = mstat_nmistakes(MSTAT_REDZONE);
 }
 
-/*
- * Reads are paced: a collection starts at least read_gap_us after the
- * previous one ended, whoever asked, so that readers at any rate cost the
- * allocating CPUs a bounded share (a collection pulls the counters' cache
- * lines away from their writers).  A read that comes too soon waits; it
- * never gets an older collection, so what it returns was read after it
- * began.
- */
-unsigned int mstat_read_gap_us = 1000;
-/* A reader may wait this long for each collection ahead of it: bounded. */
-#define MSTAT_MAX_READ_GAP_US	USEC_PER_SEC
-
-int mstat_read_gap_set(const char *val, const struct kernel_param *kp)
-{
-	unsigned int us;
-	int ret = kstrtouint(val, 0, &us);
-
-	if (ret)
-		return ret;
-	if (us > MSTAT_MAX_READ_GAP_US)
-		return -ERANGE;
-	WRITE_ONCE(mstat_read_gap_us, us);
-	return 0;
-}
-
-static const struct kernel_param_ops mstat_read_gap_ops = {
-	.set = mstat_read_gap_set,
-	.get = param_get_uint,
-};
-module_param_cb(read_gap_us, &mstat_read_gap_ops, &mstat_read_gap_us, 0644);
-MODULE_PARM_DESC(read_gap_us, "least time between two collections of the counters, in us, at most 1000000 (default 1000)");
-
-static DEFINE_MUTEX(mstat_collect_lock);
-static u64 mstat_next_collect_ns;	/* under mstat_collect_lock */
-
 /* mstat_collect() between mstat_collect_begin() and mstat_collect_end() */
 static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cpus)
 {
@@ -307,61 +258,6 @@ int mstat_collect_killable(struct mstat_totals *t, struct mstat_totals *cpus)
 	mstat_collect_locked(t, cpus);
 	mstat_collect_end();
 	return 0;
-}
-
-/**
- * mstat_collect_begin - start a collection of counters, paced
- *
- * Every collection, of the totals or of the sites, runs between this and
- * mstat_collect_end(): one at a time, at least read_gap_us after the
- * previous one, with the hotplug lock held for reading.  May sleep.
- */
-void mstat_collect_begin(void)
-{
-	u64 now;
-
-	mutex_lock(&mstat_collect_lock);
-	now = ktime_get_ns();
-	if (now < mstat_next_collect_ns)
-		fsleep(div_u64(mstat_next_collect_ns - now, NSEC_PER_USEC) + 1);
-	cpus_read_lock();
-}
-
-/**
- * mstat_collect_begin_killable - mstat_collect_begin() for a reader a fatal signal may stop
- *
- * For the /proc files: a task killed while it waits for the collections
- * ahead of it (each up to read_gap_us apart) goes at once.
- *
- * Return: 0 (then call mstat_collect_end()), or -EINTR.
- */
-int mstat_collect_begin_killable(void)
-{
-	u64 now;
-
-	if (mutex_lock_killable(&mstat_collect_lock))
-		return -EINTR;
-	/* as fsleep() waits, to the microsecond, not to the jiffy */
-	while ((now = ktime_get_ns()) < mstat_next_collect_ns) {
-		ktime_t until = ns_to_ktime(mstat_next_collect_ns);
-
-		set_current_state(TASK_KILLABLE);
-		schedule_hrtimeout_range(&until, mstat_next_collect_ns - now, HRTIMER_MODE_ABS);
-		if (fatal_signal_pending(current)) {
-			mutex_unlock(&mstat_collect_lock);
-			return -EINTR;
-		}
-	}
-	cpus_read_lock();
-	return 0;
-}
-
-void mstat_collect_end(void)
-{
-	cpus_read_unlock();
-	mstat_next_collect_ns = ktime_get_ns() +
-				(u64)READ_ONCE(mstat_read_gap_us) * NSEC_PER_USEC;
-	mutex_unlock(&mstat_collect_lock);
 }
 
 /* The summary of a read, as /proc/mstat and mstat_read_stats() give it. */
@@ -678,17 +574,9 @@ int mstat_proc_init(void)
 		remove_proc_entry("mstat", NULL);
 		return -ENOMEM;
 	}
-	/* root only, as /proc/slabinfo */
-	if (!proc_create_single("mstat_caches", 0400, NULL, mstat_typed_show)) {
-		remove_proc_entry("mstat_nodes", NULL);
-		remove_proc_entry("mstat_sites", NULL);
-		remove_proc_entry("mstat", NULL);
-		return -ENOMEM;
-	}
 	/* root only: object addresses and sites help whoever grooms the heap */
 	if (mstat_debug() &&
-	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_debug_show_leaks)) {
-		remove_proc_entry("mstat_caches", NULL);
+	    !proc_create_single("mstat_leaks", 0400, NULL, mstat_leaks_show)) {
 		remove_proc_entry("mstat_nodes", NULL);
 		remove_proc_entry("mstat_sites", NULL);
 		remove_proc_entry("mstat", NULL);
@@ -701,7 +589,6 @@ void mstat_proc_exit(void)
 {
 	if (mstat_debug())
 		remove_proc_entry("mstat_leaks", NULL);
-	remove_proc_entry("mstat_caches", NULL);
 	remove_proc_entry("mstat_nodes", NULL);
 	remove_proc_entry("mstat_sites", NULL);
 	remove_proc_entry("mstat", NULL);

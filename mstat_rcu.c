@@ -83,15 +83,11 @@ static void mstat_rcu_batch_fn(struct work_struct *work)
 	kfree(b);
 }
 
-/**
- * mstat_rcu_batch - free lists of objects after a grace period
- * @task: one list, its heads linked by next, or NULL
- * @irq: another, or NULL
- *
- * Context: process context; may sleep (waits for the grace period itself
- * if no batch can be allocated).
+/*
+ * Free two lists after a grace period.  Process context; waits for the
+ * grace period itself if no batch can be allocated.
  */
-void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq)
+static void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq)
 {
 	struct mstat_rcu_batch *b;
 
@@ -139,16 +135,15 @@ static void mstat_rcu_flush_fn(struct work_struct *work)
 	mstat_rcu_take_here();
 }
 
-/**
- * mstat_rcu_kick - have a CPU's lists batched
- * @cpu: the calling CPU, which cannot migrate (a cache's lock held)
- * @full: the list is full: batch it at the next tick, not after the delay
- *
- * The work is bound to the CPU whose lists it takes; if the CPU dies
- * first, its teardown takes them (mstat_donate_dead_cpu()).  Never at
- * once: the caller may hold locks a wakeup takes.
+/*
+ * mstat_rcu_queue()'s @kick: @cpu is the calling CPU, pinned by a cache's
+ * lock; @full, its list reached MSTAT_RCU_BATCH: batch it at the next
+ * tick, not after the delay.  The work is bound to the CPU whose lists it
+ * takes; if the CPU dies first, its teardown takes them
+ * (mstat_rcu_dead_cpu()).  Never at once: the caller may hold locks a
+ * wakeup takes.
  */
-void mstat_rcu_kick(unsigned int cpu, bool full)
+static void mstat_rcu_kick(unsigned int cpu, bool full)
 {
 	struct mstat_rcu_monitor *m = per_cpu_ptr(mstat_rcu_monitors, cpu);
 
@@ -174,7 +169,7 @@ void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head)
 {
 	if (ZERO_OR_NULL_PTR(ptr))
 		return;
-	mstat_rcu_queue(ptr, head, _RET_IP_);
+	mstat_rcu_queue(ptr, head, _RET_IP_, mstat_rcu_kick);
 }
 EXPORT_SYMBOL_GPL(mstat_free_rcu_ptr);
 
@@ -207,6 +202,18 @@ void mstat_rcu_flush(void)
 	 */
 	rcu_barrier();
 	flush_workqueue(mstat_wq);
+}
+
+/**
+ * mstat_rcu_dead_cpu - batch a dead CPU's lists
+ * @cpu: the CPU, dead: nothing else touches its caches
+ *
+ * Context: CPU hotplug teardown, process context.
+ */
+void mstat_rcu_dead_cpu(unsigned int cpu)
+{
+	mstat_rcu_batch(mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu)),
+			mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu)));
 }
 
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)

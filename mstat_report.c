@@ -7,6 +7,7 @@
 #include <linux/atomic.h>
 #include <linux/bitops.h>
 #include <linux/bug.h>
+#include <linux/cache.h>
 #include <linux/printk.h>
 
 #include "mstat_internal.h"
@@ -22,6 +23,18 @@ static const char *const mstat_mistake_text[MSTAT_NR_MISTAKES] = {
 		"object freed twice at once, or (debug mode) written to after its free; withdrawn",
 	[MSTAT_REDZONE] = "red zone around the object written to",
 };
+
+/* debug mode's account of a reported object, which mstat_core.c hands in */
+static void (*mstat_report_detail)(const void *ptr) __ro_after_init;
+
+/**
+ * mstat_report_init - take the function that prints what is known of an object
+ * @detail: called in debug mode after a report, with the pointer at fault
+ */
+void mstat_report_init(void (*detail)(const void *ptr))
+{
+	mstat_report_detail = detail;
+}
 
 /**
  * mstat_report - count and report a client's mistake
@@ -46,8 +59,8 @@ void __cold mstat_report(enum mstat_mistake what, const char *fn, const void *pt
 	else
 		pr_err_ratelimited("%s(%p) from %pS: %s\n", fn, ptr, (void *)caller,
 				   mstat_mistake_text[what]);
-	if (mstat_debug() && what != MSTAT_BAD_POINTER)
-		mstat_debug_print_object(ptr);
+	if (mstat_debug() && what != MSTAT_BAD_POINTER && mstat_report_detail)
+		mstat_report_detail(ptr);
 }
 
 /* Count a mistake that was reported some other way. */

@@ -21,6 +21,7 @@
 #include <linux/export.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -209,7 +210,7 @@ void mstat_cache_destroy(struct mstat_cache *s)
 		pr_err("%s(%s): %llu objects still live: leaked, with %lu pages\n",
 		       __func__, s->name, live, pages);
 		if (mstat_debug())
-			mstat_debug_report_leaks(s->cls);
+			mstat_leaks_report(s->cls);
 		s->leaked = true;
 	} else {
 		struct mstat_typed_slot *slot = &mstat_slots[s->cls - MSTAT_NR_SIZES];
@@ -308,6 +309,17 @@ unlock:
 out:
 	kfree(t);
 	return ret;
+}
+
+/* /proc/mstat_caches, root only as /proc/slabinfo; 0 or -ENOMEM */
+int mstat_typed_init(void)
+{
+	return proc_create_single("mstat_caches", 0400, NULL, mstat_typed_show) ? 0 : -ENOMEM;
+}
+
+void mstat_typed_proc_exit(void)
+{
+	remove_proc_entry("mstat_caches", NULL);
 }
 
 /* At unload, after every client module: what is left are leaked caches. */

@@ -4485,7 +4485,7 @@ static bool leak_row(struct kunit *test, const char *site, u64 *objects, u64 *by
 	m.size = 64 * 1024;
 	m.buf = kunit_kzalloc(test, m.size, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, m.buf);
-	KUNIT_ASSERT_EQ(test, mstat_debug_show_leaks(&m, NULL), 0);
+	KUNIT_ASSERT_EQ(test, mstat_leaks_show(&m, NULL), 0);
 	KUNIT_ASSERT_LT(test, m.count, m.size);
 	text = m.buf;
 	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat_leaks version 2\n"

@@ -188,6 +188,14 @@ else
 	result "kernel-doc -Wall" fail "no kernel source"
 fi
 
+# --- layering: each C file calls only the files below it in README.md ---
+if lay_out=$(python3 "$MSTAT_ROOT/scripts/check_layers.py" "$MSTAT_ROOT" 2>&1); then
+	result "layers: calls go down" ok
+else
+	echo "$lay_out" | head -n 20
+	result "layers: calls go down" fail "see the lines above"
+fi
+
 if [ -s "$failures" ]; then
 	echo "check: the failures, again:"
 	tail -n 40 "$failures"

@@ -92,9 +92,7 @@ MSTAT_QEMU_NUMA="-smp 4,sockets=2,cores=2 -object memory-backend-ram,id=m0,size=
 mstat_overlay() {
 	local tree=$1 dst=$1/drivers/mstat f
 	mkdir -p "$dst/include" "$dst/kunit" "$dst/bench"
-	for f in Kbuild dkms.conf mstat_core.c mstat_owner.c mstat_report.c mstat_large.c \
-		 mstat_pool.c mstat_pcpu.c mstat_util.c mstat_proc.c mstat_debug.c \
-		 mstat_reclaim.c mstat_sites.c mstat_typed.c mstat_rcu.c mstat_slab.c mstat_internal.h mstat_trace.h \
+	for f in Kbuild dkms.conf $(cd "$MSTAT_ROOT" && echo mstat_*.[ch]) \
 		 include/mstat.h include/mstat_slab.h kunit/mstat_test.c kunit/Kconfig kunit/.kunitconfig \
 		 kunit/mstat_torture.c kunit/torture-kasan.kunitconfig kunit/torture-kcsan.kunitconfig \
 		 kunit/torture-rt.kunitconfig kunit/torture-arm64.kunitconfig \
