@@ -969,16 +969,22 @@ static __always_inline unsigned int mstat_state_key(u32 state, unsigned int cls)
  * MSTAT_STATS_NONE (make bench only) count per class in global atomics,
  * or nothing.
  */
-static __always_inline void mstat_key_count_alloc(struct mstat_pcpu *c, unsigned int key,
-						  unsigned int cls)
+static __always_inline void mstat_key_count_alloc_n(struct mstat_pcpu *c, unsigned int key,
+						    unsigned int cls, unsigned int n)
 {
 #if defined(MSTAT_STATS_ATOMIC)
-	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nmalloc) + cls]);
+	atomic64_add(n, &mstat_global_stats[MSTAT_COUNTER_INDEX(nmalloc) + cls]);
 #elif !defined(MSTAT_STATS_NONE)
 	u64 *ctr = &READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK])->nmalloc[key % MSTAT_SITE_CHUNK];
 
-	WRITE_ONCE(*ctr, *ctr + 1);
+	WRITE_ONCE(*ctr, *ctr + n);
 #endif
+}
+
+static __always_inline void mstat_key_count_alloc(struct mstat_pcpu *c, unsigned int key,
+						  unsigned int cls)
+{
+	mstat_key_count_alloc_n(c, key, cls, 1);
 }
 
 /*
@@ -1067,15 +1073,22 @@ static __always_inline void mstat_kasan_live(const void *obj, unsigned int size)
 #endif
 
 /* @obj of class @cls, whose state is at @st, is handed out from @c, counted to @key. */
-static __always_inline void mstat_obj_handed_out(struct mstat_pcpu *c, void *obj, u32 *st,
-						 unsigned int cls, unsigned int key)
+/* An object handed out, its allocation counted by the caller. */
+static __always_inline void mstat_obj_live(void *obj, u32 *st, unsigned int cls,
+					   unsigned int key)
 {
 	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
-	mstat_key_count_alloc(c, key, cls);
 	mstat_kasan_live(obj, mstat_classes[cls].size);
 	/* a constructed object is initialised: SLUB's kmsan_slab_alloc() */
 	if (!mstat_classes[cls].ctor)
 		kmsan_poison_memory(obj, mstat_classes[cls].size, GFP_NOWAIT);
+}
+
+static __always_inline void mstat_obj_handed_out(struct mstat_pcpu *c, void *obj, u32 *st,
+						 unsigned int cls, unsigned int key)
+{
+	mstat_obj_live(obj, st, cls, key);
+	mstat_key_count_alloc(c, key, cls);
 }
 
 /* A live object whose state is @state at @st goes into a per-CPU cache. */
@@ -1154,6 +1167,16 @@ extern void (*mstat_free_hook)(const void *ptr);
 extern int mstat_fail_allocs_after;
 #endif
 
+/* Whether a test waits at mstat_free_step(): then every free takes that path. */
+static inline bool mstat_free_hooked(void)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	return READ_ONCE(mstat_free_hook);
+#else
+	return false;
+#endif
+}
+
 /* The tests' injection point between a free's lookup and its use. */
 static inline void mstat_free_step(const void *ptr)
 {
@@ -1207,10 +1230,14 @@ void mstat_free_caller(const void *ptr, unsigned long caller);
 void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
+unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_site *site,
+				   unsigned int n, void **p);
+unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p);
 void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller,
 		     void (*kick)(unsigned int cpu, bool full));
 bool mstat_live(const void *ptr);
 bool mstat_rcu_free(const void *ptr);
+struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head);
 struct rcu_head *mstat_rcu_take(bool task);
 struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);
 

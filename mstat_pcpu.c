@@ -495,6 +495,52 @@ static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct msta
 }
 
 /**
+ * mstat_pcpu_alloc_bulk - objects of a class for a bulk call, one lock for all
+ * @cls: the class
+ * @flags: the caller's GFP flags
+ * @site: the call site the objects are counted to
+ * @n: objects wanted
+ * @p: where they go
+ *
+ * The fast path's rules (task context, no flag or mode that needs the
+ * general path) and its way of taking an object, for up to @n of them
+ * under one lock, the cache refilled from its pool, never grown, as it
+ * empties.  It stops at an object whose state does not say cached, which
+ * the general path withdraws.
+ *
+ * Return: how many objects it put at @p; the caller allocates the rest.
+ */
+unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_site *site,
+				   unsigned int n, void **p)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	struct mstat_class_cache *cc;
+	struct mstat_pcpu *c;
+	unsigned int key, k = 0;
+
+	if ((flags & MSTAT_GFP_SLOW) || !in_task() || mstat_fast_off())
+		return 0;
+	key = mstat_key_for(site, cls, flags);
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	cc = &c->cls[cls];
+	while (k < n && (likely(cc->count) || mstat_pcpu_refill(c, cls, NUMA_NO_NODE))) {
+		void *obj = cc->objs[cc->count - 1];
+		u32 *st = mstat_obj_state_quick(obj, mc);
+
+		if (unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
+			break;
+		cc->count--;
+		mstat_obj_live(obj, st, cls, key);
+		p[k++] = obj;
+	}
+	/* one count for the batch: the caller has none of them before it */
+	mstat_key_count_alloc_n(c, key, cls, k);
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return k;
+}
+
+/**
  * mstat_alloc_site - allocate memory from mstat for a call site
  * @size: bytes wanted
  * @flags: GFP flags, as for kmalloc(); __GFP_ZERO zeroes the usable size.
@@ -752,6 +798,55 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller, false);
 }
 
+/**
+ * mstat_pcpu_free_bulk - free objects of a bulk call, one lock for all
+ * @want: the class every object must be of (a typed cache's), or MSTAT_ANY_CLS
+ * @n: objects
+ * @p: the objects; NULL and ZERO_SIZE_PTR are skipped
+ *
+ * mstat_task_push()'s checks and way of caching an object, for each in
+ * turn under one lock, a full class cache flushed to its pool.  It stops
+ * at the first object the fast path would not take.
+ *
+ * Return: how many of @p it dealt with; the caller frees the next one by
+ * the general path, and may call again for the rest.
+ */
+unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p)
+{
+	const struct mstat_class *mc;
+	struct mstat_class_cache *cc;
+	struct mstat_pcpu *c;
+	unsigned int k, cls;
+	u32 *st, state;
+
+	if (!in_task() || mstat_fast_off())
+		return 0;
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	for (k = 0; k < n; k++) {
+		const void *ptr = p[k];
+
+		if (unlikely(ZERO_OR_NULL_PTR(ptr)))
+			continue;
+		/* lookup and state under the lock: see mstat_task_push() */
+		if (unlikely(!mstat_fast_state(ptr, &cls, &st, &mc)) ||
+		    unlikely(mstat_obj_remote(ptr)) || (want != MSTAT_ANY_CLS && cls != want))
+			break;
+		state = READ_ONCE(*st);
+		if (unlikely(mstat_state_is_free(state)))
+			break;
+		cc = &c->cls[cls];
+		if (unlikely(cc->count >= mc->cache_cap))
+			mstat_pcpu_flush(c, cls);
+		mstat_obj_cached(st, state);
+		cc->objs[cc->count++] = (void *)ptr;
+		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+		mstat_kasan_free(ptr, mc);
+	}
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return k;
+}
+
 /* Push @head on the calling context's list; the cache's lock held. */
 static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned long func,
 			   void (*kick)(unsigned int cpu, bool full))
@@ -782,20 +877,30 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 {
 	enum mstat_mistake mistake = MSTAT_NR_MISTAKES;
 	unsigned long irqflags = 0, pfn = 0, info = 0;
+	const struct mstat_class *mc;
 	bool task = in_task();
 	enum mstat_owner owner;
 	struct mstat_pcpu *c;
 	unsigned int cls = 0;
 	size_t usable = 0;
+	u32 *st = NULL;
 
 	c = mstat_lock_cache(task, &irqflags);
-	owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+	/* a span object, as the fast free finds it; anything else as the general free */
+	if (!mstat_debug() && mstat_fast_state(ptr, &cls, &st, &mc)) {
+		owner = MSTAT_SMALL;
+		usable = mc->size;
+	} else {
+		owner = mstat_owner(ptr, &cls, &usable, &pfn, &info);
+		if (owner == MSTAT_SMALL)
+			st = mstat_obj_state_order(ptr, &mstat_classes[cls],
+						   mstat_info_order(info));
+	}
 	/* the head must lie inside the object, which mstat then writes */
 	if (owner != MSTAT_FOREIGN &&
 	    ((void *)head < ptr || (void *)(head + 1) > ptr + usable))
 		owner = MSTAT_FOREIGN;
 	if (owner == MSTAT_SMALL) {
-		u32 *st = mstat_obj_state_order(ptr, &mstat_classes[cls], mstat_info_order(info));
 		u32 state = READ_ONCE(*st);
 
 		if (unlikely(mstat_state_is_free(state)) ||
@@ -855,6 +960,58 @@ bool mstat_live(const void *ptr)
 bool mstat_rcu_free(const void *ptr)
 {
 	return mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
+}
+
+/* The most objects mstat_rcu_free_chain() frees under one lock. */
+#define MSTAT_RCU_CHAIN		256
+
+/**
+ * mstat_rcu_free_chain - free objects of mstat_rcu_queue() along their list
+ * @head: the first head of a list whose grace period is over
+ *
+ * As mstat_rcu.c's walk does it, each object is claimed before its head's
+ * next is followed; those the fast free would take (a span's objects of
+ * this node, neither debug mode nor a tracepoint on) go to the calling
+ * task's cache under one lock, MSTAT_RCU_CHAIN at most, counted as
+ * mstat_rcu_free() counts them.
+ *
+ * Return: the first head whose object it left (NULL at the list's end):
+ * the caller frees that one by mstat_rcu_free(), and goes on from its next.
+ */
+struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head)
+{
+	unsigned int cls, n = 0;
+	const struct mstat_class *mc;
+	struct mstat_class_cache *cc;
+	struct mstat_pcpu *c;
+	u32 *st, state;
+
+	if (!in_task() || mstat_fast_off() || mstat_free_hooked())
+		return head;
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	while (head && n < MSTAT_RCU_CHAIN) {
+		void *obj = (void *)READ_ONCE(head->func);
+		struct rcu_head *next = READ_ONCE(head->next);
+
+		if (!mstat_fast_state(obj, &cls, &st, &mc) || mstat_obj_remote(obj))
+			break;
+		state = READ_ONCE(*st);
+		if (mstat_state_link(state) != MSTAT_LINK_RCU || !mstat_obj_claim(st, state))
+			break;
+		cc = &c->cls[cls];
+		if (unlikely(cc->count >= mc->cache_cap))
+			mstat_pcpu_flush(c, cls);
+		cc->objs[cc->count++] = obj;
+		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+		mstat_kasan_free(obj, mc);
+		n++;
+		head = next;
+	}
+	if (n)
+		mstat_stat_add_free(c, &c->stats.rcu_freed, n);
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return head;
 }
 
 /**

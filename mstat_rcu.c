@@ -60,7 +60,11 @@ static void mstat_rcu_free_list(struct rcu_head *head)
 	struct rcu_head *next;
 	void *obj;
 
-	for (; head; head = next) {
+	while (head) {
+		/* as many as the fast free takes, under one lock; then one by the general path */
+		head = mstat_rcu_free_chain(head);
+		if (!head)
+			break;
 		obj = (void *)READ_ONCE(head->func);
 		next = READ_ONCE(head->next);
 		if (!mstat_rcu_free(obj)) {
@@ -68,6 +72,7 @@ static void mstat_rcu_free_list(struct rcu_head *head)
 					   obj);
 			return;
 		}
+		head = next;
 		cond_resched();
 	}
 }
@@ -215,6 +220,21 @@ void mstat_rcu_dead_cpu(unsigned int cpu)
 	mstat_rcu_batch(mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu)),
 			mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu)));
 }
+
+/**
+ * mstat_rcu_barrier - wait until every object given to mstat_free_rcu() so far is freed
+ *
+ * kvfree_rcu_barrier()'s counterpart: for a client that must know its
+ * objects are gone, not only unreachable.  mstat_cache_destroy() and
+ * unload wait so by themselves.
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_rcu_barrier(void)
+{
+	mstat_rcu_flush();
+}
+EXPORT_SYMBOL_GPL(mstat_rcu_barrier);
 
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 /* The tests': @cpu's lists stay where they are until something kicks them again. */

@@ -126,6 +126,28 @@ char *mstat_strdup_site(const char *s, gfp_t flags, struct mstat_site *site)
 }
 EXPORT_SYMBOL_GPL(mstat_strdup_site);
 
+/*
+ * Free @n objects of typed cache @s (NULL: any object) for a bulk call:
+ * under one lock as far as the fast path takes them, each other one by
+ * the general path, which reports a mistake naming @caller.
+ */
+static void mstat_bulk_free(struct mstat_cache *s, size_t n, void **p, unsigned long caller)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		i += mstat_pcpu_free_bulk(s ? s->cls : MSTAT_ANY_CLS,
+					  min_t(size_t, n - i, UINT_MAX), p + i);
+		if (i == n)
+			break;
+		if (s)
+			mstat_cache_free_caller(s, p[i], caller);
+		else
+			mstat_free_caller(p[i], caller);
+		i++;
+	}
+}
+
 /**
  * mstat_alloc_bulk_site - allocate objects in bulk, kmem_cache_alloc_bulk()'s contract
  * @size: bytes of each object
@@ -140,16 +162,25 @@ EXPORT_SYMBOL_GPL(mstat_strdup_site);
  */
 int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct mstat_site *site)
 {
+	unsigned int cls = size - 1 < MSTAT_MAX_SMALL ?
+			   mstat_size_class[(size - 1) / MSTAT_MIN_SIZE] : MSTAT_ANY_CLS;
 	unsigned long caller = _RET_IP_;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	might_alloc(flags);
+	while (i < n) {
+		if (cls != MSTAT_ANY_CLS)
+			i += mstat_pcpu_alloc_bulk(cls, flags, site, min_t(size_t, n - i, UINT_MAX),
+						   p + i);
+		if (i == n)
+			break;
+		/* what the cache could not give: the general path, which may grow the pool */
 		p[i] = mstat_alloc_caller(size, flags, site, caller);
 		if (unlikely(!p[i])) {
-			while (i--)
-				mstat_free_caller(p[i], caller);
+			mstat_bulk_free(NULL, i, p, caller);
 			return 0;
 		}
+		i++;
 	}
 	return n;
 }
@@ -162,11 +193,7 @@ EXPORT_SYMBOL_GPL(mstat_alloc_bulk_site);
  */
 void mstat_free_bulk(size_t n, void **p)
 {
-	unsigned long caller = _RET_IP_;
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		mstat_free_caller(p[i], caller);
+	mstat_bulk_free(NULL, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_free_bulk);
 
@@ -186,15 +213,20 @@ int mstat_cache_alloc_bulk_site(struct mstat_cache *s, gfp_t flags, size_t n, vo
 				struct mstat_site *site)
 {
 	unsigned long caller = _RET_IP_;
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < n; i++) {
+	might_alloc(flags);
+	while (i < n) {
+		i += mstat_pcpu_alloc_bulk(s->cls, flags, site, min_t(size_t, n - i, UINT_MAX),
+					   p + i);
+		if (i == n)
+			break;
 		p[i] = mstat_cache_alloc_caller(s, flags, site, caller);
 		if (unlikely(!p[i])) {
-			while (i--)
-				mstat_cache_free_caller(s, p[i], caller);
+			mstat_bulk_free(s, i, p, caller);
 			return 0;
 		}
+		i++;
 	}
 	return n;
 }
@@ -208,14 +240,6 @@ EXPORT_SYMBOL_GPL(mstat_cache_alloc_bulk_site);
  */
 void mstat_cache_free_bulk(struct mstat_cache *s, size_t n, void **p)
 {
-	unsigned long caller = _RET_IP_;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (s)
-			mstat_cache_free_caller(s, p[i], caller);
-		else
-			mstat_free_caller(p[i], caller);
-	}
+	mstat_bulk_free(s, n, p, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_cache_free_bulk);

@@ -138,6 +138,7 @@ char *mstat_strndup_site(const char *s, size_t max, gfp_t flags, struct mstat_si
 void mstat_free(const void *ptr);
 size_t mstat_usable_size(const void *ptr);
 void mstat_free_rcu_ptr(const void *ptr, struct rcu_head *head);
+void mstat_rcu_barrier(void);
 /* include/mstat_slab.h's, for pointers mstat may or may not own (mstat_slab.c) */
 void mstat_kfree(const void *p);
 void mstat_kvfree(const void *p);

@@ -3879,6 +3879,75 @@ static void mstat_test_bulk(struct kunit *test)
 	mstat_cache_destroy(s);
 }
 
+/*
+ * A bulk call takes its objects under one lock (mstat_pcpu_alloc_bulk(),
+ * mstat_pcpu_free_bulk()) across refills and flushes, and hands whatever
+ * the fast path would not take to the general one: a second free inside
+ * the batch is refused once, a foreign pointer reported, a general object
+ * in a typed cache's batch refused; the rest are freed and counted once.
+ */
+static void mstat_test_bulk_batched(struct kunit *test)
+{
+	const unsigned int n = 100;
+	struct mstat_totals *t0, *t1;
+	void **p, *again, *other, *kobj;
+	u64 dbl0, bad0;
+	struct mstat_cache *s;
+	unsigned int i, j;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	kobj = kmalloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, kobj);
+	expect_reports(test);
+	t0 = snap(test);
+	KUNIT_ASSERT_EQ(test, mstat_alloc_bulk(64, GFP_KERNEL, n, p), (int)n);
+	for (i = 0; i < n; i++)
+		fill(p[i], 64, i);
+	for (i = 0; i < n; i++) {
+		KUNIT_EXPECT_TRUE(test, check(p[i], 64, i));
+		for (j = 0; j < i; j++)
+			KUNIT_EXPECT_PTR_NE(test, p[i], p[j]);
+	}
+	dbl0 = mstat_nmistakes(MSTAT_DOUBLE_FREE);
+	bad0 = mstat_nmistakes(MSTAT_BAD_POINTER);
+	/* p[50] freed twice in the batch, p[60] foreign: both refused, the rest freed */
+	again = p[51];
+	other = p[60];
+	p[51] = p[50];
+	p[60] = kobj;
+	mstat_free_bulk(n, p);
+	KUNIT_EXPECT_EQ(test, mstat_nmistakes(MSTAT_DOUBLE_FREE) - dbl0, 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nmistakes(MSTAT_BAD_POINTER) - bad0, 1ULL);
+	t1 = snap(test);
+	/* two of the hundred are live still: the one p[51] was, and the one p[60] was */
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), (u64)n);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), (u64)n - 2);
+	mstat_free(again);
+	mstat_free(other);
+	kfree(kobj);
+
+	/* a typed cache's batch: a general object in it is refused and left live */
+	s = mstat_cache_create("kunit_bulk2", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, n, p), (int)n);
+	again = p[10];
+	p[10] = mstat_alloc(64, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p[10]);
+	bad0 = mstat_nmistakes(MSTAT_BAD_POINTER);
+	mstat_cache_free_bulk(s, n, p);
+	KUNIT_EXPECT_EQ(test, mstat_nmistakes(MSTAT_BAD_POINTER) - bad0, 1ULL);
+	KUNIT_EXPECT_TRUE(test, mstat_live(p[10]));
+	KUNIT_EXPECT_TRUE(test, mstat_live(again));
+	KUNIT_EXPECT_FALSE(test, mstat_live(p[11]));
+	mstat_free(p[10]);
+	mstat_cache_free(s, again);
+	t0 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t0->sum) - mstat_nfree(&t0->sum),
+			mstat_nmalloc(&t1->sum) - mstat_nfree(&t1->sum) - 2);
+	mstat_cache_destroy(s);
+}
+
 /* ------------------------------------------------------------ RCU frees */
 
 struct rcu_obj {
@@ -3915,6 +3984,52 @@ static u64 rcu_raw(unsigned int *freed)
 	}
 	*freed = f;
 	return q - f;
+}
+
+/*
+ * mstat_rcu_barrier() returns with every object given to mstat_free_rcu()
+ * before it freed, across the batch walk's chains (MSTAT_RCU_CHAIN objects
+ * under one lock) and the objects it leaves to the general free (a large
+ * one, a typed cache's): the frees counted exactly, none pending, none live.
+ */
+static void mstat_test_rcu_barrier(struct kunit *test)
+{
+	const unsigned int n = 700;
+	struct mstat_totals *t0, *t1;
+	struct rcu_obj **p;
+	struct rcu_big *big;
+	struct mstat_cache *s;
+	unsigned int i;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = mstat_cache_create("kunit_rcu_barrier", sizeof(struct rcu_obj), 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	mstat_rcu_barrier();
+	t0 = snap(test);
+	for (i = 0; i < n; i++) {
+		p[i] = i % 100 == 7 ? mstat_cache_alloc(s, GFP_KERNEL) :
+				      mstat_alloc(sizeof(*p[i]), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	big = mstat_alloc(sizeof(*big), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, big);
+	for (i = 0; i < n; i++) {
+		mstat_free_rcu(p[i], rcu);
+		if (i == n / 2)
+			mstat_free_rcu(big, rcu);
+	}
+	mstat_rcu_barrier();
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, rcu_pending(t1), rcu_pending(t0));
+	KUNIT_EXPECT_EQ(test, t1->sum.rcu_freed - t0->sum.rcu_freed, (u64)n + 1);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum),
+			mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum));
+	KUNIT_EXPECT_EQ(test, t1->sum.large_nfree - t0->sum.large_nfree, 1ULL);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_FALSE(test, mstat_live(p[i]));
+	KUNIT_EXPECT_FALSE(test, mstat_live(big));
+	mstat_cache_destroy(s);
 }
 
 static long rcu_queue_on_cpu(void *arg)
@@ -4259,7 +4374,9 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_typed_destroy_leaks),
 	KUNIT_CASE(mstat_test_typed_rcu),
 	KUNIT_CASE(mstat_test_bulk),
+	KUNIT_CASE(mstat_test_bulk_batched),
 	KUNIT_CASE(mstat_test_free_rcu),
+	KUNIT_CASE(mstat_test_rcu_barrier),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
 	KUNIT_CASE(mstat_test_numa_alloc_node),
 	KUNIT_CASE(mstat_test_numa_shrink_per_node),
