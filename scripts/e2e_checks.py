@@ -874,3 +874,93 @@ def check_dropin(errors, lines):
     errors.extend(f"cache left: {line}" for line in block(lines, "@@CACHES")
                   if line.startswith("dropin"))
     errors.extend(line for line in dmesg if "live objects" in line or "leaked" in line)
+
+
+# ---------------------------------------------------------------- foreign code
+# minix and objagg/test_objagg from linux-source-6.12, built with
+# "-include mstat_slab.h" and nothing else changed (scripts/vm.py FOREIGN).
+
+FOREIGN_WRITERS = 4
+FOREIGN_FILES = 60
+FOREIGN_MODULES = ("minix", "objagg", "test_objagg")
+FOREIGN_TEST_RUNS = 20	# test_objagg's suite, loaded this many times under CPU hotplug
+# what a module calling the slab API itself would import (kmem_cache_*
+# stay: the drop-in's fallback if mstat_cache_create() fails, checked live)
+SLAB_IMPORT = re.compile(r"^(__)?(kmalloc|kzalloc|kcalloc|kfree|kvfree|kvmalloc|kvzalloc|"
+                         r"krealloc|kvrealloc|kmemdup|kstrdup|kstrndup|ksize|kfree_sensitive|"
+                         r"kvfree_call_rcu|kmalloc_trace|kmalloc_large|kmalloc_node)")
+
+
+def foreign_expected_files():
+    kept = sum(1 for i in range(FOREIGN_FILES) if i % 5 == 0 or i % 7 != 3)
+    return FOREIGN_WRITERS * kept
+
+
+def check_foreign_static(errors, undefined):
+    """No module imports a slab call: its allocations can only be mstat's."""
+    for mod, syms in sorted(undefined.items()):
+        bad = [s for s in syms if SLAB_IMPORT.match(s)]
+        if bad:
+            errors.append(f"{mod}.ko imports {' '.join(bad)}")
+        if "mstat_alloc_site" not in syms:
+            errors.append(f"{mod}.ko does not call mstat_alloc_site")
+    expect(errors, "modules built", sorted(FOREIGN_MODULES), sorted(undefined))
+
+
+def caches_rows(lines, name):
+    return {f[0]: f for f in (line.split() for line in block(lines, name))
+            if f and not f[0].startswith(("#", "mstat_caches"))}
+
+
+def check_foreign_fs(errors, lines):
+    n = foreign_expected_files()
+    hp = [line.split() for line in lines if line.startswith("@@HOTPLUG fs ")]
+    if not hp or int(hp[0][2]) == 0:
+        errors.append(f"no CPU went offline during the file workload: {hp}")
+    files = [line.split()[1] for line in lines if line.startswith("@@FILES ")]
+    expect(errors, "files written", [str(n)], files)
+    verify = [line for line in lines if line.startswith("@@VERIFY ")]
+    expect(errors, "read back after remount", [f"@@VERIFY rc=0 ok={n} found={n}"], verify)
+    row = caches_rows(lines, "@@CACHES1").get("minix_inode_cache")
+    if not row or int(row[5]) < n:
+        errors.append(f"minix_inode_cache is not a typed cache of mstat's in use: {row}")
+
+
+def check_foreign_lib(errors, lines):
+    runs = [line.split() for line in lines if line.startswith("@@OBJAGG ")]
+    expect(errors, "test_objagg runs", FOREIGN_TEST_RUNS, len(runs))
+    errors.extend(f"test_objagg run {r[1]} failed: {r[2]}" for r in runs if r[2] != "rc=0")
+    errors.extend(line for line in block(lines, "@@DMESG1") if "test_objagg:" in line)
+    hp = [line.split() for line in lines if line.startswith("@@HOTPLUG objagg ")]
+    if not hp or int(hp[0][2]) == 0:
+        errors.append(f"no CPU went offline during test_objagg: {hp}")
+
+
+def site_rows(lines, name, modules):
+    """The rows of @modules in the /proc/mstat_sites read @name, split."""
+    return [f for f in (line.split() for line in block(lines, name))
+            if len(f) >= 6 and not f[0].startswith(("#", "mstat_sites")) and f[5] in modules]
+
+
+def check_foreign_freed(errors, lines):
+    """Each module's sites counted allocations; none is live after unload."""
+    for name, mods in (("@@SITES1", ("minix",)), ("@@SITES3", ("objagg", "test_objagg"))):
+        rows = site_rows(lines, name, mods)
+        for mod in mods:
+            if not sum(int(f[2]) for f in rows if f[5] == mod):
+                errors.append(f"{mod}: no allocation counted on mstat ({name})")
+    # test_objagg's last run, done: every object it and objagg allocated freed
+    errors.extend(f"live after test_objagg's run: {' '.join(f)}"
+                  for f in site_rows(lines, "@@SITES3", ("objagg", "test_objagg"))
+                  if f[1] != "0" or f[2] != f[3])
+    # a gone module's rows are printed while its objects live: none may be left
+    errors.extend(f"live after unload: {' '.join(f)}"
+                  for name in ("@@SITES2", "@@SITES4")
+                  for f in site_rows(lines, name, FOREIGN_MODULES))
+    if "minix_inode_cache" in caches_rows(lines, "@@CACHES2"):
+        errors.append("minix_inode_cache left after rmmod minix")
+    slab = block(lines, "@@SLABINFO")
+    if not slab:
+        errors.append("no /proc/slabinfo read")
+    errors.extend(f"a SLUB cache of minix's: {line}" for line in slab if "minix" in line)
+    errors.extend(line for line in block(lines, "@@DMESG1") if "leak" in line)

@@ -75,6 +75,55 @@ def build_modules(name, kdir):
     return mods
 
 
+# Code from linux-source-6.12 no one here wrote, built out of tree on mstat
+# by the drop-in header alone: (directory, its files, its Kbuild lines).
+# Debian's 6.12 builds none of them, so no copy of their symbols is in the
+# kernel.
+FOREIGN = {
+    "minix": ("fs/minix", ("*.c", "*.h"),
+              ["obj-m += minix.o",
+               "minix-objs := bitmap.o itree_v1.o itree_v2.o namei.o inode.o file.o dir.o"]),
+    "objagg": ("lib", ("objagg.c", "test_objagg.c"), ["obj-m += objagg.o test_objagg.o"]),
+}
+
+
+def build_foreign(name, kdir, mstat_src):
+    """FOREIGN's modules against @kdir with ccflags "-include mstat_slab.h",
+    Debian's loop.ko for this kernel, and a minix file system image:
+    {module or file name: path}."""
+    import glob
+    tree = lib("mstat_kernel_source")
+    out = {}
+    for what, (sub, pats, kbuild) in FOREIGN.items():
+        d = os.path.join(CACHE, "vm", name, "foreign", what)
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        for pat in pats:
+            for f in glob.glob(os.path.join(tree, sub, pat)):
+                shutil.copy(f, d)
+        with open(os.path.join(d, "Kbuild"), "w") as f:
+            f.write("\n".join(kbuild + [
+                f"ccflags-y += -I{mstat_src}/include -include {mstat_src}/include/mstat_slab.h"])
+                    + "\n")
+        log(f"building {sub} from linux-source-6.12 on mstat's drop-in header")
+        make(["-C", kdir, f"M={d}", f"KBUILD_EXTRA_SYMBOLS={mstat_src}/Module.symvers",
+              "modules"], sub)
+        for ko in glob.glob(os.path.join(d, "*.ko")):
+            out[os.path.basename(ko)[:-3]] = ko
+    kver = os.path.basename(kdir).removeprefix("linux-headers-")
+    loop = os.path.join(CACHE, "vm", name, "foreign", "loop.ko")
+    subprocess.run(f"xz -dc /lib/modules/{kver}/kernel/drivers/block/loop.ko.xz > '{loop}'",
+                   shell=True, check=True)
+    out["loop"] = loop
+    img = os.path.join(CACHE, "vm", name, "foreign", "minix.img")
+    subprocess.run(["dd", "if=/dev/zero", f"of={img}", "bs=1M", "count=48", "status=none"],
+                   check=True)
+    subprocess.run(["mkfs.minix", "-3", "-i", "8192", img], check=True,
+                   stdout=subprocess.DEVNULL)
+    out["minix.img"] = img
+    return out
+
+
 INIT_HEAD = """#!/bin/sh
 /bin/busybox --install -s /bin
 export PATH=/bin
