@@ -18,6 +18,11 @@
  *             can, one calling mstat_read_sites() so, or, as the control,
  *             one as busy that reads nothing.
  * mode=read   the cost of mstat_read_stats(), @reps x 1000 calls.
+ * mode=api    the slab API's other calls, each against its kmem_cache or
+ *             kfree_rcu() counterpart: the typed-cache hot pair; bulk
+ *             allocation and free of batches of 16 and 64 (and mstat's
+ *             single calls for as many); 10,000 RCU frees and the wait
+ *             until all are freed.
  *
  * One "op" is one allocation or one free.  Lines start with "BENCH ".
  */
@@ -601,6 +606,291 @@ static void bench_read(void)
 		variant, num_possible_cpus(), ns[n / 2], ns[0], ns[n - 1]);
 }
 
+/* ---- the slab API's other calls: typed caches, bulk, RCU frees ---- */
+
+/*
+ * One measured way of doing a thing, and what it works on: a typed cache
+ * and a kmem_cache of @size, a batch of @n objects.
+ */
+struct api_ctx {
+	struct mstat_cache *mc;
+	struct kmem_cache *kc;
+	size_t size;
+	unsigned int n;
+	void **objs;
+};
+
+struct api_way {
+	const char *name;
+	u64 (*fn)(struct api_ctx *x);	/* ps per object, or 0 if it failed */
+};
+
+static u64 api_typed_hot(struct api_ctx *x)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < HOT_ITERS; i++) {
+		void *p = mstat_cache_alloc(x->mc, GFP_KERNEL);
+
+		if (!p)
+			return 0;
+		WRITE_ONCE(*(char *)p, 1);
+		mstat_cache_free(x->mc, p);
+	}
+	return (ktime_get_ns() - t0) * 1000 / (2 * HOT_ITERS);
+}
+
+static u64 api_kmem_cache_hot(struct api_ctx *x)
+{
+	u64 t0 = ktime_get_ns();
+	unsigned int i;
+
+	for (i = 0; i < HOT_ITERS; i++) {
+		void *p = kmem_cache_alloc(x->kc, GFP_KERNEL);
+
+		if (!p)
+			return 0;
+		WRITE_ONCE(*(char *)p, 1);
+		kmem_cache_free(x->kc, p);
+	}
+	return (ktime_get_ns() - t0) * 1000 / (2 * HOT_ITERS);
+}
+
+/*
+ * Bulk ways: @n objects allocated by @alloc, then freed by @free,
+ * HOT_ITERS / @n times; ps per object and operation, or 0 if @alloc failed.
+ */
+static u64 api_bulk_run(struct api_ctx *x, bool (*alloc)(struct api_ctx *x),
+			void (*free)(struct api_ctx *x))
+{
+	unsigned int r, rounds = HOT_ITERS / x->n;
+	u64 t0 = ktime_get_ns();
+
+	for (r = 0; r < rounds; r++) {
+		if (!alloc(x))
+			return 0;
+		free(x);
+	}
+	return (ktime_get_ns() - t0) * 1000 / (2ULL * rounds * x->n);
+}
+
+static bool api_single_alloc(struct api_ctx *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++) {
+		x->objs[i] = mstat_alloc(x->size, GFP_KERNEL);
+		if (!x->objs[i]) {
+			while (i)
+				mstat_free(x->objs[--i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static void api_single_free(struct api_ctx *x)
+{
+	unsigned int i;
+
+	for (i = 0; i < x->n; i++)
+		mstat_free(x->objs[i]);
+}
+
+static bool api_bulk_alloc(struct api_ctx *x)
+{
+	return mstat_alloc_bulk(x->size, GFP_KERNEL, x->n, x->objs);
+}
+
+static void api_bulk_free(struct api_ctx *x)
+{
+	mstat_free_bulk(x->n, x->objs);
+}
+
+static bool api_typed_bulk_alloc(struct api_ctx *x)
+{
+	return mstat_cache_alloc_bulk(x->mc, GFP_KERNEL, x->n, x->objs);
+}
+
+static void api_typed_bulk_free(struct api_ctx *x)
+{
+	mstat_cache_free_bulk(x->mc, x->n, x->objs);
+}
+
+static bool api_kc_bulk_alloc(struct api_ctx *x)
+{
+	return kmem_cache_alloc_bulk(x->kc, GFP_KERNEL, x->n, x->objs);
+}
+
+static void api_kc_bulk_free(struct api_ctx *x)
+{
+	kmem_cache_free_bulk(x->kc, x->n, x->objs);
+}
+
+static u64 api_mstat_single(struct api_ctx *x)
+{
+	return api_bulk_run(x, api_single_alloc, api_single_free);
+}
+
+static u64 api_mstat_bulk(struct api_ctx *x)
+{
+	return api_bulk_run(x, api_bulk_alloc, api_bulk_free);
+}
+
+static u64 api_typed_bulk(struct api_ctx *x)
+{
+	return api_bulk_run(x, api_typed_bulk_alloc, api_typed_bulk_free);
+}
+
+static u64 api_kmem_cache_bulk(struct api_ctx *x)
+{
+	return api_bulk_run(x, api_kc_bulk_alloc, api_kc_bulk_free);
+}
+
+/*
+ * RCU frees: @n objects (allocated before the clock starts) freed after a
+ * grace period, and the wait until every one of them is really freed: ps
+ * per object, the wait included.
+ */
+struct api_rcu_obj {
+	struct rcu_head rcu;
+};
+
+static u64 api_mstat_rcu(struct api_ctx *x)
+{
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < x->n; i++) {
+		x->objs[i] = mstat_alloc(x->size, GFP_KERNEL);
+		if (!x->objs[i]) {
+			while (i)
+				mstat_free(x->objs[--i]);
+			return 0;
+		}
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < x->n; i++) {
+		struct api_rcu_obj *o = x->objs[i];
+
+		mstat_free_rcu(o, rcu);
+	}
+	mstat_rcu_barrier();
+	return (ktime_get_ns() - t0) * 1000 / x->n;
+}
+
+static u64 api_kfree_rcu(struct api_ctx *x)
+{
+	unsigned int i;
+	u64 t0;
+
+	for (i = 0; i < x->n; i++) {
+		x->objs[i] = kmalloc(x->size, GFP_KERNEL);
+		if (!x->objs[i]) {
+			while (i)
+				kfree(x->objs[--i]);
+			return 0;
+		}
+	}
+	t0 = ktime_get_ns();
+	for (i = 0; i < x->n; i++) {
+		struct api_rcu_obj *o = x->objs[i];
+
+		kfree_rcu(o, rcu);
+	}
+#ifdef MSTAT_HAVE_KVFREE_RCU_BARRIER
+	kvfree_rcu_barrier();	/* every batch freed, as mstat_rcu_barrier() waits */
+#else
+	rcu_barrier();		/* before 6.12: the grace period only */
+#endif
+	return (ktime_get_ns() - t0) * 1000 / x->n;
+}
+
+/* @nways ways, @reps times, each repetition starting with the next way. */
+static void api_report(struct api_ctx *x, const char *pattern, const struct api_way *ways,
+		       unsigned int nways)
+{
+	u64 ps[4][MAX_REPS];
+	unsigned int r, k, w, n = min_t(unsigned int, reps, MAX_REPS);
+
+	for (w = 0; w < nways; w++)	/* warm up */
+		ways[w].fn(x);
+	for (r = 0; r < n; r++) {
+		for (k = 0; k < nways; k++) {
+			w = (r + k) % nways;
+			ps[w][r] = ways[w].fn(x);
+			if (!ps[w][r]) {
+				pr_err("BENCH alloc=%s pattern=%s size=%zu failed\n",
+				       ways[w].name, pattern, x->size);
+				return;
+			}
+		}
+		cond_resched();
+	}
+	for (w = 0; w < nways; w++) {
+		sort(ps[w], n, sizeof(ps[w][0]), cmp_u64, NULL);
+		pr_info("BENCH variant=%s alloc=%s pattern=%s size=%zu batch=%u median_ps=%llu min_ps=%llu max_ps=%llu reps=%u\n",
+			variant, ways[w].name, pattern, x->size, x->n, ps[w][n / 2], ps[w][0],
+			ps[w][n - 1], n);
+	}
+}
+
+static const struct api_way api_hot[] = {
+	{ "mstat_cache", api_typed_hot }, { "kmem_cache", api_kmem_cache_hot },
+};
+
+static const struct api_way api_bulk[] = {
+	{ "mstat-bulk", api_mstat_bulk }, { "mstat-single", api_mstat_single },
+	{ "mstat_cache-bulk", api_typed_bulk }, { "kmem_cache-bulk", api_kmem_cache_bulk },
+};
+
+static const struct api_way api_rcu[] = {
+	{ "mstat_free_rcu", api_mstat_rcu }, { "kfree_rcu", api_kfree_rcu },
+};
+
+#define API_RCU_OBJS	10000
+
+static int bench_api(void)
+{
+	static const unsigned int batches[] = { 16, 64 };
+	struct api_ctx x = { };
+	unsigned int s, b;
+	int ret = -ENOMEM;
+
+	x.objs = kvcalloc(API_RCU_OBJS, sizeof(*x.objs), GFP_KERNEL);
+	if (!x.objs)
+		return ret;
+	prefault_free_memory();
+	for (s = 0; s < ARRAY_SIZE(sizes) && sizes[s] <= 4096; s++) {
+		x.size = sizes[s];
+		x.mc = mstat_cache_create("mstat_bench", x.size, 0, 0, NULL);
+		x.kc = kmem_cache_create("mstat_bench", x.size, 0, 0, NULL);
+		if (!x.mc || !x.kc)
+			goto out;
+		x.n = 1;
+		api_report(&x, "typed-hot", api_hot, ARRAY_SIZE(api_hot));
+		for (b = 0; b < ARRAY_SIZE(batches); b++) {
+			x.n = batches[b];
+			api_report(&x, "bulk", api_bulk, ARRAY_SIZE(api_bulk));
+		}
+		mstat_cache_destroy(x.mc);
+		kmem_cache_destroy(x.kc);
+		x.mc = NULL;
+		x.kc = NULL;
+	}
+	x.size = 64;
+	x.n = API_RCU_OBJS;
+	api_report(&x, "rcu", api_rcu, ARRAY_SIZE(api_rcu));
+	ret = 0;
+out:
+	if (x.mc)
+		mstat_cache_destroy(x.mc);
+	kmem_cache_destroy(x.kc);
+	kvfree(x.objs);
+	return ret;
+}
+
 static int __init mstat_bench_init(void)
 {
 	int ret = 0;
@@ -611,6 +901,8 @@ static int __init mstat_bench_init(void)
 		bench_scale();
 	else if (!strcmp(mode, "read"))
 		bench_read();
+	else if (!strcmp(mode, "api"))
+		ret = bench_api();
 	else
 		ret = -EINVAL;
 	pr_info("BENCH done mode=%s ret=%d\n", mode, ret);

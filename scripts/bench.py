@@ -206,14 +206,15 @@ def parse(lines):
 
 # ------------------------------------------------------------------ UML
 
-def uml_boot(linux, variant, *args):
+def uml_boot(linux, variant, *args, mode="fast"):
     out = subprocess.run(
         [linux, "mem=1G", "console=tty", f"mstat_bench.variant={variant}",
-         f"mstat_bench.reps={UML_REPS}", "mstat_bench.poweroff=1", *args],
+         f"mstat_bench.reps={UML_REPS}", "mstat_bench.poweroff=1",
+         f"mstat_bench.mode={mode}", *args],
         stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, errors="replace", timeout=1800)
     got = parse(out.stdout.splitlines())
-    if not any(r.get("mode") == "fast" for r in got):
+    if not any(r.get("mode") == mode and r.get("ret") == "0" for r in got):
         print(out.stdout[-3000:])
         raise SystemExit(f"bench: the UML {variant} run did not finish")
     return got
@@ -249,6 +250,11 @@ def uml_runs():
             r["round"] = f"L{i}"
             rows.append(r)
     rows += layouts_merged(rows)
+    for i, v in enumerate(LAYOUTS):
+        log(f"UML: typed caches, bulk and RCU frees, placement {i + 1}/{len(LAYOUTS)}")
+        for r in uml_boot(linux[v], "api", mode="api"):
+            r["round"] = f"A{i}"
+            rows.append(r)
     for k in range(STATS_ROUNDS):
         for v in VARIANTS:
             log(f"UML: statistics round {k + 1}/{STATS_ROUNDS}, the {v} build")
@@ -636,6 +642,86 @@ def cell(r):
     return f"{ns(r['median_ps']):.1f} ({ns(r['min_ps']):.1f}-{ns(r['max_ps']):.1f})"
 
 
+def api_ratio(rows, pattern, size, batch, num, den):
+    """Median over the api boots of @num's time over @den's in each boot."""
+    per = {}
+    for r in rows:
+        if (r["kind"] == "" and r.get("variant") == "api" and r.get("pattern") == pattern
+                and r.get("size") == str(size) and r.get("batch") == str(batch)):
+            per.setdefault(r["round"], {})[r["alloc"]] = int(r["median_ps"])
+    got = [p[num] / p[den] for p in per.values() if num in p and den in p]
+    return (statistics.median(got), min(got), max(got)) if got else None
+
+
+def api_cell(rows, pattern, size, batch, alloc):
+    """Median over the api boots of @alloc's median, ns."""
+    v = [int(r["median_ps"]) for r in rows
+         if r["kind"] == "" and r.get("variant") == "api" and r.get("alloc") == alloc and
+         r.get("pattern") == pattern and r.get("size") == str(size) and
+         r.get("batch") == str(batch)]
+    return f"{ns(statistics.median(v)):.1f}" if v else "n/a"
+
+
+def api_section(rows, w):
+    """The slab API's other calls against their SLUB counterparts; the worst
+    ratio of each comparison, or None if the run has no api boots."""
+    if not any(r.get("variant") == "api" for r in rows):
+        return None
+    boots = len({r["round"] for r in rows if r.get("variant") == "api"})
+    sizes = sorted({int(r["size"]) for r in rows
+                    if r.get("variant") == "api" and r.get("pattern") == "typed-hot"})
+    worst = {}
+
+    def ratio(key, pattern, size, batch, num, den):
+        got = api_ratio(rows, pattern, size, batch, num, den)
+        if got and got[0] > worst.get(key, (0,))[0]:
+            worst[key] = (got[0], size, batch)
+        return f"{got[0]:.2f} ({got[1]:.2f}-{got[2]:.2f})" if got else "n/a"
+    w("## Typed caches, bulk calls and RCU frees (UML)\n")
+    w(f"`mstat_bench mode=api`, {boots} boots (one per placement above), the calls "
+      "interleaved as above; ns per operation, the median over the boots; ratios "
+      "are the median over the boots of the ratio in each boot, with their range.\n")
+    w("### Typed-cache hot pair\n")
+    w("`mstat_cache_alloc()`/`mstat_cache_free()` against "
+      "`kmem_cache_alloc()`/`kmem_cache_free()` on caches of the size.\n")
+    w("| size | mstat_cache | kmem_cache | ratio |")
+    w("|---:|---:|---:|---:|")
+    for size in sizes:
+        w(f"| {size} | {api_cell(rows, 'typed-hot', size, 1, 'mstat_cache')} | "
+          f"{api_cell(rows, 'typed-hot', size, 1, 'kmem_cache')} | "
+          f"{ratio('typed', 'typed-hot', size, 1, 'mstat_cache', 'kmem_cache')} |")
+    w("\n### Bulk calls\n")
+    w("A batch allocated, then freed, by one bulk call each (`mstat_alloc_bulk()`, "
+      "`mstat_cache_alloc_bulk()`, `kmem_cache_alloc_bulk()` and their frees), and "
+      "by as many single `mstat_alloc()`/`mstat_free()` calls; ns per object and "
+      "operation.\n")
+    w("| size | batch | mstat bulk | mstat single | bulk/single | mstat_cache bulk "
+      "| kmem_cache bulk | mstat_cache/kmem_cache bulk |")
+    w("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    batches = sorted({int(r["batch"]) for r in rows
+                      if r.get("variant") == "api" and r.get("pattern") == "bulk"})
+    for size in sizes:
+        for b in batches:
+            w(f"| {size} | {b} | {api_cell(rows, 'bulk', size, b, 'mstat-bulk')} | "
+              f"{api_cell(rows, 'bulk', size, b, 'mstat-single')} | "
+              f"{ratio('bulk', 'bulk', size, b, 'mstat-bulk', 'mstat-single')} | "
+              f"{api_cell(rows, 'bulk', size, b, 'mstat_cache-bulk')} | "
+              f"{api_cell(rows, 'bulk', size, b, 'kmem_cache-bulk')} | "
+              f"{ratio('bulkslub', 'bulk', size, b, 'mstat_cache-bulk', 'kmem_cache-bulk')} |")
+    w("\n### RCU frees\n")
+    n = next((r["batch"] for r in rows if r.get("variant") == "api" and
+              r.get("pattern") == "rcu"), "?")
+    w(f"{n} objects of 64 B given to `mstat_free_rcu()` then `mstat_rcu_barrier()`, "
+      "against `kfree_rcu()` then `kvfree_rcu_barrier()`: both wait until every object "
+      "is freed; ns per object, the wait included.\n")
+    w("| mstat_free_rcu | kfree_rcu | ratio |")
+    w("|---:|---:|---:|")
+    w(f"| {api_cell(rows, 'rcu', 64, n, 'mstat_free_rcu')} | "
+      f"{api_cell(rows, 'rcu', 64, n, 'kfree_rcu')} | "
+      f"{ratio('rcu', 'rcu', 64, n, 'mstat_free_rcu', 'kfree_rcu')} |\n")
+    return worst
+
+
 def cx16_cost():
     """Picoseconds of one unlocked cmpxchg16b on this host, less those of the
     plain 16-byte compare-and-store UML's generic version does instead
@@ -806,6 +892,8 @@ def report(rows, qemu_kernel, record=False):
           "|---:|---:|---:|---:|:-:|")
         w(f"| {cell(m)} | {cell(k)} | {ratio:.2f} | {aa:.2f} (±{spread * 100:.0f}%) | "
           f"{'yes' if ratio <= 1.0 else '**no**'} |\n")
+
+    api = api_section(rows, w)
 
     current = this_run(ratios)
     runs = load_history() + ([current] if record else [])
@@ -1020,6 +1108,17 @@ def report(rows, qemu_kernel, record=False):
     if pc and at:
         target("Per-CPU counters ahead of global atomics with 2 CPUs (TCG)",
                f"{pc / at:.2f}x", pc / at >= 1.1)
+    if api:
+        for key, what, bar in (
+                ("typed", "Typed-cache hot pair at most 0.6x kmem_cache's", 0.6),
+                ("bulk", "Bulk calls, batches of 16 or more: at most 0.6x mstat's single "
+                 "calls per object", 0.6),
+                ("bulkslub", "Typed-cache bulk calls no slower than kmem_cache_alloc_bulk()",
+                 1.0),
+                ("rcu", "mstat_free_rcu() and the wait no slower than kfree_rcu()'s", 1.0)):
+            r, size, batch = api.get(key, (float("nan"), 0, 0))
+            where = f" at {size} B" + (f", batch {batch}" if key.startswith("bulk") else "")
+            target(what, f"worst {r:.2f}{where if key != 'rcu' else ''}", r <= bar)
     target("Trace replay at most 0.7x kmalloc per operation", "not measured yet", False)
     summary = ["## Summary\n", "| target | this run | |", "|---|---|---|"]
     summary += [f"| {t} | {f} | {v} |" for t, f, v in targets]
