@@ -348,6 +348,26 @@ struct mstat_node_counters {
 /* Objects freed on a CPU of another node wait here for their trip home. */
 #define MSTAT_REMOTE_SLOTS	32
 
+/*
+ * Objects given to mstat_free_rcu() in one context of one CPU, waiting for
+ * a batch: their addresses in pages of pointers, newest page first, so that
+ * a batch reads nothing of the client's memory; where no page could be had,
+ * chained through their own rcu_heads (each head's func holds its object),
+ * as kvfree_call_rcu() falls back.
+ */
+#define MSTAT_RCU_BLOCK_OBJS	((PAGE_SIZE - 2 * sizeof(void *)) / sizeof(void *))
+
+struct mstat_rcu_block {
+	struct mstat_rcu_block *next;
+	unsigned long n;
+	const void *objs[MSTAT_RCU_BLOCK_OBJS];
+};
+
+struct mstat_rcu_pending {
+	struct mstat_rcu_block *blocks;
+	struct rcu_head *heads;
+};
+
 /**
  * struct mstat_pcpu - a per-CPU cache
  * @lock: makes its holder the only code on this CPU using the cache
@@ -366,8 +386,7 @@ struct mstat_node_counters {
  * @remote: objects freed here whose pages are on another node; they count
  *	as cached until mstat_remote_flush() sends them to their node's pool
  * @remote_key: the class and node of each (mstat_remote_key())
- * @rcu_list: objects given to mstat_free_rcu() here, by their rcu_heads
- *	(each head's func holds its object), not yet in a batch (mstat_rcu.c)
+ * @rcu: objects given to mstat_free_rcu() here, not yet in a batch (mstat_rcu.c)
  * @rcu_n: how many
  */
 struct mstat_pcpu {
@@ -381,7 +400,7 @@ struct mstat_pcpu {
 	unsigned int nremote;
 	void *remote[MSTAT_REMOTE_SLOTS];
 	u32 remote_key[MSTAT_REMOTE_SLOTS];
-	struct rcu_head *rcu_list;
+	struct mstat_rcu_pending rcu;
 	unsigned int rcu_n;
 };
 
@@ -1165,7 +1184,18 @@ extern bool mstat_fail_preferred;
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_free_hook)(const void *ptr);
 extern int mstat_fail_allocs_after;
+extern bool mstat_rcu_no_blocks;
 #endif
+
+/* Whether a test makes mstat_free_rcu() chain its objects through their heads. */
+static inline bool mstat_rcu_blocks_off(void)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	return READ_ONCE(mstat_rcu_no_blocks);
+#else
+	return false;
+#endif
+}
 
 /* Whether a test waits at mstat_free_step(): then every free takes that path. */
 static inline bool mstat_free_hooked(void)
@@ -1238,8 +1268,9 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 bool mstat_live(const void *ptr);
 bool mstat_rcu_free(const void *ptr);
 struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head);
-struct rcu_head *mstat_rcu_take(bool task);
-struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c);
+unsigned long mstat_rcu_free_array(const void **objs, unsigned long n);
+struct mstat_rcu_pending mstat_rcu_take(bool task);
+struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c);
 
 /* mstat_rcu.c: a list reaching MSTAT_RCU_BATCH objects is batched at once */
 #define MSTAT_RCU_BATCH		256

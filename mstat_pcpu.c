@@ -37,6 +37,8 @@ atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 void (*mstat_free_hook)(const void *ptr);
 /* the tests' failure injection: this many slow allocations succeed, then one fails */
 int mstat_fail_allocs_after = -1;
+/* the tests' way to the RCU frees' fallback: no pointer page can be had */
+bool mstat_rcu_no_blocks;
 #endif
 
 /*
@@ -847,13 +849,34 @@ unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p)
 	return k;
 }
 
-/* Push @head on the calling context's list; the cache's lock held. */
-static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned long func,
+/*
+ * Put @ptr on the calling context's pending objects, the cache's lock
+ * held: in its pointer page, a new one taken with no reclaim (as
+ * kvfree_call_rcu() takes its pages) when that is full; failing that,
+ * chained through @head.
+ */
+static void mstat_rcu_push(struct mstat_pcpu *c, const void *ptr, struct rcu_head *head,
 			   void (*kick)(unsigned int cpu, bool full))
 {
-	head->func = (rcu_callback_t)func;
-	head->next = c->rcu_list;
-	c->rcu_list = head;
+	struct mstat_rcu_block *b = c->rcu.blocks;
+
+	if (!b || b->n == MSTAT_RCU_BLOCK_OBJS) {
+		b = NULL;
+		if (!mstat_rcu_blocks_off())
+			b = (void *)__get_free_page(GFP_NOWAIT | __GFP_NOWARN);
+		if (b) {
+			b->next = c->rcu.blocks;
+			b->n = 0;
+			c->rcu.blocks = b;
+		}
+	}
+	if (b) {
+		b->objs[b->n++] = ptr;
+	} else {
+		head->func = (rcu_callback_t)ptr;
+		head->next = c->rcu.heads;
+		c->rcu.heads = head;
+	}
 	WRITE_ONCE(c->rcu_n, c->rcu_n + 1);
 	/* under the lock: this CPU's lists, kicked on this CPU */
 	kick(smp_processor_id(), c->rcu_n == MSTAT_RCU_BATCH);
@@ -868,9 +891,9 @@ static void mstat_rcu_push(struct mstat_pcpu *c, struct rcu_head *head, unsigned
  *
  * The object is marked (its state's link, or a large object's word), so
  * that a second free of it, by either call, is refused until the batch
- * frees it; it stays live in every count.  @head->func keeps @ptr, as
- * kvfree_call_rcu() keeps it, and @head joins the calling context's list,
- * which mstat_rcu.c batches when @kick tells it to.
+ * frees it; it stays live in every count.  It joins the calling context's
+ * pending objects (mstat_rcu_push()), which mstat_rcu.c batches when
+ * @kick tells it to.
  */
 void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long caller,
 		     void (*kick)(unsigned int cpu, bool full))
@@ -916,7 +939,7 @@ void mstat_rcu_queue(const void *ptr, struct rcu_head *head, unsigned long calle
 	}
 	if (mistake == MSTAT_NR_MISTAKES) {
 		mstat_stat_add(c, &c->stats.rcu_queued, 1);
-		mstat_rcu_push(c, head, (unsigned long)ptr, kick);
+		mstat_rcu_push(c, ptr, head, kick);
 	}
 	mstat_unlock_cache(task, irqflags);
 	if (mistake != MSTAT_NR_MISTAKES)
@@ -962,8 +985,34 @@ bool mstat_rcu_free(const void *ptr)
 	return mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
 }
 
-/* The most objects mstat_rcu_free_chain() frees under one lock. */
+/* The most objects mstat_rcu_free_chain() or mstat_rcu_free_array() frees under one lock. */
 #define MSTAT_RCU_CHAIN		256
+
+/*
+ * Claim an object of mstat_rcu_queue() whose grace period is over and put
+ * it in cache @c, locked by its owner, as the fast free would; false, and
+ * nothing done, for one it would not take, or not still marked.
+ */
+static __always_inline bool mstat_rcu_cache_obj(struct mstat_pcpu *c, const void *obj)
+{
+	const struct mstat_class *mc;
+	struct mstat_class_cache *cc;
+	unsigned int cls;
+	u32 *st, state;
+
+	if (!mstat_fast_state(obj, &cls, &st, &mc) || mstat_obj_remote(obj))
+		return false;
+	state = READ_ONCE(*st);
+	if (mstat_state_link(state) != MSTAT_LINK_RCU || !mstat_obj_claim(st, state))
+		return false;
+	cc = &c->cls[cls];
+	if (unlikely(cc->count >= mc->cache_cap))
+		mstat_pcpu_flush(c, cls);
+	cc->objs[cc->count++] = (void *)obj;
+	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+	mstat_kasan_free(obj, mc);
+	return true;
+}
 
 /**
  * mstat_rcu_free_chain - free objects of mstat_rcu_queue() along their list
@@ -980,11 +1029,8 @@ bool mstat_rcu_free(const void *ptr)
  */
 struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head)
 {
-	unsigned int cls, n = 0;
-	const struct mstat_class *mc;
-	struct mstat_class_cache *cc;
 	struct mstat_pcpu *c;
-	u32 *st, state;
+	unsigned int n = 0;
 
 	if (!in_task() || mstat_fast_off() || mstat_free_hooked())
 		return head;
@@ -994,17 +1040,8 @@ struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head)
 		void *obj = (void *)READ_ONCE(head->func);
 		struct rcu_head *next = READ_ONCE(head->next);
 
-		if (!mstat_fast_state(obj, &cls, &st, &mc) || mstat_obj_remote(obj))
+		if (!mstat_rcu_cache_obj(c, obj))
 			break;
-		state = READ_ONCE(*st);
-		if (mstat_state_link(state) != MSTAT_LINK_RCU || !mstat_obj_claim(st, state))
-			break;
-		cc = &c->cls[cls];
-		if (unlikely(cc->count >= mc->cache_cap))
-			mstat_pcpu_flush(c, cls);
-		cc->objs[cc->count++] = obj;
-		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
-		mstat_kasan_free(obj, mc);
 		n++;
 		head = next;
 	}
@@ -1015,38 +1052,70 @@ struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head)
 }
 
 /**
- * mstat_rcu_take - take the calling CPU's list of one context's cache
+ * mstat_rcu_free_array - free objects of mstat_rcu_queue() from a pointer page
+ * @objs: the objects, their grace period over
+ * @n: how many
+ *
+ * mstat_rcu_free_chain() for a page of pointers: nothing of the objects is
+ * read before each is claimed.
+ *
+ * Return: how many of @objs, from the first, it freed: the caller frees
+ * the next one by mstat_rcu_free(), and goes on after it.
+ */
+unsigned long mstat_rcu_free_array(const void **objs, unsigned long n)
+{
+	struct mstat_pcpu *c;
+	unsigned long k;
+
+	if (!in_task() || mstat_fast_off() || mstat_free_hooked())
+		return 0;
+	n = min_t(unsigned long, n, MSTAT_RCU_CHAIN);
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	for (k = 0; k < n; k++) {
+		if (!mstat_rcu_cache_obj(c, objs[k]))
+			break;
+	}
+	if (k)
+		mstat_stat_add_free(c, &c->stats.rcu_freed, k);
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	return k;
+}
+
+/**
+ * mstat_rcu_take - take the calling CPU's pending objects of one context's cache
  * @task: the task cache's, else the irq cache's
  *
  * Context: task context, on the CPU whose cache this is.
  *
- * Return: the list, linked by the heads' next.
+ * Return: the objects.
  */
-struct rcu_head *mstat_rcu_take(bool task)
+struct mstat_rcu_pending mstat_rcu_take(bool task)
 {
+	struct mstat_rcu_pending p;
 	unsigned long irqflags = 0;
-	struct rcu_head *list;
 	struct mstat_pcpu *c;
 
 	c = mstat_lock_cache(task, &irqflags);
-	list = mstat_rcu_take_dead(c);
+	p = mstat_rcu_take_dead(c);
 	mstat_unlock_cache(task, irqflags);
-	return list;
+	return p;
 }
 
 /**
- * mstat_rcu_take_dead - take a cache's list of objects waiting to be batched
+ * mstat_rcu_take_dead - take a cache's objects waiting to be batched
  * @c: the cache, locked by its owner, or its CPU dead
  *
- * Return: the list.
+ * Return: the objects.
  */
-struct rcu_head *mstat_rcu_take_dead(struct mstat_pcpu *c)
+struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c)
 {
-	struct rcu_head *list = c->rcu_list;
+	struct mstat_rcu_pending p = c->rcu;
 
-	c->rcu_list = NULL;
+	c->rcu.blocks = NULL;
+	c->rcu.heads = NULL;
 	WRITE_ONCE(c->rcu_n, 0);
-	return list;
+	return p;
 }
 
 /**

@@ -2,23 +2,25 @@
 /*
  * mstat RCU frees: mstat_free_rcu(), kfree_rcu()'s counterpart.
  *
- * As kvfree_call_rcu() (kernel/rcu/tree.c) does, an object's rcu_head
- * keeps the object in its func, and the heads wait per CPU for a batch:
- * each context's cache keeps a list (written by its owner under its lock,
- * mstat_rcu_queue()), and a per-CPU work item, MSTAT_RCU_DELAY after the
- * first object or at once past MSTAT_RCU_BATCH of them, takes both lists
- * of its CPU into one batch (two lists) that waits for one grace period (queue_rcu_work())
- * and is then freed in process context, each object claimed before its
- * head's next is followed.  A kernel object (include/mstat_slab.h) goes to the
- * kernel's own kvfree_call_rcu().  A dead CPU's lists become a batch
- * at its teardown.  An object is live in every count until its batch frees
- * it; rcu_pending counts the ones waiting, as rcu_queued less rcu_freed, the
+ * As kvfree_call_rcu() (kernel/rcu/tree.c) does, objects wait per CPU for
+ * a batch in pages of pointers, chained through their rcu_heads when no
+ * page can be had: each context's cache keeps its own (written by its
+ * owner under its lock, mstat_rcu_queue()), and a per-CPU work item,
+ * MSTAT_RCU_DELAY after the first object or at once past MSTAT_RCU_BATCH
+ * of them, takes both contexts' of its CPU into one batch that waits for
+ * one grace period (queue_rcu_work()) and is then freed in process
+ * context, each object claimed before anything after it is followed.  A
+ * kernel object (include/mstat_slab.h) goes to the kernel's own
+ * kvfree_call_rcu().  A dead CPU's objects become a batch at its
+ * teardown.  An object is live in every count until its batch frees it;
+ * rcu_pending counts the ones waiting, as rcu_queued less rcu_freed, the
  * latter a free counter read in a read's first pass.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cpu.h>
 #include <linux/export.h>
+#include <linux/gfp.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
@@ -32,7 +34,7 @@
 
 struct mstat_rcu_batch {
 	struct rcu_work rwork;
-	struct rcu_head *list[MSTAT_NR_CTX];
+	struct mstat_rcu_pending p[MSTAT_NR_CTX];
 };
 
 /*
@@ -48,12 +50,13 @@ struct mstat_rcu_monitor {
 static struct mstat_rcu_monitor __percpu *mstat_rcu_monitors;
 
 /*
- * Free the objects of a list whose grace period is over.  Each head's
- * object and next are read before the object is claimed, and next is
- * followed only if the claim found the object still marked: a client
- * that freed it again at the same instant, on another CPU's fast path,
- * may have had it handed out since and its head written over; the rest
- * of such a list is not followed (its objects stay live, reported).
+ * Free the objects of a list of heads (the fallback) whose grace period
+ * is over.  Each head's object and next are read before the object is
+ * claimed, and next is followed only if the claim found the object still
+ * marked: a client that freed it again at the same instant, on another
+ * CPU's fast path, may have had it handed out since and its head written
+ * over; the rest of such a list is not followed (its objects stay live,
+ * reported).
  */
 static void mstat_rcu_free_list(struct rcu_head *head)
 {
@@ -77,6 +80,40 @@ static void mstat_rcu_free_list(struct rcu_head *head)
 	}
 }
 
+/*
+ * Free the objects of a pointer page whose grace period is over, and the
+ * page.  An object freed again meanwhile (a client's double free racing
+ * its mstat_free_rcu()) is refused by its claim and reported; the others
+ * go on, as nothing of it is read.
+ */
+static void mstat_rcu_free_block(struct mstat_rcu_block *b)
+{
+	unsigned long i = 0;
+
+	while (i < b->n) {
+		i += mstat_rcu_free_array(b->objs + i, b->n - i);
+		if (i == b->n)
+			break;
+		if (!mstat_rcu_free(b->objs[i]))
+			pr_err_ratelimited("an object given to mstat_free_rcu() was freed again meanwhile: %p\n",
+					   b->objs[i]);
+		i++;
+		cond_resched();
+	}
+	free_page((unsigned long)b);
+}
+
+static void mstat_rcu_free_pending(struct mstat_rcu_pending *p)
+{
+	struct mstat_rcu_block *b, *next;
+
+	for (b = p->blocks; b; b = next) {
+		next = b->next;
+		mstat_rcu_free_block(b);
+	}
+	mstat_rcu_free_list(p->heads);
+}
+
 /* After the grace period, in process context. */
 static void mstat_rcu_batch_fn(struct work_struct *work)
 {
@@ -84,37 +121,38 @@ static void mstat_rcu_batch_fn(struct work_struct *work)
 	unsigned int ctx;
 
 	for (ctx = 0; ctx < MSTAT_NR_CTX; ctx++)
-		mstat_rcu_free_list(b->list[ctx]);
+		mstat_rcu_free_pending(&b->p[ctx]);
 	kfree(b);
 }
 
 /*
- * Free two lists after a grace period.  Process context; waits for the
- * grace period itself if no batch can be allocated.
+ * Free one CPU's pending objects, both contexts', after a grace period.
+ * Process context; waits for the grace period itself if no batch can be
+ * allocated.
  */
-static void mstat_rcu_batch(struct rcu_head *task, struct rcu_head *irq)
+static void mstat_rcu_batch(struct mstat_rcu_pending task, struct mstat_rcu_pending irq)
 {
 	struct mstat_rcu_batch *b;
 
-	if (!task && !irq)
+	if (!task.blocks && !task.heads && !irq.blocks && !irq.heads)
 		return;
 	b = kmalloc(sizeof(*b), GFP_KERNEL | __GFP_NOWARN);
 	if (!b) {
 		synchronize_rcu();
-		mstat_rcu_free_list(task);
-		mstat_rcu_free_list(irq);
+		mstat_rcu_free_pending(&task);
+		mstat_rcu_free_pending(&irq);
 		return;
 	}
-	b->list[MSTAT_TASK] = task;
-	b->list[MSTAT_IRQ] = irq;
+	b->p[MSTAT_TASK] = task;
+	b->p[MSTAT_IRQ] = irq;
 	INIT_RCU_WORK(&b->rwork, mstat_rcu_batch_fn);
 	queue_rcu_work(mstat_wq, &b->rwork);
 }
 
-/* The calling CPU's lists, both contexts', into one batch. */
+/* The calling CPU's pending objects, both contexts', into one batch. */
 static void mstat_rcu_take_here(void)
 {
-	struct rcu_head *task = mstat_rcu_take(true);
+	struct mstat_rcu_pending task = mstat_rcu_take(true);
 
 	mstat_rcu_batch(task, mstat_rcu_take(false));
 }
@@ -217,8 +255,10 @@ void mstat_rcu_flush(void)
  */
 void mstat_rcu_dead_cpu(unsigned int cpu)
 {
-	mstat_rcu_batch(mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_TASK], cpu)),
-			mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu)));
+	struct mstat_rcu_pending task = mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_TASK],
+									 cpu));
+
+	mstat_rcu_batch(task, mstat_rcu_take_dead(per_cpu_ptr(mstat_caches[MSTAT_IRQ], cpu)));
 }
 
 /**

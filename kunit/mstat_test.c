@@ -3988,11 +3988,11 @@ static u64 rcu_raw(unsigned int *freed)
 
 /*
  * mstat_rcu_barrier() returns with every object given to mstat_free_rcu()
- * before it freed, across the batch walk's chains (MSTAT_RCU_CHAIN objects
- * under one lock) and the objects it leaves to the general free (a large
- * one, a typed cache's): the frees counted exactly, none pending, none live.
+ * before it freed, across the batch's runs of MSTAT_RCU_CHAIN objects under
+ * one lock and the objects it leaves to the general free (a large one, a
+ * typed cache's): the frees counted exactly, none pending, none live.
  */
-static void mstat_test_rcu_barrier(struct kunit *test)
+static void rcu_barrier_run(struct kunit *test, bool heads)
 {
 	const unsigned int n = 700;
 	struct mstat_totals *t0, *t1;
@@ -4007,6 +4007,7 @@ static void mstat_test_rcu_barrier(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, s);
 	mstat_rcu_barrier();
 	t0 = snap(test);
+	mstat_rcu_no_blocks = heads;
 	for (i = 0; i < n; i++) {
 		p[i] = i % 100 == 7 ? mstat_cache_alloc(s, GFP_KERNEL) :
 				      mstat_alloc(sizeof(*p[i]), GFP_KERNEL);
@@ -4019,6 +4020,7 @@ static void mstat_test_rcu_barrier(struct kunit *test)
 		if (i == n / 2)
 			mstat_free_rcu(big, rcu);
 	}
+	mstat_rcu_no_blocks = false;
 	mstat_rcu_barrier();
 	t1 = snap(test);
 	KUNIT_EXPECT_EQ(test, rcu_pending(t1), rcu_pending(t0));
@@ -4030,6 +4032,13 @@ static void mstat_test_rcu_barrier(struct kunit *test)
 		KUNIT_EXPECT_FALSE(test, mstat_live(p[i]));
 	KUNIT_EXPECT_FALSE(test, mstat_live(big));
 	mstat_cache_destroy(s);
+}
+
+/* In pages of pointers, and chained through the objects' heads (the fallback). */
+static void mstat_test_rcu_barrier(struct kunit *test)
+{
+	rcu_barrier_run(test, false);
+	rcu_barrier_run(test, true);
 }
 
 static long rcu_queue_on_cpu(void *arg)
