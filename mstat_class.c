@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * mstat classes: the size classes (8-byte steps to 128 bytes, then four
- * steps per power of two to 32 KiB) and the typed caches' classes after
- * them, and each class's layout: object stride, span order and its
+ * mstat classes: the size classes (mstat_internal.h: 8-byte steps to 64
+ * bytes, then eight per power of two to 32 KiB) and the typed caches'
+ * classes after them, and each class's layout: object stride, span order and its
  * fallback order, objects per span, where objects start, batch sizes.
  * Set once, before any object of the class exists; read everywhere.
  */

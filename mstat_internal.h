@@ -612,7 +612,7 @@ enum mstat_owner {
 };
 
 /*
- * mstat_core.c: which page frames are mstat's.  A span is one block of the
+ * mstat_owner.c: which page frames are mstat's.  A span is one block of the
  * page allocator, aligned to its size, and is described by the struct page
  * of its first page (struct page's main union is the allocating owner's to
  * use; see include/linux/mm_types.h): page->lru links it into its central
@@ -896,6 +896,23 @@ static __always_inline u32 *mstat_obj_state_quick(const void *obj, const struct 
 }
 
 /*
+ * The state of the object at @addr in a span of class @mc at its span
+ * order, the span known to be mstat's: false if @addr is no object's
+ * start.  The objects end where the state vector starts.
+ */
+static __always_inline bool mstat_span_state(const struct mstat_class *mc, unsigned long addr,
+					     u32 **stp)
+{
+	u32 off = addr & mc->span_mask;
+	u64 prod = (u64)off * mc->index_mul;
+
+	if (unlikely(off >= mc->states_off || (u32)prod >= mc->index_mul))
+		return false;
+	*stp = (u32 *)(addr - off + mc->states_off) + (u32)(prod >> 32);
+	return true;
+}
+
+/*
  * The fast free's lookup: whether @ptr starts an object in a span of its
  * class's own order, and if so its class (index at @clsp, descriptor at
  * @mcp) and its state's address (at @stp); if not, the general path
@@ -915,8 +932,6 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + MSTAT_PFN_OFFSET;
 	const struct mstat_class *mc;
 	unsigned int cls;
-	u64 prod;
-	u32 off;
 
 	if (unlikely(pfn >= mstat_owned_pfns) ||
 	    /* acquire: see mstat_page_info() */
@@ -929,13 +944,9 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	mc = &mstat_classes[cls];
 	if (unlikely((info & MSTAT_INFO_FIXED) != mc->fast_info))
 		return false;
-	off = addr & mc->span_mask;
-	prod = (u64)off * mc->index_mul;
-	/* the objects end where the state vector starts */
-	if (unlikely(off >= mc->states_off || (u32)prod >= mc->index_mul))
+	if (unlikely(!mstat_span_state(mc, addr, stp)))
 		return false;
 	*clsp = cls;
-	*stp = (u32 *)(addr - off + mc->states_off) + (u32)(prod >> 32);
 	*mcp = mc;
 	return true;
 }
@@ -1011,23 +1022,29 @@ static __always_inline void mstat_key_count_alloc(struct mstat_pcpu *c, unsigned
  * to a key mstat_state_key() checked.  MSTAT_PLAIN_FREE (make bench only)
  * drops the release, to price it.
  */
-static __always_inline void mstat_key_count_free(struct mstat_pcpu *c, unsigned int key,
-						 unsigned int cls)
+static __always_inline void mstat_key_count_free_n(struct mstat_pcpu *c, unsigned int key,
+						   unsigned int cls, unsigned int n)
 {
 #if defined(MSTAT_STATS_ATOMIC)
-	atomic64_inc(&mstat_global_stats[MSTAT_COUNTER_INDEX(nfree) + cls]);
+	atomic64_add(n, &mstat_global_stats[MSTAT_COUNTER_INDEX(nfree) + cls]);
 #elif !defined(MSTAT_STATS_NONE)
 	u64 *ctr = &READ_ONCE(c->sites[key / MSTAT_SITE_CHUNK])->nfree[key % MSTAT_SITE_CHUNK];
 
 #if defined(CONFIG_X86) || !defined(CONFIG_SMP) || defined(MSTAT_PLAIN_FREE)
 	/* TSO (or one CPU): stores stay in order; the compiler's barrier is the release */
 	barrier();
-	WRITE_ONCE(*ctr, *ctr + 1);
+	WRITE_ONCE(*ctr, *ctr + n);
 #else
 	/* pairs with the smp_rmb() between the passes of a read */
-	smp_store_release(ctr, *ctr + 1);
+	smp_store_release(ctr, *ctr + n);
 #endif
 #endif
+}
+
+static __always_inline void mstat_key_count_free(struct mstat_pcpu *c, unsigned int key,
+						 unsigned int cls)
+{
+	mstat_key_count_free_n(c, key, cls, 1);
 }
 
 /*
@@ -1197,7 +1214,7 @@ static inline bool mstat_rcu_blocks_off(void)
 #endif
 }
 
-/* Whether a test waits at mstat_free_step(): then every free takes that path. */
+/* Whether a test waits at mstat_free_step(): the batched frees then leave theirs to it. */
 static inline bool mstat_free_hooked(void)
 {
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
@@ -1260,6 +1277,8 @@ void mstat_free_caller(const void *ptr, unsigned long caller);
 void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
 			       unsigned long caller);
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller);
+/* The most objects a bulk call moves under one hold of a cache's lock. */
+#define MSTAT_BULK_MAX		256U
 unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_site *site,
 				   unsigned int n, void **p);
 unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p);
@@ -1269,6 +1288,8 @@ bool mstat_live(const void *ptr);
 bool mstat_rcu_free(const void *ptr);
 struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head);
 unsigned long mstat_rcu_free_array(const void **objs, unsigned long n);
+/* The most objects mstat_rcu_free_chain() or mstat_rcu_free_array() frees under one lock. */
+#define MSTAT_RCU_CHAIN		256
 struct mstat_rcu_pending mstat_rcu_take(bool task);
 struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c);
 

@@ -102,15 +102,18 @@ static void mstat_count_refill(struct mstat_pcpu *c, unsigned int cls, int nid,
 
 /*
  * Called with the cache's lock held and its class cache empty; @nid is the
- * node whose pool to refill from (NUMA_NO_NODE: this CPU's).
+ * node whose pool to refill from (NUMA_NO_NODE: this CPU's); @want objects,
+ * a batch for one allocation, more (up to the cache's capacity) for a bulk
+ * one.
  */
-static bool mstat_pcpu_refill(struct mstat_pcpu *c, unsigned int cls, int nid)
+static bool mstat_pcpu_refill_n(struct mstat_pcpu *c, unsigned int cls, int nid,
+				unsigned int want)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
 
 	if (nid == NUMA_NO_NODE)
 		nid = mstat_home_node();
-	cc->count = mstat_central_take(cls, nid, cc->objs, mstat_classes[cls].batch);
+	cc->count = mstat_central_take(cls, nid, cc->objs, want);
 	if (!cc->count)
 		return false;
 	mstat_stat_add(c, &c->stats.nrefill, 1);
@@ -118,12 +121,20 @@ static bool mstat_pcpu_refill(struct mstat_pcpu *c, unsigned int cls, int nid)
 	return true;
 }
 
-/* Called with the cache's lock held and its class cache full. */
-static noinline void mstat_pcpu_flush(struct mstat_pcpu *c, unsigned int cls)
+static bool mstat_pcpu_refill(struct mstat_pcpu *c, unsigned int cls, int nid)
+{
+	return mstat_pcpu_refill_n(c, cls, nid, mstat_classes[cls].batch);
+}
+
+/*
+ * Called with the cache's lock held and its class cache full: give back
+ * @batch objects, a class batch for one free, more (up to all) for a bulk
+ * one.
+ */
+static noinline void mstat_pcpu_flush_n(struct mstat_pcpu *c, unsigned int cls,
+					unsigned int batch)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
-	unsigned int batch = mstat_classes[cls].batch;
-
 	unsigned int nbad;
 
 	/* Give back the oldest objects and keep the cache-hot ones. */
@@ -134,6 +145,11 @@ static noinline void mstat_pcpu_flush(struct mstat_pcpu *c, unsigned int cls)
 	memmove(cc->objs, cc->objs + batch, cc->count * sizeof(cc->objs[0]));
 	mstat_stat_add(c, &c->stats.nflush, 1);
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], batch - nbad);
+}
+
+static void mstat_pcpu_flush(struct mstat_pcpu *c, unsigned int cls)
+{
+	mstat_pcpu_flush_n(c, cls, mstat_classes[cls].batch);
 }
 
 /*
@@ -510,7 +526,8 @@ static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct msta
  * empties.  It stops at an object whose state does not say cached, which
  * the general path withdraws.
  *
- * Return: how many objects it put at @p; the caller allocates the rest.
+ * Return: how many objects it put at @p, MSTAT_BULK_MAX at most (one
+ * lock hold); the caller allocates the rest.
  */
 unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_site *site,
 				   unsigned int n, void **p)
@@ -522,11 +539,14 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 
 	if ((flags & MSTAT_GFP_SLOW) || !in_task() || mstat_fast_off())
 		return 0;
+	n = min(n, MSTAT_BULK_MAX);
 	key = mstat_key_for(site, cls, flags);
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	while (k < n && (likely(cc->count) || mstat_pcpu_refill(c, cls, NUMA_NO_NODE))) {
+	while (k < n && (likely(cc->count) ||
+			 mstat_pcpu_refill_n(c, cls, NUMA_NO_NODE,
+					     clamp(n - k, mc->batch, mc->cache_cap)))) {
 		void *obj = cc->objs[cc->count - 1];
 		u32 *st = mstat_obj_state_quick(obj, mc);
 
@@ -810,50 +830,81 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
  * turn under one lock, a full class cache flushed to its pool.  It stops
  * at the first object the fast path would not take.
  *
- * Return: how many of @p it dealt with; the caller frees the next one by
- * the general path, and may call again for the rest.
+ * Return: how many of @p it dealt with, MSTAT_BULK_MAX at most (one lock
+ * hold); below that, the caller frees the next one by the general path;
+ * either way it may call again for the rest.
  */
 unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p)
 {
-	const struct mstat_class *mc;
+	unsigned int k, cls = 0, key = 0, nkey = 0, kcls = 0;
+	const struct mstat_class *mc = NULL;
 	struct mstat_class_cache *cc;
+	unsigned long span = 0;
 	struct mstat_pcpu *c;
-	unsigned int k, cls;
 	u32 *st, state;
 
 	if (!in_task() || mstat_fast_off())
 		return 0;
+	n = min(n, MSTAT_BULK_MAX);
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	for (k = 0; k < n; k++) {
 		const void *ptr = p[k];
+		unsigned long addr = (unsigned long)kasan_reset_tag(ptr);
 
 		if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 			continue;
-		/* lookup and state under the lock: see mstat_task_push() */
-		if (unlikely(!mstat_fast_state(ptr, &cls, &st, &mc)) ||
-		    unlikely(mstat_obj_remote(ptr)) || (want != MSTAT_ANY_CLS && cls != want))
-			break;
+		/*
+		 * Lookup and state under the lock: see mstat_task_push().  An
+		 * object of the span looked up last is of its class and node,
+		 * and the span stays mstat's while the lock is held.
+		 */
+		if (span && (addr & ~(unsigned long)mc->span_mask) == span) {
+			if (unlikely(!mstat_span_state(mc, addr, &st)))
+				break;
+		} else {
+			if (unlikely(!mstat_fast_state(ptr, &cls, &st, &mc)) ||
+			    unlikely(mstat_obj_remote(ptr)) ||
+			    (want != MSTAT_ANY_CLS && cls != want))
+				break;
+			span = addr & ~(unsigned long)mc->span_mask;
+		}
 		state = READ_ONCE(*st);
 		if (unlikely(mstat_state_is_free(state)))
 			break;
 		cc = &c->cls[cls];
-		if (unlikely(cc->count >= mc->cache_cap))
-			mstat_pcpu_flush(c, cls);
+		/* frees are counted before a flush counts them out of the cache */
+		if (unlikely(cc->count >= mc->cache_cap)) {
+			if (nkey)
+				mstat_key_count_free_n(c, key, kcls, nkey);
+			nkey = 0;
+			/* room for the rest of the call at one pool trip, if the cache has it */
+			mstat_pcpu_flush_n(c, cls, clamp(n - k, mc->batch, cc->count));
+		}
 		mstat_obj_cached(st, state);
 		cc->objs[cc->count++] = (void *)ptr;
-		mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+		/* a run of one key's objects is counted once */
+		if (nkey && (mstat_state_key(state, cls) != key || cls != kcls)) {
+			mstat_key_count_free_n(c, key, kcls, nkey);
+			nkey = 0;
+		}
+		if (!nkey) {
+			key = mstat_state_key(state, cls);
+			kcls = cls;
+		}
+		nkey++;
 		mstat_kasan_free(ptr, mc);
 	}
+	if (nkey)
+		mstat_key_count_free_n(c, key, kcls, nkey);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return k;
 }
 
 /*
  * Put @ptr on the calling context's pending objects, the cache's lock
- * held: in its pointer page, a new one taken with no reclaim (as
- * kvfree_call_rcu() takes its pages) when that is full; failing that,
- * chained through @head.
+ * held: in its pointer page, a new one taken when that is full, with no
+ * reclaim at all; failing that, chained through @head.
  */
 static void mstat_rcu_push(struct mstat_pcpu *c, const void *ptr, struct rcu_head *head,
 			   void (*kick)(unsigned int cpu, bool full))
@@ -862,8 +913,9 @@ static void mstat_rcu_push(struct mstat_pcpu *c, const void *ptr, struct rcu_hea
 
 	if (!b || b->n == MSTAT_RCU_BLOCK_OBJS) {
 		b = NULL;
+		/* no reclaim, not even kswapd's wakeup: the caller may hold locks it takes */
 		if (!mstat_rcu_blocks_off())
-			b = (void *)__get_free_page(GFP_NOWAIT | __GFP_NOWARN);
+			b = (void *)__get_free_page(__GFP_NOWARN | __GFP_NOMEMALLOC);
 		if (b) {
 			b->next = c->rcu.blocks;
 			b->n = 0;
@@ -985,9 +1037,6 @@ bool mstat_rcu_free(const void *ptr)
 	return mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, true);
 }
 
-/* The most objects mstat_rcu_free_chain() or mstat_rcu_free_array() frees under one lock. */
-#define MSTAT_RCU_CHAIN		256
-
 /*
  * Claim an object of mstat_rcu_queue() whose grace period is over and put
  * it in cache @c, locked by its owner, as the fast free would; false, and
@@ -1009,6 +1058,8 @@ static __always_inline bool mstat_rcu_cache_obj(struct mstat_pcpu *c, const void
 	if (unlikely(cc->count >= mc->cache_cap))
 		mstat_pcpu_flush(c, cls);
 	cc->objs[cc->count++] = (void *)obj;
+	/* one object's window between the two counters, as mstat_free_slow()'s */
+	mstat_stat_add_free(c, &c->stats.rcu_freed, 1);
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 	mstat_kasan_free(obj, mc);
 	return true;
@@ -1045,8 +1096,6 @@ struct rcu_head *mstat_rcu_free_chain(struct rcu_head *head)
 		n++;
 		head = next;
 	}
-	if (n)
-		mstat_stat_add_free(c, &c->stats.rcu_freed, n);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return head;
 }
@@ -1076,8 +1125,6 @@ unsigned long mstat_rcu_free_array(const void **objs, unsigned long n)
 		if (!mstat_rcu_cache_obj(c, objs[k]))
 			break;
 	}
-	if (k)
-		mstat_stat_add_free(c, &c->stats.rcu_freed, k);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return k;
 }

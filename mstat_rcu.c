@@ -88,16 +88,14 @@ static void mstat_rcu_free_list(struct rcu_head *head)
  */
 static void mstat_rcu_free_block(struct mstat_rcu_block *b)
 {
-	unsigned long i = 0;
+	unsigned long i = 0, got;
 
 	while (i < b->n) {
-		i += mstat_rcu_free_array(b->objs + i, b->n - i);
-		if (i == b->n)
-			break;
-		if (!mstat_rcu_free(b->objs[i]))
-			pr_err_ratelimited("an object given to mstat_free_rcu() was freed again meanwhile: %p\n",
-					   b->objs[i]);
-		i++;
+		got = mstat_rcu_free_array(b->objs + i, b->n - i);
+		i += got;
+		/* one freed again meanwhile is reported there, and the others go on */
+		if (i < b->n && got < MSTAT_RCU_CHAIN)
+			mstat_rcu_free(b->objs[i++]);
 		cond_resched();
 	}
 	free_page((unsigned long)b);
@@ -268,7 +266,9 @@ void mstat_rcu_dead_cpu(unsigned int cpu)
  * objects are gone, not only unreachable.  mstat_cache_destroy() and
  * unload wait so by themselves.
  *
- * Context: process context; sleeps.
+ * Context: process context; sleeps.  Takes the CPU hotplug lock and
+ * flushes mstat's workqueue: not from a hotplug callback, with that lock
+ * held, or from a work item of mstat's.
  */
 void mstat_rcu_barrier(void)
 {

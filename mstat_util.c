@@ -133,13 +133,14 @@ EXPORT_SYMBOL_GPL(mstat_strdup_site);
  */
 static void mstat_bulk_free(struct mstat_cache *s, size_t n, void **p, unsigned long caller)
 {
-	size_t i = 0;
+	size_t i = 0, got;
 
 	while (i < n) {
-		i += mstat_pcpu_free_bulk(s ? s->cls : MSTAT_ANY_CLS,
-					  min_t(size_t, n - i, UINT_MAX), p + i);
-		if (i == n)
-			break;
+		got = mstat_pcpu_free_bulk(s ? s->cls : MSTAT_ANY_CLS,
+					   min_t(size_t, n - i, MSTAT_BULK_MAX), p + i);
+		i += got;
+		if (i == n || got == MSTAT_BULK_MAX)
+			continue;
 		if (s)
 			mstat_cache_free_caller(s, p[i], caller);
 		else
@@ -165,15 +166,16 @@ int mstat_alloc_bulk_site(size_t size, gfp_t flags, size_t n, void **p, struct m
 	unsigned int cls = size - 1 < MSTAT_MAX_SMALL ?
 			   mstat_size_class[(size - 1) / MSTAT_MIN_SIZE] : MSTAT_ANY_CLS;
 	unsigned long caller = _RET_IP_;
-	size_t i = 0;
+	size_t i = 0, got;
 
 	might_alloc(flags);
 	while (i < n) {
-		if (cls != MSTAT_ANY_CLS)
-			i += mstat_pcpu_alloc_bulk(cls, flags, site, min_t(size_t, n - i, UINT_MAX),
-						   p + i);
-		if (i == n)
-			break;
+		got = cls == MSTAT_ANY_CLS ? 0 :
+		      mstat_pcpu_alloc_bulk(cls, flags, site, min_t(size_t, n - i, MSTAT_BULK_MAX),
+					    p + i);
+		i += got;
+		if (i == n || got == MSTAT_BULK_MAX)
+			continue;
 		/* what the cache could not give: the general path, which may grow the pool */
 		p[i] = mstat_alloc_caller(size, flags, site, caller);
 		if (unlikely(!p[i])) {
@@ -213,14 +215,15 @@ int mstat_cache_alloc_bulk_site(struct mstat_cache *s, gfp_t flags, size_t n, vo
 				struct mstat_site *site)
 {
 	unsigned long caller = _RET_IP_;
-	size_t i = 0;
+	size_t i = 0, got;
 
 	might_alloc(flags);
 	while (i < n) {
-		i += mstat_pcpu_alloc_bulk(s->cls, flags, site, min_t(size_t, n - i, UINT_MAX),
-					   p + i);
-		if (i == n)
-			break;
+		got = mstat_pcpu_alloc_bulk(s->cls, flags, site,
+					    min_t(size_t, n - i, MSTAT_BULK_MAX), p + i);
+		i += got;
+		if (i == n || got == MSTAT_BULK_MAX)
+			continue;
 		p[i] = mstat_cache_alloc_caller(s, flags, site, caller);
 		if (unlikely(!p[i])) {
 			mstat_bulk_free(s, i, p, caller);

@@ -321,6 +321,12 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #define kfree_rcu_mightsleep(p)		mstat_kfree_rcu_mightsleep(p)
 #undef kvfree_rcu_mightsleep
 #define kvfree_rcu_mightsleep(p)	mstat_kfree_rcu_mightsleep(p)
+/* 6.12's wait for every kvfree_rcu() so far: mstat's objects, then the kernel's */
+#define kvfree_rcu_barrier()							\
+	do {									\
+		mstat_rcu_barrier();						\
+		kvfree_rcu_barrier();						\
+	} while (0)
 
 #ifdef MSTAT_KMEM_CACHE_ARGS
 /* as 6.12's: a pointer (struct kmem_cache_args, or NULL) is the new form, else the legacy */

@@ -3880,6 +3880,36 @@ static void mstat_test_bulk(struct kunit *test)
 }
 
 /*
+ * All or nothing when the fast path gave some: a new cache's first
+ * allocation grows its pool by one span (the general path), the bulk
+ * path then takes that span's objects, and the next growth fails.
+ */
+static void mstat_test_bulk_partial(struct kunit *test)
+{
+	const unsigned int n = 300;
+	struct mstat_totals *t0, *t1;
+	struct mstat_cache *s;
+	void **p;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = mstat_cache_create("kunit_bulk_partial", 72, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	KUNIT_ASSERT_LT(test, mstat_classes[s->cls].nobjs, n / 2);
+	t0 = snap(test);
+	mstat_fail_allocs_after = 1;
+	KUNIT_EXPECT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, n, p), 0);
+	mstat_fail_allocs_after = -1;
+	t1 = snap(test);
+	/* the span's objects were handed out, then freed again */
+	KUNIT_EXPECT_GE(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum),
+			(u64)mstat_classes[s->cls].nobjs);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum),
+			mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum));
+	mstat_cache_destroy(s);
+}
+
+/*
  * A bulk call takes its objects under one lock (mstat_pcpu_alloc_bulk(),
  * mstat_pcpu_free_bulk()) across refills and flushes, and hands whatever
  * the fast path would not take to the general one: a second free inside
@@ -3948,6 +3978,46 @@ static void mstat_test_bulk_batched(struct kunit *test)
 	mstat_cache_destroy(s);
 }
 
+/*
+ * A bulk free counts each run of one key's objects once: objects of two
+ * sites, interleaved in runs, across the class cache's flushes, each
+ * site's frees counted to it exactly.
+ */
+static void mstat_test_bulk_sites(struct kunit *test)
+{
+	struct mstat_site_stats a0, b0, a1, b1;
+	void *p[96], *q[48];
+	unsigned int i, j = 0, bline;
+
+	q[0] = site_alloc(0, 64);	/* site 0 has its row */
+	KUNIT_ASSERT_NOT_NULL(test, q[0]);
+	mstat_free(q[0]);
+	a0 = site_row(test, site_lines[0]);
+	bline = __LINE__ + 1;
+	i = mstat_alloc_bulk(64, GFP_KERNEL, ARRAY_SIZE(q), q);
+	KUNIT_ASSERT_EQ(test, i, (unsigned int)ARRAY_SIZE(q));
+	b0 = site_row(test, bline);
+	for (i = 0; i < ARRAY_SIZE(p); i++) {
+		/* runs of 1 to 4 of one site, then of the other */
+		if ((i / ((i % 4) + 1)) % 2 && j < ARRAY_SIZE(q)) {
+			p[i] = q[j];
+			q[j++] = NULL;
+		} else {
+			p[i] = site_alloc(0, 64);
+		}
+		KUNIT_ASSERT_NOT_NULL(test, p[i]);
+	}
+	mstat_free_bulk(ARRAY_SIZE(p), p);
+	mstat_free_bulk(ARRAY_SIZE(q), q);	/* the ones left, NULL where taken */
+	a1 = site_row(test, site_lines[0]);
+	b1 = site_row(test, bline);
+	KUNIT_EXPECT_EQ(test, b1.nfree - b0.nfree, (u64)ARRAY_SIZE(q));
+	KUNIT_EXPECT_EQ(test, a1.nfree - a0.nfree, a1.nmalloc - a0.nmalloc);
+	KUNIT_EXPECT_EQ(test, a1.live_objects, a0.live_objects);
+	KUNIT_EXPECT_EQ(test, b1.live_objects, 0ULL);
+	expect_sites_sane(test);
+}
+
 /* ------------------------------------------------------------ RCU frees */
 
 struct rcu_obj {
@@ -3989,8 +4059,9 @@ static u64 rcu_raw(unsigned int *freed)
 /*
  * mstat_rcu_barrier() returns with every object given to mstat_free_rcu()
  * before it freed, across the batch's runs of MSTAT_RCU_CHAIN objects under
- * one lock and the objects it leaves to the general free (a large one, a
- * typed cache's): the frees counted exactly, none pending, none live.
+ * one lock (typed objects among them) and an object it leaves to the
+ * general free (a large one): the frees counted exactly, none pending, none
+ * live.
  */
 static void rcu_barrier_run(struct kunit *test, bool heads)
 {
@@ -4034,9 +4105,16 @@ static void rcu_barrier_run(struct kunit *test, bool heads)
 	mstat_cache_destroy(s);
 }
 
+static void rcu_blocks_on(void *unused)
+{
+	mstat_rcu_no_blocks = false;
+}
+
 /* In pages of pointers, and chained through the objects' heads (the fallback). */
 static void mstat_test_rcu_barrier(struct kunit *test)
 {
+	/* the knob goes back even if an assertion ends the case */
+	KUNIT_ASSERT_EQ(test, kunit_add_action(test, rcu_blocks_on, NULL), 0);
 	rcu_barrier_run(test, false);
 	rcu_barrier_run(test, true);
 }
@@ -4384,6 +4462,8 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_typed_rcu),
 	KUNIT_CASE(mstat_test_bulk),
 	KUNIT_CASE(mstat_test_bulk_batched),
+	KUNIT_CASE(mstat_test_bulk_sites),
+	KUNIT_CASE(mstat_test_bulk_partial),
 	KUNIT_CASE(mstat_test_free_rcu),
 	KUNIT_CASE(mstat_test_rcu_barrier),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),

@@ -18,7 +18,8 @@
  *   does an address handed out while it is live (a hash of live objects).
  *   One task allocation in 16 comes from one of two typed caches (one
  *   SLAB_TYPESAFE_BY_RCU), made and destroyed around each round; one free
- *   in 8 is an mstat_free_rcu_ptr(), flushed before the round's counts.
+ *   in 8 is an mstat_free_rcu_ptr(), flushed before the round's counts;
+ *   some allocations and frees are bulk calls of up to TORT_BULK objects.
  * - the workers inject client mistakes at a rate: interior and foreign
  *   pointers, double frees on the same CPU and across CPUs, stale frees
  *   of an object whose span's objects were all freed (its span kept, or in
@@ -31,7 +32,7 @@
  *   a reader checks every invariant the README promises for a read, on
  *   /proc/mstat's text (mstat_collect() + mstat_render()), on
  *   mstat_read_stats() and on mstat_read_sites().
- * - with mstat.fail_span_nth=N (mstat_core.c, tests only) every Nth page
+ * - with mstat.fail_span_nth=N (mstat_pool.c, tests only) every Nth page
  *   allocation for a span fails; the allocation must return NULL and the
  *   statistics stay true.
  *
@@ -119,6 +120,7 @@ MODULE_PARM_DESC(torture_selftest,
 #define TORT_MISTAKERS		4	/* workers with classes of their own */
 #define TORT_ANCHORS		32
 #define TORT_RING		8
+#define TORT_BULK		8	/* objects of one bulk call */
 #define TORT_POOL		512
 #define TORT_LARGE_MAX		(320 * 1024)
 #define TORT_IRQ_LARGE_MAX	(64 * 1024)
@@ -302,11 +304,12 @@ static void *tort_mstat_alloc(size_t size, gfp_t gfp, int site)
  * kmalloc) had no memory.  Called as it is where a lock is held, so that
  * no GFP_KERNEL is in sight of a lock (coccicheck).
  */
+static void tort_adopt(struct tobj *o, size_t size, gfp_t gfp, unsigned int owner);
+
 static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int owner,
 			       int site)
 {
 	struct tobj *o = kmalloc(sizeof(*o), rgfp);
-	size_t max;
 	u32 r;
 
 	if (!o)
@@ -327,6 +330,18 @@ static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int 
 		kfree(o);
 		return NULL;
 	}
+	tort_adopt(o, size, gfp, owner);
+	return o;
+}
+
+/*
+ * Check what mstat gave for @o->p (usable size, zeroing), fill and
+ * register it.
+ */
+static void tort_adopt(struct tobj *o, size_t size, gfp_t gfp, unsigned int owner)
+{
+	size_t max;
+
 	atomic_long_inc(&ts.allocs);
 	o->usable = mstat_usable_size(o->p);
 	o->tag = tort_tag(owner);
@@ -341,7 +356,6 @@ static struct tobj *__tort_new(size_t size, gfp_t gfp, gfp_t rgfp, unsigned int 
 		tort_fail("__GFP_ZERO object %p of %zu B not zeroed", o->p, o->usable);
 	tort_fill(o);
 	tort_live_add(o);
-	return o;
 }
 
 /* __tort_new(), the record as @gfp allows. */
@@ -567,6 +581,69 @@ static gfp_t tort_gfp(u32 r)
 	}
 }
 
+static struct tobj *tort_own_take(struct tort_worker *w, u32 r)
+{
+	struct tobj *o;
+	unsigned int i;
+
+	if (!w->nown)
+		return NULL;
+	i = r % w->nown;
+	o = w->own[i];
+	w->own[i] = w->own[--w->nown];
+	return o;
+}
+
+/*
+ * mstat_alloc_bulk() of a few objects of one size, each then registered
+ * as one of __tort_new()'s; all or nothing.
+ */
+static void tort_task_alloc_bulk(struct tort_worker *w, size_t size, gfp_t gfp)
+{
+	unsigned int i, n = min_t(unsigned int, TORT_BULK, torture_objects - w->nown);
+	void *p[TORT_BULK];
+	struct tobj *o;
+
+	if (n < 2)
+		return;
+	if (!mstat_alloc_bulk(size, gfp, n, p)) {
+		atomic_long_inc(&ts.nulls);
+		if (gfpflags_allow_blocking(gfp))
+			atomic_long_inc(&ts.kernel_nulls);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		o = kmalloc(sizeof(*o), GFP_KERNEL);
+		if (!o) {
+			mstat_free_bulk(n - i, p + i);
+			return;
+		}
+		o->cache = NULL;
+		o->p = p[i];
+		tort_adopt(o, size, gfp, tort_owner(w, TORT_TASK));
+		w->own[w->nown++] = o;
+	}
+}
+
+/* Up to TORT_BULK owned objects, each checked, freed by one mstat_free_bulk(). */
+static void tort_free_bulk(struct tort_worker *w, u32 r)
+{
+	void *p[TORT_BULK];
+	unsigned int n = 0;
+	struct tobj *o;
+
+	while (n < TORT_BULK && w->nown) {
+		o = tort_own_take(w, r);
+		tort_check(o, "bulk free");
+		tort_live_del(o);
+		p[n++] = o->p;
+		kfree(o);
+		r = r * 1103515245 + 12345;
+	}
+	mstat_free_bulk(n, p);
+	atomic_long_add(n, &ts.frees);
+}
+
 static void tort_task_alloc(struct tort_worker *w, u32 r)
 {
 	unsigned int owner = tort_owner(w, TORT_TASK);
@@ -586,24 +663,17 @@ static void tort_task_alloc(struct tort_worker *w, u32 r)
 			       TORT_SITE_TASK);
 		local_bh_enable();
 		break;
+	case 5:		/* a few at once, of one small size */
+		if (size <= MSTAT_MAX_SMALL) {
+			tort_task_alloc_bulk(w, size, tort_gfp(r));
+			return;
+		}
+		fallthrough;
 	default:
 		o = tort_new(size, tort_gfp(r), owner, TORT_SITE_TASK);
 	}
 	if (o)
 		w->own[w->nown++] = o;
-}
-
-static struct tobj *tort_own_take(struct tort_worker *w, u32 r)
-{
-	struct tobj *o;
-	unsigned int i;
-
-	if (!w->nown)
-		return NULL;
-	i = r % w->nown;
-	o = w->own[i];
-	w->own[i] = w->own[--w->nown];
-	return o;
 }
 
 static void tort_task_op(struct tort_worker *w)
@@ -618,10 +688,13 @@ static void tort_task_op(struct tort_worker *w)
 		else
 			tort_free(tort_own_take(w, r >> 4), "free when full");
 		break;
-	case 6 ... 9:
+	case 6 ... 8:
 		o = tort_own_take(w, r >> 4);
 		if (o)
 			tort_free(o, "free");
+		break;
+	case 9:
+		tort_free_bulk(w, r >> 4);
 		break;
 	case 10 ... 11:
 		o = tort_own_take(w, r >> 4);

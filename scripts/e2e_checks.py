@@ -419,7 +419,7 @@ def check_proc(errors, lines, snaps):
 
 MISTAKES = ("repro", "double_cross", "double_pool", "double_large", "interior",
             "write_after_free")
-# What each kind of report says (mstat_core.c), and how often the mistakes
+# What each kind of report says (mstat_report.c), and how often the mistakes
 # above must produce it: once as a WARNING, then rate-limited lines.
 MISTAKE_REPORTS = {
     "double free: the object is already free": ("double_frees", 3),

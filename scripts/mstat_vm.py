@@ -702,6 +702,9 @@ def e2e(args):
     results = []
     for name in args.kernel:
         if args.only:
+            if args.only == "foreign" and name != "6.12":
+                log(f"e2e: the foreign code is built from linux-source-6.12: not on {name}")
+                continue
             vmlinuz, kdir = setup_kernel(name)
             checks = Checks(name)
             {"numa": e2e_numa, "dropin": e2e_dropin, "foreign": e2e_foreign}[args.only](

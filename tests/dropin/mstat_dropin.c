@@ -225,6 +225,12 @@ static void dropin_caches(void)
 	CHECK(dmalloc() == 5 + ARRAY_SIZE(q));
 	/* the RCU free waits for its grace period, or has just ended it */
 	CHECK(dfree() + st1.rcu_pending - st0.rcu_pending == 5 + ARRAY_SIZE(q));
+#ifdef MSTAT_HAVE_KVFREE_RCU_BARRIER
+	/* 6.12's kvfree_rcu_barrier() waits for mstat's objects too */
+	kvfree_rcu_barrier();
+	snap1();
+	CHECK(st1.rcu_pending == 0 && dfree() == 5 + ARRAY_SIZE(q));
+#endif
 
 	/* a cache mstat cannot make (objects above 32 KiB) is SLUB's, and stays so */
 	slub = kmem_cache_create("dropin_big", 40000, 0, 0, NULL);
