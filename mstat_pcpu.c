@@ -1165,6 +1165,20 @@ struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c)
 	return p;
 }
 
+/* The typed cache's allocation, as mstat_alloc()'s, inlined in both callers. */
+static __always_inline void *__mstat_cache_alloc(struct mstat_cache *s, gfp_t flags,
+						 struct mstat_site *site, unsigned long caller)
+{
+	unsigned int cls = s->cls, key;
+	void *obj;
+
+	might_alloc(flags);
+	if (likely(!(flags & MSTAT_GFP_SLOW) && in_task()) && !mstat_fast_off() &&
+	    likely(mstat_site_fast_key(site, cls, &key)) && likely(mstat_task_pop(cls, key, &obj)))
+		return obj;
+	return mstat_alloc_class(cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
+}
+
 /**
  * mstat_cache_alloc_site - allocate an object of a typed cache for a call site
  * @s: the cache
@@ -1180,7 +1194,7 @@ struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c)
  */
 void *mstat_cache_alloc_site(struct mstat_cache *s, gfp_t flags, struct mstat_site *site)
 {
-	return mstat_cache_alloc_caller(s, flags, site, _RET_IP_);
+	return __mstat_cache_alloc(s, flags, site, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_cache_alloc_site);
 
@@ -1188,14 +1202,7 @@ EXPORT_SYMBOL_GPL(mstat_cache_alloc_site);
 void *mstat_cache_alloc_caller(struct mstat_cache *s, gfp_t flags, struct mstat_site *site,
 			       unsigned long caller)
 {
-	unsigned int cls = s->cls, key;
-	void *obj;
-
-	might_alloc(flags);
-	if (likely(!(flags & MSTAT_GFP_SLOW) && in_task()) && !mstat_fast_off() &&
-	    likely(mstat_site_fast_key(site, cls, &key)) && likely(mstat_task_pop(cls, key, &obj)))
-		return obj;
-	return mstat_alloc_class(cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
+	return __mstat_cache_alloc(s, flags, site, caller);
 }
 
 /**
@@ -1221,6 +1228,17 @@ void *mstat_cache_alloc_node_site(struct mstat_cache *s, gfp_t flags, int node,
 }
 EXPORT_SYMBOL_GPL(mstat_cache_alloc_node_site);
 
+/* The typed cache's free, inlined in both callers. */
+static __always_inline void __mstat_cache_free(struct mstat_cache *s, const void *obj,
+					       unsigned long caller)
+{
+	if (unlikely(ZERO_OR_NULL_PTR(obj)))
+		return;
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, s->cls)))
+		return;
+	mstat_free_slow(obj, s->cls, caller, false);
+}
+
 /**
  * mstat_cache_free - free an object of a typed cache
  * @s: the cache the object was allocated from
@@ -1233,18 +1251,14 @@ EXPORT_SYMBOL_GPL(mstat_cache_alloc_node_site);
  */
 void mstat_cache_free(struct mstat_cache *s, void *obj)
 {
-	mstat_cache_free_caller(s, obj, _RET_IP_);
+	__mstat_cache_free(s, obj, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(mstat_cache_free);
 
 /* mstat_cache_free() for mstat's own API calls: a mistake names @caller. */
 void mstat_cache_free_caller(struct mstat_cache *s, const void *obj, unsigned long caller)
 {
-	if (unlikely(ZERO_OR_NULL_PTR(obj)))
-		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, s->cls)))
-		return;
-	mstat_free_slow(obj, s->cls, caller, false);
+	__mstat_cache_free(s, obj, caller);
 }
 
 /**
