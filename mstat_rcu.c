@@ -197,7 +197,8 @@ static void mstat_rcu_kick(unsigned int cpu, bool full)
 /**
  * mstat_free_rcu_ptr - free an object after an RCU grace period
  * @ptr: the object (general or of a typed cache); NULL is ignored
- * @head: an rcu_head inside it, which mstat uses until the free
+ * @head: an rcu_head inside it, which mstat may use until the free (when
+ *	no page for its pointer can be had, as kfree_rcu() uses its head)
  *
  * kfree_rcu()'s counterpart: the object is freed once every RCU reader
  * that may see it is done, with no callback of the caller's, so that the
