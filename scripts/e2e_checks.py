@@ -936,7 +936,7 @@ def check_foreign_lib(errors, lines):
         errors.append(f"no CPU went offline during test_objagg: {hp}")
 
 
-def site_rows(lines, name, modules):
+def foreign_site_rows(lines, name, modules):
     """The rows of @modules in the /proc/mstat_sites read @name, split."""
     return [f for f in (line.split() for line in block(lines, name))
             if len(f) >= 6 and not f[0].startswith(("#", "mstat_sites")) and f[5] in modules]
@@ -945,18 +945,18 @@ def site_rows(lines, name, modules):
 def check_foreign_freed(errors, lines):
     """Each module's sites counted allocations; none is live after unload."""
     for name, mods in (("@@SITES1", ("minix",)), ("@@SITES3", ("objagg", "test_objagg"))):
-        rows = site_rows(lines, name, mods)
+        rows = foreign_site_rows(lines, name, mods)
         for mod in mods:
             if not sum(int(f[2]) for f in rows if f[5] == mod):
                 errors.append(f"{mod}: no allocation counted on mstat ({name})")
     # test_objagg's last run, done: every object it and objagg allocated freed
     errors.extend(f"live after test_objagg's run: {' '.join(f)}"
-                  for f in site_rows(lines, "@@SITES3", ("objagg", "test_objagg"))
+                  for f in foreign_site_rows(lines, "@@SITES3", ("objagg", "test_objagg"))
                   if f[1] != "0" or f[2] != f[3])
     # a gone module's rows are printed while its objects live: none may be left
     errors.extend(f"live after unload: {' '.join(f)}"
                   for name in ("@@SITES2", "@@SITES4")
-                  for f in site_rows(lines, name, FOREIGN_MODULES))
+                  for f in foreign_site_rows(lines, name, FOREIGN_MODULES))
     if "minix_inode_cache" in caches_rows(lines, "@@CACHES2"):
         errors.append("minix_inode_cache left after rmmod minix")
     slab = block(lines, "@@SLABINFO")
