@@ -196,6 +196,29 @@ else
 	result "layers: calls go down" fail "see the lines above"
 fi
 
+# --- the Python scripts: no top-level name defined twice (the later one
+# silently replaces the earlier, as a second site_rows() once did) ---
+if py_out=$(cd "$MSTAT_ROOT" && python3 - scripts/*.py tests/viewer/*.py <<'PYEOF'
+import ast
+import sys
+bad = 0
+for path in sys.argv[1:]:
+    seen = {}
+    for node in ast.parse(open(path).read(), path).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            if node.name in seen:
+                print(f"{path}:{node.lineno}: {node.name} defined again (first at {seen[node.name]})")
+                bad += 1
+            seen[node.name] = node.lineno
+sys.exit(1 if bad else 0)
+PYEOF
+); then
+	result "python: no function defined twice" ok
+else
+	echo "$py_out" | head -n 20
+	result "python: no function defined twice" fail "see the lines above"
+fi
+
 if [ -s "$failures" ]; then
 	echo "check: the failures, again:"
 	tail -n 40 "$failures"
