@@ -1058,7 +1058,11 @@ static __always_inline bool mstat_rcu_cache_obj(struct mstat_pcpu *c, const void
 	if (unlikely(cc->count >= mc->cache_cap))
 		mstat_pcpu_flush(c, cls);
 	cc->objs[cc->count++] = (void *)obj;
-	/* one object's window between the two counters, as mstat_free_slow()'s */
+	/*
+	 * Before the key's nfree, per object: a read takes rcu_freed first,
+	 * so its rcu_pending may count the RCU frees done between its two
+	 * reads, as with mstat_free_slow()'s, not a whole batch's.
+	 */
 	mstat_stat_add_free(c, &c->stats.rcu_freed, 1);
 	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
 	mstat_kasan_free(obj, mc);

@@ -321,7 +321,12 @@ static inline void *mstat_kvmalloc_array_site(size_t n, size_t size, gfp_t flags
 #define kfree_rcu_mightsleep(p)		mstat_kfree_rcu_mightsleep(p)
 #undef kvfree_rcu_mightsleep
 #define kvfree_rcu_mightsleep(p)	mstat_kfree_rcu_mightsleep(p)
-/* 6.12's wait for every kvfree_rcu() so far: mstat's objects, then the kernel's */
+/*
+ * 6.12's wait for every kvfree_rcu() so far: mstat's objects, then the
+ * kernel's; mstat_rcu_barrier()'s context rules apply (not from a CPU
+ * hotplug callback or under its lock).
+ */
+#undef kvfree_rcu_barrier
 #define kvfree_rcu_barrier()							\
 	do {									\
 		mstat_rcu_barrier();						\

@@ -3880,6 +3880,42 @@ static void mstat_test_bulk(struct kunit *test)
 }
 
 /*
+ * A bulk call of more objects than one lock hold takes (MSTAT_BULK_MAX):
+ * the next hold goes on where the last stopped, general and typed, every
+ * object distinct and counted once.
+ */
+static void mstat_test_bulk_long(struct kunit *test)
+{
+	const unsigned int n = 2 * MSTAT_BULK_MAX + 88;
+	struct mstat_totals *t0, *t1;
+	struct mstat_cache *s;
+	void **p;
+	unsigned int i;
+
+	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = mstat_cache_create("kunit_bulk_long", 40, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	t0 = snap(test);
+	KUNIT_ASSERT_EQ(test, mstat_alloc_bulk(24, GFP_KERNEL, n, p), (int)n);
+	for (i = 0; i < n; i++)
+		fill(p[i], 24, i);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, check(p[i], 24, i));
+	mstat_free_bulk(n, p);
+	KUNIT_ASSERT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, n, p), (int)n);
+	for (i = 0; i < n; i++)
+		fill(p[i], 40, i);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_TRUE(test, check(p[i], 40, i));
+	mstat_cache_free_bulk(s, n, p);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), 2ULL * n);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), 2ULL * n);
+	mstat_cache_destroy(s);
+}
+
+/*
  * All or nothing when the fast path gave some: a new cache's first
  * allocation grows its pool by one span (the general path), the bulk
  * path then takes that span's objects, and the next growth fails.
@@ -3998,7 +4034,7 @@ static void mstat_test_bulk_sites(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, i, (unsigned int)ARRAY_SIZE(q));
 	b0 = site_row(test, bline);
 	for (i = 0; i < ARRAY_SIZE(p); i++) {
-		/* runs of 1 to 4 of one site, then of the other */
+		/* runs of a few of one site, then of the other */
 		if ((i / ((i % 4) + 1)) % 2 && j < ARRAY_SIZE(q)) {
 			p[i] = q[j];
 			q[j++] = NULL;
@@ -4464,6 +4500,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_bulk_batched),
 	KUNIT_CASE(mstat_test_bulk_sites),
 	KUNIT_CASE(mstat_test_bulk_partial),
+	KUNIT_CASE(mstat_test_bulk_long),
 	KUNIT_CASE(mstat_test_free_rcu),
 	KUNIT_CASE(mstat_test_rcu_barrier),
 	KUNIT_CASE(mstat_test_numa_remote_frees_go_home),
