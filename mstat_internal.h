@@ -1202,6 +1202,8 @@ extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls)
 extern void (*mstat_free_hook)(const void *ptr);
 extern int mstat_fail_allocs_after;
 extern bool mstat_rcu_no_blocks;
+void mstat_reclaim_test_up(bool up);
+bool mstat_shepherd_queued(void);
 #endif
 
 /* Whether a test makes mstat_free_rcu() chain its objects through their heads. */

@@ -72,6 +72,28 @@ void mstat_set_idle_ms(unsigned int ms)
 	mutex_unlock(&mstat_idle_lock);
 }
 
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+/*
+ * For a test: the module as it is while it loads or unloads (@up false:
+ * the shepherd cancelled, its parameters writable) or back (@up true).
+ */
+void mstat_reclaim_test_up(bool up)
+{
+	mutex_lock(&mstat_idle_lock);
+	mstat_reclaim_up = up;
+	mutex_unlock(&mstat_idle_lock);
+	if (!up)
+		cancel_delayed_work_sync(&mstat_shepherd_work);
+}
+
+/* Whether the shepherd is queued once any run of it now is over (it queues itself again). */
+bool mstat_shepherd_queued(void)
+{
+	flush_delayed_work(&mstat_shepherd_work);
+	return delayed_work_pending(&mstat_shepherd_work);
+}
+#endif
+
 static int mstat_idle_ms_param_set(const char *val, const struct kernel_param *kp)
 {
 	unsigned int ms;

@@ -87,9 +87,10 @@
  * - reclaim: after a burst the shrinker's count is non-zero and its scan leaves every cache empty,
  *   no wholly free span, sys_bytes lower, reclaimed_bytes up by exactly the cached bytes, every
  *   other counter unchanged; idle reclaim at 50 ms does the same within a few intervals and brings
- *   sys_bytes - alloc_bytes back within 256 KiB of before; GFP masks, and __GFP_NOFAIL with
- *   __GFP_COMP | __GFP_ZERO | __GFP_MOVABLE | __GFP_RECLAIMABLE | __GFP_ACCOUNT served from plain
- *   pages, zeroed, small and large.
+ *   sys_bytes - alloc_bytes back within 256 KiB of before; idle_ms written while the module is
+ *   not up (loading, unloading) queues no shepherd, and does once it is; GFP masks, and
+ *   __GFP_NOFAIL with __GFP_COMP | __GFP_ZERO | __GFP_MOVABLE | __GFP_RECLAIMABLE |
+ *   __GFP_ACCOUNT served from plain pages, zeroed, small and large.
  * - sites: three sites on known lines (100 B, 5000 B zeroed, 40000 B large), a third of each freed
  *   here and a third on another CPU (in hardirq under UML): each row's nmalloc, nfree, live_objects
  *   and live_bytes deltas exact, module and function right, back once all are freed; every row of
@@ -3163,6 +3164,23 @@ static void mstat_test_shrinker(struct kunit *test)
 	expect_same_work(test, before, after);
 }
 
+/*
+ * idle_ms written while the module loads or unloads (its parameters are
+ * writable then): no shepherd queued over per-CPU work not yet made or
+ * already freed; and queued again once the module is up.
+ */
+static void mstat_test_idle_ms_while_down(struct kunit *test)
+{
+	mstat_reclaim_test_up(false);
+	KUNIT_EXPECT_FALSE(test, mstat_shepherd_queued());
+	mstat_set_idle_ms(60000);
+	KUNIT_EXPECT_FALSE(test, mstat_shepherd_queued());
+	mstat_reclaim_test_up(true);
+	mstat_set_idle_ms(60000);
+	KUNIT_EXPECT_TRUE(test, mstat_shepherd_queued());
+	mstat_set_idle_ms(0);
+}
+
 static void mstat_test_idle_reclaim(struct kunit *test)
 {
 	struct mstat_totals *base, *before, *after;
@@ -4481,6 +4499,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_kasan_shadow),
 	KUNIT_CASE(mstat_test_shrinker),
 	KUNIT_CASE(mstat_test_idle_reclaim),
+	KUNIT_CASE(mstat_test_idle_ms_while_down),
 	KUNIT_CASE(mstat_test_gfp),
 	KUNIT_CASE(mstat_test_span_fallback),
 	KUNIT_CASE(mstat_test_memory_extents),
