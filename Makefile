@@ -9,6 +9,7 @@
 # make kunit-x86_64    the same suite on an SMP x86_64 kernel in QEMU
 # make e2e             end-to-end tests in QEMU on Debian's 6.1 and 6.12
 # make bench           mstat against kmalloc; writes BENCHMARKS.md and bench.png
+# make bench TRACE=<f> replay one allocation trace through both (bench/traces/README)
 # make check           every test: KUnit (both), end-to-end, build checks
 # make torture         the mstat_torture suite on five kernels (kasan, kcsan, kmsan, rt,
 #                      arm64), TORTURE_SECONDS (default 300) each, about 7 min

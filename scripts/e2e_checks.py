@@ -860,6 +860,26 @@ def check_sites(errors, lines, source):
 DROPIN_DONE = re.compile(r"mstat_dropin: (\d+) checks, (\d+) failed")
 
 
+# the head of bench/traces/fs.trace.xz the sites scenario replays
+REPLAY_EVENTS = 40000
+
+
+def check_replay(errors, lines):
+    """bench/mstat_replay.c on the trace's head: after its untimed play (one
+    thread) and its timed play (a thread per CPU, frees crossing CPUs),
+    mstat's sites and summary moved by exactly the trace's allocations,
+    frees, live objects and live bytes ("exact=1")."""
+    rows = {m.group(1): line for line in block(lines, "@@DMESG1")
+            for m in [re.search(r"BENCH replay_stats .*play=(\w+)", line)] if m}
+    for play in ("memory", "timed"):
+        if play not in rows:
+            errors.append(f"replay: no statistics line after the {play} play")
+        elif " exact=1 " not in rows[play]:
+            errors.append(f"replay: after the {play} play: {rows[play].split('BENCH ')[1]}")
+    if not any("BENCH done mode=replay" in x and "ret=0" in x for x in block(lines, "@@DMESG1")):
+        errors.append("replay: did not finish (no \"BENCH done mode=replay ... ret=0\")")
+
+
 def check_dropin(errors, lines):
     """The drop-in client's own checks passed, its caches are gone, nothing leaked."""
     dmesg = block(lines, "@@DMESG1")

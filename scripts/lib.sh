@@ -97,7 +97,7 @@ mstat_overlay() {
 		 kunit/mstat_torture.c kunit/torture-kasan.kunitconfig kunit/torture-kcsan.kunitconfig \
 		 kunit/torture-rt.kunitconfig kunit/torture-arm64.kunitconfig \
 		 kunit/torture-kmsan.kunitconfig \
-		 bench/mstat_bench.c bench/mstat_pad.c bench/.kunitconfig; do
+		 bench/mstat_bench.c bench/mstat_replay.c bench/mstat_pad.c bench/.kunitconfig; do
 		cmp -s "$MSTAT_ROOT/$f" "$dst/$f" || cp "$MSTAT_ROOT/$f" "$dst/$f"
 	done
 	grep -q 'drivers/mstat/kunit/Kconfig' "$tree/drivers/Kconfig" ||

@@ -38,7 +38,7 @@ from e2e_checks import (ACCOUNT_ALLOCS, ACCOUNT_FREES, BURST, CHECK_READS,
                         check_numa_alloc_node, check_numa_table,
                         check_numa_hotadd, check_dropin, FOREIGN_WRITERS, FOREIGN_FILES,
                         check_foreign_static, check_foreign_fs, check_foreign_lib, FOREIGN_TEST_RUNS,
-                        check_foreign_freed)  # noqa: E402
+                        check_foreign_freed, REPLAY_EVENTS, check_replay)  # noqa: E402
 
 
 # ---------------------------------------------------------------- the demo
@@ -483,16 +483,40 @@ def sites_script():
           "insmod /lib/mstat_e2e.ko || echo '@@FAIL insmod mstat_e2e again'",
           "ctl site {} {} {} {}".format(*SITE_RELOAD), sites(5), "ctl free 0 all", sites(6),
           "rmmod mstat_e2e || echo '@@FAIL rmmod mstat_e2e'",
+          # a real trace's head played through mstat, one thread and four
+          f"insmod /lib/mstat_replay.ko trace=/bin/fs-head.trace name=fs-head threads={NCPUS} "
+          "reps=1 || echo '@@FAIL insmod mstat_replay'",
+          "rmmod mstat_replay || echo '@@FAIL rmmod mstat_replay'",
           "echo @@DMESG1; dmesg; echo @@END", "echo @@ALIVE"]
     return "\n".join(s)
 
 
+def trace_head(name):
+    """The first REPLAY_EVENTS events of bench/traces/fs.trace.xz (its
+    header and caches kept): a trace of format 1 itself."""
+    out = os.path.join(CACHE, "vm", name, "fs-head.trace")
+    n = 0
+    with subprocess.Popen(["xz", "-dc", os.path.join(ROOT, "bench", "traces", "fs.trace.xz")],
+                          stdout=subprocess.PIPE, text=True) as xz, open(out, "w") as f:
+        for line in xz.stdout:
+            if not line.startswith(("#", "cache ")):
+                n += 1
+                if n > REPLAY_EVENTS:
+                    break
+            f.write(line)
+        xz.kill()
+    return out
+
+
 def e2e_sites(name, vmlinuz, mods, checks):
+    mods = {**mods, "trace-head": trace_head(name)}
     lines, snaps, logfile = run_scenario(name, vmlinuz, mods, checks, "sites",
                                          sites_script(), "e2e-sites-console.log", timeout=480)
     source = os.path.join(ROOT, "tests", "mstat_e2e.c")
     checks.run("sites: /proc/mstat_sites rows exact, kept after unload",
                lambda e: check_sites(e, lines, source))
+    checks.run("replay: mstat's statistics are a real trace's counts, 1 and 4 threads",
+               lambda e: check_replay(e, lines))
     checks.run("sites: kernel log clean", lambda e: check_kernel_log(e, lines))
     return logfile
 
@@ -707,7 +731,8 @@ def e2e(args):
                 continue
             vmlinuz, kdir = setup_kernel(name)
             checks = Checks(name)
-            {"numa": e2e_numa, "dropin": e2e_dropin, "foreign": e2e_foreign}[args.only](
+            {"numa": e2e_numa, "dropin": e2e_dropin, "foreign": e2e_foreign,
+             "sites": e2e_sites}[args.only](
                 name, vmlinuz, build_modules(name, kdir), checks)
             results += checks.results
         else:
@@ -722,7 +747,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("mode", choices=("demo", "e2e", "dkms", "vm"))
     ap.add_argument("--kernel", nargs="+", choices=sorted(KERNELS), default=None)
-    ap.add_argument("--only", choices=("numa", "dropin", "foreign"), default=None,
+    ap.add_argument("--only", choices=("numa", "dropin", "foreign", "sites"), default=None,
                     help="e2e: run this scenario alone (to work on it)")
     ap.add_argument("--module", action="append", default=[],
                     help="vm: a .ko for that kernel, or a module's source directory (repeatable)")

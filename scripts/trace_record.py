@@ -356,9 +356,10 @@ def verify(path):
     """An independent check of a trace file: header, cache lines first with
     indexes 0.., ids dense from 1 and allocated once, each free of a live id,
     sizes and flags well formed, the counts in the comments right.  Returns
-    a list of problems (empty: the trace is good)."""
+    a list of problems (empty: the trace is good).  @path: xz-compressed if
+    it ends in .xz, plain text otherwise."""
     bad = []
-    with lzma.open(path, "rt") as f:
+    with (lzma.open(path, "rt") if path.endswith(".xz") else open(path)) as f:
         lines = f.read().split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -53,7 +53,9 @@ def make(args, what):
 
 
 def build_modules(name, kdir):
-    """mstat.ko, the sample client and the e2e client, for one kernel."""
+    """mstat.ko, the sample client, the e2e client, the drop-in test, the
+    benchmark and the trace replayer, and the user-space tools, for one
+    kernel."""
     src = os.path.join(CACHE, "vm", name, "src")
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", "*.o", "*.ko"))
@@ -67,6 +69,7 @@ def build_modules(name, kdir):
         make(["-C", kdir, f"M={d}", f"MSTAT_DIR={src}",
               f"KBUILD_EXTRA_SYMBOLS={symvers}", "modules"], mod)
         mods[mod] = os.path.join(d, mod + ".ko")
+    mods["mstat_replay"] = os.path.join(src, "bench", "mstat_replay.ko")	# bench/'s second
     for tool in ("mstat_check", "mstat"):	# user space, static for busybox
         path = os.path.join(src, "tools", tool)
         res = subprocess.run(["gcc", "-O2", "-Wall", "-static", "-o", path, path + ".c"])
