@@ -8,8 +8,11 @@
  * First one untimed play through each allocator on one thread: the peak
  * of the bytes held from the page allocator (mstat: sys_bytes; kmalloc:
  * the node statistics' slab bytes, large kmallocs included, less what
- * they were before) against the peak of the usable bytes live; and
- * mstat's statistics read back against the trace's own counts.
+ * they were before, which a merged cache's older slabs keep low) against
+ * the peak of the usable bytes live, both every 256 events.  After each
+ * play of mstat, its sites and summary are read back: allocations, frees
+ * and live objects against the trace's own counts, live bytes against the
+ * usable sizes of the objects the play left live.
  *
  * Then @reps timed rounds, each a play through both allocators, the one
  * that goes first alternating: time per event.  With threads=1 (UML)
@@ -19,9 +22,11 @@
  * has not made yet waits for it, and the wait is not counted.
  *
  * The trace's caches are made as mstat typed caches, most used first, as
- * many as mstat allows; the others are allocated by size.  kmalloc's side
- * makes a kmem_cache for each.  Objects still live at a play's end are
- * freed after it, untimed.  Lines start with "BENCH ".
+ * many as mstat allows (a boot per trace: a destroyed cache's slot is kept
+ * for its size); the others are allocated by size.  kmalloc's side makes a
+ * kmem_cache for each, which SLUB may merge as the kernel's own are.
+ * Objects still live at a play's end are freed after it, untimed.  Lines
+ * start with "BENCH ".
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -72,7 +77,8 @@ struct rp_event {
 	u16 cache;
 	u8 op;
 	u8 flags;
-	u32 cpu;
+	u16 cpu;
+	u16 site;	/* into sites[]: the trace's, else one per cache and per size */
 };
 
 struct rp_cache {
@@ -93,6 +99,24 @@ static const char *const rp_names[] = { "mstat", "kmalloc" };
 static struct rp_event *events;
 static u32 nevents, nallocs, nfrees, nzero, nzero_frees, ncaches;
 static struct rp_cache *caches;
+
+/*
+ * mstat's call sites for the replay: the trace's own ("site" lines), else
+ * one per cache and one per kmalloc size (to 8 KiB in steps of 8 bytes,
+ * one above), as a kernel's call sites mostly allocate one size each: a
+ * single site for all would make mstat look its key up at every change
+ * of class, which no real site does.
+ */
+#define RP_MAX_SITES_TRACE	2048
+#define RP_SIZE_SITES		(SZ_8K / 8 + 1)
+struct rp_site {
+	struct mstat_site site;
+	char name[48];
+};
+
+static struct rp_site *sites;
+static u32 nsites;		/* the trace's */
+static bool trace_sites;
 /* objs[id]: written by the thread that allocates id, then read by the one that frees it */
 static void **objs;
 /* kinds[id]: the cache index + 1 of a typed object, 0 for kmalloc's */
@@ -110,7 +134,7 @@ struct rp_thread {
 
 static struct rp_thread *rthreads;
 static unsigned int nthreads;
-static atomic_t rp_go;
+static DECLARE_COMPLETION(rp_go);
 
 /* --------------------------------------------------------------- parsing */
 
@@ -163,6 +187,19 @@ static int rp_cache_line(const char *p, const char *end)
 	return 0;
 }
 
+static int rp_site_line(const char *p, const char *end)
+{
+	const char *t;
+	size_t n;
+	u32 idx;
+
+	if (!rp_tok(&p, end, &t, &n) || !rp_u32(t, n, &idx) || idx != nsites ||
+	    idx >= RP_MAX_SITES_TRACE || !rp_tok(&p, end, &t, &n))
+		return -EINVAL;
+	memcpy(sites[nsites++].name, t, min(n, sizeof(sites->name) - 1));
+	return 0;
+}
+
 /*
  * One event line; @live: the parse's own view of which ids are live;
  * @zero: which were of size 0.
@@ -175,8 +212,9 @@ static int rp_event_line(const char *p, const char *end, unsigned long *live,
 	size_t n, i;
 	u32 v;
 
-	if (!rp_tok(&p, end, &t, &n) || !rp_u32(t, n, &e->cpu))
+	if (!rp_tok(&p, end, &t, &n) || !rp_u32(t, n, &v) || v > U16_MAX)
 		return -EINVAL;
+	e->cpu = v;
 	if (!rp_tok(&p, end, &t, &n))
 		return -EINVAL;
 	if (n == 1 && (*t == 'a' || *t == 'f' || *t == 'F')) {
@@ -206,6 +244,16 @@ static int rp_event_line(const char *p, const char *end, unsigned long *live,
 			else if (t[i] != 'k')
 				return -EINVAL;
 		}
+		/* the call site, in every allocation of a trace that has "site" lines */
+		if (nsites) {
+			if (!rp_tok(&p, end, &t, &n) || !rp_u32(t, n, &v) || v >= nsites)
+				return -EINVAL;
+			e->site = v;
+		} else if (e->op == RP_CACHE_ALLOC) {
+			e->site = e->cache;
+		} else {
+			e->site = ncaches + min_t(u32, e->size, SZ_8K) / 8;
+		}
 		nallocs++;
 		if (!e->size) {
 			nzero++;
@@ -233,9 +281,11 @@ static int rp_parse(const char *buf, size_t len)
 		lines += *eol == '\n';
 	events = vzalloc(array_size(lines + 1, sizeof(*events)));
 	caches = vzalloc(array_size(RP_MAX_CACHES, sizeof(*caches)));
+	sites = vzalloc(array_size(max(RP_MAX_SITES_TRACE, RP_MAX_CACHES + RP_SIZE_SITES),
+				   sizeof(*sites)));
 	live = vzalloc(BITS_TO_LONGS(lines + 2) * sizeof(long));
 	zero = vzalloc(BITS_TO_LONGS(lines + 2) * sizeof(long));
-	if (!events || !caches || !live || !zero) {
+	if (!events || !caches || !sites || !live || !zero) {
 		ret = -ENOMEM;
 		goto out;
 	}
@@ -250,7 +300,12 @@ static int rp_parse(const char *buf, size_t len)
 		if (eol == p || *p == '#')
 			continue;
 		if (eol - p > 6 && !memcmp(p, "cache ", 6)) {
-			if (nevents || rp_cache_line(p + 6, eol))
+			if (nevents || nsites || rp_cache_line(p + 6, eol))
+				goto bad;
+			continue;
+		}
+		if (eol - p > 5 && !memcmp(p, "site ", 5)) {
+			if (nevents || rp_site_line(p + 5, eol))
 				goto bad;
 			continue;
 		}
@@ -258,6 +313,9 @@ static int rp_parse(const char *buf, size_t len)
 			goto bad;
 	}
 	ret = nevents ? 0 : -ENODATA;
+	trace_sites = nsites;
+	if (!trace_sites)
+		nsites = ncaches + RP_SIZE_SITES;
 	goto out;
 bad:
 	pr_err("%s: line %u is not of trace format 1\n", trace, line);
@@ -283,12 +341,12 @@ static __always_inline void *rp_do_alloc(enum rp_alloc a, const struct rp_event 
 		if (a == RP_SLAB)
 			return kmem_cache_alloc(c->kc, rp_gfp(e));
 		if (c->mc)
-			return mstat_cache_alloc(c->mc, rp_gfp(e));
-		return mstat_alloc(c->size, rp_gfp(e));
+			return mstat_cache_alloc_site(c->mc, rp_gfp(e), &sites[e->site].site);
+		return mstat_alloc_site(c->size, rp_gfp(e), &sites[e->site].site);
 	}
 	if (a == RP_SLAB)
 		return kmalloc(e->size, rp_gfp(e));
-	return mstat_alloc(e->size, rp_gfp(e));
+	return mstat_alloc_site(e->size, rp_gfp(e), &sites[e->site].site);
 }
 
 /* Typed objects go back to their cache whichever free the trace made. */
@@ -352,8 +410,7 @@ static int rp_thread_fn(void *arg)
 	u64 start, wait = 0;
 	u32 i;
 
-	while (!atomic_read(&rp_go))
-		cpu_relax();
+	wait_for_completion(&rp_go);
 	start = ktime_get_ns();
 	for (i = 0; i < t->n; i++) {
 		const struct rp_event *e = &events[t->idx[i]];
@@ -386,16 +443,23 @@ static int rp_thread_fn(void *arg)
 			cond_resched();
 	}
 	t->busy_ns = ktime_get_ns() - start - wait;
-	complete(&t->done);
-	return 0;
+	/* not back into this module's text: rmmod may follow at once */
+	kthread_complete_and_exit(&t->done, 0);
 }
 
 struct rp_sites {
 	u64 nmalloc, nfree, live_objects, live_bytes;
+	u64 unattributed;	/* allocations counted to the row of no site */
 };
 
 static struct mstat_site_stats *site_rows;
 
+/*
+ * The replay's rows summed, and the row of no site (README: an allocation
+ * of a site that could not get a key, such as a new site's first one in
+ * atomic context, is counted there): nothing else allocates from mstat in
+ * the boots that replay.
+ */
 static int rp_read_sites(struct rp_sites *s)
 {
 	int i, n = mstat_read_sites(site_rows, RP_MAX_SITES);
@@ -404,12 +468,17 @@ static int rp_read_sites(struct rp_sites *s)
 		return -ENOSPC;
 	memset(s, 0, sizeof(*s));
 	for (i = 0; i < n; i++) {
-		if (strcmp(site_rows[i].module, KBUILD_MODNAME))
+		const struct mstat_site_stats *r = &site_rows[i];
+		bool none = !strcmp(r->file, "(unattributed)");
+
+		if (!none && strcmp(r->module, KBUILD_MODNAME))
 			continue;
-		s->nmalloc += site_rows[i].nmalloc;
-		s->nfree += site_rows[i].nfree;
-		s->live_objects += site_rows[i].live_objects;
-		s->live_bytes += site_rows[i].live_bytes;
+		s->nmalloc += r->nmalloc;
+		s->nfree += r->nfree;
+		s->live_objects += r->live_objects;
+		s->live_bytes += r->live_bytes;
+		if (none)
+			s->unattributed += r->nmalloc;
 	}
 	return 0;
 }
@@ -449,10 +518,11 @@ static void rp_stats_check(const char *play, const struct rp_before *b, u64 live
 		s.live_bytes - b->s.live_bytes == live &&
 		t.nmalloc - b->t.nmalloc == want_allocs && t.nfree - b->t.nfree == want_frees &&
 		t.alloc_bytes - b->t.alloc_bytes == live && t.rcu_pending == b->t.rcu_pending;
-	pr_info("BENCH replay_stats trace=%s play=%s threads=%u exact=%d allocs=%u frees=%u live=%llu live_bytes=%llu site_nmalloc=%llu site_nfree=%llu site_live=%llu site_live_bytes=%llu nmalloc=%llu nfree=%llu alloc_bytes=%llu\n",
+	pr_info("BENCH replay_stats trace=%s play=%s threads=%u exact=%d allocs=%u frees=%u live=%llu live_bytes=%llu site_nmalloc=%llu site_nfree=%llu site_live=%llu site_live_bytes=%llu unattributed=%llu nmalloc=%llu nfree=%llu alloc_bytes=%llu\n",
 		name, play, !strcmp(play, "timed") ? nthreads : 1, exact, want_allocs, want_frees,
 		want_live, live, s.nmalloc - b->s.nmalloc, s.nfree - b->s.nfree,
 		s.live_objects - b->s.live_objects, s.live_bytes - b->s.live_bytes,
+		s.unattributed - b->s.unattributed,
 		t.nmalloc - b->t.nmalloc, t.nfree - b->t.nfree, t.alloc_bytes - b->t.alloc_bytes);
 }
 
@@ -484,25 +554,30 @@ static u64 rp_play_timed(enum rp_alloc a, u64 *failed)
 
 	if (a == RP_MSTAT && rp_stats_before(&before))
 		return 0;
-	atomic_set(&rp_go, 0);
+	reinit_completion(&rp_go);
 	*failed = 0;
+	/* the CPUs stay online until every thread is bound and woken */
+	cpus_read_lock();
 	for (i = 0; i < nthreads; i++) {
 		struct rp_thread *t = &rthreads[i];
 
 		t->a = a;
 		init_completion(&t->done);
-		t->task = kthread_create(rp_thread_fn, t, "mstat_replay/%u", i);
+		cpu = cpumask_next(cpu, cpu_online_mask);
+		t->task = cpu < nr_cpu_ids ?
+			  kthread_create(rp_thread_fn, t, "mstat_replay/%u", i) : ERR_PTR(-ENODEV);
 		if (IS_ERR(t->task)) {
 			while (i--)	/* not woken yet: their function never runs */
 				kthread_stop(rthreads[i].task);
+			cpus_read_unlock();
 			return 0;
 		}
-		cpu = cpumask_next(cpu, cpu_online_mask);
 		kthread_bind(t->task, cpu);
 	}
 	for (i = 0; i < nthreads; i++)
 		wake_up_process(rthreads[i].task);
-	atomic_set(&rp_go, 1);
+	cpus_read_unlock();
+	complete_all(&rp_go);
 	for (i = 0; i < nthreads; i++) {
 		wait_for_completion(&rthreads[i].done);
 		busy += rthreads[i].busy_ns;
@@ -550,8 +625,9 @@ static void rp_play_memory(enum rp_alloc a)
 			}
 			objs[e->id] = RP_DONE;
 		}
-		live_peak = max(live_peak, live);
+		/* both peaks at the same instants: neither ratio reads low */
 		if (!(i % RP_SAMPLE) || i == nevents - 1) {
+			live_peak = max(live_peak, live);
 			held = rp_held(a, &cached);
 			held = held > base ? held - base : 0;
 			if (held > held_peak) {
@@ -618,6 +694,25 @@ static void rp_destroy_caches(void)
 		if (caches[i].mc)
 			mstat_cache_destroy(caches[i].mc);
 		kmem_cache_destroy(caches[i].kc);
+	}
+}
+
+/* mstat_site_register() copies the strings: these may go with the module. */
+static void rp_setup_sites(void)
+{
+	u32 i;
+
+	for (i = 0; i < nsites; i++) {
+		struct rp_site *rs = &sites[i];
+
+		if (!trace_sites && i < ncaches)
+			snprintf(rs->name, sizeof(rs->name), "cache-%s", caches[i].name);
+		else if (!trace_sites)
+			snprintf(rs->name, sizeof(rs->name), "kmalloc-%u", (i - ncaches) * 8);
+		rs->site = (struct mstat_site){
+			.file = trace, .function = rs->name, .modname = KBUILD_MODNAME,
+			.owner = THIS_MODULE, .line = i, .last = MSTAT_SITE_NO_CLASS,
+		};
 	}
 }
 
@@ -711,11 +806,13 @@ static int rp_run(void)
 	ret = rp_make_caches(&typed);
 	if (ret)
 		return ret;
+	rp_setup_sites();
 	ret = rp_setup_threads();
 	if (ret)
 		return ret;
-	pr_info("BENCH replay trace=%s events=%u allocs=%u frees=%u caches=%u typed=%u threads=%u\n",
-		name, nevents, nallocs, nfrees, ncaches, typed, nthreads);
+	pr_info("BENCH replay trace=%s events=%u allocs=%u frees=%u caches=%u typed=%u sites=%u sites_from=%s threads=%u\n",
+		name, nevents, nallocs, nfrees, ncaches, typed, nsites,
+		trace_sites ? "trace" : "sizes", nthreads);
 
 	rp_play_memory(RP_MSTAT);
 	rp_play_memory(RP_SLAB);
@@ -745,6 +842,7 @@ static void rp_cleanup(void)
 	vfree(site_rows);
 	vfree(kinds);
 	vfree(objs);
+	vfree(sites);
 	vfree(caches);
 	vfree(events);
 }

@@ -284,7 +284,7 @@ def uml_runs():
             for r in uml_boot(linux[v], v, f"mstat_bench.hot_hold={k % len(LAYOUTS)}"):
                 r["round"] = f"h{k}"
                 rows.append(r)
-    rows += uml_replay(linux["percpu"], traces)
+    rows += uml_replay([linux[v] for v in LAYOUTS], traces)
     log("UML: debug mode (mstat.debug=1)")
     for r in uml_boot(linux["percpu"], "debug", "mstat.debug=1"):
         r["round"] = "debug"
@@ -304,8 +304,10 @@ def replay_traces():
     os.makedirs(d, exist_ok=True)
     out = []
     for path in paths:
-        name = os.path.basename(path).split(".")[0]
+        name = re.sub(r"(\.trace)?(\.xz)?$", "", os.path.basename(path))
         plain = os.path.join(d, name + ".trace")
+        if os.path.abspath(path) == plain:
+            raise SystemExit(f"bench: {path} is where the traces are unpacked: copy it elsewhere")
         cat = ["xz", "-dc", path] if path.endswith(".xz") else ["cat", path]
         with open(plain, "w") as f:
             if subprocess.run(cat, stdout=f).returncode:
@@ -322,38 +324,47 @@ def replay_traces():
     return out
 
 
-def uml_replay(linux, traces):
-    """Each trace played in a UML boot of its own, one thread, reads unpaced."""
+def uml_replay(kernels, traces):
+    """Each trace played in UML boots of its own, one per kernel of @kernels
+    (the placements of the real build), one thread, reads unpaced."""
     rows = []
     for name, _, cpio in traces:
-        log(f"UML: replaying the trace {name}")
-        out = subprocess.run(
-            [linux, "mem=1G", "console=tty", f"initrd={cpio}", "mstat_bench.mode=none",
-             f"mstat_replay.trace=/{name}.trace", f"mstat_replay.name={name}",
-             f"mstat_replay.reps={REPLAY_REPS}", "mstat_replay.poweroff=1",
-             "mstat.read_gap_us=0"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-            text=True, errors="replace", timeout=3600)
-        got = parse(out.stdout.splitlines())
-        if not any(r.get("mode") == "replay" and r.get("ret") == "0" for r in got):
-            print(out.stdout[-3000:])
-            raise SystemExit(f"bench: the UML replay of {name} did not finish")
-        rows += [dict(r, where="uml") for r in got if r["kind"].startswith("replay")]
+        for i, linux in enumerate(kernels):
+            log(f"UML: replaying the trace {name}, placement {i + 1}/{len(kernels)}")
+            out = subprocess.run(
+                [linux, "mem=1G", "console=tty", f"initrd={cpio}", "mstat_bench.mode=none",
+                 f"mstat_replay.trace=/{name}.trace", f"mstat_replay.name={name}",
+                 f"mstat_replay.reps={REPLAY_REPS}", "mstat_replay.poweroff=1",
+                 "mstat.read_gap_us=0"],
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                text=True, errors="replace", timeout=3600)
+            got = parse(out.stdout.splitlines())
+            if not any(r.get("mode") == "replay" and r.get("ret") == "0" for r in got):
+                print(out.stdout[-3000:])
+                raise SystemExit(f"bench: the UML replay of {name} did not finish")
+            # the memory figure and the first line from the first boot alone
+            rows += [dict(r, where="uml", boot=str(i)) for r in got
+                     if r["kind"] in ("replay_round", "replay_stats") or i == 0]
     return rows
 
 
 def qemu_replay(name, vmlinuz, mods, traces):
-    """Every trace with two threads on -smp 2 (recorded CPU c on thread c % 2)."""
-    files = {f"trace-{n}": plain for n, plain, _ in traces}
-    script = ["insmod /lib/mstat.ko read_gap_us=0"]
+    """Each trace in a boot of its own (a destroyed typed cache's slot stays
+    kept for its size), two threads on -smp 2 (recorded CPU c on thread
+    c % 2)."""
+    rows = []
     for n, plain, _ in traces:
-        script += [f"insmod /lib/mstat_replay.ko trace=/bin/{os.path.basename(plain)} "
-                   f"name={n} threads=2 reps={QEMU_REPLAY_REPS}", "rmmod mstat_replay"]
-    initrd = mstat_vm.make_initramfs(name, {**mods, **files},
-                                     "\n".join(script + ["dmesg | grep BENCH"]))
-    log("QEMU: trace replay with -smp 2")
-    got = parse(mstat_vm.boot(vmlinuz, initrd, 1, None, 3600, smp=2, mem="2048"))
-    return [dict(r, where="qemu") for r in got if r["kind"].startswith("replay")]
+        script = ["insmod /lib/mstat.ko read_gap_us=0",
+                  f"insmod /lib/mstat_replay.ko trace=/bin/{os.path.basename(plain)} "
+                  f"name={n} threads=2 reps={QEMU_REPLAY_REPS}", "rmmod mstat_replay",
+                  "dmesg | grep BENCH"]
+        initrd = mstat_vm.make_initramfs(name, {**mods, f"trace-{n}": plain}, "\n".join(script))
+        log(f"QEMU: replaying the trace {n} with -smp 2")
+        got = parse(mstat_vm.boot(vmlinuz, initrd, 1, None, 3600, smp=2, mem="2048"))
+        if not any(r.get("mode") == "replay" and r.get("ret") == "0" for r in got):
+            raise SystemExit(f"bench: the QEMU replay of {n} did not finish")
+        rows += [dict(r, where="qemu") for r in got if r["kind"].startswith("replay")]
+    return rows
 
 
 def replay_results(rows):
@@ -371,12 +382,14 @@ def replay_results(rows):
         mrow = next((r for r in rows if r["kind"] == "replay_mem" and r["trace"] == name
                      and r["where"] == "uml" and r["alloc"] == "mstat"), {})
         st = [r for r in rows if r["kind"] == "replay_stats" and r["trace"] == name]
+        # every play of mstat checked, on each machine that played the trace
+        machines = {r["where"] for r in rows if r["kind"] == "replay" and r["trace"] == name}
         nan = float("nan")
         res[name] = (statistics.median(uml) if uml else nan,
                      (min(uml), max(uml)) if uml else (nan, nan),
                      statistics.median(qemu) if qemu else nan,
                      mem.get("mstat", nan), mem.get("kmalloc", nan),
-                     bool(st) and all(r["exact"] == "1" for r in st),
+                     machines <= {r["where"] for r in st} and all(r["exact"] == "1" for r in st),
                      dict(next((r for r in rows if r["kind"] == "replay" and r["trace"] == name
                                 and r["where"] == "uml"), {}), **{f"mem_{k}": v for k, v
                                                                   in mrow.items()}))
@@ -395,17 +408,20 @@ def replay_section(rows, w):
     w("Traces recorded from kmalloc's tracepoints in Debian's 6.12 on 4 CPUs "
       "(`bench/traces/README`: how each was made, and the format), played by "
       "`bench/mstat_replay.c` through mstat and through kmalloc in the same boot, "
-      "the trace's caches as mstat typed caches and kmem_caches. UML: one thread "
-      f"in recorded order, {REPLAY_REPS} rounds, the allocator that goes first "
-      "alternating; ratio is the median of the rounds' mstat/kmalloc, range in "
-      "parentheses. QEMU (TCG), -smp 2: each recorded CPU's events on one of two "
+      "the trace's caches as mstat typed caches and kmem_caches, each recorded call "
+      "site at an mstat site of its own. UML: one thread in recorded order, "
+      f"{REPLAY_REPS} rounds in each of {len(LAYOUTS)} boots (the placements above), "
+      "the allocator that goes first alternating; ratio is the median of the "
+      "rounds' mstat/kmalloc, range in parentheses. QEMU (TCG), -smp 2: each recorded CPU's events on one of two "
       "threads, a free waiting for an allocation the other thread has not made "
       f"yet (the wait not counted), {QEMU_REPLAY_REPS} rounds: ratios only. Held/live: "
       "the peak of bytes held from the page allocator against the peak of usable "
       "bytes live in one untimed play (kmalloc's held: the growth of the node's "
-      "slab counters, large kmallocs included). Statistics: mstat's sites and "
-      "`mstat_read_stats()` read back after the play against the trace's own "
-      "counts (allocations, frees, live objects and bytes), on both machines.\n")
+      "slab counters, large kmallocs included, which older slabs of merged caches keep "
+      "low), both peaks taken every 256 events. Statistics: after every play of "
+      "mstat, its sites and `mstat_read_stats()` read back against the trace's own "
+      "counts (allocations, frees, live objects) and the usable bytes of the objects "
+      "left live, on both machines.\n")
     w("| trace | events | mstat/kmalloc (UML) | mstat/kmalloc (-smp 2) | held/live mstat "
       "| held/live kmalloc | mstat: peak held, peak live, in CPU caches at peak held (KiB) "
       "| statistics |")
@@ -419,11 +435,11 @@ def replay_section(rows, w):
       "objects are live, and the CPU caches (up to two batches of "
       "about 64 KiB each per class); SLUB's caches share slabs the rest of the kernel "
       "already holds (merged caches, partial slabs), whose growth alone is counted. "
-      "Halving the batches took the CPU caches' share at the fs peak from 297 to 196 "
-      "KiB and left the peak held unchanged (A/B, one boot): the objects stayed in "
-      "partial spans. The working sets of these traces are 1-3 MiB, so the fixed "
-      "part weighs; smaller spans for large classes would trade the batch patterns' "
-      "times for it.\n")
+      "Halving the batches (A/B, one boot, the fs trace) took the CPU caches' share "
+      "at the peak down by a third and left the peak held unchanged: the objects "
+      "stayed in partial spans. With working sets as small as these traces' (the "
+      "peak live column), that fixed part weighs; smaller spans for the large classes "
+      "would trade the batch patterns' times for it.\n")
     return res
 
 
@@ -1353,7 +1369,7 @@ def main():
     if os.environ.get("TRACE"):
         # make bench TRACE=<file>: that trace alone, on both machines
         traces = replay_traces()
-        rows = uml_replay(uml_build({"percpu": BUILDS["percpu"]})["percpu"], traces)
+        rows = uml_replay([uml_build({"percpu": BUILDS["percpu"]})["percpu"]], traces)
         name = "6.12"
         vmlinuz, kdir = mstat_vm.setup_kernel(name)
         rows += qemu_replay(name, vmlinuz, mstat_vm.build_modules(name, kdir), traces)

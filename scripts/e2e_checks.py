@@ -868,7 +868,8 @@ def check_replay(errors, lines):
     """bench/mstat_replay.c on the trace's head: after its untimed play (one
     thread) and its timed play (a thread per CPU, frees crossing CPUs),
     mstat's sites and summary moved by exactly the trace's allocations,
-    frees, live objects and live bytes ("exact=1")."""
+    frees and live objects, and by the usable bytes of the objects left
+    live ("exact=1")."""
     rows = {m.group(1): line for line in block(lines, "@@DMESG1")
             for m in [re.search(r"BENCH replay_stats .*play=(\w+)", line)] if m}
     for play in ("memory", "timed"):

@@ -499,7 +499,9 @@ def trace_head(name):
     with subprocess.Popen(["xz", "-dc", os.path.join(ROOT, "bench", "traces", "fs.trace.xz")],
                           stdout=subprocess.PIPE, text=True) as xz, open(out, "w") as f:
         for line in xz.stdout:
-            if not line.startswith(("#", "cache ")):
+            if line.startswith("#") and line != "# mstat-trace 1\n":
+                continue	# the whole trace's counts: not the head's
+            if not line.startswith(("#", "cache ", "site ")):
                 n += 1
                 if n > REPLAY_EVENTS:
                     break

@@ -222,6 +222,16 @@ def check_stats(lines):
 
 LINE = re.compile(r"\[(\d+)\] \S+ +(\d+\.\d+): (kmalloc|kfree|kmem_cache_alloc|kmem_cache_free):"
                   r" (.*)$")
+# call_site=%pS: "sym+0xoff/0xlen", " [module]" after it for a module's
+# code, a bare 0x... address where there is no symbol
+CALL_SITE = re.compile(r"call_site=(\S+)(?: \[(\S+)\])? ptr=")
+
+
+def site_name(sym, module):
+    """The site name of a call_site: the symbol without its /0x... length
+    suffix, "[module]" appended without a space for a module's code."""
+    sym = re.sub(r"/0x[0-9a-f]+$", "", sym)
+    return sym + (f"[{module}]" if module else "")
 
 
 def gfp_letters(gfp):
@@ -250,8 +260,9 @@ def pointer(text):
 def parse_trace(path):
     """The events of a text trace (up to the first NUL byte of @path) as
     tuples (timestamp, cpu, event, ptr, bytes_req, bytes_alloc, flags, name),
-    sorted by timestamp; and the number of lines that are neither events
-    nor comments (printed as warnings)."""
+    sorted by timestamp, where name is the cache's name for kmem_cache_free
+    and the call site's (site_name()) for an allocation; and the number of
+    lines that are neither events nor comments (printed as warnings)."""
     events, odd = [], []
     with open(path, "rb") as f:
         for raw in f:
@@ -267,9 +278,12 @@ def parse_trace(path):
                     cpu, ts, ev, rest = m.groups()
                     kv = dict(x.split("=", 1) for x in rest.split(" ") if "=" in x)
                     if ev in ("kmalloc", "kmem_cache_alloc"):
+                        cs = CALL_SITE.match(rest)
+                        if not cs:
+                            raise SystemExit(f"trace_record: no call_site in {line!r}")
                         events.append((float(ts), int(cpu), ev, pointer(kv["ptr"]),
                                        int(kv["bytes_req"]), int(kv["bytes_alloc"]),
-                                       gfp_letters(kv["gfp_flags"]), None))
+                                       gfp_letters(kv["gfp_flags"]), site_name(*cs.groups())))
                     else:
                         name = rest.split(" name=", 1)[1].replace(" ", "_") \
                             if ev == "kmem_cache_free" else None
@@ -286,10 +300,13 @@ def parse_trace(path):
 
 
 def convert(events):
-    """The mstat-trace body: (cache lines, event lines, counts dict)."""
+    """The mstat-trace body: (cache lines, site lines, event lines, counts
+    dict, allocations per site name)."""
     live = {}		# ptr -> index in out of its allocation
-    out = []		# [cpu, op, id, size, flags]; op 'c' is resolved below
-    cache_of = {}	# index in out of a kmem_cache_alloc -> (bytes_req, bytes_alloc, name)
+    out = []		# [cpu, op, id, size, flags(, site)]; op 'c' is resolved below
+    sites = {}		# call site name -> index, in order of first allocation
+    per_site = collections.Counter()
+    cache_of = {}	# index in out of a kmem_cache_alloc -> [bytes_req, bytes_alloc, name, site]
     count = collections.Counter()
     for ts, cpu, ev, ptr, req, alloc, flags, name in events:
         if ev in ("kmalloc", "kmem_cache_alloc"):
@@ -300,11 +317,13 @@ def convert(events):
                 count["realloc_live"] += 1
             count["allocs"] += 1
             live[ptr] = len(out)
+            site = sites.setdefault(name, len(sites))
+            per_site[name] += 1
             if ev == "kmalloc":
-                out.append([cpu, "a", count["allocs"], req, flags])
+                out.append([cpu, "a", count["allocs"], req, flags, site])
             else:
-                cache_of[len(out)] = [req, alloc, None]
-                out.append([cpu, "c", count["allocs"], req, flags])
+                cache_of[len(out)] = [req, alloc, None, site]
+                out.append([cpu, "c", count["allocs"], req, flags, site])
         else:
             at = live.pop(ptr, None)
             if at is None:
@@ -315,16 +334,23 @@ def convert(events):
                 cache_of[at][2] = name
             out.append([cpu, "f" if ev == "kfree" else "F", out[at][2], 0, "-"])
     # a cache object's cache: the name its free gave, else the most common
-    # name among the named objects of its (bytes_req, bytes_alloc)
+    # name among the named objects of its call site and (bytes_req,
+    # bytes_alloc), else of its (bytes_req, bytes_alloc) alone
     by_pair = collections.defaultdict(collections.Counter)
-    for req, alloc, name in cache_of.values():
+    by_site = collections.defaultdict(collections.Counter)
+    for req, alloc, name, site in cache_of.values():
         if name:
             by_pair[(req, alloc)][name] += 1
+            by_site[(site, req, alloc)][name] += 1
     index = {}
     for at in sorted(cache_of):
-        req, alloc, name = cache_of[at]
+        req, alloc, name, site = cache_of[at]
         if not name:
-            named = by_pair.get((req, alloc))
+            named = by_site.get((site, req, alloc))
+            if named:
+                count["cache_guessed_site"] += 1
+            else:
+                named = by_pair.get((req, alloc))
             name = named.most_common(1)[0][0] if named else f"size-{req}"
             count["cache_guessed"] += 1
         key = (name, req)
@@ -332,15 +358,18 @@ def convert(events):
             index[key] = len(index)
         out[at][1] = f"c{index[key]}"
     caches = [f"cache {i} {req} {name}" for (name, req), i in index.items()]
+    site_lines = [f"site {i} {name}" for name, i in sites.items()]
     count["events"] = len(out)
     count["live"] = len(live)
     count["caches"] = len(caches)
-    return caches, [" ".join(map(str, e)) for e in out], count
+    count["sites"] = len(site_lines)
+    return caches, site_lines, [" ".join(map(str, e)) for e in out], count, per_site
 
 
-def write_trace(path, comments, caches, lines):
+def write_trace(path, comments, caches, sites, lines):
     """The trace file, xz -9."""
-    text = "\n".join(["# mstat-trace 1"] + ["# " + c for c in comments] + caches + lines) + "\n"
+    text = "\n".join(["# mstat-trace 1"] + ["# " + c for c in comments] + caches + sites
+                     + lines) + "\n"
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     res = subprocess.run(["xz", "-9", "-T1", "-c"], input=text.encode(), stdout=subprocess.PIPE,
                          check=True)
@@ -352,10 +381,22 @@ def write_trace(path, comments, caches, lines):
 # ------------------------------------------------------------------ verification
 
 
+# what bench/mstat_replay.c takes: caches, sites, an object's size (the
+# page allocator's largest block on x86_64: KMALLOC_MAX_SIZE), CPU numbers
+MAX_CACHES, MAX_SITES, MAX_SIZE, MAX_CPU = 1024, 2048, 4 << 20, 65535
+
+
+def number(text, limit=0xffffffff):
+    """@text as a number if it is decimal digits and at most @limit, else None."""
+    return int(text) if re.fullmatch(r"[0-9]{1,10}", text) and int(text) <= limit else None
+
+
 def verify(path):
     """An independent check of a trace file: header, cache lines first with
-    indexes 0.., ids dense from 1 and allocated once, each free of a live id,
-    sizes and flags well formed, the counts in the comments right.  Returns
+    indexes 0.., then site lines with indexes 0.., ids dense from 1 and
+    allocated once, each free of a live id, sizes and flags well formed, the
+    call site (6th field) of either every allocation or none, and a site
+    line's index, the counts in the comments right.  Returns
     a list of problems (empty: the trace is good).  @path: xz-compressed if
     it ends in .xz, plain text otherwise."""
     bad = []
@@ -367,6 +408,7 @@ def verify(path):
         return [f"{path}: first line is not '# mstat-trace 1'"]
     claimed, caches, live, freed = {}, {}, set(), set()
     next_id, n_events, n_allocs, n_frees = 1, 0, 0, 0
+    n_sites, with_site, first_alloc = 0, None, None	# with_site: the first allocation's
     in_events = False
     for no, line in enumerate(lines[1:], 2):
         if len(bad) > 20:
@@ -382,24 +424,45 @@ def verify(path):
             m = re.fullmatch(r"# allocs (\d+) frees (\d+) live-at-end (\d+)", line)
             if m:
                 claimed["allocs"], claimed["frees"], claimed["live"] = map(int, m.groups())
+            m = re.fullmatch(r"# sites (\d+)", line)
+            if m:
+                claimed["sites"] = int(m.group(1))
             continue
         if f[0] == "cache":
-            if in_events:
-                bad.append(f"line {no}: cache line after the events")
-            if (len(f) != 4 or not f[1].isdigit() or int(f[1]) != len(caches)
-                    or not f[2].isdigit() or not f[3]):
+            if in_events or n_sites:
+                bad.append(f"line {no}: cache line after the "
+                           + ("events" if in_events else "site lines"))
+            if (len(f) != 4 or number(f[1], MAX_CACHES - 1) != len(caches)
+                    or not number(f[2], MAX_SIZE) or not f[3]):
                 bad.append(f"line {no}: bad cache line: {line}")
                 continue
             caches[int(f[1])] = int(f[2])
             continue
+        if f[0] == "site":
+            if in_events:
+                bad.append(f"line {no}: site line after the events")
+            if len(f) != 3 or number(f[1], MAX_SITES - 1) != n_sites or not f[2]:
+                bad.append(f"line {no}: bad site line: {line}")
+                continue
+            n_sites += 1
+            continue
         in_events = True
         n_events += 1
-        if len(f) != 5 or not f[0].isdigit() or not f[2].isdigit() or not f[3].isdigit():
+        if (len(f) not in (5, 6) or number(f[0], MAX_CPU) is None or not f[1]
+                or number(f[2]) is None or number(f[3], MAX_SIZE) is None):
             bad.append(f"line {no}: bad event: {line}")
             continue
         op, oid, size, flags = f[1], int(f[2]), int(f[3]), f[4]
-        if op == "a" or (op[0] == "c" and op[1:].isdigit()):
+        if op == "a" or (op[0] == "c" and number(op[1:]) is not None):
             n_allocs += 1
+            if with_site is None:
+                with_site, first_alloc = len(f) == 6, no
+            elif with_site != (len(f) == 6):
+                bad.append(f"line {no}: an allocation " + ("with" if len(f) == 6 else "without")
+                           + f" a call site, the first (line {first_alloc}) "
+                           + ("with" if with_site else "without") + f": {line}")
+            if len(f) == 6 and (number(f[5]) is None or int(f[5]) >= n_sites):
+                bad.append(f"line {no}: no site {f[5]}: {line}")
             if oid != next_id:
                 bad.append(f"line {no}: allocation id {oid}, expected {next_id}")
             next_id = max(next_id, oid) + 1
@@ -414,6 +477,8 @@ def verify(path):
                     bad.append(f"line {no}: size {size} is not cache {ci}'s {caches[ci]}")
         elif op in ("f", "F"):
             n_frees += 1
+            if len(f) != 5:
+                bad.append(f"line {no}: a free has 5 fields: {line}")
             if oid not in live:
                 bad.append(f"line {no}: free of id {oid} that is not live"
                            + (" (freed before)" if oid in freed else ""))
@@ -424,9 +489,13 @@ def verify(path):
         else:
             bad.append(f"line {no}: bad op: {line}")
     real = {"events": n_events, "allocs": n_allocs, "frees": n_frees, "live": len(live)}
+    if n_sites or "sites" in claimed:
+        real["sites"] = n_sites
     for k, v in real.items():
         if claimed.get(k) != v:
             bad.append(f"comment count {k} {claimed.get(k)}, counted {v}")
+    if n_sites and with_site is False:
+        bad.append(f"{n_sites} site lines but no allocation has a call site")
     return bad
 
 
@@ -457,7 +526,7 @@ def main():
                          f"{facts['entries']} in the ring buffers")
     if odd:
         vm.log(f"warning: {odd} lines of the text trace are neither events nor comments")
-    caches, lines, n = convert(events)
+    caches, sites, lines, n, per_site = convert(events)
     span = events[-1][0] - events[0][0] if events else 0.0
     cmd = "scripts/trace_record.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     comments = [
@@ -471,14 +540,19 @@ def main():
         f"allocations; {n['realloc_live']} allocations of a pointer still live (an "
         "untraced free: its old id stays live)",
         f"{n['caches']} caches; {n['cache_guessed']} cache allocations never freed by "
-        "kmem_cache_free named by their (bytes_req, bytes_alloc)",
+        f"kmem_cache_free named by their call site and (bytes_req, bytes_alloc) "
+        f"({n['cache_guessed_site']}), else by their (bytes_req, bytes_alloc)",
         f"events {n['events']}",
         f"allocs {n['allocs']} frees {n['frees']} live-at-end {n['live']}",
+        f"sites {n['sites']}",
     ]
-    size, packed = write_trace(out, comments, caches, lines)
+    size, packed = write_trace(out, comments, caches, sites, lines)
     for c in comments:
         vm.log(c)
     vm.log(f"wrote {out}: {n['events']} events, {size} bytes, {packed} compressed")
+    vm.log(f"{n['sites']} call sites; the most allocating:")
+    for name, k in per_site.most_common(10):
+        vm.log(f"  {k:8d}  {name}")
     if packed > MAX_XZ:
         raise SystemExit(f"trace_record: {out} is {packed} bytes compressed, over "
                          f"{MAX_XZ}: use fewer --events")
