@@ -985,7 +985,10 @@ static void tort_mistake(struct tort_worker *w)
 			migrate_enable();
 		} else {
 			mstat_free(p);
+			/* work_on_cpu()'s contract: the CPU stays online until it returns */
+			cpus_read_lock();
 			work_on_cpu(tort_other_cpu(), tort_free_here, p);
+			cpus_read_unlock();
 		}
 		break;
 	case TORT_M_STALE:
