@@ -1120,11 +1120,21 @@ static __always_inline void mstat_obj_live(void *obj, u32 *st, unsigned int cls,
 		kmsan_poison_memory(obj, mstat_classes[cls].size, GFP_NOWAIT);
 }
 
+/*
+ * Counted before it is live: a stale free on another CPU (a client's
+ * mistake, with no hand-over to order it) that finds it live frees it
+ * after its allocation is counted, so no read sees its free without its
+ * allocation; before, such a free finds it free and is refused.  The
+ * barrier pairs with the free counter's release (DESIGN.md, "Consistent
+ * reads"); on x86 it is the compiler's.
+ */
 static __always_inline void mstat_obj_handed_out(struct mstat_pcpu *c, void *obj, u32 *st,
 						 unsigned int cls, unsigned int key)
 {
-	mstat_obj_live(obj, st, cls, key);
 	mstat_key_count_alloc(c, key, cls);
+	/* the count before the state: pairs with the free counter's release */
+	smp_wmb();
+	mstat_obj_live(obj, st, cls, key);
 }
 
 /* A live object whose state is @state at @st goes into a per-CPU cache. */
@@ -1200,6 +1210,7 @@ extern bool mstat_fail_preferred;
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_free_hook)(const void *ptr);
+extern void (*mstat_bulk_hook)(void **p, unsigned int n);
 extern int mstat_fail_allocs_after;
 extern bool mstat_rcu_no_blocks;
 void mstat_reclaim_test_up(bool up);
@@ -1234,6 +1245,17 @@ static inline void mstat_free_step(const void *ptr)
 
 	if (hook)
 		hook(ptr);
+#endif
+}
+
+/* The tests' injection point between a bulk allocation's count and its objects going live. */
+static inline void mstat_bulk_step(void **p, unsigned int n)
+{
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	void (*hook)(void **p, unsigned int n) = READ_ONCE(mstat_bulk_hook);
+
+	if (hook)
+		hook(p, n);
 #endif
 }
 

@@ -35,6 +35,7 @@ atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #endif
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void (*mstat_free_hook)(const void *ptr);
+void (*mstat_bulk_hook)(void **p, unsigned int n);
 /* the tests' failure injection: this many slow allocations succeed, then one fails */
 int mstat_fail_allocs_after = -1;
 /* the tests' way to the RCU frees' fallback: no pointer page can be had */
@@ -535,7 +536,7 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
 	struct mstat_pcpu *c;
-	unsigned int key, k = 0;
+	unsigned int key, i, k = 0;
 
 	if ((flags & MSTAT_GFP_SLOW) || !in_task() || mstat_fast_off())
 		return 0;
@@ -553,11 +554,15 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 		if (unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
 			break;
 		cc->count--;
-		mstat_obj_live(obj, st, cls, key);
 		p[k++] = obj;
 	}
-	/* one count for the batch: the caller has none of them before it */
+	/* one count for the batch, before any of them is live: mstat_obj_handed_out() */
 	mstat_key_count_alloc_n(c, key, cls, k);
+	/* the count before the states: pairs with the free counter's release */
+	smp_wmb();
+	mstat_bulk_step(p, k);
+	for (i = 0; i < k; i++)
+		mstat_obj_live(p[i], mstat_obj_state_quick(p[i], mc), cls, key);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return k;
 }

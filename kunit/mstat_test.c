@@ -3963,6 +3963,58 @@ static void mstat_test_bulk_partial(struct kunit *test)
 	mstat_cache_destroy(s);
 }
 
+static void bulk_race_free(void *obj)
+{
+	mstat_free(obj);
+}
+
+/* A stale free of the batch's first object, from another CPU, inside the bulk call. */
+static void bulk_race_hook(void **p, unsigned int n)
+{
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+
+	if (n && cpu < nr_cpu_ids)
+		smp_call_function_single(cpu, bulk_race_free, p[0], 1);
+}
+
+/*
+ * A bulk allocation counts its objects before any of them is live: a stale
+ * free on another CPU (a client's mistake, no hand-over orders it) inside
+ * the call finds the object free and is refused, so no read could see its
+ * free counted without its allocation.  (Counted after going live, the
+ * free was taken, and a read between the two saw one free too many.)
+ */
+static void mstat_test_bulk_counted_first(struct kunit *test)
+{
+	struct mstat_totals *t0, *t1;
+	void *p[8];
+	u64 dbl0;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second online CPU");
+	/* the stale free comes in an IPI: mstat is not for hard interrupts on RT */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: no mstat_free() in hard interrupt context");
+	expect_reports(test);
+	t0 = snap(test);
+	dbl0 = mstat_nmistakes(MSTAT_DOUBLE_FREE);
+	cpus_read_lock();
+	WRITE_ONCE(mstat_bulk_hook, bulk_race_hook);
+	KUNIT_EXPECT_EQ(test, mstat_alloc_bulk(64, GFP_KERNEL, ARRAY_SIZE(p), p),
+			(int)ARRAY_SIZE(p));
+	WRITE_ONCE(mstat_bulk_hook, NULL);
+	cpus_read_unlock();
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nmistakes(MSTAT_DOUBLE_FREE) - dbl0, 1ULL);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum),
+			(u64)ARRAY_SIZE(p));
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum), mstat_nfree(&t0->sum));
+	/* refused, p[0] is still the caller's */
+	mstat_free_bulk(ARRAY_SIZE(p), p);
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), (u64)ARRAY_SIZE(p));
+}
+
 /*
  * A bulk call takes its objects under one lock (mstat_pcpu_alloc_bulk(),
  * mstat_pcpu_free_bulk()) across refills and flushes, and hands whatever
@@ -4517,6 +4569,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_typed_rcu),
 	KUNIT_CASE(mstat_test_bulk),
 	KUNIT_CASE(mstat_test_bulk_batched),
+	KUNIT_CASE(mstat_test_bulk_counted_first),
 	KUNIT_CASE(mstat_test_bulk_sites),
 	KUNIT_CASE(mstat_test_bulk_partial),
 	KUNIT_CASE(mstat_test_bulk_long),
