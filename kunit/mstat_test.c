@@ -3178,7 +3178,9 @@ static void mstat_test_idle_ms_while_down(struct kunit *test)
 	mstat_reclaim_test_up(true);
 	mstat_set_idle_ms(60000);
 	KUNIT_EXPECT_TRUE(test, mstat_shepherd_queued());
+	/* its last run over (the next tests assert exact cache counts), not queued again */
 	mstat_set_idle_ms(0);
+	KUNIT_EXPECT_FALSE(test, mstat_shepherd_queued());
 }
 
 static void mstat_test_idle_reclaim(struct kunit *test)
