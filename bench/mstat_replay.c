@@ -6,9 +6,9 @@
  * a benchmark, never a test.
  *
  * First one untimed play through each allocator on one thread: the peak
- * of the bytes held from the page allocator (mstat: sys_bytes; kmalloc:
- * the node statistics' slab bytes, large kmallocs included, less what
- * they were before, which a merged cache's older slabs keep low) against
+ * of the bytes held from the page allocator (mstat: all its sys_bytes;
+ * kmalloc: the node statistics' slab bytes, large kmallocs included, less
+ * what they were before, which a merged cache's older slabs keep low) against
  * the peak of the usable bytes live, both every 256 events.  After each
  * play of mstat, its sites and summary are read back: allocations, frees
  * and live objects against the trace's own counts, live bytes against the
@@ -112,6 +112,7 @@ static struct rp_cache *caches;
 struct rp_site {
 	struct mstat_site site;
 	char name[48];
+	u32 first;	/* its first allocation's event + 1; 0: none */
 };
 
 static struct rp_site *sites;
@@ -254,6 +255,8 @@ static int rp_event_line(const char *p, const char *end, unsigned long *live,
 		} else {
 			e->site = ncaches + min_t(u32, e->size, SZ_8K) / 8;
 		}
+		if (!sites[e->site].first)
+			sites[e->site].first = nevents + 1;
 		nallocs++;
 		if (!e->size) {
 			nzero++;
@@ -329,7 +332,8 @@ out:
 
 static gfp_t rp_gfp(const struct rp_event *e)
 {
-	return (e->flags & RP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL) |
+	/* a failure is counted in failed=, not warned about */
+	return (e->flags & RP_ATOMIC ? GFP_ATOMIC : GFP_KERNEL) | __GFP_NOWARN |
 	       (e->flags & RP_ZERO ? __GFP_ZERO : 0);
 }
 
@@ -597,7 +601,13 @@ static u64 rp_play_timed(enum rp_alloc a, u64 *failed)
  */
 static void rp_play_memory(enum rp_alloc a)
 {
-	u64 cached, cached_peak = 0, base = rp_held(a, &cached), held, held_peak = 0;
+	/*
+	 * mstat's held is all it holds (the replay is its only user where it
+	 * runs, and the warm-up's spans are ones the play needs); kmalloc's is
+	 * what its slabs grew by.
+	 */
+	u64 cached = 0, cached_peak = 0, base = a == RP_SLAB ? rp_held(a, &cached) : 0;
+	u64 held, held_peak = 0;
 	u64 live = 0, live_peak = 0, failed = 0;
 	struct rp_before before;
 	u32 i;
@@ -658,6 +668,7 @@ static int rp_make_caches(unsigned int *typed)
 {
 	struct rp_cache **order;
 	char cname[48];
+	bool full = false;
 	u32 i;
 
 	order = kcalloc(ncaches ?: 1, sizeof(*order), GFP_KERNEL);
@@ -670,16 +681,18 @@ static int rp_make_caches(unsigned int *typed)
 	for (i = 0; i < ncaches; i++) {
 		struct rp_cache *c = order[i];
 
-		snprintf(cname, sizeof(cname), "replay-%s", c->name);
+		/* the index: two caches of one name and another size are two */
+		snprintf(cname, sizeof(cname), "replay-%u-%s", (u32)(c - caches), c->name);
 		c->kc = kmem_cache_create(cname, c->size, 0, 0, NULL);
 		if (!c->kc) {
 			kfree(order);
 			return -ENOMEM;
 		}
 		/* mstat has room for a few typed caches: the most used get them */
-		if (c->uses) {
+		if (c->uses && !full) {
 			c->mc = mstat_cache_create(cname, c->size, 0, 0, NULL);
 			*typed += !!c->mc;
+			full = !c->mc;
 		}
 	}
 	kfree(order);
@@ -713,6 +726,32 @@ static void rp_setup_sites(void)
 			.file = trace, .function = rs->name, .modname = KBUILD_MODNAME,
 			.owner = THIS_MODULE, .line = i, .last = MSTAT_SITE_NO_CLASS,
 		};
+	}
+}
+
+/*
+ * One allocation and free at each site, as its first allocation in the
+ * trace but allowed to sleep, before any play: every site is registered
+ * with a key for its first class (a site's first allocation in atomic
+ * context may be counted to the row of no site), and a record left by an
+ * earlier load of this module with the same trace is back among the rows
+ * the plays' statistics are taken against.
+ */
+static void rp_warm_sites(void)
+{
+	u32 i;
+
+	for (i = 0; i < nsites; i++) {
+		struct rp_event e;
+		void *p;
+
+		if (!sites[i].first)
+			continue;
+		e = events[sites[i].first - 1];
+		e.flags &= ~RP_ATOMIC;
+		p = rp_do_alloc(RP_MSTAT, &e);
+		if (p)
+			rp_do_free(RP_MSTAT, e.id, p);
 	}
 }
 
@@ -807,6 +846,7 @@ static int rp_run(void)
 	if (ret)
 		return ret;
 	rp_setup_sites();
+	rp_warm_sites();
 	ret = rp_setup_threads();
 	if (ret)
 		return ret;
@@ -821,8 +861,8 @@ static int rp_run(void)
 			enum rp_alloc a = (r + k) & 1 ? RP_SLAB : RP_MSTAT;
 
 			ns[a] = rp_play_timed(a, &failed[a]);
-			if (!ns[a])
-				return -ENOMEM;
+			if (!ns[a])	/* a thread not made, or its CPU gone */
+				return -ENODEV;
 		}
 		pr_info("BENCH replay_round trace=%s round=%u mstat_ps=%llu kmalloc_ps=%llu failed=%llu\n",
 			name, r, ns[RP_MSTAT], ns[RP_SLAB], failed[RP_MSTAT] + failed[RP_SLAB]);

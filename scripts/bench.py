@@ -382,14 +382,20 @@ def replay_results(rows):
         mrow = next((r for r in rows if r["kind"] == "replay_mem" and r["trace"] == name
                      and r["where"] == "uml" and r["alloc"] == "mstat"), {})
         st = [r for r in rows if r["kind"] == "replay_stats" and r["trace"] == name]
-        # every play of mstat checked, on each machine that played the trace
-        machines = {r["where"] for r in rows if r["kind"] == "replay" and r["trace"] == name}
+        # every play of mstat checked (the memory play and each round), in every boot
+        boots = {(r["where"], r.get("boot")) for r in rows
+                 if r["kind"] == "replay_round" and r["trace"] == name}
+        checked = all(
+            sum(1 for r in st if (r["where"], r.get("boot")) == b) ==
+            1 + sum(1 for r in rows if r["kind"] == "replay_round"
+                                        and r["trace"] == name and (r["where"], r.get("boot")) == b)
+            for b in boots)
         nan = float("nan")
         res[name] = (statistics.median(uml) if uml else nan,
                      (min(uml), max(uml)) if uml else (nan, nan),
                      statistics.median(qemu) if qemu else nan,
                      mem.get("mstat", nan), mem.get("kmalloc", nan),
-                     machines <= {r["where"] for r in st} and all(r["exact"] == "1" for r in st),
+                     bool(boots) and checked and all(r["exact"] == "1" for r in st),
                      dict(next((r for r in rows if r["kind"] == "replay" and r["trace"] == name
                                 and r["where"] == "uml"), {}), **{f"mem_{k}": v for k, v
                                                                   in mrow.items()}))
@@ -405,41 +411,41 @@ def replay_section(rows, w):
     """The replay table; returns replay_results()."""
     res = replay_results(rows)
     w("## Trace replay (real kernel allocation traces)\n")
-    w("Traces recorded from kmalloc's tracepoints in Debian's 6.12 on 4 CPUs "
-      "(`bench/traces/README`: how each was made, and the format), played by "
-      "`bench/mstat_replay.c` through mstat and through kmalloc in the same boot, "
-      "the trace's caches as mstat typed caches and kmem_caches, each recorded call "
-      "site at an mstat site of its own. UML: one thread in recorded order, "
+    w("Traces of kmalloc's and the kmem_caches' tracepoints (`bench/traces/README`: "
+      "the format, and how each shipped one was made), played by "
+      "`bench/mstat_replay.c` through mstat and through kmalloc in the same boot: "
+      "the trace's caches as kmem_caches and, as many as mstat has room for "
+      "(the typed column), most used first, as mstat typed caches (the others by "
+      "size), each recorded call site at an mstat site of its own. UML: one thread in recorded order, "
       f"{REPLAY_REPS} rounds in each of {len(LAYOUTS)} boots (the placements above), "
       "the allocator that goes first alternating; ratio is the median of the "
       "rounds' mstat/kmalloc, range in parentheses. QEMU (TCG), -smp 2: each recorded CPU's events on one of two "
       "threads, a free waiting for an allocation the other thread has not made "
       f"yet (the wait not counted), {QEMU_REPLAY_REPS} rounds: ratios only. Held/live: "
       "the peak of bytes held from the page allocator against the peak of usable "
-      "bytes live in one untimed play (kmalloc's held: the growth of the node's "
-      "slab counters, large kmallocs included, which older slabs of merged caches keep "
-      "low), both peaks taken every 256 events. Statistics: after every play of "
+      "bytes live in one untimed play (mstat's held: all its `sys_bytes`, the replay "
+      "being its only user; kmalloc's: the growth of the node's slab counters, large "
+      "kmallocs included, which older slabs of merged caches keep low), both peaks "
+      "taken every 256 events. Statistics: after every play of "
       "mstat, its sites and `mstat_read_stats()` read back against the trace's own "
       "counts (allocations, frees, live objects) and the usable bytes of the objects "
       "left live, on both machines.\n")
-    w("| trace | events | mstat/kmalloc (UML) | mstat/kmalloc (-smp 2) | held/live mstat "
+    w("| trace | events | typed | mstat/kmalloc (UML) | mstat/kmalloc (-smp 2) | held/live mstat "
       "| held/live kmalloc | mstat: peak held, peak live, in CPU caches at peak held (KiB) "
       "| statistics |")
-    w("|---|---:|---:|---:|---:|---:|---:|:-:|")
+    w("|---|---:|---:|---:|---:|---:|---:|---:|:-:|")
     for n, (r, rng, q, hm, hk, exact, info) in res.items():
         kib = "/".join(str(int(info.get(f"mem_{k}", 0)) // 1024) for k in ("held", "live", "cached"))
-        w(f"| {n} | {int(info.get('events', 0)):,} | {r:.2f} ({rng[0]:.2f}-{rng[1]:.2f}) "
+        w(f"| {n} | {int(info.get('events', 0)):,} | {info.get('typed', '?')} of "
+          f"{info.get('caches', '?')} | {r:.2f} ({rng[0]:.2f}-{rng[1]:.2f}) "
           f"| {q:.2f} | {hm:.3f} | {hk:.3f} | {kib} | {'exact' if exact else '**MISMATCH**'} |")
-    w("\nWhere mstat's extra bytes are: at its peak the spans of some 40 classes "
-      "and typed caches in use, each holding at least one span however few of its "
-      "objects are live, and the CPU caches (up to two batches of "
-      "about 64 KiB each per class); SLUB's caches share slabs the rest of the kernel "
-      "already holds (merged caches, partial slabs), whose growth alone is counted. "
-      "Halving the batches (A/B, one boot, the fs trace) took the CPU caches' share "
-      "at the peak down by a third and left the peak held unchanged: the objects "
-      "stayed in partial spans. With working sets as small as these traces' (the "
-      "peak live column), that fixed part weighs; smaller spans for the large classes "
-      "would trade the batch patterns' times for it.\n")
+    w("\nWhere mstat's extra bytes are: the spans of every class and typed cache the "
+      "trace uses, each holding at least one span however few of its objects are "
+      "live, and the CPU caches (the column above); SLUB's caches share slabs the "
+      "rest of the kernel already holds (merged caches, partial slabs), whose growth "
+      "alone is counted. With working sets as small as these traces' (the peak live "
+      "column), that fixed part weighs; smaller spans for the large classes would "
+      "trade the batch patterns' times for it.\n")
     return res
 
 
