@@ -536,8 +536,8 @@ def main():
         f"workload {args.workload}: {WORKLOADS[args.workload][0]}; ran {span:.1f} s (first to "
         f"last event; at most {args.seconds} s, stopping at about {args.events} events)",
         f"tracepoint events {len(events)}, none lost; dropped: {n['untracked_frees']} frees "
-        f"of pointers not allocated in the trace (or NULL), {n['failed']} failed "
-        f"allocations; {n['realloc_live']} allocations of a pointer still live (an "
+        f"of pointers not allocated in the trace (or NULL), {n['failed']} allocations "
+        f"returning NULL or ZERO_SIZE_PTR (failed, or of size 0); {n['realloc_live']} allocations of a pointer still live (an "
         "untraced free: its old id stays live)",
         f"{n['caches']} caches; {n['cache_guessed']} cache allocations never freed by "
         f"kmem_cache_free named by their call site and (bytes_req, bytes_alloc) "
