@@ -951,6 +951,28 @@ static __always_inline bool mstat_fast_state(const void *ptr, unsigned int *clsp
 	return true;
 }
 
+/*
+ * mstat_fast_state() for an object that must be of class @mc (a typed
+ * cache's free): the state's address follows from the address and the
+ * class alone, so its load need not wait for the page's (the checks
+ * before it: fast_info holds the class; 0, no fast path for the class).
+ */
+static __always_inline bool mstat_fast_state_cls(const void *ptr, const struct mstat_class *mc,
+						 u32 **stp)
+{
+	unsigned long addr = (unsigned long)kasan_reset_tag(ptr), info;
+	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + MSTAT_PFN_OFFSET;
+
+	if (unlikely(pfn >= mstat_owned_pfns) ||
+	    /* acquire: see mstat_page_info() */
+	    !(smp_load_acquire(&mstat_owned[BIT_WORD(pfn)]) & BIT_MASK(pfn)))
+		return false;
+	info = READ_ONCE(pfn_to_page(pfn)->private) & MSTAT_INFO_FIXED;
+	if (unlikely(!info || info != mc->fast_info))
+		return false;
+	return mstat_span_state(mc, addr, stp);
+}
+
 /* At free: whether an object with @state is free already (a double free). */
 static __always_inline bool mstat_state_is_free(u32 state)
 {

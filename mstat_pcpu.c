@@ -36,7 +36,7 @@ atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void (*mstat_free_hook)(const void *ptr);
 void (*mstat_bulk_hook)(void **p, unsigned int n);
-/* the tests' failure injection: this many slow allocations succeed, then one fails */
+/* the tests' failure injection: this many general-path allocations succeed, then one fails */
 int mstat_fail_allocs_after = -1;
 /* the tests' way to the RCU frees' fallback: no pointer page can be had */
 bool mstat_rcu_no_blocks;
@@ -273,6 +273,11 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 	struct mstat_pcpu *c;
 	bool done = false;
 
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	/* the tests' failure injection counts the general path's allocations */
+	if (mstat_fail_allocs_after >= 0)
+		return false;
+#endif
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
@@ -295,20 +300,26 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
  * The pointer is looked up and its state read inside the local lock, an
  * RCU read-side section: a span is freed only after a grace
  * period (mstat_span_release()), so neither read can meet a page mstat has
- * given back.
+ * given back.  @typed: the object must be of class @want (a typed cache's).
  */
-static __always_inline bool mstat_task_push(const void *ptr, unsigned int want)
+static __always_inline bool mstat_task_push(const void *ptr, bool typed, unsigned int want)
 {
 	const struct mstat_class *mc;
 	struct mstat_class_cache *cc;
 	struct mstat_pcpu *c;
-	bool done = false;
+	bool done = false, found;
 	unsigned int cls;
 	u32 *st;
 
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	if (likely(mstat_fast_state(ptr, &cls, &st, &mc)) && likely(!mstat_obj_remote(ptr)) &&
-	    (want == MSTAT_ANY_CLS || cls == want)) {
+	if (!typed) {
+		found = mstat_fast_state(ptr, &cls, &st, &mc);
+	} else {
+		cls = want;
+		mc = &mstat_classes[cls];
+		found = mstat_fast_state_cls(ptr, mc, &st);
+	}
+	if (likely(found) && likely(!mstat_obj_remote(ptr))) {
 		u32 state = READ_ONCE(*st);
 
 		c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
@@ -382,8 +393,20 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, int nid, unsigned long 
 	return obj;
 }
 
-/* Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow(). */
-#define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM | __GFP_ZERO)
+/*
+ * Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow().  Not
+ * __GFP_ZERO: a quarter of a file-system trace's allocations ask for it
+ * (bench/traces/), and the fast path zeroes as the slow one does.
+ */
+#define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)
+
+/* A small object handed out, zeroed (its usable size) if @flags ask. */
+static __always_inline void *mstat_obj_zero(void *obj, unsigned int cls, gfp_t flags)
+{
+	if (unlikely(flags & __GFP_ZERO))
+		memset(obj, 0, mstat_classes[cls].size);
+	return obj;
+}
 
 /*
  * An object of class @cls on node @nid, another than this CPU's: from that
@@ -488,8 +511,7 @@ static void *mstat_alloc_class(unsigned int cls, size_t size, gfp_t flags, int n
 		obj = mstat_pcpu_alloc(cls, flags, caller, key);
 	if (!obj)
 		return NULL;
-	if (unlikely(flags & __GFP_ZERO))
-		memset(obj, 0, mstat_classes[cls].size);
+	mstat_obj_zero(obj, cls, flags);
 	if (mstat_debug())
 		mstat_debug_alloc_done(obj, cls, size, caller);
 	trace_mstat_alloc(caller, obj, size, mstat_classes[cls].size, flags);
@@ -508,7 +530,7 @@ static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct msta
 
 		if (likely(mstat_site_fast_key(site, cls, &key)) &&
 		    likely(mstat_task_pop(cls, key, &obj)))
-			return obj;
+			return mstat_obj_zero(obj, cls, flags);
 	}
 	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, caller, site);
 }
@@ -538,7 +560,8 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 	struct mstat_pcpu *c;
 	unsigned int key, i, k = 0;
 
-	if ((flags & MSTAT_GFP_SLOW) || !in_task() || mstat_fast_off())
+	/* __GFP_ZERO: object by object, each zeroed by mstat_alloc_caller() */
+	if ((flags & (MSTAT_GFP_SLOW | __GFP_ZERO)) || !in_task() || mstat_fast_off())
 		return 0;
 	n = min(n, MSTAT_BULK_MAX);
 	key = mstat_key_for(site, cls, flags);
@@ -809,7 +832,7 @@ void mstat_free(const void *ptr)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, false, 0)))
 		return;
 	mstat_free_slow(ptr, MSTAT_ANY_CLS, _RET_IP_, false);
 }
@@ -820,7 +843,7 @@ void mstat_free_caller(const void *ptr, unsigned long caller)
 {
 	if (unlikely(ZERO_OR_NULL_PTR(ptr)))
 		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, MSTAT_ANY_CLS)))
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(ptr, false, 0)))
 		return;
 	mstat_free_slow(ptr, MSTAT_ANY_CLS, caller, false);
 }
@@ -1184,7 +1207,7 @@ static __always_inline void *__mstat_cache_alloc(struct mstat_cache *s, gfp_t fl
 	might_alloc(flags);
 	if (likely(!(flags & MSTAT_GFP_SLOW) && in_task()) && !mstat_fast_off() &&
 	    likely(mstat_site_fast_key(site, cls, &key)) && likely(mstat_task_pop(cls, key, &obj)))
-		return obj;
+		return mstat_obj_zero(obj, cls, flags);
 	return mstat_alloc_class(cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
 }
 
@@ -1243,7 +1266,7 @@ static __always_inline void __mstat_cache_free(struct mstat_cache *s, const void
 {
 	if (unlikely(ZERO_OR_NULL_PTR(obj)))
 		return;
-	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, s->cls)))
+	if (likely(in_task()) && !mstat_fast_off() && likely(mstat_task_push(obj, true, s->cls)))
 		return;
 	mstat_free_slow(obj, s->cls, caller, false);
 }

@@ -416,29 +416,35 @@ static void mstat_test_roundtrip_large(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, after->sys_bytes, before->sys_bytes);
 }
 
+/*
+ * Round 0 takes the general path (a site's first allocation of a class
+ * makes its key), round 1 the fast path, which zeroes too.
+ */
 static void mstat_test_zeroing(struct kunit *test)
 {
 	static const size_t sizes[] = { 8, 100, 4096, 20000, MSTAT_MAX_SMALL, 50000 };
-	unsigned int i;
+	unsigned int i, round;
 
 	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
-		size_t usable;
-		void *p;
+		for (round = 0; round < 2; round++) {
+			size_t usable;
+			void *p;
 
-		/* dirty an object, free it: the cache hands it back next */
-		p = mstat_alloc(sizes[i], GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		usable = mstat_usable_size(p);
-		memset(p, 0xa5, usable);
-		mstat_free(p);
+			/* dirty an object, free it: the cache hands it back next */
+			p = mstat_alloc(sizes[i], GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			usable = mstat_usable_size(p);
+			memset(p, 0xa5, usable);
+			mstat_free(p);
 
-		p = (i & 1) ? mstat_zalloc(sizes[i], GFP_KERNEL) :
-			      mstat_alloc(sizes[i], GFP_KERNEL | __GFP_ZERO);
-		KUNIT_ASSERT_NOT_NULL(test, p);
-		KUNIT_EXPECT_EQ(test, mstat_usable_size(p), usable);
-		KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p, 0, usable),
-				      "size %zu not zeroed", sizes[i]);
-		mstat_free(p);
+			p = (i & 1) ? mstat_zalloc(sizes[i], GFP_KERNEL) :
+				      mstat_alloc(sizes[i], GFP_KERNEL | __GFP_ZERO);
+			KUNIT_ASSERT_NOT_NULL(test, p);
+			KUNIT_EXPECT_EQ(test, mstat_usable_size(p), usable);
+			KUNIT_EXPECT_TRUE_MSG(test, !memchr_inv(p, 0, usable),
+					      "size %zu round %u not zeroed", sizes[i], round);
+			mstat_free(p);
+		}
 	}
 }
 
@@ -3678,6 +3684,14 @@ static void mstat_test_typed_align(struct kunit *test)
 			KUNIT_EXPECT_TRUE(test, check(objs[j], c[i].size, j));
 			mstat_cache_free(s, objs[j]);
 		}
+		/* the filled objects again, from the cache by the fast path: zeroed too */
+		for (j = 0; j < ARRAY_SIZE(objs); j++) {
+			objs[j] = mstat_cache_zalloc(s, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, objs[j]);
+			KUNIT_EXPECT_NULL(test, memchr_inv(objs[j], 0, c[i].size));
+		}
+		for (j = 0; j < ARRAY_SIZE(objs); j++)
+			mstat_cache_free(s, objs[j]);
 		mstat_cache_destroy(s);
 	}
 }
