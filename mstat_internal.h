@@ -1130,8 +1130,7 @@ static __always_inline void mstat_kasan_free(const void *obj, const struct mstat
 static __always_inline void mstat_kasan_live(const void *obj, unsigned int size) { }
 #endif
 
-/* @obj of class @cls, whose state is at @st, is handed out from @c, counted to @key. */
-/* An object handed out, its allocation counted by the caller. */
+/* @obj of class @cls, whose state is at @st, handed out, its allocation counted to @key. */
 static __always_inline void mstat_obj_live(void *obj, u32 *st, unsigned int cls,
 					   unsigned int key)
 {

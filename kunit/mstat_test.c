@@ -4183,7 +4183,8 @@ static u64 rcu_raw(unsigned int *freed)
  * before it freed, across the batch's runs of MSTAT_RCU_CHAIN objects under
  * one lock (typed objects among them) and an object it leaves to the
  * general free (a large one): the frees counted exactly, none pending, none
- * live.
+ * live.  With @heads, the objects wait chained through their heads, which
+ * the pointer pages' way never writes.
  */
 static void rcu_barrier_run(struct kunit *test, bool heads)
 {
@@ -4191,8 +4192,8 @@ static void rcu_barrier_run(struct kunit *test, bool heads)
 	struct mstat_totals *t0, *t1;
 	struct rcu_obj **p;
 	struct rcu_big *big;
+	unsigned int i, written;
 	struct mstat_cache *s;
-	unsigned int i;
 
 	p = kunit_kcalloc(test, n, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -4208,11 +4209,19 @@ static void rcu_barrier_run(struct kunit *test, bool heads)
 	}
 	big = mstat_alloc(sizeof(*big), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, big);
+	/* no batch is freed before the heads are looked at */
+	rcu_read_lock();
 	for (i = 0; i < n; i++) {
+		memset(&p[i]->rcu, 0x5a, sizeof(p[i]->rcu));
 		mstat_free_rcu(p[i], rcu);
 		if (i == n / 2)
 			mstat_free_rcu(big, rcu);
 	}
+	/* the fallback chains objects through their heads; pointer pages leave them be */
+	for (i = 0, written = 0; i < n; i++)
+		written += !!memchr_inv(&p[i]->rcu, 0x5a, sizeof(p[i]->rcu));
+	rcu_read_unlock();
+	KUNIT_EXPECT_EQ(test, written, heads ? n : 0);
 	mstat_rcu_no_blocks = false;
 	mstat_rcu_barrier();
 	t1 = snap(test);
