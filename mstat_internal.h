@@ -492,6 +492,9 @@ struct mstat_totals {
 	u64 ndouble_free;
 	u64 nwrite_after_free;
 	u64 nredzone;
+	/* the typed classes' sizes when read, and the bytes their retyping left (mstat_retype()) */
+	unsigned int typed_size[MSTAT_MAX_TYPED];
+	u64 retyped_bytes;
 };
 
 /**
@@ -1428,8 +1431,9 @@ static inline void mstat_read_step(unsigned int pass, unsigned int i) { }
 #endif
 u64 mstat_nmalloc(const struct mstat_counters *c);
 u64 mstat_nfree(const struct mstat_counters *c);
-u64 mstat_total_alloc_bytes(const struct mstat_counters *c);
-u64 mstat_total_free_bytes(const struct mstat_counters *c);
+u64 mstat_read_class_bytes(const struct mstat_totals *t, unsigned int cls, u64 nobjs);
+u64 mstat_total_alloc_bytes(const struct mstat_totals *t);
+u64 mstat_total_free_bytes(const struct mstat_totals *t);
 struct kernel_param;
 int mstat_read_gap_set(const char *val, const struct kernel_param *kp);
 extern unsigned int mstat_read_gap_us;
@@ -1440,6 +1444,11 @@ int mstat_collect_killable(struct mstat_totals *t, struct mstat_totals *cpus);
 void mstat_collect_begin(void);
 int mstat_collect_begin_killable(void);
 void mstat_collect_end(void);
+void mstat_retype_begin(u64 bytes);
+void mstat_retype_end(void);
+unsigned int mstat_retype_read_begin(void);
+bool mstat_retype_read_retry(unsigned int seq);
+u64 mstat_retyped_bytes(void);
 int mstat_show(struct seq_file *m, void *v);
 size_t mstat_text_size(void);
 int mstat_proc_init(void);

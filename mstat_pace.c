@@ -2,7 +2,8 @@
 /*
  * mstat pacing: every collection of the counters (the totals, the nodes,
  * the sites) runs between mstat_collect_begin() and mstat_collect_end(),
- * one at a time, at least read_gap_us after the previous one.
+ * one at a time, at least read_gap_us after the previous one; and the
+ * sequence a collection checks for a typed class's retyping.
  */
 #include <linux/cpu.h>
 #include <linux/delay.h>
@@ -12,6 +13,7 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
+#include <linux/seqlock.h>
 
 #include "mstat_internal.h"
 
@@ -114,4 +116,54 @@ void mstat_collect_end(void)
 	mstat_next_collect_ns = ktime_get_ns() +
 				(u64)READ_ONCE(mstat_read_gap_us) * NSEC_PER_USEC;
 	mutex_unlock(&mstat_collect_lock);
+}
+
+/*
+ * A typed class whose cache was destroyed with nothing live may go to a
+ * cache of another size (mstat_cache_create()): its counts go on, and the
+ * bytes of its past objects, counted at the new size from then on, are
+ * corrected by mstat_retyped_bytes() (modulo 2^64: the correction may be
+ * negative).  A read takes the typed classes' sizes with its counts, and
+ * one that a retyping overlaps is made again (mstat_collect_locked(),
+ * mstat_collect_sites()), so
+ * that total_alloc_bytes and total_free_bytes never go back.
+ */
+static seqcount_t mstat_retype_seq = SEQCNT_ZERO(mstat_retype_seq);
+static u64 mstat_retyped;
+
+/**
+ * mstat_retype_begin - a typed class is about to change size
+ * @bytes: what its past objects' bytes at the old size exceed the same
+ *	count at the new one by (modulo 2^64)
+ *
+ * The caller holds the typed caches' lock (the only writer), then sets
+ * the class up and calls mstat_retype_end().
+ */
+void mstat_retype_begin(u64 bytes)
+{
+	preempt_disable();
+	write_seqcount_begin(&mstat_retype_seq);
+	WRITE_ONCE(mstat_retyped, mstat_retyped + bytes);
+}
+
+void mstat_retype_end(void)
+{
+	write_seqcount_end(&mstat_retype_seq);
+	preempt_enable();
+}
+
+unsigned int mstat_retype_read_begin(void)
+{
+	return read_seqcount_begin(&mstat_retype_seq);
+}
+
+bool mstat_retype_read_retry(unsigned int seq)
+{
+	return read_seqcount_retry(&mstat_retype_seq, seq);
+}
+
+/* The bytes the retypings left, for a read between the two calls above. */
+u64 mstat_retyped_bytes(void)
+{
+	return READ_ONCE(mstat_retyped);
 }

@@ -56,23 +56,52 @@ u64 mstat_nfree(const struct mstat_counters *c)
 	return n;
 }
 
-u64 mstat_total_alloc_bytes(const struct mstat_counters *c)
+/* The typed classes' sizes and the retyping's bytes, for a read just made. */
+static void mstat_read_sizes(struct mstat_totals *t)
 {
-	u64 bytes = c->large_alloc_bytes;
+	unsigned int i;
+
+	for (i = 0; i < MSTAT_MAX_TYPED; i++)
+		t->typed_size[i] = READ_ONCE(mstat_classes[MSTAT_NR_SIZES + i].size);
+	t->retyped_bytes = mstat_retyped_bytes();
+}
+
+/* Usable bytes of @nobjs objects of class @cls, at the size read @t took. */
+u64 mstat_read_class_bytes(const struct mstat_totals *t, unsigned int cls, u64 nobjs)
+{
+	if (cls >= MSTAT_NR_SIZES)
+		return nobjs * t->typed_size[cls - MSTAT_NR_SIZES];
+	return mstat_class_bytes(cls, nobjs);
+}
+
+/* Net bytes of @c (read @t's totals or one of its rows): its allocations' less its frees'. */
+static s64 mstat_net_bytes(const struct mstat_totals *t, const struct mstat_counters *c)
+{
+	u64 bytes = c->large_alloc_bytes - c->large_free_bytes;
 	unsigned int cls;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		bytes += mstat_class_bytes(cls, c->nmalloc[cls]);
+		bytes += mstat_read_class_bytes(t, cls, c->nmalloc[cls] - c->nfree[cls]);
 	return bytes;
 }
 
-u64 mstat_total_free_bytes(const struct mstat_counters *c)
+u64 mstat_total_alloc_bytes(const struct mstat_totals *t)
 {
-	u64 bytes = c->large_free_bytes;
+	u64 bytes = t->sum.large_alloc_bytes + t->retyped_bytes;
 	unsigned int cls;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		bytes += mstat_class_bytes(cls, c->nfree[cls]);
+		bytes += mstat_read_class_bytes(t, cls, t->sum.nmalloc[cls]);
+	return bytes;
+}
+
+u64 mstat_total_free_bytes(const struct mstat_totals *t)
+{
+	u64 bytes = t->sum.large_free_bytes + t->retyped_bytes;
+	unsigned int cls;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
+		bytes += mstat_read_class_bytes(t, cls, t->sum.nfree[cls]);
 	return bytes;
 }
 
@@ -205,6 +234,7 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		mstat_read_step(2, i);
 	}
 	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
+	mstat_read_sizes(t);
 	t->nbad_ptr = mstat_nmistakes(MSTAT_BAD_POINTER);
 	t->ndouble_free = mstat_nmistakes(MSTAT_DOUBLE_FREE);
 	t->nwrite_after_free = mstat_nmistakes(MSTAT_CORRUPT_FREE);
@@ -214,10 +244,14 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 /* mstat_collect() between mstat_collect_begin() and mstat_collect_end() */
 static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cpus)
 {
-	unsigned int cpu;
+	unsigned int cpu, seq;
 
-	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
-			  MSTAT_NR_CTX);
+	/* a read overlapping a retyping would count one class's bytes at two sizes */
+	do {
+		seq = mstat_retype_read_begin();
+		mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
+				  MSTAT_NR_CTX);
+	} while (mstat_retype_read_retry(seq));
 	/* under the same lock: a row says online only with its CPU's own counts */
 	for_each_possible_cpu(cpu) {
 		if (cpus)
@@ -265,8 +299,8 @@ static void mstat_fill_stats(struct mstat_stats *st, const struct mstat_totals *
 {
 	const struct mstat_counters *s = &t->sum;
 
-	st->total_alloc_bytes = mstat_total_alloc_bytes(s);
-	st->total_free_bytes = mstat_total_free_bytes(s);
+	st->total_alloc_bytes = mstat_total_alloc_bytes(t);
+	st->total_free_bytes = mstat_total_free_bytes(t);
 	st->alloc_bytes = st->total_alloc_bytes - st->total_free_bytes;
 	st->sys_bytes = t->sys_bytes;
 	st->cached_bytes = t->cached_bytes;
@@ -338,21 +372,23 @@ static void mstat_show_totals(struct seq_file *m, const struct mstat_totals *t)
 	seq_printf(m, "rcu_pending %llu\n", st.rcu_pending);
 }
 
-static void mstat_show_classes(struct seq_file *m, const struct mstat_counters *s)
+static void mstat_show_classes(struct seq_file *m, const struct mstat_totals *t)
 {
+	const struct mstat_counters *s = &t->sum;
 	unsigned int cls;
 
 	seq_puts(m, "# class size nmalloc nfree live_objects alloc_bytes\n");
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
 		u64 live = s->nmalloc[cls] - s->nfree[cls];
 
-		seq_printf(m, "class%u %u %llu %llu %llu %llu\n", cls,
-			   mstat_classes[cls].size, s->nmalloc[cls], s->nfree[cls],
-			   live, mstat_class_bytes(cls, live));
+		seq_printf(m, "class%u %llu %llu %llu %llu %llu\n", cls,
+			   mstat_read_class_bytes(t, cls, 1), s->nmalloc[cls], s->nfree[cls],
+			   live, mstat_read_class_bytes(t, cls, live));
 	}
 }
 
-static void mstat_show_cpus(struct seq_file *m, const struct mstat_totals *cpus)
+static void mstat_show_cpus(struct seq_file *m, const struct mstat_totals *t,
+			    const struct mstat_totals *cpus)
 {
 	unsigned int cpu;
 
@@ -363,8 +399,7 @@ static void mstat_show_cpus(struct seq_file *m, const struct mstat_totals *cpus)
 		/* A CPU frees what others allocated: its alloc_bytes may be < 0. */
 		seq_printf(m, "cpu%u %d %llu %llu %lld %llu %llu %llu\n", cpu,
 			   cpus[cpu].online, mstat_nmalloc(c), mstat_nfree(c),
-			   (s64)(mstat_total_alloc_bytes(c) - mstat_total_free_bytes(c)),
-			   cpus[cpu].cached_bytes, c->nrefill, c->nflush);
+			   mstat_net_bytes(t, c), cpus[cpu].cached_bytes, c->nrefill, c->nflush);
 	}
 }
 
@@ -378,8 +413,8 @@ void mstat_render(struct seq_file *m, const struct mstat_totals *t,
 		  const struct mstat_totals *cpus)
 {
 	mstat_show_totals(m, t);
-	mstat_show_classes(m, &t->sum);
-	mstat_show_cpus(m, cpus);
+	mstat_show_classes(m, t);
+	mstat_show_cpus(m, t, cpus);
 }
 
 /**

@@ -32,8 +32,8 @@
 /**
  * struct mstat_typed_slot - one class of the typed caches
  * @cache: the cache that has it, NULL if free
- * @used: whether a cache ever had it: then its objects' size is fixed, so
- *	that the class's bytes, counted as objects times size, stay true
+ * @used: whether a cache ever had it: a cache of another size then
+ *	retypes it (mstat_retype_begin())
  * @base: allocations (and frees, as many) of the class when its last cache
  *	was destroyed with none live: where its next cache's counts start
  */
@@ -62,21 +62,28 @@ static unsigned int mstat_typed_align(unsigned int size, unsigned int align, sla
 	return max_t(unsigned int, align, MSTAT_MIN_SIZE);
 }
 
-/* A slot for objects of @size: one given back by a cache of that size, else a new one. */
+/*
+ * A slot for objects of @size: one given back by a cache of that size,
+ * else a new one, else one given back by a cache of another size.
+ */
 static int mstat_typed_slot(unsigned int size)
 {
-	int i, fresh = -1;
+	int i, fresh = -1, other = -1;
 
 	lockdep_assert_held(&mstat_typed_lock);
 	for (i = 0; i < MSTAT_MAX_TYPED; i++) {
 		if (mstat_slots[i].cache)
 			continue;
-		if (mstat_slots[i].used && mstat_classes[MSTAT_NR_SIZES + i].size == size)
+		if (!mstat_slots[i].used) {
+			if (fresh < 0)
+				fresh = i;
+		} else if (mstat_classes[MSTAT_NR_SIZES + i].size == size) {
 			return i;
-		if (!mstat_slots[i].used && fresh < 0)
-			fresh = i;
+		} else if (other < 0) {
+			other = i;
+		}
 	}
-	return fresh;
+	return fresh >= 0 ? fresh : other;
 }
 
 /**
@@ -98,8 +105,8 @@ static int mstat_typed_slot(unsigned int size)
  * The cache's objects are counted apart (/proc/mstat_caches, and a class
  * row of its own in /proc/mstat) and per call site (/proc/mstat_sites).
  * At most 16 typed caches exist at once.  A cache destroyed with no live
- * objects gives its slot to the next cache of the same object size (a
- * class's bytes are its objects times its size), one leaked keeps it.
+ * objects gives its slot to the next cache, of its object size first;
+ * one leaked keeps it.
  *
  * Context: process context; sleeps.
  *
@@ -143,14 +150,22 @@ struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsi
 	slot = mstat_typed_slot(osize);
 	if (slot < 0) {
 		mutex_unlock(&mstat_typed_lock);
-		pr_err("%s(%s): all %u typed caches in use, or kept for other sizes\n",
+		pr_err("%s(%s): all %u typed caches in use\n",
 		       __func__, name, MSTAT_MAX_TYPED);
 		goto fail_free;
 	}
 	cls = MSTAT_NR_SIZES + slot;
 	mc = &mstat_classes[cls];
 	/* no object of the class exists, and none can until the cache is handed out */
-	mstat_class_setup(cls, osize, stride, red_left);
+	if (mstat_slots[slot].used && mc->size != osize) {
+		/* its past objects keep their bytes in a read's totals */
+		mstat_retype_begin(mstat_slots[slot].base * mc->size -
+				   mstat_slots[slot].base * osize);
+		mstat_class_setup(cls, osize, stride, red_left);
+		mstat_retype_end();
+	} else {
+		mstat_class_setup(cls, osize, stride, red_left);
+	}
 	mc->ctor = ctor;
 	mc->flags = MSTAT_CLS_TYPED | (ctor ? MSTAT_CLS_CTOR : 0) |
 		    (flags & SLAB_TYPESAFE_BY_RCU ? MSTAT_CLS_RCU : 0);

@@ -116,7 +116,9 @@
  *   zeroed; /proc/mstat_caches rows with exact nmalloc, nfree, live objects and bytes and pages,
  *   the site's row exact too; frees into the wrong cache, of a general object into a cache and a
  *   double free refused with nothing moved; mstat_free() takes a typed object; a destroyed cache's
- *   pages all back, its slot reused by the next cache of its size with counts from 0; a cache
+ *   pages all back, its slot reused by the next cache of its size with counts from 0, and, with
+ *   no new slot left, by caches of other sizes (40 sizes in turn all made, cumulative bytes
+ *   moved by exactly each one's objects at its own size); a cache
  *   destroyed with live objects leaked (row "leaked", pages kept, slot kept), its objects intact
  *   and still freeable; SLAB_TYPESAFE_BY_RCU objects freed and their spans released inside a
  *   read-side section stay readable as left (KASAN kernels too) and wait in the limbo until the
@@ -177,7 +179,7 @@ static void expect_reports(struct kunit *test)
 
 static u64 live_bytes(const struct mstat_totals *t)
 {
-	return mstat_total_alloc_bytes(&t->sum) - mstat_total_free_bytes(&t->sum);
+	return mstat_total_alloc_bytes(t) - mstat_total_free_bytes(t);
 }
 
 static void fill(void *p, size_t n, u8 seed)
@@ -477,8 +479,8 @@ static void mstat_test_counter_deltas(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, mid->sum.large_nfree - before->sum.large_nfree, 1ULL);
 	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&mid->sum) - mstat_nmalloc(&before->sum), 17ULL);
 	KUNIT_EXPECT_EQ(test, mstat_nfree(&mid->sum) - mstat_nfree(&before->sum), 6ULL);
-	KUNIT_EXPECT_EQ(test, mstat_total_alloc_bytes(&mid->sum) -
-			mstat_total_alloc_bytes(&before->sum),
+	KUNIT_EXPECT_EQ(test, mstat_total_alloc_bytes(mid) -
+			mstat_total_alloc_bytes(before),
 			(u64)(10 * 24 + 5 * 1024 + 2 * large));
 	KUNIT_EXPECT_EQ(test, live_bytes(mid) - live_bytes(before),
 			(u64)(6 * 24 + 4 * 1024 + large));
@@ -811,7 +813,7 @@ static void mstat_test_read_stats(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.live_objects, st.nmalloc - st.nfree);
 	KUNIT_EXPECT_GE(test, st.live_objects, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.alloc_bytes, live_bytes(t));
-	KUNIT_EXPECT_EQ(test, st.total_alloc_bytes, mstat_total_alloc_bytes(&t->sum));
+	KUNIT_EXPECT_EQ(test, st.total_alloc_bytes, mstat_total_alloc_bytes(t));
 	KUNIT_EXPECT_EQ(test, st.large_alloc_bytes,
 			t->sum.large_alloc_bytes - t->sum.large_free_bytes);
 	KUNIT_EXPECT_GE(test, st.large_alloc_bytes, (u64)PAGE_ALIGN(50000));
@@ -1068,8 +1070,8 @@ static void mstat_test_proc_render(struct kunit *test)
 
 	KUNIT_EXPECT_TRUE(test, str_has_prefix(text, "mstat version 1\n"));
 	expect_field(test, text, "alloc_bytes", live_bytes(t));
-	expect_field(test, text, "total_alloc_bytes", mstat_total_alloc_bytes(&t->sum));
-	expect_field(test, text, "total_free_bytes", mstat_total_free_bytes(&t->sum));
+	expect_field(test, text, "total_alloc_bytes", mstat_total_alloc_bytes(t));
+	expect_field(test, text, "total_free_bytes", mstat_total_free_bytes(t));
 	expect_field(test, text, "sys_bytes", t->sys_bytes);
 	expect_field(test, text, "cached_bytes", t->cached_bytes);
 	expect_field(test, text, "nmalloc", mstat_nmalloc(&t->sum));
@@ -3788,6 +3790,44 @@ static void mstat_test_typed_stats(struct kunit *test)
  * A cache destroyed with live objects leaks them and keeps its class and
  * pages: they can still be freed, and no other cache gets the slot.
  */
+/*
+ * More caches of new sizes, one after another, than there are slots: once
+ * no new slot is left, a clean one of another size is retyped, and a
+ * read's cumulative bytes still move by each cache's objects at its own
+ * size (the past objects of a retyped class keep their old size's bytes).
+ */
+static void mstat_test_typed_retype(struct kunit *test)
+{
+	const unsigned int ncaches = 3 * MSTAT_MAX_TYPED;
+	struct mstat_totals *t0, *t1;
+	unsigned int i, j;
+	u64 want = 0;
+
+	t0 = snap(test);
+	for (i = 0; i < ncaches; i++) {
+		unsigned int size = 24 + 40 * i;
+		struct mstat_cache *s;
+		void *p[3];
+
+		s = mstat_cache_create("kunit_retype", size, 0, 0, NULL);
+		KUNIT_ASSERT_NOT_NULL_MSG(test, s, "cache %u, size %u", i, size);
+		for (j = 0; j < ARRAY_SIZE(p); j++) {
+			p[j] = mstat_cache_alloc(s, GFP_KERNEL);
+			KUNIT_ASSERT_NOT_NULL(test, p[j]);
+			KUNIT_EXPECT_EQ(test, mstat_usable_size(p[j]), (size_t)size);
+			memset(p[j], i, size);
+		}
+		for (j = 0; j < ARRAY_SIZE(p); j++)
+			mstat_cache_free(s, p[j]);
+		want += ARRAY_SIZE(p) * size;
+		mstat_cache_destroy(s);
+	}
+	t1 = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_total_alloc_bytes(t1) - mstat_total_alloc_bytes(t0), want);
+	KUNIT_EXPECT_EQ(test, mstat_total_free_bytes(t1) - mstat_total_free_bytes(t0), want);
+	KUNIT_EXPECT_EQ(test, live_bytes(t1), live_bytes(t0));
+}
+
 static void mstat_test_typed_destroy_leaks(struct kunit *test)
 {
 	struct mstat_cache *s, *t;
@@ -4590,6 +4630,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_typed_ctor),
 	KUNIT_CASE(mstat_test_typed_align),
 	KUNIT_CASE(mstat_test_typed_stats),
+	KUNIT_CASE(mstat_test_typed_retype),
 	KUNIT_CASE(mstat_test_typed_destroy_leaks),
 	KUNIT_CASE(mstat_test_typed_rcu),
 	KUNIT_CASE(mstat_test_bulk),
