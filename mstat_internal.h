@@ -1446,8 +1446,6 @@ int mstat_collect_begin_killable(void);
 void mstat_collect_end(void);
 void mstat_retype_begin(u64 bytes);
 void mstat_retype_end(void);
-unsigned int mstat_retype_read_begin(void);
-bool mstat_retype_read_retry(unsigned int seq);
 u64 mstat_retyped_bytes(void);
 int mstat_show(struct seq_file *m, void *v);
 size_t mstat_text_size(void);

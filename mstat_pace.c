@@ -2,8 +2,8 @@
 /*
  * mstat pacing: every collection of the counters (the totals, the nodes,
  * the sites) runs between mstat_collect_begin() and mstat_collect_end(),
- * one at a time, at least read_gap_us after the previous one; and the
- * sequence a collection checks for a typed class's retyping.
+ * one at a time, at least read_gap_us after the previous one; a typed
+ * class's retyping, between two collections.
  */
 #include <linux/cpu.h>
 #include <linux/delay.h>
@@ -13,7 +13,6 @@
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/sched/signal.h>
-#include <linux/seqlock.h>
 
 #include "mstat_internal.h"
 
@@ -123,47 +122,36 @@ void mstat_collect_end(void)
  * cache of another size (mstat_cache_create()): its counts go on, and the
  * bytes of its past objects, counted at the new size from then on, are
  * corrected by mstat_retyped_bytes() (modulo 2^64: the correction may be
- * negative).  A read takes the typed classes' sizes with its counts, and
- * one that a retyping overlaps is made again (mstat_collect_locked(),
- * mstat_collect_sites()), so
- * that total_alloc_bytes and total_free_bytes never go back.
+ * negative).  The retyping holds the collections' lock, and every read
+ * takes the typed classes' sizes and the correction with its counts under
+ * it (mstat_read_caches(), mstat_collect_sites()), so that a read never
+ * counts one class's bytes at two sizes and total_alloc_bytes and
+ * total_free_bytes never go back.
  */
-static seqcount_t mstat_retype_seq = SEQCNT_ZERO(mstat_retype_seq);
-static u64 mstat_retyped;
+static u64 mstat_retyped;	/* under mstat_collect_lock */
 
 /**
  * mstat_retype_begin - a typed class is about to change size
  * @bytes: what its past objects' bytes at the old size exceed the same
  *	count at the new one by (modulo 2^64)
  *
- * The caller holds the typed caches' lock (the only writer), then sets
- * the class up and calls mstat_retype_end().
+ * The caller holds the typed caches' lock, then sets the class up and
+ * calls mstat_retype_end().  Not paced: no counter is read.
  */
 void mstat_retype_begin(u64 bytes)
 {
-	preempt_disable();
-	write_seqcount_begin(&mstat_retype_seq);
-	WRITE_ONCE(mstat_retyped, mstat_retyped + bytes);
+	mutex_lock(&mstat_collect_lock);
+	mstat_retyped += bytes;
 }
 
 void mstat_retype_end(void)
 {
-	write_seqcount_end(&mstat_retype_seq);
-	preempt_enable();
+	mutex_unlock(&mstat_collect_lock);
 }
 
-unsigned int mstat_retype_read_begin(void)
-{
-	return read_seqcount_begin(&mstat_retype_seq);
-}
-
-bool mstat_retype_read_retry(unsigned int seq)
-{
-	return read_seqcount_retry(&mstat_retype_seq, seq);
-}
-
-/* The bytes the retypings left, for a read between the two calls above. */
+/* The bytes the retypings left; between mstat_collect_begin() and _end(). */
 u64 mstat_retyped_bytes(void)
 {
-	return READ_ONCE(mstat_retyped);
+	lockdep_assert_held(&mstat_collect_lock);
+	return mstat_retyped;
 }

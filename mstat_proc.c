@@ -56,13 +56,13 @@ u64 mstat_nfree(const struct mstat_counters *c)
 	return n;
 }
 
-/* The typed classes' sizes and the retyping's bytes, for a read just made. */
+/* The typed classes' sizes and the retypings' bytes, for a read just made. */
 static void mstat_read_sizes(struct mstat_totals *t)
 {
 	unsigned int i;
 
 	for (i = 0; i < MSTAT_MAX_TYPED; i++)
-		t->typed_size[i] = READ_ONCE(mstat_classes[MSTAT_NR_SIZES + i].size);
+		t->typed_size[i] = mstat_classes[MSTAT_NR_SIZES + i].size;
 	t->retyped_bytes = mstat_retyped_bytes();
 }
 
@@ -234,7 +234,6 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 		mstat_read_step(2, i);
 	}
 	t->sys_bytes = mstat_span_bytes() + t->sum.large_alloc_bytes - t->sum.large_free_bytes;
-	mstat_read_sizes(t);
 	t->nbad_ptr = mstat_nmistakes(MSTAT_BAD_POINTER);
 	t->ndouble_free = mstat_nmistakes(MSTAT_DOUBLE_FREE);
 	t->nwrite_after_free = mstat_nmistakes(MSTAT_CORRUPT_FREE);
@@ -244,14 +243,12 @@ void mstat_read_caches(struct mstat_totals *t, struct mstat_totals *rows,
 /* mstat_collect() between mstat_collect_begin() and mstat_collect_end() */
 static void mstat_collect_locked(struct mstat_totals *t, struct mstat_totals *cpus)
 {
-	unsigned int cpu, seq;
+	unsigned int cpu;
 
-	/* a read overlapping a retyping would count one class's bytes at two sizes */
-	do {
-		seq = mstat_retype_read_begin();
-		mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
-				  MSTAT_NR_CTX);
-	} while (mstat_retype_read_retry(seq));
+	mstat_read_caches(t, cpus, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX,
+			  MSTAT_NR_CTX);
+	/* under the same lock as a retyping: the sizes the counts were made at */
+	mstat_read_sizes(t);
 	/* under the same lock: a row says online only with its CPU's own counts */
 	for_each_possible_cpu(cpu) {
 		if (cpus)

@@ -696,7 +696,7 @@ static int mstat_site_cmp(const void *a, const void *b)
 static int mstat_collect_sites(struct mstat_site_stats **rowsp, bool killable)
 {
 	struct mstat_site_counters *sums, *keys;
-	unsigned int nsites, nkeys, id, key, seq, n = 0;
+	unsigned int nsites, nkeys, id, key, n = 0;
 	struct mstat_site_stats *rows;
 	unsigned long irqflags;
 
@@ -721,26 +721,22 @@ static int mstat_collect_sites(struct mstat_site_stats **rowsp, bool killable)
 		kvfree(rows);
 		return -EINTR;
 	}
-	/* a read overlapping a typed class's retyping is made again: see mstat_retype_begin() */
-	do {
-		seq = mstat_retype_read_begin();
-		mstat_read_site_caches(keys, nkeys, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX);
-		memset(sums, 0, nsites * sizeof(*sums));
-		for (key = 0; key < nkeys; key++) {
-			struct mstat_site_counters *k = &keys[key], *s = &sums[mstat_key_site[key]];
-			unsigned int cls = mstat_key_cls[key];
+	mstat_read_site_caches(keys, nkeys, mstat_cpu_caches, nr_cpu_ids * MSTAT_NR_CTX);
+	/* the bytes too under the collections' lock, which a retyping takes */
+	for (key = 0; key < nkeys; key++) {
+		struct mstat_site_counters *k = &keys[key], *s = &sums[mstat_key_site[key]];
+		unsigned int cls = mstat_key_cls[key];
 
-			s->nfree += k->nfree;
-			s->nmalloc += k->nmalloc;
-			if (cls == MSTAT_LARGE_CLS) {
-				s->free_bytes += k->free_bytes;
-				s->alloc_bytes += k->alloc_bytes;
-			} else {
-				s->free_bytes += mstat_class_bytes(cls, k->nfree);
-				s->alloc_bytes += mstat_class_bytes(cls, k->nmalloc);
-			}
+		s->nfree += k->nfree;
+		s->nmalloc += k->nmalloc;
+		if (cls == MSTAT_LARGE_CLS) {
+			s->free_bytes += k->free_bytes;
+			s->alloc_bytes += k->alloc_bytes;
+		} else {
+			s->free_bytes += mstat_class_bytes(cls, k->nfree);
+			s->alloc_bytes += mstat_class_bytes(cls, k->nmalloc);
 		}
-	} while (mstat_retype_read_retry(seq));
+	}
 	mstat_collect_end();
 	kvfree(keys);
 	/*

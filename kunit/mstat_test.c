@@ -117,7 +117,7 @@
  *   the site's row exact too; frees into the wrong cache, of a general object into a cache and a
  *   double free refused with nothing moved; mstat_free() takes a typed object; a destroyed cache's
  *   pages all back, its slot reused by the next cache of its size with counts from 0, and, with
- *   no new slot left, by caches of other sizes (40 sizes in turn all made, cumulative bytes
+ *   no new slot left, by caches of other sizes (48 sizes in turn all made, cumulative bytes
  *   moved by exactly each one's objects at its own size); a cache
  *   destroyed with live objects leaked (row "leaked", pages kept, slot kept), its objects intact
  *   and still freeable; SLAB_TYPESAFE_BY_RCU objects freed and their spans released inside a
@@ -4257,11 +4257,15 @@ static void rcu_barrier_run(struct kunit *test, bool heads)
 		if (i == n / 2)
 			mstat_free_rcu(big, rcu);
 	}
-	/* the fallback chains objects through their heads; pointer pages leave them be */
+	/*
+	 * The fallback chains objects through their heads.  (Pointer pages
+	 * leave them be, but one may not be had, with no reclaim: not checked.)
+	 */
 	for (i = 0, written = 0; i < n; i++)
 		written += !!memchr_inv(&p[i]->rcu, 0x5a, sizeof(p[i]->rcu));
 	rcu_read_unlock();
-	KUNIT_EXPECT_EQ(test, written, heads ? n : 0);
+	if (heads)
+		KUNIT_EXPECT_EQ(test, written, n);
 	mstat_rcu_no_blocks = false;
 	mstat_rcu_barrier();
 	t1 = snap(test);
