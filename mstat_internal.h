@@ -1240,6 +1240,9 @@ extern bool mstat_rcu_no_blocks;
 void mstat_reclaim_test_up(bool up);
 bool mstat_shepherd_queued(void);
 #endif
+#if IS_ENABLED(CONFIG_MSTAT_TORTURE)
+void mstat_torture_adopt(void *p, size_t size, u8 fill);
+#endif
 
 /* Whether a test makes mstat_free_rcu() chain its objects through their heads. */
 static inline bool mstat_rcu_blocks_off(void)

@@ -32,6 +32,11 @@
  *   a reader checks every invariant the README promises for a read, on
  *   /proc/mstat's text (mstat_collect() + mstat_render()), on
  *   mstat_read_stats() and on mstat_read_sites().
+ * - with mstat.torture_client=<path of kunit/mstat_tclient.ko> (an
+ *   initramfs with busybox's insmod and rmmod: scripts/torture.sh), a
+ *   thread loads and unloads that client module over and over: once it has
+ *   gone, its sites must show exactly the objects it handed over
+ *   (mstat_torture_adopt()) as live, and none once they are freed.
  * - with mstat.fail_span_nth=N (mstat_pool.c, tests only) every Nth page
  *   allocation for a span fails; the allocation must return NULL and the
  *   statistics stay true.
@@ -55,6 +60,7 @@
 #include <linux/delay.h>
 #include <linux/hashtable.h>
 #include <linux/hrtimer.h>
+#include <linux/initrd.h>
 #include <linux/kthread.h>
 #include <linux/moduleparam.h>
 #include <linux/prandom.h>
@@ -65,6 +71,7 @@
 #include <linux/spinlock.h>
 #include <linux/string.h>
 #include <linux/timer.h>
+#include <linux/umh.h>
 #include <linux/vmalloc.h>
 #include <linux/workqueue.h>
 
@@ -105,10 +112,14 @@ MODULE_PARM_DESC(torture_hotplug, "mstat_torture: take CPUs off and on line");
 static bool torture_reclaim = true;
 module_param(torture_reclaim, bool, 0444);
 MODULE_PARM_DESC(torture_reclaim, "mstat_torture: drive reclaim, idle_ms and the preferred-order fault");
+static char *torture_client = "";
+module_param(torture_client, charp, 0444);
+MODULE_PARM_DESC(torture_client,
+		 "mstat_torture: a client module to load and unload throughout (kunit/mstat_tclient.c), by /bin/insmod and /bin/rmmod from the initramfs; empty: none");
 static unsigned int torture_selftest;
 module_param(torture_selftest, uint, 0444);
 MODULE_PARM_DESC(torture_selftest,
-		 "mstat_torture: fail on purpose, to see the checks work: 1 write into a pooled object, 2 a mistake not counted, 4 free an owned object behind its owner's back");
+		 "mstat_torture: fail on purpose, to see the checks work: 1 write into a pooled object, 2 a mistake not counted, 4 free an owned object behind its owner's back, 8 one object the client handed over not counted as such");
 
 /*
  * KUnit gives a case 300 s in 6.12.  The end of a round (stopping,
@@ -153,6 +164,7 @@ static struct {
 	atomic_long_t inj_bad, inj_double, inj_stale, inj_simul, stale_limbo;
 	atomic_long_t kinds[6];
 	atomic_long_t reads, site_reads, hotplugs, hotplug_busy, reclaims, faults;
+	atomic_long_t client_loads, client_adopted;
 	atomic_t simul_cls[MSTAT_NR_CLASSES];	/* slack for nfree > nmalloc */
 	atomic_t nfail;
 } ts;
@@ -1096,6 +1108,131 @@ static int tort_hotplug_fn(void *unused)
 	return 0;
 }
 
+/*
+ * The client module's objects that outlive it (kunit/mstat_tclient.c):
+ * handed over at its load, checked and freed after its unload.
+ */
+#define TORT_ADOPTED		16
+#define TORT_CLIENT_NAME	"mstat_tclient"
+static struct {
+	void *p;
+	size_t size;
+	u8 fill;
+} tort_adopted[TORT_ADOPTED];
+static unsigned int tort_nadopted;
+static DEFINE_MUTEX(tort_adopt_lock);
+
+/**
+ * mstat_torture_adopt - the client module hands an object to the torture
+ * @p: the object, mstat's
+ * @size: bytes of it filled with @fill
+ * @fill: the byte
+ *
+ * Called from the client's init.  The torture frees @p after the client
+ * has unloaded.
+ */
+void mstat_torture_adopt(void *p, size_t size, u8 fill)
+{
+	mutex_lock(&tort_adopt_lock);
+	if (tort_nadopted < TORT_ADOPTED) {
+		tort_adopted[tort_nadopted].p = p;
+		tort_adopted[tort_nadopted].size = size;
+		tort_adopted[tort_nadopted].fill = fill;
+		tort_nadopted++;
+	} else {
+		tort_fail("more than %u objects handed over", TORT_ADOPTED);
+		mstat_free(p);
+	}
+	mutex_unlock(&tort_adopt_lock);
+}
+EXPORT_SYMBOL_GPL(mstat_torture_adopt);
+
+static int tort_umh(const char *prog, const char *arg)
+{
+	char *argv[3], *envp[3];
+
+	argv[0] = (char *)prog;
+	argv[1] = (char *)arg;
+	argv[2] = NULL;
+	envp[0] = "HOME=/";
+	envp[1] = "PATH=/bin";
+	envp[2] = NULL;
+	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+}
+
+/* Live objects of the client's sites in one read; -1 if not all its rows fit. */
+static s64 tort_client_live(struct mstat_site_stats *rows)
+{
+	int n = mstat_read_sites(rows, MSTAT_MAX_SITES), i;
+	s64 live = 0;
+
+	if (n < 0 || n > MSTAT_MAX_SITES)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!strcmp(rows[i].module, TORT_CLIENT_NAME))
+			live += rows[i].live_objects;
+	}
+	return live;
+}
+
+/*
+ * Load the client, let it live a little, unload it; then its sites must
+ * show what it handed over as live, and after the torture frees those
+ * (each checked), nothing.  Its free after a grace period is waited for.
+ */
+static void tort_client_cycle(struct mstat_site_stats *rows)
+{
+	unsigned int i;
+	s64 live;
+	int ret;
+
+	ret = tort_umh("/bin/insmod", torture_client);
+	if (ret) {
+		tort_fail("insmod %s: %d", torture_client, ret);
+		return;
+	}
+	atomic_long_inc(&ts.client_loads);
+	schedule_timeout_uninterruptible(msecs_to_jiffies(get_random_u32_below(50)));
+	ret = tort_umh("/bin/rmmod", TORT_CLIENT_NAME);
+	if (ret) {
+		tort_fail("rmmod %s: %d", TORT_CLIENT_NAME, ret);
+		return;
+	}
+	mstat_rcu_barrier();
+	mutex_lock(&tort_adopt_lock);
+	live = tort_client_live(rows);
+	if (torture_selftest & 8)
+		live++;
+	if (live >= 0 && live != tort_nadopted)
+		tort_fail("the unloaded client's sites: %lld live, %u handed over",
+			  live, tort_nadopted);
+	for (i = 0; i < tort_nadopted; i++) {
+		if (memchr_inv(tort_adopted[i].p, tort_adopted[i].fill, tort_adopted[i].size))
+			tort_fail("an object the client handed over changed");
+		mstat_free(tort_adopted[i].p);
+	}
+	atomic_long_add(tort_nadopted, &ts.client_adopted);
+	tort_nadopted = 0;
+	live = tort_client_live(rows);
+	if (live > 0)
+		tort_fail("the unloaded client's sites: %lld live after the last free", live);
+	mutex_unlock(&tort_adopt_lock);
+}
+
+static int tort_client_fn(void *arg)
+{
+	struct mstat_site_stats *rows = arg;
+
+	/* KUnit runs before the initramfs is surely unpacked */
+	wait_for_initramfs();
+	while (!kthread_should_stop()) {
+		if (tort_running() && !atomic_read(&ts.nfail))
+			tort_client_cycle(rows);
+		schedule_timeout_interruptible(msecs_to_jiffies(20 + get_random_u32_below(100)));
+	}
+	return 0;
+}
+
 static int tort_reclaim_fn(void *unused)
 {
 	static const unsigned int idle[] = { 0, 1, 7, 50, 2000 };
@@ -1508,6 +1645,10 @@ static void tort_report(struct kunit *test, unsigned int secs, unsigned int nwor
 		   atomic_long_read(&ts.hotplugs), atomic_long_read(&ts.hotplug_busy),
 		   atomic_long_read(&ts.reclaims), atomic_long_read(&ts.faults),
 		   b->cpu_donations - a->cpu_donations);
+	if (*torture_client)
+		kunit_info(test, "client %s: %ld loads and unloads, %ld objects outlived it\n",
+			   torture_client, atomic_long_read(&ts.client_loads),
+			   atomic_long_read(&ts.client_adopted));
 }
 
 /* The exactness of the mistakes' counts (README, "Hardening"). */
@@ -1539,7 +1680,8 @@ static void mstat_torture_run(struct kunit *test)
 				(unsigned int)TORT_ROUND_S);
 	unsigned int nworkers = torture_threads ?: num_online_cpus(), nmistakers, i;
 	unsigned int rcls[3 * TORT_MISTAKERS], idle_ms = mstat_idle_ms;
-	struct task_struct *hotplug = NULL, *reclaim = NULL, *reader = NULL;
+	struct task_struct *hotplug = NULL, *reclaim = NULL, *reader = NULL, *client = NULL;
+	struct mstat_site_stats *client_rows = NULL;
 	struct mstat_stats *a, *b;
 	struct tort_worker *w;
 	struct tort_reader *rd;
@@ -1606,12 +1748,21 @@ static void mstat_torture_run(struct kunit *test)
 	if (torture_reclaim)
 		reclaim = kthread_run(tort_reclaim_fn, NULL, "mstat_tort_rc");
 	reader = kthread_run(tort_reader_fn, rd, "mstat_tort_rd");
+	if (*torture_client) {
+		client_rows = kvcalloc(MSTAT_MAX_SITES, sizeof(*client_rows), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, client_rows);
+		client = kthread_run(tort_client_fn, client_rows, "mstat_tort_cl");
+		KUNIT_EXPECT_FALSE(test, IS_ERR(client));
+	}
 
 	while (ktime_get_ns() < tort_end && !atomic_read(&ts.nfail))
 		schedule_timeout_interruptible(HZ / 10);
 
 	WRITE_ONCE(tort_stopping, true);
 	t1 = ktime_get_ns();
+	/* first: a cycle under way ends with the client unloaded */
+	tort_stop(test, &client);
+	kvfree(client_rows);
 	tort_stop(test, &hotplug);
 	tort_stop(test, &reclaim);
 	tort_stop(test, &reader);

@@ -62,7 +62,8 @@ count_from "kunit (x86_64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64
 count_from "kunit (x86_64, PREEMPT_RT)" "$MSTAT_ROOT/scripts/kunit.sh" --arch x86_64-rt
 count_from "kunit (arm64)" "$MSTAT_ROOT/scripts/kunit.sh" --arch arm64
 # --- a short torture: on the x86_64 KUnit kernel (KASAN, lockdep, ...) and
-# on a KCSAN kernel; make torture runs every configuration for longer
+# on a KCSAN kernel, each loading and unloading the client module
+# throughout; make torture runs every configuration for longer
 # (no CPU hotplug in these short runs: on the KCSAN and arm64 kernels 6.12's
 # scheduler has warned "Dying CPU not properly vacated" during the torture's
 # hotplug, with only the CPU's stopper thread listed and no mstat frame; the
