@@ -393,11 +393,7 @@ static void *mstat_alloc_large(size_t size, gfp_t flags, int nid, unsigned long 
 	return obj;
 }
 
-/*
- * Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow().  Not
- * __GFP_ZERO: a quarter of a file-system trace's allocations ask for it
- * (bench/traces/), and the fast path zeroes as the slow one does.
- */
+/* Flags mstat_alloc()'s fast path leaves to mstat_alloc_slow(). */
 #define MSTAT_GFP_SLOW	(__GFP_DMA | __GFP_DMA32 | __GFP_HIGHMEM)
 
 /* A small object handed out, zeroed (its usable size) if @flags ask. */
@@ -406,6 +402,23 @@ static __always_inline void *mstat_obj_zero(void *obj, unsigned int cls, gfp_t f
 	if (unlikely(flags & __GFP_ZERO))
 		memset(obj, 0, mstat_classes[cls].size);
 	return obj;
+}
+
+/*
+ * The fast path's way for __GFP_ZERO, out of line so that the fast paths
+ * pay no register for it: a quarter of a file-system trace's allocations
+ * ask for it (bench/traces/).  NULL if the cache cannot serve.
+ */
+static __always_inline void *mstat_zero_fast(unsigned int cls, gfp_t flags,
+					     struct mstat_site *site)
+{
+	unsigned int key;
+	void *obj;
+
+	if ((flags & MSTAT_GFP_SLOW) || !in_task() || mstat_fast_off() ||
+	    !mstat_site_fast_key(site, cls, &key) || !mstat_task_pop(cls, key, &obj))
+		return NULL;
+	return mstat_obj_zero(obj, cls, flags);
 }
 
 /*
@@ -518,20 +531,36 @@ static void *mstat_alloc_class(unsigned int cls, size_t size, gfp_t flags, int n
 	return obj;
 }
 
+/* mstat_alloc() with __GFP_ZERO: the fast path's way, zeroed, else the general path. */
+static noinline void *mstat_alloc_zero(size_t size, gfp_t flags, struct mstat_site *site,
+				       unsigned long caller)
+{
+	void *obj;
+
+	if (size - 1 < MSTAT_MAX_SMALL) {
+		obj = mstat_zero_fast(mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], flags, site);
+		if (obj)
+			return obj;
+	}
+	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, caller, site);
+}
+
 static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct mstat_site *site,
 					   unsigned long caller)
 {
 	void *obj;
 
 	might_alloc(flags);
-	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & MSTAT_GFP_SLOW) && in_task()) &&
-	    !mstat_fast_off()) {
+	if (likely(size - 1 < MSTAT_MAX_SMALL && !(flags & (MSTAT_GFP_SLOW | __GFP_ZERO)) &&
+		   in_task()) && !mstat_fast_off()) {
 		unsigned int cls = mstat_size_class[(size - 1) / MSTAT_MIN_SIZE], key;
 
 		if (likely(mstat_site_fast_key(site, cls, &key)) &&
 		    likely(mstat_task_pop(cls, key, &obj)))
-			return mstat_obj_zero(obj, cls, flags);
+			return obj;
 	}
+	if (flags & __GFP_ZERO)
+		return mstat_alloc_zero(size, flags, site, caller);
 	return mstat_alloc_slow(size, flags, NUMA_NO_NODE, caller, site);
 }
 
@@ -1197,6 +1226,15 @@ struct mstat_rcu_pending mstat_rcu_take_dead(struct mstat_pcpu *c)
 	return p;
 }
 
+/* mstat_cache_alloc() with __GFP_ZERO, as mstat_alloc_zero(). */
+static noinline void *mstat_cache_alloc_zero(struct mstat_cache *s, gfp_t flags,
+					     struct mstat_site *site, unsigned long caller)
+{
+	void *obj = mstat_zero_fast(s->cls, flags, site);
+
+	return obj ?: mstat_alloc_class(s->cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
+}
+
 /* The typed cache's allocation, as mstat_alloc()'s, inlined in both callers. */
 static __always_inline void *__mstat_cache_alloc(struct mstat_cache *s, gfp_t flags,
 						 struct mstat_site *site, unsigned long caller)
@@ -1205,9 +1243,11 @@ static __always_inline void *__mstat_cache_alloc(struct mstat_cache *s, gfp_t fl
 	void *obj;
 
 	might_alloc(flags);
-	if (likely(!(flags & MSTAT_GFP_SLOW) && in_task()) && !mstat_fast_off() &&
+	if (likely(!(flags & (MSTAT_GFP_SLOW | __GFP_ZERO)) && in_task()) && !mstat_fast_off() &&
 	    likely(mstat_site_fast_key(site, cls, &key)) && likely(mstat_task_pop(cls, key, &obj)))
-		return mstat_obj_zero(obj, cls, flags);
+		return obj;
+	if (flags & __GFP_ZERO)
+		return mstat_cache_alloc_zero(s, flags, site, caller);
 	return mstat_alloc_class(cls, s->object_size, flags, NUMA_NO_NODE, caller, site);
 }
 
