@@ -492,7 +492,7 @@ struct mstat_totals {
 	u64 ndouble_free;
 	u64 nwrite_after_free;
 	u64 nredzone;
-	/* the typed classes' sizes when read, and the bytes their retyping left (mstat_retype()) */
+	/* the typed classes' sizes when read; the bytes retypings left (mstat_retype_begin()) */
 	unsigned int typed_size[MSTAT_MAX_TYPED];
 	u64 retyped_bytes;
 };

@@ -124,7 +124,7 @@ void mstat_collect_end(void)
  * corrected by mstat_retyped_bytes() (modulo 2^64: the correction may be
  * negative).  The retyping holds the collections' lock, and every read
  * takes the typed classes' sizes and the correction with its counts under
- * it (mstat_read_caches(), mstat_collect_sites()), so that a read never
+ * it (mstat_collect_locked(), mstat_collect_sites()), so that a read never
  * counts one class's bytes at two sizes and total_alloc_bytes and
  * total_free_bytes never go back.
  */
@@ -135,8 +135,10 @@ static u64 mstat_retyped;	/* under mstat_collect_lock */
  * @bytes: what its past objects' bytes at the old size exceed the same
  *	count at the new one by (modulo 2^64)
  *
- * The caller holds the typed caches' lock, then sets the class up and
- * calls mstat_retype_end().  Not paced: no counter is read.
+ * The caller holds the typed caches' lock, not the hotplug lock (a
+ * collection takes it under this one), then sets the class up and calls
+ * mstat_retype_end().  It waits for a collection under way, and for one
+ * that waits out read_gap_us under the lock, but adds no gap of its own.
  */
 void mstat_retype_begin(u64 bytes)
 {

@@ -156,16 +156,15 @@ struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsi
 	}
 	cls = MSTAT_NR_SIZES + slot;
 	mc = &mstat_classes[cls];
-	/* no object of the class exists, and none can until the cache is handed out */
-	if (mstat_slots[slot].used && mc->size != osize) {
-		/* its past objects keep their bytes in a read's totals */
-		mstat_retype_begin(mstat_slots[slot].base * mc->size -
-				   mstat_slots[slot].base * osize);
-		mstat_class_setup(cls, osize, stride, red_left);
-		mstat_retype_end();
-	} else {
-		mstat_class_setup(cls, osize, stride, red_left);
-	}
+	/*
+	 * No object of the class exists, and none can until the cache is
+	 * handed out; a read takes its size under the same lock.  A retyped
+	 * slot's past objects keep their bytes in a read's totals.
+	 */
+	mstat_retype_begin(mc->size == osize ? 0 : mstat_slots[slot].base * mc->size -
+				       mstat_slots[slot].base * osize);
+	mstat_class_setup(cls, osize, stride, red_left);
+	mstat_retype_end();
 	mc->ctor = ctor;
 	mc->flags = MSTAT_CLS_TYPED | (ctor ? MSTAT_CLS_CTOR : 0) |
 		    (flags & SLAB_TYPESAFE_BY_RCU ? MSTAT_CLS_RCU : 0);

@@ -5,7 +5,8 @@
  * scripts/torture.sh).  The torture loads and unloads it again and again
  * while its workers, readers, hotplug and reclaim run.  At load it
  * allocates at call sites of its own (small, zeroed, large, and from a
- * typed cache it makes), fills each object, and hands half of the general
+ * typed cache it makes, of one of 32 sizes at random, so that slots are
+ * retyped while the torture reads), fills each object, and hands half of the general
  * ones to the torture (mstat_torture_adopt()), which checks and frees them
  * once the module is gone: sites whose module has unloaded keep counting
  * live objects until the last is freed.  At unload it checks the rest,
@@ -14,6 +15,7 @@
  */
 #include <linux/bug.h>
 #include <linux/module.h>
+#include <linux/random.h>
 #include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/string.h>
@@ -23,12 +25,13 @@
 
 #define TCL_OBJS	9
 #define TCL_TYPED	4
-#define TCL_TYPED_SIZE	96
+#define TCL_TYPED_MIN	96	/* a size of 32 at random: slots retyped under the readers */
 #define TCL_TRIES	20	/* the torture fails every Nth span allocation */
 
 static void *tcl_objs[TCL_OBJS];
 static size_t tcl_sizes[TCL_OBJS];
 static struct mstat_cache *tcl_cache;
+static unsigned int tcl_typed_size;
 static void *tcl_typed[TCL_TYPED];
 
 static u8 tcl_fill(unsigned int i)
@@ -87,7 +90,7 @@ static void tcl_free_all(void)
 	}
 	for (i = 0; i < TCL_TYPED; i++) {
 		if (tcl_typed[i])
-			WARN(memchr_inv(tcl_typed[i], 0x5c, TCL_TYPED_SIZE),
+			WARN(memchr_inv(tcl_typed[i], 0x5c, tcl_typed_size),
 			     "mstat_tclient: typed object %u changed while owned\n", i);
 		mstat_cache_free(tcl_cache, tcl_typed[i]);
 		tcl_typed[i] = NULL;
@@ -107,14 +110,15 @@ static int __init tcl_init(void)
 			goto fail;
 		memset(tcl_objs[i], tcl_fill(i), tcl_sizes[i]);
 	}
-	tcl_cache = mstat_cache_create("mstat_tclient", TCL_TYPED_SIZE, 0, 0, NULL);
+	tcl_typed_size = TCL_TYPED_MIN + 8 * get_random_u32_below(32);
+	tcl_cache = mstat_cache_create("mstat_tclient", tcl_typed_size, 0, 0, NULL);
 	if (!tcl_cache)
 		goto fail;
 	for (i = 0; i < TCL_TYPED; i++) {
 		tcl_typed[i] = tcl_typed_alloc();
 		if (!tcl_typed[i])
 			goto fail;
-		memset(tcl_typed[i], 0x5c, TCL_TYPED_SIZE);
+		memset(tcl_typed[i], 0x5c, tcl_typed_size);
 	}
 	/* every other object outlives the module: the torture frees it */
 	for (i = 0; i < TCL_OBJS; i += 2) {

@@ -1114,6 +1114,8 @@ static int tort_hotplug_fn(void *unused)
  */
 #define TORT_ADOPTED		16
 #define TORT_CLIENT_NAME	"mstat_tclient"
+#define TORT_CLIENT_SMALL	64	/* its objects' sizes (kunit/mstat_tclient.c) */
+#define TORT_CLIENT_MEDIUM	3000
 static struct {
 	void *p;
 	size_t size;
@@ -1147,9 +1149,11 @@ void mstat_torture_adopt(void *p, size_t size, u8 fill)
 }
 EXPORT_SYMBOL_GPL(mstat_torture_adopt);
 
+/* Run @prog @arg from the initramfs; its exit code, or the helper's error. */
 static int tort_umh(const char *prog, const char *arg)
 {
 	char *argv[3], *envp[3];
+	int ret;
 
 	argv[0] = (char *)prog;
 	argv[1] = (char *)arg;
@@ -1157,55 +1161,33 @@ static int tort_umh(const char *prog, const char *arg)
 	envp[0] = "HOME=/";
 	envp[1] = "PATH=/bin";
 	envp[2] = NULL;
-	return call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+	ret = call_usermodehelper(argv[0], argv, envp, UMH_WAIT_PROC);
+	/* a wait status: the exit code in bits 8-15 */
+	return ret > 0 ? (ret >> 8 & 0xff) ?: ret : ret;
 }
 
-/* Live objects of the client's sites in one read; -1 if not all its rows fit. */
+/* Live objects of the client's sites in one read (every site fits in @rows). */
 static s64 tort_client_live(struct mstat_site_stats *rows)
 {
 	int n = mstat_read_sites(rows, MSTAT_MAX_SITES), i;
 	s64 live = 0;
 
-	if (n < 0 || n > MSTAT_MAX_SITES)
-		return -1;
-	for (i = 0; i < n; i++) {
+	if (n < 0) {
+		tort_fail("mstat_read_sites(): %d", n);
+		return 0;
+	}
+	for (i = 0; i < min(n, MSTAT_MAX_SITES); i++) {
 		if (!strcmp(rows[i].module, TORT_CLIENT_NAME))
 			live += rows[i].live_objects;
 	}
 	return live;
 }
 
-/*
- * Load the client, let it live a little, unload it; then its sites must
- * show what it handed over as live, and after the torture frees those
- * (each checked), nothing.  Its free after a grace period is waited for.
- */
-static void tort_client_cycle(struct mstat_site_stats *rows)
+/* Check and free what the client handed over; tort_adopt_lock held. */
+static void tort_client_free_adopted(void)
 {
 	unsigned int i;
-	s64 live;
-	int ret;
 
-	ret = tort_umh("/bin/insmod", torture_client);
-	if (ret) {
-		tort_fail("insmod %s: %d", torture_client, ret);
-		return;
-	}
-	atomic_long_inc(&ts.client_loads);
-	schedule_timeout_uninterruptible(msecs_to_jiffies(get_random_u32_below(50)));
-	ret = tort_umh("/bin/rmmod", TORT_CLIENT_NAME);
-	if (ret) {
-		tort_fail("rmmod %s: %d", TORT_CLIENT_NAME, ret);
-		return;
-	}
-	mstat_rcu_barrier();
-	mutex_lock(&tort_adopt_lock);
-	live = tort_client_live(rows);
-	if (torture_selftest & 8)
-		live++;
-	if (live >= 0 && live != tort_nadopted)
-		tort_fail("the unloaded client's sites: %lld live, %u handed over",
-			  live, tort_nadopted);
 	for (i = 0; i < tort_nadopted; i++) {
 		if (memchr_inv(tort_adopted[i].p, tort_adopted[i].fill, tort_adopted[i].size))
 			tort_fail("an object the client handed over changed");
@@ -1213,9 +1195,50 @@ static void tort_client_cycle(struct mstat_site_stats *rows)
 	}
 	atomic_long_add(tort_nadopted, &ts.client_adopted);
 	tort_nadopted = 0;
+}
+
+/*
+ * Load the client, let it live a little, unload it; then its sites must
+ * show what it handed over as live, and after the torture frees those
+ * (each checked), nothing.  Its free after a grace period is waited for.
+ * Whatever fails, what it handed over is freed.
+ */
+static void tort_client_cycle(struct mstat_site_stats *rows)
+{
+	s64 live;
+	int ret;
+
+	ret = tort_umh("/bin/insmod", torture_client);
+	if (ret) {
+		tort_fail("insmod %s: %d", torture_client, ret);
+		goto out;
+	}
+	atomic_long_inc(&ts.client_loads);
+	schedule_timeout_uninterruptible(msecs_to_jiffies(get_random_u32_below(50)));
+	ret = tort_umh("/bin/rmmod", TORT_CLIENT_NAME);
+	if (ret) {
+		tort_fail("rmmod %s: %d", TORT_CLIENT_NAME, ret);
+		goto out;
+	}
+	mstat_rcu_barrier();
+	mutex_lock(&tort_adopt_lock);
+	if (!tort_nadopted)
+		tort_fail("the client handed nothing over");
 	live = tort_client_live(rows);
-	if (live > 0)
+	if (torture_selftest & 8)
+		live++;
+	if (live != tort_nadopted)
+		tort_fail("the unloaded client's sites: %lld live, %u handed over",
+			  live, tort_nadopted);
+	tort_client_free_adopted();
+	live = tort_client_live(rows);
+	if (live)
 		tort_fail("the unloaded client's sites: %lld live after the last free", live);
+	mutex_unlock(&tort_adopt_lock);
+	return;
+out:
+	mutex_lock(&tort_adopt_lock);
+	tort_client_free_adopted();
 	mutex_unlock(&tort_adopt_lock);
 }
 
@@ -1567,6 +1590,10 @@ static unsigned int tort_reserve(unsigned int nmistakers, unsigned int *cls)
 	for (i = 1; i < MSTAT_NR_SIZES; i++) {
 		const struct mstat_class *mc = &mstat_classes[i];
 
+		/* not the client module's: a mistake must not meet its objects */
+		if (*torture_client && (i == mstat_size_to_class(TORT_CLIENT_SMALL) ||
+					i == mstat_size_to_class(TORT_CLIENT_MEDIUM)))
+			continue;
 		if (mc->size >= 16 && mc->size <= 4096 && mc->fb_order == mc->span_order)
 			cand[ncand++] = i;
 	}
@@ -1591,6 +1618,11 @@ static s64 tort_site_live(struct kunit *test, struct mstat_site_stats *rows)
 			live += rows[i].live_objects;
 	}
 	return live;
+}
+
+static void tort_kvfree(void *p)
+{
+	kvfree(p);
 }
 
 static void tort_bring_cpus_online(struct kunit *test)
@@ -1645,10 +1677,13 @@ static void tort_report(struct kunit *test, unsigned int secs, unsigned int nwor
 		   atomic_long_read(&ts.hotplugs), atomic_long_read(&ts.hotplug_busy),
 		   atomic_long_read(&ts.reclaims), atomic_long_read(&ts.faults),
 		   b->cpu_donations - a->cpu_donations);
-	if (*torture_client)
+	if (*torture_client) {
 		kunit_info(test, "client %s: %ld loads and unloads, %ld objects outlived it\n",
 			   torture_client, atomic_long_read(&ts.client_loads),
 			   atomic_long_read(&ts.client_adopted));
+		KUNIT_EXPECT_GT_MSG(test, atomic_long_read(&ts.client_loads), 0L,
+				    "the client module never loaded");
+	}
 }
 
 /* The exactness of the mistakes' counts (README, "Hardening"). */
@@ -1713,6 +1748,12 @@ static void mstat_torture_run(struct kunit *test)
 	rd->rows = kunit_kcalloc(test, TORT_SITE_ROWS, sizeof(*rd->rows), GFP_KERNEL);
 	rd->prev_rows = kunit_kcalloc(test, TORT_SITE_ROWS, sizeof(*rd->rows), GFP_KERNEL);
 	KUNIT_ASSERT_TRUE(test, rd->cpus && rd->m.buf && rd->rows && rd->prev_rows);
+	if (*torture_client) {
+		client_rows = kvcalloc(MSTAT_MAX_SITES, sizeof(*client_rows), GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, client_rows);
+		KUNIT_ASSERT_EQ(test, kunit_add_action_or_reset(test, tort_kvfree, client_rows), 0);
+		tort_nadopted = 0;
+	}
 
 	tort_caches[0] = mstat_cache_create("mstat_tort", tort_typed_size[0], 0, 0, NULL);
 	tort_caches[1] = mstat_cache_create("mstat_tort_rcu", tort_typed_size[1], 0,
@@ -1748,9 +1789,7 @@ static void mstat_torture_run(struct kunit *test)
 	if (torture_reclaim)
 		reclaim = kthread_run(tort_reclaim_fn, NULL, "mstat_tort_rc");
 	reader = kthread_run(tort_reader_fn, rd, "mstat_tort_rd");
-	if (*torture_client) {
-		client_rows = kvcalloc(MSTAT_MAX_SITES, sizeof(*client_rows), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, client_rows);
+	if (client_rows) {
 		client = kthread_run(tort_client_fn, client_rows, "mstat_tort_cl");
 		KUNIT_EXPECT_FALSE(test, IS_ERR(client));
 	}
@@ -1762,7 +1801,6 @@ static void mstat_torture_run(struct kunit *test)
 	t1 = ktime_get_ns();
 	/* first: a cycle under way ends with the client unloaded */
 	tort_stop(test, &client);
-	kvfree(client_rows);
 	tort_stop(test, &hotplug);
 	tort_stop(test, &reclaim);
 	tort_stop(test, &reader);

@@ -54,13 +54,13 @@ client=yes buildopts=() modmake=()
 case $config in
 # the kasan kernel boots with two NUMA nodes, as scripts/kunit.sh's
 kasan)	arch=(--arch=x86_64) qargs="$MSTAT_QEMU_NUMA ${kvm[*]}"
-	mstat_need qemu-system-x86 busybox-static || exit 1 ;;
+	mstat_need qemu-system-x86 busybox-static cpio file || exit 1 ;;
 kcsan|rt)	arch=(--arch=x86_64) qargs="-smp 4 ${kvm[*]}"
-	mstat_need qemu-system-x86 busybox-static || exit 1 ;;
+	mstat_need qemu-system-x86 busybox-static cpio file || exit 1 ;;
 # KMSAN keeps a shadow and an origin byte per byte: 1 GiB is not enough
 kmsan)	arch=(--arch=x86_64) qargs="-smp 4 -m 3072 ${kvm[*]}"
 	buildopts=(--make_options=LLVM=-16) modmake=(LLVM=-16)
-	mstat_need qemu-system-x86 busybox-static clang-16 lld-16 llvm-16 || exit 1 ;;
+	mstat_need qemu-system-x86 busybox-static cpio file clang-16 lld-16 llvm-16 || exit 1 ;;
 arm64)	arch=(--arch=arm64 --cross_compile=aarch64-linux-gnu-) qargs="-smp 4" client=no
 	mstat_need qemu-system-arm gcc-aarch64-linux-gnu || exit 1 ;;
 *)	mstat_log "unknown config $config"; exit 2 ;;
@@ -75,8 +75,9 @@ bdir=build-torture-$config
 build=$(mstat_build_dir "$tree" "$bdir")
 out=$build/kunit-output.txt
 
-# kunit.py's timeout covers the build too: a fresh build, then the torture
-# (under TCG several times slower than asked), then boot and the final checks.
+# kunit.py's timeout: the torture (under TCG several times slower than
+# asked), boot and the final checks, and with kunit.py run (arm64) a fresh
+# build too.
 timeout=$((3600 + 4 * seconds))
 mstat_log "torture on $config for ${seconds}s (build: $build)"
 cd "$tree" || exit 1
@@ -90,36 +91,44 @@ if [ "$client" = no ]; then
 		--timeout="$timeout" --jobs="$(nproc)" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 else
-	# the kernel, then the client module built against it, in an initramfs
+	# the kernel, then the client module built against it, in an initramfs;
+	# the build's output goes into $out too, for the verdict's warning check
 	cdir=$build/mstat-tclient
 	if ! python3 tools/testing/kunit/kunit.py build --build_dir="$build" \
 		--kunitconfig="$kunitconfig" "${arch[@]}" "${buildopts[@]}" \
-		--jobs="$(nproc)" > "$build/torture-build.txt" 2>&1; then
-		tail -40 "$build/torture-build.txt"
+		--jobs="$(nproc)" > "$out" 2>&1; then
+		tail -40 "$out"
 		mstat_log "the $config kernel did not build"
 		echo "torture: 0 passed, 1 failed, 0 skipped"
 		exit 1
 	fi
+	fail=
 	rm -rf "$cdir" && mkdir -p "$cdir/root/bin" &&
 	cp "$MSTAT_ROOT/kunit/mstat_tclient.c" "$cdir/" &&
-	printf 'obj-m := mstat_tclient.o\nccflags-y := -I%s/include -I%s\n' "$MSTAT_ROOT" \
-		"$MSTAT_ROOT" > "$cdir/Kbuild" &&
-	make -s -C "$tree" O="$build" M="$cdir" ARCH=x86_64 "${modmake[@]}" modules \
-		> "$cdir/build.txt" 2>&1 &&
-	cp "$cdir/mstat_tclient.ko" "$cdir/root/" && cp /bin/busybox "$cdir/root/bin/" &&
-	ln -s busybox "$cdir/root/bin/insmod" && ln -s busybox "$cdir/root/bin/rmmod" &&
-	(cd "$cdir/root" && find . | cpio -o -H newc --quiet) > "$cdir/initramfs.cpio" || {
+	printf 'obj-m := mstat_tclient.o\nccflags-y := -I"%s/include" -I"%s"\n' "$MSTAT_ROOT" \
+		"$MSTAT_ROOT" > "$cdir/Kbuild" || fail="the client module's directory"
+	[ -z "$fail" ] && { make -s -C "$tree" O="$build" M="$cdir" ARCH=x86_64 "${modmake[@]}" \
+		modules > "$cdir/build.txt" 2>&1 || fail="the client module's build"; }
+	[ -z "$fail" ] && grep -q 'warning:' "$cdir/build.txt" && fail="the client module's warnings"
+	[ -z "$fail" ] && { file -L /bin/busybox | grep -q 'statically linked' ||
+		fail="a static /bin/busybox"; }
+	[ -z "$fail" ] && { cp "$cdir/mstat_tclient.ko" "$cdir/root/" &&
+		cp /bin/busybox "$cdir/root/bin/" &&
+		ln -s busybox "$cdir/root/bin/insmod" && ln -s busybox "$cdir/root/bin/rmmod" &&
+		(cd "$cdir/root" && find . | cpio -o -H newc --quiet) > "$cdir/initramfs.cpio" ||
+		fail="the initramfs"; }
+	if [ -n "$fail" ]; then
 		cat "$cdir/build.txt" 2>/dev/null
-		mstat_log "the client module did not build"
+		mstat_log "the torture's client: $fail failed"
 		echo "torture: 0 passed, 1 failed, 0 skipped"
 		exit 1
-	}
+	fi
 	python3 tools/testing/kunit/kunit.py exec mstat_torture \
-		--build_dir="$build" "${arch[@]}" \
+		--build_dir="$build" --kunitconfig="$kunitconfig" "${arch[@]}" \
 		"--qemu_args=$qargs -initrd $cdir/initramfs.cpio" \
 		--kernel_args="mstat.torture_seconds=$seconds mstat.torture_client=/mstat_tclient.ko" \
 		${args:+--kernel_args="$args"} \
-		--timeout="$timeout" 2>&1 | tee "$out"
+		--timeout="$timeout" 2>&1 | tee -a "$out"
 	rc=${PIPESTATUS[0]}
 fi
 
