@@ -108,7 +108,8 @@ static int mstat_typed_slot(unsigned int size)
  * objects gives its slot to the next cache, of its object size first;
  * one leaked keeps it.
  *
- * Context: process context; sleeps.
+ * Context: process context, not under cpus_read_lock() (it waits for a
+ * collection of the counters, which takes it); sleeps.
  *
  * Return: the cache, or NULL (its reason in the kernel log).
  */
@@ -161,8 +162,7 @@ struct mstat_cache *mstat_cache_create(const char *name, unsigned int size, unsi
 	 * handed out; a read takes its size under the same lock.  A retyped
 	 * slot's past objects keep their bytes in a read's totals.
 	 */
-	mstat_retype_begin(mc->size == osize ? 0 : mstat_slots[slot].base * mc->size -
-				       mstat_slots[slot].base * osize);
+	mstat_retype_begin(mstat_slots[slot].base * mc->size - mstat_slots[slot].base * osize);
 	mstat_class_setup(cls, osize, stride, red_left);
 	mstat_retype_end();
 	mc->ctor = ctor;
