@@ -62,7 +62,10 @@ STATS_ROUNDS = 5
 READ_CPUS = (1, 2, 4, 8, 16)
 BENCH_LINE = re.compile(r"BENCH (.*)")
 TRACES = os.path.join(ROOT, "bench", "traces")
-REPLAY_REPS = 7		# UML rounds per trace
+REPLAY_REPS = 7		# UML rounds per boot
+# UML boots per trace and placement: one boot's memory layout moves its
+# mstat/kmalloc by up to a tenth (0.91-1.13 in eight boots of one kernel)
+REPLAY_BOOTS = 5
 QEMU_REPLAY_REPS = 3	# -smp 2 rounds per trace
 WHY = """Where the time goes.
 
@@ -325,26 +328,28 @@ def replay_traces():
 
 
 def uml_replay(kernels, traces):
-    """Each trace played in UML boots of its own, one per kernel of @kernels
-    (the placements of the real build), one thread, reads unpaced."""
+    """Each trace played in UML boots of its own, REPLAY_BOOTS per kernel of
+    @kernels (the placements of the real build), one thread, reads unpaced."""
     rows = []
     for name, _, cpio in traces:
         for i, linux in enumerate(kernels):
-            log(f"UML: replaying the trace {name}, placement {i + 1}/{len(kernels)}")
-            out = subprocess.run(
-                [linux, "mem=1G", "console=tty", f"initrd={cpio}", "mstat_bench.mode=none",
-                 f"mstat_replay.trace=/{name}.trace", f"mstat_replay.name={name}",
-                 f"mstat_replay.reps={REPLAY_REPS}", "mstat_replay.poweroff=1",
-                 "mstat.read_gap_us=0"],
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                text=True, errors="replace", timeout=3600)
-            got = parse(out.stdout.splitlines())
-            if not any(r.get("mode") == "replay" and r.get("ret") == "0" for r in got):
-                print(out.stdout[-3000:])
-                raise SystemExit(f"bench: the UML replay of {name} did not finish")
-            # the memory figure and the first line from the first boot alone
-            rows += [dict(r, where="uml", boot=str(i)) for r in got
-                     if r["kind"] in ("replay_round", "replay_stats") or i == 0]
+            log(f"UML: replaying the trace {name}, placement {i + 1}/{len(kernels)}, "
+                f"{REPLAY_BOOTS} boots")
+            for j in range(REPLAY_BOOTS):
+                out = subprocess.run(
+                    [linux, "mem=1G", "console=tty", f"initrd={cpio}", "mstat_bench.mode=none",
+                     f"mstat_replay.trace=/{name}.trace", f"mstat_replay.name={name}",
+                     f"mstat_replay.reps={REPLAY_REPS}", "mstat_replay.poweroff=1",
+                     "mstat.read_gap_us=0"],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    text=True, errors="replace", timeout=3600)
+                got = parse(out.stdout.splitlines())
+                if not any(r.get("mode") == "replay" and r.get("ret") == "0" for r in got):
+                    print(out.stdout[-3000:])
+                    raise SystemExit(f"bench: the UML replay of {name} did not finish")
+                # the memory figure and the first line from the first boot alone
+                rows += [dict(r, where="uml", boot=f"{i}.{j}") for r in got
+                         if r["kind"] in ("replay_round", "replay_stats") or i + j == 0]
     return rows
 
 
@@ -376,7 +381,17 @@ def replay_results(rows):
             return [int(r["mstat_ps"]) / int(r["kmalloc_ps"]) for r in rows
                     if r["kind"] == "replay_round" and r["trace"] == name
                     and r["where"] == where and int(r["kmalloc_ps"])]
-        uml, qemu = ratios("uml"), ratios("qemu")
+
+        def boot_medians(where):
+            """Each boot's median round ratio: a boot's layout moves all its rounds."""
+            by = {}
+            for r in rows:
+                if (r["kind"] == "replay_round" and r["trace"] == name and r["where"] == where
+                        and int(r["kmalloc_ps"])):
+                    by.setdefault(r.get("boot"), []).append(
+                        int(r["mstat_ps"]) / int(r["kmalloc_ps"]))
+            return [statistics.median(v) for v in by.values()]
+        uml, qemu = boot_medians("uml"), ratios("qemu")
         mem = {r["alloc"]: int(r["held"]) / max(int(r["live"]), 1) for r in rows
                if r["kind"] == "replay_mem" and r["trace"] == name and r["where"] == "uml"}
         mrow = next((r for r in rows if r["kind"] == "replay_mem" and r["trace"] == name
@@ -417,9 +432,11 @@ def replay_section(rows, w):
       "the trace's caches as kmem_caches and, as many as mstat has room for "
       "(the typed column), most used first, as mstat typed caches (the others by "
       "size), each recorded call site at an mstat site of its own. UML: one thread in recorded order, "
-      f"{REPLAY_REPS} rounds in each of {len(LAYOUTS)} boots (the placements above), "
-      "the allocator that goes first alternating; ratio is the median of the "
-      "rounds' mstat/kmalloc, range in parentheses. QEMU (TCG), -smp 2: each recorded CPU's events on one of two "
+      f"{REPLAY_REPS} rounds in each of {REPLAY_BOOTS} boots of each placement above "
+      "(a boot's memory layout moves all its rounds, by up to a tenth), "
+      "the allocator that goes first alternating; ratio is the median over the "
+      "boots of each boot's median mstat/kmalloc, the boots' range in parentheses. "
+      "QEMU (TCG), -smp 2: each recorded CPU's events on one of two "
       "threads, a free waiting for an allocation the other thread has not made "
       f"yet (the wait not counted), {QEMU_REPLAY_REPS} rounds: ratios only. Held/live: "
       "the peak of bytes held from the page allocator against the peak of usable "
