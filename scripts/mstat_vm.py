@@ -200,6 +200,9 @@ def run_scenario(name, vmlinuz, mods, checks, what, script, logname, timeout=300
     logfile = os.path.join(CACHE, "vm", name, logname)
     lines = boot(vmlinuz, initrd, 1, None, timeout, logfile, **kw)
     fails = [line for line in lines if line.startswith(("@@FAIL", "@@CMDFAIL", "@@TIMEOUT"))]
+    # a console with no init on it holds no command's failure either
+    if "@@INIT" not in lines:
+        fails.append(f"the VM's init never ran ({len(lines)} lines of console)")
     checks.run(f"{what + ': ' if what else ''}boot and commands", lambda e: e.extend(fails))
     return lines, snapshots(lines), logfile
 

@@ -230,10 +230,14 @@ def boot(vmlinuz, initrd, loglevel, echo, timeout, logfile=None, smp=NCPUS, mem=
     (no mstat code loaded yet: under multi-threaded TCG a kernel sometimes
     trips over its own text patching at boot) is booted again, twice at most,
     and said so; so is one that trapped on that patching later
-    (tcg_text_poke_trap())."""
+    (tcg_text_poke_trap()), and a QEMU that printed nothing at all (once,
+    in a clean run of make check, a boot's console stayed empty)."""
     for attempt in range(3):
         lines = _boot(vmlinuz, initrd, loglevel, echo, timeout, logfile, smp, mem, extra,
                       on_line, cmdline)
+        if not any(x.strip() for x in lines):
+            log(f"QEMU printed nothing (attempt {attempt + 1}): booting again")
+            continue
         if tcg_text_poke_trap(lines):
             log(f"the kernel trapped on its own text patching (attempt {attempt + 1}): "
                 "booting again")
