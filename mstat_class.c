@@ -162,12 +162,12 @@ void mstat_class_setup(unsigned int cls, unsigned int size, unsigned int stride,
 	 * takes none of the class's objects.
 	 */
 	e = (u64)mc->index_mul * mc->stride - BIT_ULL(32);
+	mc->span_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
+			(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG | MSTAT_INFO_SPAN;
 	mc->fast_info = 0;
 	if ((u64)(mc->span_mask + 1) * e < BIT_ULL(32) &&
 	    ((u64)mc->span_mask / mc->stride + 1) * e < mc->index_mul)
-		mc->fast_info = (unsigned long)mc->span_order << MSTAT_INFO_ORDER_SHIFT |
-				(unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
-				MSTAT_INFO_SPAN;
+		mc->fast_info = mc->span_info;
 	/*
 	 * Move about 64 KiB per batch (16 objects at most), 128 KiB from 8 KiB
 	 * up (4 objects at least); cache two batches at most.

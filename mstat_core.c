@@ -171,6 +171,7 @@ static int __init mstat_init(void)
 	if (ret)
 		return ret;
 	mstat_report_init(mstat_debug_print_object);
+	mstat_owed_hook = mstat_pcpu_owed;
 	mstat_classes_init();
 	ret = mstat_pools_init();
 	if (ret)

@@ -102,6 +102,8 @@
  * @span_mask: bytes in a span of @span_order, less one
  * @fast_info: page->private of a page of a span of @span_order, less the
  *	free count (MSTAT_INFO_FIXED): the fast free's whole check of the page
+ * @span_info: the same in every class, for mstat_cached_span_live(); 0 in
+ *	@fast_info where the fast free cannot find the class's indexes
  * @starts: bit i set if an object starts in page i of a span of
  *	@span_order: the pages mstat_map_span() marks
  * @fb_starts: the same for a span of @fb_order
@@ -129,6 +131,7 @@ struct mstat_class {
 	unsigned int index_mul;
 	unsigned int span_mask;
 	unsigned int fast_info;
+	unsigned int span_info;
 	unsigned long starts;
 	unsigned long fb_starts;
 	unsigned int red_left;
@@ -184,6 +187,7 @@ struct mstat_central {
 	struct list_head limbo;
 	struct rcu_head rcu;
 	bool rcu_queued;
+	unsigned int cls;
 } ____cacheline_aligned_in_smp;
 
 /* Objects in a span of class @mc and order @order. */
@@ -976,6 +980,25 @@ static __always_inline bool mstat_fast_state_cls(const void *ptr, const struct m
 	return mstat_span_state(mc, addr, stp);
 }
 
+/*
+ * Whether @obj, a cached object of class @mc, still lies in a span of the
+ * class mstat owns.  A second copy of an object two CPUs freed at once
+ * (mstat_state_is_cached()) may stay in a cache after the other went back
+ * and the span was released: such a copy is withdrawn without a look at its
+ * state, which may be someone else's memory by then.  Called in the cache's
+ * lock (RCU): a span found mapped is not freed before it is dropped.
+ */
+static __always_inline bool mstat_cached_span_live(const void *obj, const struct mstat_class *mc)
+{
+	unsigned long addr = (unsigned long)kasan_reset_tag(obj);
+	unsigned long pfn = ((addr - PAGE_OFFSET) >> PAGE_SHIFT) + MSTAT_PFN_OFFSET;
+	unsigned long *word = mstat_owned_word(pfn);
+
+	/* acquire: see mstat_page_info() */
+	return likely(word) && likely(smp_load_acquire(word) & BIT_MASK(pfn)) &&
+	       likely((READ_ONCE(pfn_to_page(pfn)->private) & MSTAT_INFO_FIXED) == mc->span_info);
+}
+
 /* At free: whether an object with @state is free already (a double free). */
 static __always_inline bool mstat_state_is_free(u32 state)
 {
@@ -1231,8 +1254,10 @@ unsigned long mstat_pools_release(void);
 int mstat_pools_init(void);
 void mstat_pools_exit(void);
 extern bool mstat_fail_preferred;
+extern void (*mstat_owed_hook)(unsigned int cls, void *obj);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+extern void (*mstat_put_hook)(void *obj);
 extern void (*mstat_free_hook)(const void *ptr);
 extern void (*mstat_bulk_hook)(void **p, unsigned int n);
 extern int mstat_fail_allocs_after;
@@ -1357,6 +1382,7 @@ size_t mstat_usable_caller(const void *ptr, const char *fn, unsigned long caller
 extern struct workqueue_struct *mstat_wq;
 void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);
 void mstat_pcpu_drain(struct mstat_pcpu *c);
+void mstat_pcpu_owed(unsigned int cls, void *obj);
 void mstat_donate(struct mstat_pcpu *from, struct mstat_pcpu *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);

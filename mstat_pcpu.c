@@ -182,6 +182,12 @@ static bool mstat_hand_out(struct mstat_pcpu *c, void *obj, unsigned int cls, un
 {
 	u32 *st = mstat_obj_state(obj, cls);
 
+	/* a copy whose span went back: its state is not read (mstat_site_withdrawn()) */
+	if (unlikely(!mstat_cached_span_live(obj, &mstat_classes[cls]))) {
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
+		mstat_site_withdrawn(c, cls, &obj, 1);
+		return false;
+	}
 	if (unlikely(!mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller)))
 		return false;
 	mstat_obj_handed_out(c, obj, st, cls, key);
@@ -285,7 +291,8 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 		void *obj = cc->objs[cc->count - 1];
 		u32 *st = mstat_obj_state_quick(obj, mc);
 
-		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
+		if (likely(mstat_cached_span_live(obj, mc)) &&
+		    likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
 			mstat_obj_handed_out(c, obj, st, cls, key);
 			*objp = obj;
@@ -603,7 +610,8 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 		void *obj = cc->objs[cc->count - 1];
 		u32 *st = mstat_obj_state_quick(obj, mc);
 
-		if (unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
+		if (unlikely(!mstat_cached_span_live(obj, mc)) ||
+		    unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
 			break;
 		cc->count--;
 		p[k++] = obj;
@@ -1383,6 +1391,32 @@ static unsigned int mstat_class_drain(struct mstat_pcpu *c, unsigned int cls)
 	mstat_stat_add(c, &c->stats.nflush_objs[cls], n - nbad);
 	WRITE_ONCE(cc->count, 0);
 	return n - nbad;
+}
+
+/**
+ * mstat_pcpu_owed - count a withdrawal the pools found late
+ * @cls: the object's class
+ * @obj: an object found handed out in a span back from the limbo: one copy
+ *	of it (two CPUs freed it at once) went back to the span and was
+ *	counted as a flush, another was handed out (mstat_limbo_rcu())
+ *
+ * The copy that went back is counted again as withdrawn, on the calling
+ * CPU's cache, as if its pool had handed it to the cache and the cache to
+ * nobody: the class's frees (two for one allocation) are balanced, and the
+ * cache's counters still tell what it holds.  Any context.
+ */
+void mstat_pcpu_owed(unsigned int cls, void *obj)
+{
+	unsigned long irqflags = 0;
+	bool task = in_task();
+	struct mstat_pcpu *c;
+
+	rcu_read_lock();
+	c = mstat_lock_cache(task, &irqflags);
+	mstat_count_refill(c, cls, page_to_nid(virt_to_page(kasan_reset_tag(obj))), 1);
+	mstat_site_withdrawn(c, cls, &obj, 1);
+	mstat_unlock_cache(task, irqflags);
+	rcu_read_unlock();
 }
 
 /**

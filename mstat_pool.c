@@ -41,11 +41,19 @@ static struct mstat_central *mstat_pool(unsigned int cls, int nid)
  */
 static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
 
+/*
+ * Set at load (mstat_pcpu_owed()): counts an object found out in a span
+ * back from the limbo as withdrawn, on the calling CPU's cache.
+ */
+void (*mstat_owed_hook)(unsigned int cls, void *obj);
+
 /* The tests set it to act as if no span of a class's own order were to be had. */
 bool mstat_fail_preferred;
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 /* The tests see every page allocator call mstat makes for a span. */
 void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
+/* The tests act between a put's read of an object's state and its claim. */
+void (*mstat_put_hook)(void *obj);
 /* The torture's page allocation faults: set at boot only, read-only after. */
 static unsigned int mstat_fail_span_nth;
 module_param_named(fail_span_nth, mstat_fail_span_nth, uint, 0444);
@@ -189,12 +197,77 @@ static void mstat_span_construct(struct page *span, unsigned int cls, unsigned i
 	}
 }
 
+/*
+ * Whether an object's state says it is out of its span: handed out,
+ * waiting for RCU or in a cache.
+ */
+static bool mstat_state_out(u32 st)
+{
+	unsigned int link = mstat_state_link(st);
+
+	return link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED || link == MSTAT_LINK_RCU;
+}
+
+/*
+ * Make @span's free list again from its states: every object whose state
+ * does not say it is out, lowest address first; those out stay out.  With
+ * @carve, each free object is made ready again as mstat_span_init() makes
+ * it (a span back from the limbo).  Returns the number of free objects.
+ */
+static unsigned int mstat_span_relink(struct page *span, unsigned int cls, unsigned int order,
+				      bool carve)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int i, n = mstat_span_capacity(mc, order), nfree = 0;
+	unsigned int head = MSTAT_LINK_LAST;
+	void *base = page_address(span) + mc->red_left;
+	u32 *states = mstat_span_states(span, cls, order);
+
+	for (i = n; i-- > 0;) {
+		u32 st = READ_ONCE(states[i]);
+
+		if (mstat_state_out(st))
+			continue;
+		if (carve) {
+			mstat_kasan_live(base + i * mc->stride, mc->size);
+			if (mstat_debug())
+				mstat_debug_init_obj(base + i * mc->stride, cls);
+			mstat_kasan_free(base + i * mc->stride, mc);
+		}
+		WRITE_ONCE(states[i], MSTAT_STATE(mstat_state_key_bits(st), head));
+		head = i + 1;
+		nfree++;
+	}
+	mstat_span_set_head(span, head);
+	mstat_span_set_nfree(span, nfree);
+	return nfree;
+}
+
+/* The index of @span's first object out (mstat_state_out()), or its capacity if none is. */
+static unsigned int mstat_span_first_out(struct page *span, unsigned int cls, unsigned int order)
+{
+	unsigned int i, n = mstat_span_capacity(&mstat_classes[cls], order);
+	u32 *states = mstat_span_states(span, cls, order);
+
+	for (i = 0; i < n; i++) {
+		if (unlikely(mstat_state_out(READ_ONCE(states[i]))))
+			break;
+	}
+	return i;
+}
+
+static void mstat_span_revive(struct mstat_central *central, struct page *span,
+			      unsigned int cls);
+
 /* Give back the spans of a pool's limbo whose grace period is over. */
 static void mstat_limbo_rcu(struct rcu_head *head)
 {
 	struct mstat_central *central = container_of(head, struct mstat_central, rcu);
+	const struct mstat_class *mc = &mstat_classes[central->cls];
+	unsigned int i, nout = 0;
 	struct page *span, *tmp;
 	unsigned long flags;
+	void *out[4];
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&central->lock, flags);
@@ -202,6 +275,20 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 	list_for_each_entry_safe_reverse(span, tmp, &central->limbo, lru) {
 		if (!poll_state_synchronize_rcu(span->index))
 			break;
+		/*
+		 * A copy of an object two CPUs freed at once, handed out by a CPU
+		 * that checked its state just before the span went: the object has
+		 * an owner, and the span comes back with it (mstat_span_all_free()).
+		 * A fallback span's object is never in a cache, so never copied.
+		 */
+		i = page_private(span) == mc->span_order ?
+		    mstat_span_first_out(span, central->cls, mc->span_order) : mc->nobjs;
+		if (unlikely(i < mc->nobjs)) {
+			if (nout < ARRAY_SIZE(out))
+				out[nout++] = page_address(span) + mc->red_left + i * mc->stride;
+			mstat_span_revive(central, span, central->cls);
+			continue;
+		}
 		list_move(&span->lru, &done);
 	}
 	/* released after this callback was queued: another grace period */
@@ -211,6 +298,12 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		call_rcu(&central->rcu, mstat_limbo_rcu);
 	spin_unlock_irqrestore(&central->lock, flags);
 
+	/* the copy that went on the list is withdrawn, as mstat_central_put()'s are */
+	for (i = 0; i < nout; i++) {
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_limbo", out[i], _RET_IP_);
+		if (mstat_owed_hook)
+			mstat_owed_hook(central->cls, out[i]);
+	}
 	list_for_each_entry_safe(span, tmp, &done, lru) {
 		unsigned int order = page_private(span);
 
@@ -340,32 +433,54 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 }
 
 /*
- * Put the newest span of the limbo back on the partial list, remapped to
- * its class and order (mapped before, so it fits the bitmap): no page
- * allocator call and nothing that sleeps, so a refill does it under its
- * cache's lock.  Called with the pool's lock held.  Returns the span, or
- * NULL if the limbo is empty.
+ * Bring @span back from the limbo, remapped to its class and order (mapped
+ * before, so it fits the bitmap), its list made from its states: an object
+ * still out stays out (mstat_limbo_rcu()).  No page allocator call and
+ * nothing that sleeps.  Called with the pool's lock held.
+ */
+static void mstat_span_revive(struct mstat_central *central, struct page *span,
+			      unsigned int cls)
+{
+	unsigned int order = page_private(span), nfree;
+
+	lockdep_assert_held(&central->lock);
+	span->index = 0;
+	/* the states before the bits: a stale free finds them valid */
+	nfree = mstat_span_relink(span, cls, order, true);
+	mstat_map_span(span, cls, order);
+	mstat_span_set_nfree(span, nfree);
+	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
+	central->nspans++;
+	WRITE_ONCE(central->npages, central->npages + (1UL << order));
+	if (!nfree) {
+		list_move(&span->lru, &central->full);
+	} else if (nfree == mstat_span_capacity(&mstat_classes[cls], order)) {
+		list_move_tail(&span->lru, &central->partial);
+		central->nempty++;
+	} else {
+		list_move(&span->lru, &central->partial);
+	}
+}
+
+/*
+ * Put the newest span of the limbo with a free object back on the partial
+ * list, so that a refill does it under its cache's lock.  Called with the
+ * pool's lock held.  Returns the span, or NULL if there is none.
  */
 static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned int cls)
 {
-	struct page *span = list_first_entry_or_null(&central->limbo, struct page, lru);
-	unsigned int order;
+	struct page *span;
 
 	lockdep_assert_held(&central->lock);
-	/* a fallback span waits for the page allocator: it never joins the partial list */
-	if (!span || page_private(span) != mstat_classes[cls].span_order)
-		return NULL;
-	order = page_private(span);
-	span->index = 0;
-	mstat_span_init(span, cls, order);
-	mstat_map_span(span, cls, order);
-	mstat_span_set_nfree(span, mstat_span_capacity(&mstat_classes[cls], order));
-	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
-	list_move_tail(&span->lru, &central->partial);
-	central->nspans++;
-	WRITE_ONCE(central->npages, central->npages + (1UL << order));
-	central->nempty++;
-	return span;
+	while ((span = list_first_entry_or_null(&central->limbo, struct page, lru))) {
+		/* a fallback span waits for the page allocator: it never joins the partial list */
+		if (page_private(span) != mstat_classes[cls].span_order)
+			return NULL;
+		mstat_span_revive(central, span, cls);
+		if (mstat_span_nfree(span))
+			return span;
+	}
+	return NULL;
 }
 
 /**
@@ -555,24 +670,63 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 }
 
 /*
- * Close a run of mstat_central_put(): @added objects went on @span's free
- * list, now headed by the object of link @head (its index + 1).
+ * A span whose count says every object is free, checked against its states
+ * before it may go back: an object whose state says it is out is one the
+ * count missed.  Two caches that both hold a copy of an object two CPUs
+ * freed at once each check its state before they hand it out or put it
+ * back, but a hand-out's check and write are not one atomic step: when the
+ * one hands it out as the other puts it back, the object is on its list and
+ * has an owner.  Then the list is made again from the states, the span
+ * stays, and each object found out is set at @out (@room at most): the
+ * copy that went on the list is withdrawn, as mstat_central_put()'s are.
+ * Returns how many were found.  Called with the pool's lock held.
  */
-static void mstat_span_put_done(struct mstat_central *central, struct page *span,
-				unsigned int cls, unsigned int head, unsigned int added)
+static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, void **out,
+					  unsigned int room)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
-	unsigned int nfree;
+	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
+	unsigned int i = mstat_span_first_out(span, cls, order), found = 0;
+	u32 *states = mstat_span_states(span, cls, order);
+
+	if (likely(i == n))
+		return 0;
+	for (; i < n && found < room; i++) {
+		if (mstat_state_out(READ_ONCE(states[i])))
+			out[found++] = page_address(span) + mc->red_left + i * mc->stride;
+	}
+	mstat_span_relink(span, cls, order, false);
+	return found ?: 1;
+}
+
+/*
+ * Close a run of mstat_central_put(): @added objects went on @span's free
+ * list, now headed by the object of link @head (its index + 1).  Objects a
+ * count of all free missed are set at @out, @room at most
+ * (mstat_span_check_free()); returns how many.
+ */
+static unsigned int mstat_span_put_done(struct mstat_central *central, struct page *span,
+					unsigned int cls, unsigned int head, unsigned int added,
+					void **out, unsigned int room)
+{
+	const struct mstat_class *mc = &mstat_classes[cls];
+	unsigned int nfree, found;
 
 	if (!added)
-		return;
+		return 0;
 	mstat_span_set_head(span, head);
 	nfree = mstat_span_nfree(span) + added;
 	mstat_span_set_nfree(span, nfree);
 	if (nfree == added)
 		list_move(&span->lru, &central->partial);
 	if (nfree < mstat_span_nobjs(span, cls))
-		return;
+		return 0;
+	found = mstat_span_check_free(span, cls, out, room);
+	if (unlikely(found)) {
+		if (!mstat_span_nfree(span))
+			list_move(&span->lru, &central->full);
+		return min(found, room);
+	}
 	/* a fallback span goes back at once: see mstat_central_grow() */
 	if (central->nempty >= MSTAT_EMPTY_RESERVE || mstat_span_order(span) != mc->span_order) {
 		mstat_span_release(central, span, cls);
@@ -580,6 +734,7 @@ static void mstat_span_put_done(struct mstat_central *central, struct page *span
 		list_move_tail(&span->lru, &central->partial);
 		central->nempty++;
 	}
+	return 0;
 }
 
 /**
@@ -612,7 +767,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
 	struct mstat_central *central;
-	unsigned long flags, base = 0;
+	unsigned long flags, base = 0, pfn;
 	u32 *states = NULL, *p, st;
 	struct page *span, *s;
 	bool live = false;
@@ -629,30 +784,45 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 		for (; i < n; i++) {
 			s = mstat_obj_span(objs[i], order);
 			if (s != span) {
-				mstat_span_put_done(central, span, cls, head, added);
+				nbad += mstat_span_put_done(central, span, cls, head, added,
+							    objs + nbad, i - nbad);
 				span = NULL;
 				added = 0;
 				if (mstat_pool(cls, page_to_nid(s)) != central)
 					break;
 				span = s;
-				/* a span released meanwhile takes nothing back: withdrawn */
-				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
+				/*
+				 * A span released meanwhile takes nothing back: withdrawn.
+				 * Its bit first: its page may be someone else's by now.
+				 */
+				live = mstat_page_info(objs[i], &pfn) &&
+				       (page_private(span) & MSTAT_INFO_FIXED) == want;
 				base = mstat_span_base(span);
 				states = mstat_span_states(span, cls, order);
 				head = live ? mstat_span_head(span) : 0;
 			}
 			idx = mstat_obj_index(objs[i], base, mc);
 			p = states + idx;
-			st = READ_ONCE(*p);
-			if (unlikely(!live || !mstat_state_is_cached(st))) {
+			st = live ? READ_ONCE(*p) : 0;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+			if (mstat_put_hook)
+				mstat_put_hook(objs[i]);
+#endif
+			/*
+			 * Claimed from the cached state read: a second copy in another
+			 * cache may be handing it out at this instant (see
+			 * mstat_span_all_free()).
+			 */
+			if (unlikely(!live || !mstat_state_is_cached(st) ||
+				     cmpxchg(p, st, MSTAT_STATE(mstat_state_key_bits(st),
+								head)) != st)) {
 				objs[nbad++] = objs[i];
 				continue;
 			}
-			WRITE_ONCE(*p, MSTAT_STATE(mstat_state_key_bits(st), head));
 			head = idx + 1;
 			added++;
 		}
-		mstat_span_put_done(central, span, cls, head, added);
+		nbad += mstat_span_put_done(central, span, cls, head, added, objs + nbad, i - nbad);
 		spin_unlock_irqrestore(&central->lock, flags);
 	}
 
@@ -873,6 +1043,7 @@ int mstat_pools_init(void)
 			INIT_LIST_HEAD(&central->partial);
 			INIT_LIST_HEAD(&central->full);
 			INIT_LIST_HEAD(&central->limbo);
+			central->cls = cls;
 		}
 	}
 	return 0;

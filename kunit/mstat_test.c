@@ -2033,6 +2033,256 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
 	}
 }
 
+/*
+ * A fresh span of @size's class, all its objects free in its pool but @p,
+ * handed out; every other span of the class released to the limbo.
+ */
+static u64 cached_for_real(void);
+
+static void *fresh_span_obj(struct kunit *test, size_t size)
+{
+	unsigned int cls = mstat_size_to_class(size), n, max = 4096;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	void *p;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	drain_all_cpus();
+	n = take_all(cls, objs, max);		/* the pool empty: the refill grows it */
+	KUNIT_ASSERT_LT(test, n, max);
+	migrate_disable();
+	p = mstat_alloc(size, GFP_KERNEL);
+	drain_here(NULL);			/* the rest of the refill back */
+	migrate_enable();
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	return p;
+}
+
+/* The span of @p, a small object of class @cls. */
+static struct page *span_of(const void *p, unsigned int cls)
+{
+	unsigned long pfn = PHYS_PFN(__pa(kasan_reset_tag(p)));
+
+	return pfn_to_page(pfn & ~((1UL << mstat_classes[cls].span_order) - 1));
+}
+
+/*
+ * The second copy of an object two CPUs freed at once stays in a cache
+ * while the first goes back and its span to the page allocator: handed out
+ * or given back, the copy is withdrawn without a read of its state, which
+ * is in someone else's page by then (KASAN reports any such read).
+ */
+static void mstat_test_copy_outlives_span(struct kunit *test)
+{
+	struct mstat_pcpu *other = fake_cache(test), *c;
+	unsigned int cls = mstat_size_to_class(96), round;
+	struct mstat_totals *before, *after;
+	void *p, *q;
+
+	KUNIT_ASSERT_NOT_NULL(test, other);
+	expect_reports(test);
+	for (round = 0; round < 2; round++) {
+		p = fresh_span_obj(test, 96);
+		mstat_free(p);
+		drain_all_cpus();
+		mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+		KUNIT_ASSERT_TRUE(test, mstat_in_limbo(cls, span_of(p, cls)));
+		mstat_limbo_drain();
+		KUNIT_ASSERT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
+
+		before = snap(test);
+		/* the second free, counted to the class: the span and its states are gone */
+		if (round) {
+			/* the copy in another cache, given back */
+			mstat_key_count_free(other, cls, cls);
+			other->cls[cls].objs[0] = p;
+			other->cls[cls].count = 1;
+			mstat_pcpu_drain(other);
+			KUNIT_EXPECT_EQ(test, cache_nmalloc(other, cls), 1ULL);
+		} else {
+			/* the copy in this CPU's cache, handed out: another object is */
+			migrate_disable();
+			drain_here(NULL);
+			local_lock(&mstat_caches[MSTAT_TASK]->lock);
+			c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+			mstat_key_count_free(c, cls, cls);
+			c->cls[cls].objs[0] = p;
+			c->cls[cls].count = 1;
+			local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+			q = mstat_alloc(96, GFP_KERNEL);
+			migrate_enable();
+			KUNIT_EXPECT_NOT_NULL(test, q);
+			KUNIT_EXPECT_PTR_NE(test, q, p);
+			mstat_free(q);
+		}
+		after = snap(test);
+		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	}
+	expect_distinct(test, 96, 2 * mstat_classes[cls].nobjs);
+}
+
+/*
+ * Two copies of an object in two caches, one handed out and the other
+ * put back at the same instant: each checked the state before the other
+ * wrote it, and the object is on its span's list while it has an owner
+ * (the state the owner's write leaves: live).  When the rest of the span
+ * comes back its count says every object is free; the span must stay,
+ * the owner's object out of its list.  The same write landing while the
+ * span waits in the limbo: the span comes back from the limbo with it.
+ */
+/*
+ * A cache's hand-out of @p whose write lands late: counted, live, its key
+ * @key; with @twice, after the second of two frees at once, counted too.
+ */
+static void late_hand_out(void *p, unsigned int cls, u32 *st, u32 key, bool twice)
+{
+	struct mstat_pcpu *c;
+
+	migrate_disable();
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	if (twice)
+		mstat_key_count_free(c, mstat_state_key(key, cls), cls);
+	mstat_key_count_alloc(c, mstat_state_key(key, cls), cls);
+	WRITE_ONCE(*st, MSTAT_STATE(key, MSTAT_LINK_LIVE));
+	mstat_kasan_live(p, mstat_classes[cls].size);
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	migrate_enable();
+}
+
+static void mstat_test_counted_free_while_out(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs, round;
+	struct mstat_totals *before, *mid, *after;
+	void *p, *q;
+	u32 *st, key;
+
+	expect_reports(test);
+	for (round = 0; round < 2; round++) {
+		p = fresh_span_obj(test, 96);
+		q = round ? NULL : live_neighbour(test, p, 96);
+		st = mstat_obj_state(p, cls);
+		key = mstat_state_key_bits(READ_ONCE(*st));
+		before = snap(test);
+		mstat_free(p);
+		drain_all_cpus();
+		rcu_read_lock();	/* no grace period: a released span stays in the limbo */
+		if (!round) {
+			/* p on its span's list, its owner's write after it; then q back */
+			KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
+			late_hand_out(p, cls, st, key, true);
+			rcu_read_unlock();
+			mstat_free(q);
+			drain_all_cpus();
+			/* the span's count said all free: the span stayed, p out of its list */
+			mid = snap(test);
+			KUNIT_EXPECT_EQ(test, mid->nwrite_after_free - before->nwrite_after_free,
+					1ULL);
+			mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+			mstat_reclaim_all();
+		} else {
+			/* the span in the limbo, then the owner's write */
+			mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+			KUNIT_EXPECT_TRUE(test, mstat_in_limbo(cls, span_of(p, cls)));
+			late_hand_out(p, cls, st, key, true);
+			rcu_read_unlock();
+		}
+		mstat_limbo_drain();
+		after = snap(test);
+		/* p's span is mstat's still, p live (its bytes are the new owner's) */
+		KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
+		KUNIT_EXPECT_EQ(test, mstat_usable_size(p), (size_t)mstat_classes[cls].size);
+		fill(p, 96, 7);
+		KUNIT_EXPECT_TRUE(test, check(p, 96, 7));
+		KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*st)), MSTAT_LINK_LIVE);
+		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+		/* two frees for one allocation, the copy withdrawn: p is live, once (q freed) */
+		KUNIT_EXPECT_EQ(test, (s64)((after->sum.nmalloc[cls] - after->sum.nfree[cls]) -
+					    (before->sum.nmalloc[cls] - before->sum.nfree[cls])),
+				round ? 0LL : -1LL);
+		KUNIT_EXPECT_EQ(test, after->cached_bytes, cached_for_real());
+		/* the owner's free takes it back; the pool never hands it out twice */
+		mstat_free(p);
+		expect_distinct(test, 96, 2 * nobjs);
+	}
+}
+
+static struct mstat_pcpu *put_race_cache;
+static void *put_race_obj;
+
+/* The other copy handed out, from its (stand-in) cache, as the put claims p. */
+static void put_race_hand_out(void *obj)
+{
+	unsigned int cls = mstat_size_to_class(96);
+	struct mstat_pcpu *c = put_race_cache;
+	u32 *st = mstat_obj_state(obj, cls);
+
+	if (obj != put_race_obj || !c->cls[cls].count)
+		return;
+	c->cls[cls].count = 0;
+	mstat_key_count_alloc(c, mstat_state_key(READ_ONCE(*st), cls), cls);
+	WRITE_ONCE(*st, MSTAT_STATE(mstat_state_key_bits(READ_ONCE(*st)), MSTAT_LINK_LIVE));
+	mstat_kasan_live(obj, mstat_classes[cls].size);
+}
+
+/*
+ * Two copies of p in two caches (two CPUs freed it at once): one is handed
+ * out between the other's put reading p's state and writing it.  The put
+ * must not list p, which has an owner: withdrawn, and the pool never gives
+ * it out while its owner holds it.
+ */
+static void mstat_test_put_races_hand_out(struct kunit *test)
+{
+	struct mstat_pcpu *a = fake_cache(test), *b = fake_cache(test);
+	unsigned int cls = mstat_size_to_class(96), i, n, max = 4096;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	struct mstat_pcpu *copies[2] = { a, b };
+	void *p, *hold;
+	u32 *st, state;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	p = mstat_alloc(96, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	hold = live_neighbour(test, p, 96);	/* keeps p's span */
+	st = mstat_obj_state(p, cls);
+	state = READ_ONCE(*st);
+	for (i = 0; i < 2; i++) {	/* the two frees at once */
+		mstat_key_count_free(copies[i], mstat_state_key(state, cls), cls);
+		copies[i]->cls[cls].objs[0] = p;
+		copies[i]->cls[cls].count = 1;
+	}
+	mstat_obj_cached(st, state);
+	mstat_kasan_free(p, &mstat_classes[cls]);
+
+	before = snap(test);
+	put_race_cache = a;
+	put_race_obj = p;
+	WRITE_ONCE(mstat_put_hook, put_race_hand_out);
+	mstat_pcpu_drain(b);
+	WRITE_ONCE(mstat_put_hook, NULL);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*st)), MSTAT_LINK_LIVE);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, cache_nmalloc(b, cls), 1ULL);
+
+	/* the pool does not hand p out while a holds it */
+	fill(p, 96, 3);
+	drain_all_cpus();
+	n = take_all(cls, objs, max);
+	KUNIT_ASSERT_LT(test, n, max);
+	for (i = 0; i < n; i++)
+		KUNIT_EXPECT_PTR_NE(test, objs[i], p);
+	expect_no_repeats(test, objs, n);
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	KUNIT_EXPECT_TRUE(test, check(p, 96, 3));
+	mstat_free(p);
+	mstat_free(hold);
+	expect_distinct(test, 96, 2 * mstat_classes[cls].nobjs);
+}
+
 /* ------------------------------------------- defects found by review */
 
 /* Objects of class @cls cache @c holds by its counters, as a read computes it. */
@@ -4605,6 +4855,9 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_forged_key),
 	KUNIT_CASE(mstat_test_write_after_free),
 	KUNIT_CASE(mstat_test_freed_twice_at_once),
+	KUNIT_CASE(mstat_test_copy_outlives_span),
+	KUNIT_CASE(mstat_test_counted_free_while_out),
+	KUNIT_CASE(mstat_test_put_races_hand_out),
 	KUNIT_CASE(mstat_test_grow_after_withdrawn),
 	KUNIT_CASE(mstat_test_fallback_counters),
 	KUNIT_CASE(mstat_test_span_orders),

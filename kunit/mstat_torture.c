@@ -33,7 +33,7 @@
  *   /proc/mstat's text (mstat_collect() + mstat_render()), on
  *   mstat_read_stats() and on mstat_read_sites().
  * - with mstat.torture_client=<path of kunit/mstat_tclient.ko> (an
- *   initramfs with busybox's insmod and rmmod: scripts/torture.sh), a
+ *   initramfs with /bin/insmod and /bin/rmmod: scripts/torture.sh), a
  *   thread loads and unloads that client module over and over: once it has
  *   gone, its sites must show exactly the objects it handed over
  *   (mstat_torture_adopt()) as live, and none once they are freed.
