@@ -85,24 +85,27 @@ static s64 mstat_net_bytes(const struct mstat_totals *t, const struct mstat_coun
 	return bytes;
 }
 
-u64 mstat_total_alloc_bytes(const struct mstat_totals *t)
+/* Bytes of @n[cls] objects per class, as @t reads the classes' sizes. */
+static u64 mstat_class_sum_bytes(const struct mstat_totals *t, const u64 *n)
 {
-	u64 bytes = t->sum.large_alloc_bytes + t->retyped_bytes;
 	unsigned int cls;
+	u64 bytes = 0;
 
 	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		bytes += mstat_read_class_bytes(t, cls, t->sum.nmalloc[cls]);
+		bytes += mstat_read_class_bytes(t, cls, n[cls]);
 	return bytes;
+}
+
+u64 mstat_total_alloc_bytes(const struct mstat_totals *t)
+{
+	return t->sum.large_alloc_bytes + t->retyped_bytes +
+	       mstat_class_sum_bytes(t, t->sum.nmalloc);
 }
 
 u64 mstat_total_free_bytes(const struct mstat_totals *t)
 {
-	u64 bytes = t->sum.large_free_bytes + t->retyped_bytes;
-	unsigned int cls;
-
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++)
-		bytes += mstat_read_class_bytes(t, cls, t->sum.nfree[cls]);
-	return bytes;
+	return t->sum.large_free_bytes + t->retyped_bytes +
+	       mstat_class_sum_bytes(t, t->sum.nfree);
 }
 
 /* Add counters [@from, @to) of @c to @t's sum and, if given, to @row's. */
