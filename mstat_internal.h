@@ -1235,7 +1235,8 @@ static __always_inline bool mstat_debug(void)
 }
 
 /* mstat_pool.c */
-unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want);
+unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want,
+				unsigned int *nout);
 unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			       unsigned int order);
 int mstat_central_grow(unsigned int cls, int nid, gfp_t gfp, void **fbobj);

@@ -102,6 +102,19 @@ static void mstat_count_refill(struct mstat_pcpu *c, unsigned int cls, int nid,
 }
 
 /*
+ * Objects a refill found out on their span's list (mstat_central_take()):
+ * the copies that went back are withdrawn, as if they had come into the
+ * cache and left it as allocations, so that its counters still tell what
+ * it holds.  Called with the cache's lock held.
+ */
+static void mstat_take_outs(struct mstat_pcpu *c, unsigned int cls, int nid, void **outs,
+			    unsigned int nout)
+{
+	mstat_count_refill(c, cls, nid, nout);
+	mstat_site_withdrawn(c, cls, outs, nout);
+}
+
+/*
  * Called with the cache's lock held and its class cache empty; @nid is the
  * node whose pool to refill from (NUMA_NO_NODE: this CPU's); @want objects,
  * a batch for one allocation, more (up to the cache's capacity) for a bulk
@@ -111,10 +124,13 @@ static bool mstat_pcpu_refill_n(struct mstat_pcpu *c, unsigned int cls, int nid,
 				unsigned int want)
 {
 	struct mstat_class_cache *cc = &c->cls[cls];
+	unsigned int nout;
 
 	if (nid == NUMA_NO_NODE)
 		nid = mstat_home_node();
-	cc->count = mstat_central_take(cls, nid, cc->objs, want);
+	cc->count = mstat_central_take(cls, nid, cc->objs, want, &nout);
+	if (unlikely(nout))
+		mstat_take_outs(c, cls, nid, cc->objs + want - nout, nout);
 	if (!cc->count)
 		return false;
 	mstat_stat_add(c, &c->stats.nrefill, 1);
@@ -291,8 +307,7 @@ static __always_inline bool mstat_task_pop(unsigned int cls, unsigned int key, v
 		void *obj = cc->objs[cc->count - 1];
 		u32 *st = mstat_obj_state_quick(obj, mc);
 
-		if (likely(mstat_cached_span_live(obj, mc)) &&
-		    likely(mstat_state_is_cached(READ_ONCE(*st)))) {
+		if (likely(mstat_state_is_cached(READ_ONCE(*st)))) {
 			cc->count--;
 			mstat_obj_handed_out(c, obj, st, cls, key);
 			*objp = obj;
@@ -442,12 +457,18 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 		      __GFP_NOWARN;
 	unsigned long irqflags = 0;
 	bool task = in_task();
+	unsigned int n, nout;
 	struct mstat_pcpu *c;
 	void *obj;
 
 	for (;;) {
 		c = mstat_lock_cache(task, &irqflags);
-		while (mstat_central_take(cls, nid, &obj, 1)) {
+		for (;;) {
+			n = mstat_central_take(cls, nid, &obj, 1, &nout);
+			if (unlikely(nout))
+				mstat_take_outs(c, cls, nid, &obj, nout);
+			if (!n)
+				break;
 			mstat_count_refill(c, cls, nid, 1);
 			if (likely(mstat_hand_out(c, obj, cls, key, caller))) {
 				mstat_unlock_cache(task, irqflags);
@@ -610,8 +631,7 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 		void *obj = cc->objs[cc->count - 1];
 		u32 *st = mstat_obj_state_quick(obj, mc);
 
-		if (unlikely(!mstat_cached_span_live(obj, mc)) ||
-		    unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
+		if (unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
 			break;
 		cc->count--;
 		p[k++] = obj;

@@ -210,12 +210,15 @@ static bool mstat_state_out(u32 st)
 
 /*
  * Make @span's free list again from its states: every object whose state
- * does not say it is out, lowest address first; those out stay out.  With
- * @carve, each free object is made ready again as mstat_span_init() makes
- * it (a span back from the limbo).  Returns the number of free objects.
+ * does not say it is out, lowest address first; those out stay out.  Each
+ * state is claimed with cmpxchg from the value read: a cache handing out a
+ * copy may write it at the same instant, and then the object is out.
+ * With @carve, each free object is made ready again as mstat_span_init()
+ * makes it (a span back from the limbo).  Returns the number of free
+ * objects; the number out at *@nout.
  */
 static unsigned int mstat_span_relink(struct page *span, unsigned int cls, unsigned int order,
-				      bool carve)
+				      bool carve, unsigned int *nout)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int i, n = mstat_span_capacity(mc, order), nfree = 0;
@@ -223,18 +226,21 @@ static unsigned int mstat_span_relink(struct page *span, unsigned int cls, unsig
 	void *base = page_address(span) + mc->red_left;
 	u32 *states = mstat_span_states(span, cls, order);
 
+	*nout = 0;
 	for (i = n; i-- > 0;) {
 		u32 st = READ_ONCE(states[i]);
 
-		if (mstat_state_out(st))
+		if (mstat_state_out(st) ||
+		    cmpxchg(&states[i], st, MSTAT_STATE(mstat_state_key_bits(st), head)) != st) {
+			(*nout)++;
 			continue;
+		}
 		if (carve) {
 			mstat_kasan_live(base + i * mc->stride, mc->size);
 			if (mstat_debug())
 				mstat_debug_init_obj(base + i * mc->stride, cls);
 			mstat_kasan_free(base + i * mc->stride, mc);
 		}
-		WRITE_ONCE(states[i], MSTAT_STATE(mstat_state_key_bits(st), head));
 		head = i + 1;
 		nfree++;
 	}
@@ -267,7 +273,7 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 	unsigned int i, nout = 0;
 	struct page *span, *tmp;
 	unsigned long flags;
-	void *out[4];
+	void *out[16];	/* more in one callback: out of the lists, not counted (never seen) */
 	LIST_HEAD(done);
 
 	spin_lock_irqsave(&central->lock, flags);
@@ -278,14 +284,19 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		/*
 		 * A copy of an object two CPUs freed at once, handed out by a CPU
 		 * that checked its state just before the span went: the object has
-		 * an owner, and the span comes back with it (mstat_span_all_free()).
+		 * an owner, and the span comes back with it (mstat_span_check_free()).
 		 * A fallback span's object is never in a cache, so never copied.
 		 */
 		i = page_private(span) == mc->span_order ?
 		    mstat_span_first_out(span, central->cls, mc->span_order) : mc->nobjs;
 		if (unlikely(i < mc->nobjs)) {
-			if (nout < ARRAY_SIZE(out))
-				out[nout++] = page_address(span) + mc->red_left + i * mc->stride;
+			u32 *states = mstat_span_states(span, central->cls, mc->span_order);
+
+			for (; i < mc->nobjs && nout < ARRAY_SIZE(out); i++) {
+				if (mstat_state_out(READ_ONCE(states[i])))
+					out[nout++] = page_address(span) + mc->red_left +
+						      i * mc->stride;
+			}
 			mstat_span_revive(central, span, central->cls);
 			continue;
 		}
@@ -441,12 +452,12 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
 			      unsigned int cls)
 {
-	unsigned int order = page_private(span), nfree;
+	unsigned int order = page_private(span), nfree, nout;
 
 	lockdep_assert_held(&central->lock);
 	span->index = 0;
 	/* the states before the bits: a stale free finds them valid */
-	nfree = mstat_span_relink(span, cls, order, true);
+	nfree = mstat_span_relink(span, cls, order, true, &nout);
 	mstat_map_span(span, cls, order);
 	mstat_span_set_nfree(span, nfree);
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
@@ -593,6 +604,31 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 	mstat_count_mistake(MSTAT_CORRUPT_FREE);
 }
 
+/*
+ * A refill met an object out (mstat_state_out()) on @span's list: a copy
+ * of an object two CPUs freed at once went back as the other was handed
+ * out (mstat_span_check_free()).  If every other state still decodes, the
+ * list is made again from the states and the walk goes on; else the span's
+ * state vector was written to, and the list is cut (mstat_span_list_broken()).
+ * Returns whether the list was made again.  Called with the pool's lock held.
+ */
+static bool mstat_span_take_out(struct page *span, unsigned int cls)
+{
+	unsigned int order = mstat_span_order(span), i, link, nout;
+	unsigned int n = mstat_span_capacity(&mstat_classes[cls], order);
+	u32 *states = mstat_span_states(span, cls, order);
+
+	for (i = 0; i < n; i++) {
+		u32 st = READ_ONCE(states[i]);
+
+		link = mstat_state_link(st);
+		if (!mstat_state_out(st) && link != MSTAT_LINK_LAST && link > n)
+			return false;
+	}
+	mstat_span_relink(span, cls, order, false, &nout);
+	return true;
+}
+
 /**
  * mstat_central_take - move free objects from a central pool to a cache
  * @cls: class index
@@ -600,19 +636,24 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
  *	(mstat_home_node(): the nearest node with memory)
  * @objs: where to put them
  * @want: how many
+ * @nout: set to the number of objects found out on a list, at the end of
+ *	@objs (@objs[@want - *@nout] on): the caller counts each as come
+ *	into its cache and withdrawn (mstat_span_check_free())
  *
  * Return: how many were moved; 0 if the pool needs to grow.
  */
-unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want)
+unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned int want,
+				unsigned int *nout)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central;
-	unsigned int nfree, nobjs, link, n = 0;
+	unsigned int nfree, nobjs, link, n = 0, i;
 	unsigned long flags;
 	struct page *span;
 	void *obj, *base;
 	u32 *states, st;
 
+	*nout = 0;
 	central = mstat_pool(cls, nid == NUMA_NO_NODE ? mstat_home_node() : nid);
 	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
 	if (list_empty(&central->partial) && list_empty(&central->limbo))
@@ -623,8 +664,8 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 	 * A span waiting in the limbo comes back here, only when there is
 	 * nothing else to take: more than one span per refill measured slower.
 	 */
-	while (n < want && (!list_empty(&central->partial) ||
-			    (!n && mstat_limbo_revive(central, cls)))) {
+	while (n + *nout < want && (!list_empty(&central->partial) ||
+				    (!n && mstat_limbo_revive(central, cls)))) {
 		span = list_first_entry(&central->partial, struct page, lru);
 		nfree = mstat_span_nfree(span);
 		nobjs = mstat_span_nobjs(span, cls);
@@ -634,23 +675,40 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 		states = mstat_span_states(span, cls, mstat_span_order(span));
 		/* walk the links, not the objects: the next object's address is off the chain */
 		link = mstat_span_head(span);
-		while (n < want && link != MSTAT_LINK_LAST) {
+		while (n + *nout < want && link != MSTAT_LINK_LAST) {
 			u32 *p = &states[link - 1];
 
 			obj = base + (link - 1) * mc->stride;
 			st = READ_ONCE(*p);
 			link = mstat_state_link(st);
+			if (unlikely(mstat_state_out(st)))
+				goto out;
 			/* a link that does not decode, or a list longer than its count */
-			if (link == MSTAT_LINK_LIVE || link == MSTAT_LINK_CACHED ||
-			    (link != MSTAT_LINK_LAST && link > nobjs) || !nfree) {
-				mstat_span_list_broken(span, cls, obj);
-				nfree = 0;
-				link = MSTAT_LINK_LAST;
-				break;
-			}
-			mstat_obj_cached(p, st);
+			if ((link != MSTAT_LINK_LAST && link > nobjs) || !nfree)
+				goto broken;
+			/* claimed: a copy's hand-out may write the state at this instant */
+			if (unlikely(cmpxchg(p, st, MSTAT_STATE(mstat_state_key_bits(st),
+								MSTAT_LINK_CACHED)) != st))
+				goto out;
 			objs[n++] = obj;
 			nfree--;
+			continue;
+out:
+			/*
+			 * An object out on the list: the list again from the
+			 * states, the object to the caller to withdraw.
+			 */
+			if (mstat_span_take_out(span, cls)) {
+				objs[want - ++*nout] = obj;
+				nfree = mstat_span_nfree(span);
+				link = mstat_span_head(span);
+				continue;
+			}
+broken:
+			mstat_span_list_broken(span, cls, obj);
+			nfree = 0;
+			link = MSTAT_LINK_LAST;
+			break;
 		}
 		/*
 		 * A list shorter than its count (a link that skips ahead): else the
@@ -666,6 +724,8 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 			list_move(&span->lru, &central->full);
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
+	for (i = 0; i < *nout; i++)
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_take", objs[want - 1 - i], _RET_IP_);
 	return n;
 }
 
@@ -686,7 +746,7 @@ static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, v
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
-	unsigned int i = mstat_span_first_out(span, cls, order), found = 0;
+	unsigned int i = mstat_span_first_out(span, cls, order), found = 0, nout;
 	u32 *states = mstat_span_states(span, cls, order);
 
 	if (likely(i == n))
@@ -695,8 +755,9 @@ static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, v
 		if (mstat_state_out(READ_ONCE(states[i])))
 			out[found++] = page_address(span) + mc->red_left + i * mc->stride;
 	}
-	mstat_span_relink(span, cls, order, false);
-	return found ?: 1;
+	mstat_span_relink(span, cls, order, false, &nout);
+	/* beyond @room (never seen): out of the list, not counted */
+	return found;
 }
 
 /*
@@ -725,7 +786,7 @@ static unsigned int mstat_span_put_done(struct mstat_central *central, struct pa
 	if (unlikely(found)) {
 		if (!mstat_span_nfree(span))
 			list_move(&span->lru, &central->full);
-		return min(found, room);
+		return found;
 	}
 	/* a fallback span goes back at once: see mstat_central_grow() */
 	if (central->nempty >= MSTAT_EMPTY_RESERVE || mstat_span_order(span) != mc->span_order) {
@@ -811,7 +872,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			/*
 			 * Claimed from the cached state read: a second copy in another
 			 * cache may be handing it out at this instant (see
-			 * mstat_span_all_free()).
+			 * mstat_span_check_free()).
 			 */
 			if (unlikely(!live || !mstat_state_is_cached(st) ||
 				     cmpxchg(p, st, MSTAT_STATE(mstat_state_key_bits(st),

@@ -834,12 +834,20 @@ static void drain_all_cpus(void)
 	schedule_on_each_cpu(drain_here);
 }
 
+/* Up to @want free objects of @cls from this CPU's pool (none found out on a list). */
+static unsigned int take(unsigned int cls, void **objs, unsigned int want)
+{
+	unsigned int nout;
+
+	return mstat_central_take(cls, NUMA_NO_NODE, objs, want, &nout);
+}
+
 static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
 {
 	unsigned int n = 0, got;
 
 	do {
-		got = mstat_central_take(cls, NUMA_NO_NODE, objs + n, min(max - n, 32U));
+		got = take(cls, objs + n, min(max - n, 32U));
 		n += got;
 	} while (got && n < max);
 	return n;
@@ -896,7 +904,7 @@ static void mstat_test_drain_returns_objects(struct kunit *test)
 
 		/* one fresh span; a "dead" cache holds 5 of its objects */
 		KUNIT_ASSERT_GE(test, mstat_central_grow(cls, NUMA_NO_NODE, GFP_KERNEL, NULL), 0);
-		n = mstat_central_take(cls, NUMA_NO_NODE, dead->cls[cls].objs, 5);
+		n = take(cls, dead->cls[cls].objs, 5);
 		KUNIT_ASSERT_EQ(test, n, 5U);
 		dead->cls[cls].count = n;
 		KUNIT_EXPECT_EQ(test, mstat_pcpu_cached_bytes(dead), 5ULL * sizes[k]);
@@ -1884,7 +1892,7 @@ static unsigned int take_cut_span(struct kunit *test, unsigned int cls, unsigned
 	KUNIT_ASSERT_LT(test, n, 4096U);
 	KUNIT_ASSERT_GE(test, mstat_central_grow(cls, NUMA_NO_NODE, GFP_KERNEL, NULL), 0);
 	/* the fresh span's list runs up from its first object */
-	KUNIT_ASSERT_EQ(test, mstat_central_take(cls, NUMA_NO_NODE, objs + n, 1), 1U);
+	KUNIT_ASSERT_EQ(test, take(cls, objs + n, 1), 1U);
 	states = (u32 *)(((unsigned long)kasan_reset_tag(objs[n]) &
 			  ~((PAGE_SIZE << mc->span_order) - 1)) + mc->states_off);
 	n++;
@@ -2111,9 +2119,11 @@ static void mstat_test_copy_outlives_span(struct kunit *test)
 			c->cls[cls].count = 1;
 			local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 			q = mstat_alloc(96, GFP_KERNEL);
+			/* the copy withdrawn, q from a new span (maybe p's old page) */
+			KUNIT_EXPECT_EQ(test, this_cpu_ptr(mstat_caches[MSTAT_TASK])->cls[cls].count,
+					mstat_classes[cls].batch - 1);
 			migrate_enable();
 			KUNIT_EXPECT_NOT_NULL(test, q);
-			KUNIT_EXPECT_PTR_NE(test, q, p);
 			mstat_free(q);
 		}
 		after = snap(test);
@@ -2206,6 +2216,55 @@ static void mstat_test_counted_free_while_out(struct kunit *test)
 		mstat_free(p);
 		expect_distinct(test, 96, 2 * nobjs);
 	}
+}
+
+/*
+ * The same race's object met by a refill first: live on its span's list.
+ * The refill must not hand it out, nor cut the list there (the span's
+ * other free objects stay to be had), and counts the copy as withdrawn.
+ */
+static void mstat_test_refill_meets_out(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs, n, i;
+	unsigned int max = 4096, in_span;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	void *p, *q;
+	u32 *st, key;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	p = fresh_span_obj(test, 96);
+	st = mstat_obj_state(p, cls);
+	key = mstat_state_key_bits(READ_ONCE(*st));
+	mstat_free(p);
+	drain_all_cpus();		/* p heads its span's list */
+	before = snap(test);
+	late_hand_out(p, cls, st, key, true);
+	q = mstat_alloc(96, GFP_KERNEL);	/* the refill meets p first */
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	/* p (its late owner's) and q live: the copy's second free balanced */
+	KUNIT_EXPECT_EQ(test, (s64)((after->sum.nmalloc[cls] - after->sum.nfree[cls]) -
+				    (before->sum.nmalloc[cls] - before->sum.nfree[cls])), 2LL);
+	KUNIT_EXPECT_EQ(test, after->cached_bytes, cached_for_real());
+	/* every other object of the span is still to be had, p not */
+	drain_all_cpus();
+	n = take_all(cls, objs, max);
+	KUNIT_ASSERT_LT(test, n, max);
+	expect_no_repeats(test, objs, n);
+	for (i = 0, in_span = 0; i < n; i++) {
+		KUNIT_EXPECT_PTR_NE(test, objs[i], p);
+		in_span += span_of(objs[i], cls) == span_of(p, cls);
+	}
+	KUNIT_EXPECT_EQ(test, in_span, nobjs - 2);
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*st)), MSTAT_LINK_LIVE);
+	mstat_free(q);
+	mstat_free(p);
+	expect_distinct(test, 96, 2 * nobjs);
 }
 
 static struct mstat_pcpu *put_race_cache;
@@ -4858,6 +4917,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_copy_outlives_span),
 	KUNIT_CASE(mstat_test_counted_free_while_out),
 	KUNIT_CASE(mstat_test_put_races_hand_out),
+	KUNIT_CASE(mstat_test_refill_meets_out),
 	KUNIT_CASE(mstat_test_grow_after_withdrawn),
 	KUNIT_CASE(mstat_test_fallback_counters),
 	KUNIT_CASE(mstat_test_span_orders),
