@@ -172,6 +172,7 @@ static int __init mstat_init(void)
 		return ret;
 	mstat_report_init(mstat_debug_print_object);
 	mstat_owed_hook = mstat_pcpu_owed;
+	mstat_purge_hook = mstat_pcpu_purge;
 	mstat_classes_init();
 	ret = mstat_pools_init();
 	if (ret)

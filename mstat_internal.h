@@ -1256,6 +1256,7 @@ int mstat_pools_init(void);
 void mstat_pools_exit(void);
 extern bool mstat_fail_preferred;
 extern void (*mstat_owed_hook)(unsigned int cls, void *obj);
+extern void (*mstat_purge_hook)(void);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_put_hook)(void *obj);
@@ -1384,6 +1385,7 @@ extern struct workqueue_struct *mstat_wq;
 void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);
 void mstat_pcpu_drain(struct mstat_pcpu *c);
 void mstat_pcpu_owed(unsigned int cls, void *obj);
+void mstat_pcpu_purge(void);
 void mstat_donate(struct mstat_pcpu *from, struct mstat_pcpu *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);

@@ -1413,6 +1413,58 @@ static unsigned int mstat_class_drain(struct mstat_pcpu *c, unsigned int cls)
 	return n - nbad;
 }
 
+/*
+ * Withdraw from cache @c, its lock held, every object whose span is no
+ * longer live: second copies of objects two CPUs freed at once, whose
+ * other copy went back with the span.  The remote buffer goes to the pools,
+ * which withdraw such copies there.
+ */
+static void mstat_pcpu_purge_cache(struct mstat_pcpu *c)
+{
+	unsigned int cls, i, keep;
+
+	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+		struct mstat_class_cache *cc = &c->cls[cls];
+
+		for (i = 0, keep = 0; i < cc->count; i++) {
+			void *obj = cc->objs[i];
+
+			if (likely(mstat_cached_span_live(obj, &mstat_classes[cls]))) {
+				cc->objs[keep++] = obj;
+				continue;
+			}
+			mstat_report(MSTAT_CORRUPT_FREE, "mstat_purge", obj, _RET_IP_);
+			mstat_site_withdrawn(c, cls, &obj, 1);
+		}
+		WRITE_ONCE(cc->count, keep);
+	}
+	mstat_remote_flush(c);
+}
+
+/**
+ * mstat_pcpu_purge - withdraw this CPU's copies of objects in spans gone
+ *
+ * Run on each CPU before released spans' pages go back to the page
+ * allocator (mstat_pool.c): afterwards no cache of this CPU points into
+ * them, so none reads their states once they are someone else's.  The
+ * fast allocation needs no check of its own (DESIGN.md, "Hardening").
+ *
+ * Context: task context, on the CPU whose caches it purges.
+ */
+void mstat_pcpu_purge(void)
+{
+	unsigned long irqflags;
+
+	rcu_read_lock();
+	local_lock(&mstat_caches[MSTAT_TASK]->lock);
+	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_TASK]));
+	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
+	local_lock_irqsave(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
+	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_IRQ]));
+	local_unlock_irqrestore(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
+	rcu_read_unlock();
+}
+
 /**
  * mstat_pcpu_owed - count a withdrawal the pools found late
  * @cls: the object's class

@@ -21,6 +21,7 @@
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
+#include <linux/workqueue.h>
 
 #include "mstat_internal.h"
 
@@ -46,6 +47,23 @@ static atomic_long_t mstat_span_sys = ATOMIC_LONG_INIT(0);
  * back from the limbo as withdrawn, on the calling CPU's cache.
  */
 void (*mstat_owed_hook)(unsigned int cls, void *obj);
+
+/*
+ * Set at load (mstat_pcpu_purge()): run on each CPU in turn, it withdraws
+ * the copies that CPU's caches hold of objects in spans no longer live.
+ */
+void (*mstat_purge_hook)(void);
+
+/*
+ * Spans past their grace period whose pages wait for the purge: a second
+ * copy of an object two CPUs freed at once may still sit in some cache,
+ * and reads the object's state when it reaches the front.  The pages go
+ * back once every CPU has withdrawn such copies (mstat_retire_fn()).
+ */
+static LIST_HEAD(mstat_retired);
+static DEFINE_SPINLOCK(mstat_retired_lock);
+static void mstat_retire_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(mstat_retire_work, mstat_retire_fn);
 
 /* The tests set it to act as if no span of a class's own order were to be had. */
 bool mstat_fail_preferred;
@@ -315,9 +333,24 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		if (mstat_owed_hook)
 			mstat_owed_hook(central->cls, out[i]);
 	}
-	list_for_each_entry_safe(span, tmp, &done, lru) {
+	if (list_empty(&done))
+		return;
+	spin_lock_irqsave(&mstat_retired_lock, flags);
+	list_splice_tail(&done, &mstat_retired);
+	spin_unlock_irqrestore(&mstat_retired_lock, flags);
+	/* a few milliseconds gather the spans of many callbacks into one purge */
+	queue_delayed_work(system_unbound_wq, &mstat_retire_work, msecs_to_jiffies(10));
+}
+
+/* Give a list of spans past their grace period and the purge back to the page allocator. */
+static void mstat_retired_free(struct list_head *list)
+{
+	struct page *span, *tmp;
+
+	list_for_each_entry_safe(span, tmp, list, lru) {
 		unsigned int order = page_private(span);
 
+		list_del(&span->lru);
 		set_page_private(span, 0);
 		span->index = 0;
 		/* a fallback span's state: mstat_states_at() */
@@ -325,6 +358,50 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 			set_page_private(nth_page(span, 1), 0);
 		__free_pages(span, order);
 	}
+}
+
+static void mstat_purge_fn(struct work_struct *unused)
+{
+	mstat_purge_hook();
+}
+
+/*
+ * The purge: each CPU, in its own context, withdraws from its caches every
+ * object whose span is no longer live (its bit clear), so that no cache
+ * holds a pointer into the pages once they go back.  Only a copy can be
+ * such an object: a span is released with every object on its list.  A
+ * CPU that comes up meanwhile starts with empty caches, one that went down
+ * gave its back.  If the purge cannot run, the pages wait for the next.
+ */
+static void mstat_retire_fn(struct work_struct *work)
+{
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&mstat_retired_lock, flags);
+	list_splice_init(&mstat_retired, &list);
+	spin_unlock_irqrestore(&mstat_retired_lock, flags);
+	if (list_empty(&list))
+		return;
+	if (mstat_purge_hook && schedule_on_each_cpu(mstat_purge_fn)) {
+		spin_lock_irqsave(&mstat_retired_lock, flags);
+		list_splice(&list, &mstat_retired);
+		spin_unlock_irqrestore(&mstat_retired_lock, flags);
+		queue_delayed_work(system_unbound_wq, &mstat_retire_work, HZ);
+		return;
+	}
+	mstat_retired_free(&list);
+}
+
+/* Whether spans wait for the purge. */
+static bool mstat_retire_pending(void)
+{
+	bool pending;
+
+	spin_lock_irq(&mstat_retired_lock);
+	pending = !list_empty(&mstat_retired);
+	spin_unlock_irq(&mstat_retired_lock);
+	return pending;
 }
 
 /*
@@ -391,7 +468,9 @@ void mstat_limbo_drain(void)
 	/* a callback queues itself again for the spans released after it was queued */
 	do {
 		rcu_barrier();
-	} while (mstat_limbo_queued());
+		mod_delayed_work(system_unbound_wq, &mstat_retire_work, 0);
+		flush_delayed_work(&mstat_retire_work);
+	} while (mstat_limbo_queued() || mstat_retire_pending());
 }
 
 /**
@@ -409,7 +488,9 @@ void mstat_limbo_drain_class(unsigned int cls)
 
 	do {
 		rcu_barrier();
-		queued = false;
+		mod_delayed_work(system_unbound_wq, &mstat_retire_work, 0);
+		flush_delayed_work(&mstat_retire_work);
+		queued = mstat_retire_pending();
 		for_each_node(nid) {
 			central = mstat_pool(cls, nid);
 			spin_lock_irq(&central->lock);
@@ -725,7 +806,8 @@ broken:
 	}
 	spin_unlock_irqrestore(&central->lock, flags);
 	for (i = 0; i < *nout; i++)
-		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_take", objs[want - 1 - i], _RET_IP_);
+		mstat_report(MSTAT_CORRUPT_FREE, "mstat_central_take", objs[want - 1 - i],
+			     _RET_IP_);
 	return n;
 }
 
