@@ -981,12 +981,10 @@ static __always_inline bool mstat_fast_state_cls(const void *ptr, const struct m
 }
 
 /*
- * Whether @obj, a cached object of class @mc, still lies in a span of the
- * class mstat owns.  A second copy of an object two CPUs freed at once
- * (mstat_state_is_cached()) may stay in a cache after the other went back
- * and the span was released: such a copy is withdrawn without a look at its
- * state, which may be someone else's memory by then.  Called in the cache's
- * lock (RCU): a span found mapped is not freed before it is dropped.
+ * Whether @obj, a cached object of class @mc, still lies in a live span of
+ * its class (its bit set, its page's private the class's).  Not so only for
+ * a second copy of an object two CPUs freed at once, whose other copy went
+ * back with the span: the purge withdraws those (mstat_pcpu_purge()).
  */
 static __always_inline bool mstat_cached_span_live(const void *obj, const struct mstat_class *mc)
 {
@@ -1256,7 +1254,7 @@ int mstat_pools_init(void);
 void mstat_pools_exit(void);
 extern bool mstat_fail_preferred;
 extern void (*mstat_owed_hook)(unsigned int cls, void *obj);
-extern void (*mstat_purge_hook)(void);
+extern void (*mstat_purge_hook)(const unsigned long *classes);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_put_hook)(void *obj);
@@ -1385,7 +1383,7 @@ extern struct workqueue_struct *mstat_wq;
 void mstat_pcpu_init(struct mstat_pcpu *c, enum mstat_ctx ctx);
 void mstat_pcpu_drain(struct mstat_pcpu *c);
 void mstat_pcpu_owed(unsigned int cls, void *obj);
-void mstat_pcpu_purge(void);
+void mstat_pcpu_purge(const unsigned long *classes);
 void mstat_donate(struct mstat_pcpu *from, struct mstat_pcpu *to);
 void mstat_donate_dead_cpu(unsigned int cpu);
 void mstat_drain_this_cpu(void);

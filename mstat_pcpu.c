@@ -198,12 +198,6 @@ static bool mstat_hand_out(struct mstat_pcpu *c, void *obj, unsigned int cls, un
 {
 	u32 *st = mstat_obj_state(obj, cls);
 
-	/* a copy whose span went back: its state is not read (mstat_site_withdrawn()) */
-	if (unlikely(!mstat_cached_span_live(obj, &mstat_classes[cls]))) {
-		mstat_report(MSTAT_CORRUPT_FREE, "mstat_alloc", obj, caller);
-		mstat_site_withdrawn(c, cls, &obj, 1);
-		return false;
-	}
 	if (unlikely(!mstat_alloc_check(c, obj, READ_ONCE(*st), cls, caller)))
 		return false;
 	mstat_obj_handed_out(c, obj, st, cls, key);
@@ -465,8 +459,11 @@ static void *mstat_node_alloc(unsigned int cls, gfp_t flags, int nid, unsigned l
 		c = mstat_lock_cache(task, &irqflags);
 		for (;;) {
 			n = mstat_central_take(cls, nid, &obj, 1, &nout);
-			if (unlikely(nout))
+			if (unlikely(nout)) {
+				/* the list went on past it: take again */
 				mstat_take_outs(c, cls, nid, &obj, nout);
+				continue;
+			}
 			if (!n)
 				break;
 			mstat_count_refill(c, cls, nid, 1);
@@ -1419,11 +1416,11 @@ static unsigned int mstat_class_drain(struct mstat_pcpu *c, unsigned int cls)
  * other copy went back with the span.  The remote buffer goes to the pools,
  * which withdraw such copies there.
  */
-static void mstat_pcpu_purge_cache(struct mstat_pcpu *c)
+static void mstat_pcpu_purge_cache(struct mstat_pcpu *c, const unsigned long *classes)
 {
 	unsigned int cls, i, keep;
 
-	for (cls = 0; cls < MSTAT_NR_CLASSES; cls++) {
+	for_each_set_bit(cls, classes, MSTAT_NR_CLASSES) {
 		struct mstat_class_cache *cc = &c->cls[cls];
 
 		for (i = 0, keep = 0; i < cc->count; i++) {
@@ -1443,6 +1440,7 @@ static void mstat_pcpu_purge_cache(struct mstat_pcpu *c)
 
 /**
  * mstat_pcpu_purge - withdraw this CPU's copies of objects in spans gone
+ * @classes: a bitmap of the classes whose spans go back
  *
  * Run on each CPU before released spans' pages go back to the page
  * allocator (mstat_pool.c): afterwards no cache of this CPU points into
@@ -1451,16 +1449,16 @@ static void mstat_pcpu_purge_cache(struct mstat_pcpu *c)
  *
  * Context: task context, on the CPU whose caches it purges.
  */
-void mstat_pcpu_purge(void)
+void mstat_pcpu_purge(const unsigned long *classes)
 {
 	unsigned long irqflags;
 
 	rcu_read_lock();
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
-	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_TASK]));
+	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_TASK]), classes);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	local_lock_irqsave(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
-	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_IRQ]));
+	mstat_pcpu_purge_cache(this_cpu_ptr(mstat_caches[MSTAT_IRQ]), classes);
 	local_unlock_irqrestore(&mstat_caches[MSTAT_IRQ]->lock, irqflags);
 	rcu_read_unlock();
 }

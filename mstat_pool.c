@@ -50,9 +50,10 @@ void (*mstat_owed_hook)(unsigned int cls, void *obj);
 
 /*
  * Set at load (mstat_pcpu_purge()): run on each CPU in turn, it withdraws
- * the copies that CPU's caches hold of objects in spans no longer live.
+ * the copies that CPU's caches hold of objects of the given classes in
+ * spans no longer live.
  */
-void (*mstat_purge_hook)(void);
+void (*mstat_purge_hook)(const unsigned long *classes);
 
 /*
  * Spans past their grace period whose pages wait for the purge: a second
@@ -61,7 +62,8 @@ void (*mstat_purge_hook)(void);
  * back once every CPU has withdrawn such copies (mstat_retire_fn()).
  */
 static LIST_HEAD(mstat_retired);
-static DEFINE_SPINLOCK(mstat_retired_lock);
+static DECLARE_BITMAP(mstat_retired_cls, MSTAT_NR_CLASSES);	/* classes with spans there */
+static DEFINE_SPINLOCK(mstat_retired_lock);	/* protects the two above */
 static void mstat_retire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mstat_retire_work, mstat_retire_fn);
 
@@ -318,13 +320,10 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 			mstat_span_revive(central, span, central->cls);
 			continue;
 		}
+		/* past its grace period: its index says its class to the purge */
+		span->index = central->cls;
 		list_move(&span->lru, &done);
 	}
-	/* released after this callback was queued: another grace period */
-	if (list_empty(&central->limbo))
-		central->rcu_queued = false;
-	else
-		call_rcu(&central->rcu, mstat_limbo_rcu);
 	spin_unlock_irqrestore(&central->lock, flags);
 
 	/* the copy that went on the list is withdrawn, as mstat_central_put()'s are */
@@ -333,13 +332,24 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		if (mstat_owed_hook)
 			mstat_owed_hook(central->cls, out[i]);
 	}
-	if (list_empty(&done))
-		return;
-	spin_lock_irqsave(&mstat_retired_lock, flags);
-	list_splice_tail(&done, &mstat_retired);
-	spin_unlock_irqrestore(&mstat_retired_lock, flags);
-	/* a few milliseconds gather the spans of many callbacks into one purge */
-	queue_delayed_work(system_unbound_wq, &mstat_retire_work, msecs_to_jiffies(10));
+	if (!list_empty(&done)) {
+		spin_lock_irqsave(&mstat_retired_lock, flags);
+		list_splice_tail(&done, &mstat_retired);
+		set_bit(central->cls, mstat_retired_cls);
+		spin_unlock_irqrestore(&mstat_retired_lock, flags);
+		/* a few milliseconds gather the spans of many callbacks into one purge */
+		queue_delayed_work(system_unbound_wq, &mstat_retire_work, msecs_to_jiffies(10));
+	}
+	/*
+	 * Queued until here, its spans handed on: a drain that sees it not
+	 * queued finds them retired.  Released meanwhile: another grace period.
+	 */
+	spin_lock_irqsave(&central->lock, flags);
+	if (list_empty(&central->limbo))
+		central->rcu_queued = false;
+	else
+		call_rcu(&central->rcu, mstat_limbo_rcu);
+	spin_unlock_irqrestore(&central->lock, flags);
 }
 
 /* Give a list of spans past their grace period and the purge back to the page allocator. */
@@ -360,9 +370,12 @@ static void mstat_retired_free(struct list_head *list)
 	}
 }
 
+/* The classes of the spans being purged: the retire work's, one at a time. */
+static DECLARE_BITMAP(mstat_purge_cls, MSTAT_NR_CLASSES);
+
 static void mstat_purge_fn(struct work_struct *unused)
 {
-	mstat_purge_hook();
+	mstat_purge_hook(mstat_purge_cls);
 }
 
 /*
@@ -380,12 +393,16 @@ static void mstat_retire_fn(struct work_struct *work)
 
 	spin_lock_irqsave(&mstat_retired_lock, flags);
 	list_splice_init(&mstat_retired, &list);
+	bitmap_copy(mstat_purge_cls, mstat_retired_cls, MSTAT_NR_CLASSES);
+	bitmap_zero(mstat_retired_cls, MSTAT_NR_CLASSES);
 	spin_unlock_irqrestore(&mstat_retired_lock, flags);
 	if (list_empty(&list))
 		return;
 	if (mstat_purge_hook && schedule_on_each_cpu(mstat_purge_fn)) {
 		spin_lock_irqsave(&mstat_retired_lock, flags);
 		list_splice(&list, &mstat_retired);
+		bitmap_or(mstat_retired_cls, mstat_retired_cls, mstat_purge_cls,
+			  MSTAT_NR_CLASSES);
 		spin_unlock_irqrestore(&mstat_retired_lock, flags);
 		queue_delayed_work(system_unbound_wq, &mstat_retire_work, HZ);
 		return;
@@ -393,13 +410,15 @@ static void mstat_retire_fn(struct work_struct *work)
 	mstat_retired_free(&list);
 }
 
-/* Whether spans wait for the purge. */
-static bool mstat_retire_pending(void)
+/* Whether spans (of class @cls, or of any if MSTAT_NR_CLASSES) wait for the purge. */
+static bool mstat_retire_pending(unsigned int cls)
 {
-	bool pending;
+	struct page *span;
+	bool pending = false;
 
 	spin_lock_irq(&mstat_retired_lock);
-	pending = !list_empty(&mstat_retired);
+	list_for_each_entry(span, &mstat_retired, lru)
+		pending |= cls == MSTAT_NR_CLASSES || span->index == cls;
 	spin_unlock_irq(&mstat_retired_lock);
 	return pending;
 }
@@ -470,7 +489,7 @@ void mstat_limbo_drain(void)
 		rcu_barrier();
 		mod_delayed_work(system_unbound_wq, &mstat_retire_work, 0);
 		flush_delayed_work(&mstat_retire_work);
-	} while (mstat_limbo_queued() || mstat_retire_pending());
+	} while (mstat_limbo_queued() || mstat_retire_pending(MSTAT_NR_CLASSES));
 }
 
 /**
@@ -490,7 +509,7 @@ void mstat_limbo_drain_class(unsigned int cls)
 		rcu_barrier();
 		mod_delayed_work(system_unbound_wq, &mstat_retire_work, 0);
 		flush_delayed_work(&mstat_retire_work);
-		queued = mstat_retire_pending();
+		queued = mstat_retire_pending(cls);
 		for_each_node(nid) {
 			central = mstat_pool(cls, nid);
 			spin_lock_irq(&central->lock);
@@ -686,26 +705,40 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 }
 
 /*
- * A refill met an object out (mstat_state_out()) on @span's list: a copy
- * of an object two CPUs freed at once went back as the other was handed
- * out (mstat_span_check_free()).  If every other state still decodes, the
- * list is made again from the states and the walk goes on; else the span's
- * state vector was written to, and the list is cut (mstat_span_list_broken()).
- * Returns whether the list was made again.  Called with the pool's lock held.
+ * A refill met @obj out (mstat_state_out()) on @span's list, @nfree
+ * counted free on it still, @obj among them: a copy of an object two CPUs
+ * freed at once went back as the other was handed out
+ * (mstat_span_check_free()).  If every other state still decodes, as many
+ * as the count less @obj say free, and @obj is not one of the @n objects
+ * this walk took already (@taken), the list is made again from the states
+ * and the walk goes on; else the span's state vector was written to, and
+ * the list is cut (mstat_span_list_broken()): no state it cannot trust
+ * hands out an object.  Returns whether the list was made again.  Called
+ * with the pool's lock held.
  */
-static bool mstat_span_take_out(struct page *span, unsigned int cls)
+static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
+				unsigned int nfree, void *const *taken, unsigned int n)
 {
-	unsigned int order = mstat_span_order(span), i, link, nout;
-	unsigned int n = mstat_span_capacity(&mstat_classes[cls], order);
+	unsigned int order = mstat_span_order(span), i, link, nout, free = 0;
+	unsigned int cap = mstat_span_capacity(&mstat_classes[cls], order);
 	u32 *states = mstat_span_states(span, cls, order);
 
 	for (i = 0; i < n; i++) {
-		u32 st = READ_ONCE(states[i]);
-
-		link = mstat_state_link(st);
-		if (!mstat_state_out(st) && link != MSTAT_LINK_LAST && link > n)
+		if (taken[i] == obj)
 			return false;
 	}
+	for (i = 0; i < cap; i++) {
+		u32 st = READ_ONCE(states[i]);
+
+		if (mstat_state_out(st))
+			continue;
+		link = mstat_state_link(st);
+		if (link != MSTAT_LINK_LAST && link > cap)
+			return false;
+		free++;
+	}
+	if (!nfree || free > nfree - 1)
+		return false;
 	mstat_span_relink(span, cls, order, false, &nout);
 	return true;
 }
@@ -779,7 +812,7 @@ out:
 			 * An object out on the list: the list again from the
 			 * states, the object to the caller to withdraw.
 			 */
-			if (mstat_span_take_out(span, cls)) {
+			if (mstat_span_take_out(span, cls, obj, nfree, objs, n)) {
 				objs[want - ++*nout] = obj;
 				nfree = mstat_span_nfree(span);
 				link = mstat_span_head(span);
@@ -1198,6 +1231,10 @@ int mstat_pools_init(void)
 void mstat_pools_exit(void)
 {
 	int nid;
+
+	/* mstat_limbo_drain() has run: nothing is retired, nothing queued */
+	cancel_delayed_work_sync(&mstat_retire_work);
+	WARN_ON(!list_empty(&mstat_retired));
 
 	kfree(mstat_homes);
 	mstat_homes = NULL;

@@ -542,8 +542,7 @@ bool mstat_sites_counted(const struct mstat_pcpu *c)
  * An object withdrawn from a cache (struct mstat_central_put()) leaves it as
  * an allocation, to nobody: it is counted to the key of its last
  * allocation, so that the key's frees (two, for an object two CPUs freed
- * at once) never exceed its allocations, in its class or its site; or, if
- * its span went back meanwhile, to the class's own key (no site).
+ * at once) never exceed its allocations, in its class or its site.
  */
 void mstat_site_withdrawn(struct mstat_pcpu *c, unsigned int cls, void *const *objs,
 			  unsigned int n)
@@ -553,13 +552,14 @@ void mstat_site_withdrawn(struct mstat_pcpu *c, unsigned int cls, void *const *o
 	/* their spans may be released meanwhile, and freed after a grace period */
 	RCU_LOCKDEP_WARN(n && !rcu_read_lock_any_held(),
 			 "mstat: withdrawn objects' states read outside RCU");
-	for (i = 0; i < n; i++) {
-		/* a copy whose span went back: to the class's key, the state unread */
-		u32 st = mstat_cached_span_live(objs[i], &mstat_classes[cls]) ?
-			 READ_ONCE(*mstat_obj_state(objs[i], cls)) : cls;
-
-		mstat_key_count_alloc(c, mstat_state_key(st, cls), cls);
-	}
+	/*
+	 * A copy whose span was released is still in mstat's memory: its
+	 * pages go back only after every CPU withdrew such copies (the purge,
+	 * mstat_pool.c), so its state says the key.
+	 */
+	for (i = 0; i < n; i++)
+		mstat_key_count_alloc(c, mstat_state_key(READ_ONCE(*mstat_obj_state(objs[i], cls)),
+							 cls), cls);
 }
 
 /* The number of keys made, with acquire: their chunks and classes are there. */
