@@ -14,10 +14,12 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/atomic.h>
+#include <linux/cpu.h>
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/nodemask.h>
+#include <linux/percpu.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 #include <linux/topology.h>
@@ -372,10 +374,13 @@ static void mstat_retired_free(struct list_head *list)
 
 /* The classes of the spans being purged: the retire work's, one at a time. */
 static DECLARE_BITMAP(mstat_purge_cls, MSTAT_NR_CLASSES);
+/* One work per CPU for the purge, made at load: none to allocate then. */
+static struct work_struct __percpu *mstat_purge_works;
 
 static void mstat_purge_fn(struct work_struct *unused)
 {
-	mstat_purge_hook(mstat_purge_cls);
+	if (mstat_purge_hook)
+		mstat_purge_hook(mstat_purge_cls);
 }
 
 /*
@@ -384,12 +389,13 @@ static void mstat_purge_fn(struct work_struct *unused)
  * holds a pointer into the pages once they go back.  Only a copy can be
  * such an object: a span is released with every object on its list.  A
  * CPU that comes up meanwhile starts with empty caches, one that went down
- * gave its back.  If the purge cannot run, the pages wait for the next.
+ * gave its back.
  */
 static void mstat_retire_fn(struct work_struct *work)
 {
 	unsigned long flags;
 	LIST_HEAD(list);
+	int cpu;
 
 	spin_lock_irqsave(&mstat_retired_lock, flags);
 	list_splice_init(&mstat_retired, &list);
@@ -398,15 +404,17 @@ static void mstat_retire_fn(struct work_struct *work)
 	spin_unlock_irqrestore(&mstat_retired_lock, flags);
 	if (list_empty(&list))
 		return;
-	if (mstat_purge_hook && schedule_on_each_cpu(mstat_purge_fn)) {
-		spin_lock_irqsave(&mstat_retired_lock, flags);
-		list_splice(&list, &mstat_retired);
-		bitmap_or(mstat_retired_cls, mstat_retired_cls, mstat_purge_cls,
-			  MSTAT_NR_CLASSES);
-		spin_unlock_irqrestore(&mstat_retired_lock, flags);
-		queue_delayed_work(system_unbound_wq, &mstat_retire_work, HZ);
-		return;
+	/* as schedule_on_each_cpu(), which modules cannot call */
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		struct work_struct *w = per_cpu_ptr(mstat_purge_works, cpu);
+
+		INIT_WORK(w, mstat_purge_fn);
+		queue_work_on(cpu, system_wq, w);
 	}
+	for_each_online_cpu(cpu)
+		flush_work(per_cpu_ptr(mstat_purge_works, cpu));
+	cpus_read_unlock();
 	mstat_retired_free(&list);
 }
 
@@ -1198,7 +1206,8 @@ int mstat_pools_init(void)
 
 	mstat_homes = kcalloc(nr_node_ids, sizeof(*mstat_homes), GFP_KERNEL);
 	mstat_pools = kcalloc(nr_node_ids, sizeof(*mstat_pools), GFP_KERNEL);
-	if (!mstat_pools || !mstat_homes) {
+	mstat_purge_works = alloc_percpu(struct work_struct);
+	if (!mstat_pools || !mstat_homes || !mstat_purge_works) {
 		mstat_pools_exit();
 		return -ENOMEM;
 	}
@@ -1235,6 +1244,8 @@ void mstat_pools_exit(void)
 	/* mstat_limbo_drain() has run: nothing is retired, nothing queued */
 	cancel_delayed_work_sync(&mstat_retire_work);
 	WARN_ON(!list_empty(&mstat_retired));
+	free_percpu(mstat_purge_works);
+	mstat_purge_works = NULL;
 
 	kfree(mstat_homes);
 	mstat_homes = NULL;
