@@ -65,7 +65,8 @@ void (*mstat_purge_hook)(const unsigned long *classes);
  */
 static LIST_HEAD(mstat_retired);
 static DECLARE_BITMAP(mstat_retired_cls, MSTAT_NR_CLASSES);	/* classes with spans there */
-static DEFINE_SPINLOCK(mstat_retired_lock);	/* protects the two above */
+static bool mstat_purging;	/* a purge under way, of mstat_purge_cls's spans */
+static DEFINE_SPINLOCK(mstat_retired_lock);	/* protects the three above */
 static void mstat_retire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mstat_retire_work, mstat_retire_fn);
 
@@ -401,6 +402,8 @@ static void mstat_retire_fn(struct work_struct *work)
 	list_splice_init(&mstat_retired, &list);
 	bitmap_copy(mstat_purge_cls, mstat_retired_cls, MSTAT_NR_CLASSES);
 	bitmap_zero(mstat_retired_cls, MSTAT_NR_CLASSES);
+	/* the drains wait for the spans on this list too */
+	mstat_purging = !list_empty(&list);
 	spin_unlock_irqrestore(&mstat_retired_lock, flags);
 	if (list_empty(&list))
 		return;
@@ -416,6 +419,9 @@ static void mstat_retire_fn(struct work_struct *work)
 		flush_work(per_cpu_ptr(mstat_purge_works, cpu));
 	cpus_read_unlock();
 	mstat_retired_free(&list);
+	spin_lock_irqsave(&mstat_retired_lock, flags);
+	mstat_purging = false;
+	spin_unlock_irqrestore(&mstat_retired_lock, flags);
 }
 
 /* Whether spans (of class @cls, or of any if MSTAT_NR_CLASSES) wait for the purge. */
@@ -427,6 +433,7 @@ static bool mstat_retire_pending(unsigned int cls)
 	spin_lock_irq(&mstat_retired_lock);
 	list_for_each_entry(span, &mstat_retired, lru)
 		pending |= cls == MSTAT_NR_CLASSES || span->index == cls;
+	pending |= mstat_purging && (cls == MSTAT_NR_CLASSES || test_bit(cls, mstat_purge_cls));
 	spin_unlock_irq(&mstat_retired_lock);
 	return pending;
 }
@@ -517,13 +524,15 @@ void mstat_limbo_drain_class(unsigned int cls)
 		rcu_barrier();
 		mod_delayed_work(system_unbound_wq, &mstat_retire_work, 0);
 		flush_delayed_work(&mstat_retire_work);
-		queued = mstat_retire_pending(cls);
+		queued = false;
+		/* the callbacks first: one hands its spans on before it is not queued */
 		for_each_node(nid) {
 			central = mstat_pool(cls, nid);
 			spin_lock_irq(&central->lock);
 			queued |= central->rcu_queued;
 			spin_unlock_irq(&central->lock);
 		}
+		queued |= mstat_retire_pending(cls);
 	} while (queued);
 }
 
@@ -716,22 +725,29 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
  * A refill met @obj out (mstat_state_out()) on @span's list, @nfree
  * counted free on it still, @obj among them: a copy of an object two CPUs
  * freed at once went back as the other was handed out
- * (mstat_span_check_free()).  If every other state still decodes, as many
- * as the count less @obj say free, and @obj is not one of the @n objects
- * this walk took already (@taken), the list is made again from the states
+ * (mstat_span_check_free()).  If every other state still decodes, no more
+ * than the count less @obj say free, and @obj is not one of the @n objects
+ * this walk took already (@taken) nor of the @nout it found out (the last
+ * of @taken's @want), the list is made again from the states
  * and the walk goes on; else the span's state vector was written to, and
  * the list is cut (mstat_span_list_broken()): no state it cannot trust
  * hands out an object.  Returns whether the list was made again.  Called
  * with the pool's lock held.
  */
 static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
-				unsigned int nfree, void *const *taken, unsigned int n)
+				unsigned int nfree, void *const *taken, unsigned int n,
+				unsigned int want, unsigned int nout)
 {
-	unsigned int order = mstat_span_order(span), i, link, nout, free = 0;
+	unsigned int order = mstat_span_order(span), i, link, free = 0;
 	unsigned int cap = mstat_span_capacity(&mstat_classes[cls], order);
 	u32 *states = mstat_span_states(span, cls, order);
 
+	/* taken already, or found out already (the end of @taken's array) */
 	for (i = 0; i < n; i++) {
+		if (taken[i] == obj)
+			return false;
+	}
+	for (i = want - nout; i < want; i++) {
 		if (taken[i] == obj)
 			return false;
 	}
@@ -747,7 +763,7 @@ static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
 	}
 	if (!nfree || free > nfree - 1)
 		return false;
-	mstat_span_relink(span, cls, order, false, &nout);
+	mstat_span_relink(span, cls, order, false, &free);
 	return true;
 }
 
@@ -820,7 +836,7 @@ out:
 			 * An object out on the list: the list again from the
 			 * states, the object to the caller to withdraw.
 			 */
-			if (mstat_span_take_out(span, cls, obj, nfree, objs, n)) {
+			if (mstat_span_take_out(span, cls, obj, nfree, objs, n, want, *nout)) {
 				objs[want - ++*nout] = obj;
 				nfree = mstat_span_nfree(span);
 				link = mstat_span_head(span);
