@@ -174,7 +174,9 @@ extern struct mstat_class mstat_classes[MSTAT_NR_CLASSES];
  * @nops: takes and puts so far, for idle reclaim to tell a pool at rest
  * @limbo: released spans not yet past a grace period
  * @rcu: for mstat_limbo_rcu(), queued while @limbo is not empty
- * @rcu_queued: whether @rcu is queued
+ * @rcu_queued: whether @rcu is queued, until its callback handed its
+ *	spans on (mstat_limbo_drain())
+ * @cls: the pool's class, set at load
  */
 struct mstat_central {
 	spinlock_t lock;	/* protects the fields below */
