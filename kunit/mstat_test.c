@@ -4977,10 +4977,22 @@ static void mstat_test_suite_exit(struct kunit_suite *suite)
 	mstat_set_idle_ms(mstat_test_idle_ms);
 }
 
+/*
+ * Nothing left running from the test before: a purge (mstat_pcpu_purge())
+ * or a limbo callback it queued would withdraw objects and change counters
+ * under this one's exact deltas, or read a page info a test forged.
+ */
+static int mstat_test_init(struct kunit *test)
+{
+	mstat_limbo_drain();
+	return 0;
+}
+
 static struct kunit_suite mstat_test_suite = {
 	.name = "mstat",
 	.suite_init = mstat_test_suite_init,
 	.suite_exit = mstat_test_suite_exit,
+	.init = mstat_test_init,
 	.test_cases = mstat_test_cases,
 };
 
