@@ -140,6 +140,21 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
 }
 
+/*
+ * A span in the limbo keeps its order in the low half of its private, and
+ * the head its free list had when it went (every object on it) in the high
+ * half: no MSTAT_INFO_TAG, so no free decodes it.
+ */
+static unsigned int mstat_limbo_order(struct page *span)
+{
+	return lower_32_bits(page_private(span));
+}
+
+static unsigned int mstat_limbo_head(struct page *span)
+{
+	return upper_32_bits(page_private(span));
+}
+
 /* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
 static struct page *mstat_obj_span(const void *obj, unsigned int order)
 {
@@ -272,21 +287,20 @@ static unsigned int mstat_span_relink(struct page *span, unsigned int cls, unsig
 	return nfree;
 }
 
-/* The index of @span's first object out (mstat_state_out()), or its capacity if none is. */
-static unsigned int mstat_span_first_out(struct page *span, unsigned int cls, unsigned int order)
+/* Whether any of @n states says its object is out (mstat_state_out()). */
+static bool mstat_states_any_out(const u32 *states, unsigned int n)
 {
-	unsigned int i, n = mstat_span_capacity(&mstat_classes[cls], order);
-	u32 *states = mstat_span_states(span, cls, order);
+	unsigned int i;
 
 	for (i = 0; i < n; i++) {
 		if (unlikely(mstat_state_out(READ_ONCE(states[i]))))
-			break;
+			return true;
 	}
-	return i;
+	return false;
 }
 
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
-			      unsigned int cls);
+			      unsigned int cls, bool relink);
 
 /* Give back the spans of a pool's limbo whose grace period is over. */
 static void mstat_limbo_rcu(struct rcu_head *head)
@@ -310,17 +324,17 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		 * an owner, and the span comes back with it (mstat_span_check_free()).
 		 * A fallback span's object is never in a cache, so never copied.
 		 */
-		i = page_private(span) == mc->span_order ?
-		    mstat_span_first_out(span, central->cls, mc->span_order) : mc->nobjs;
-		if (unlikely(i < mc->nobjs)) {
+		if (mstat_limbo_order(span) == mc->span_order &&
+		    unlikely(mstat_states_any_out(mstat_span_states(span, central->cls,
+								    mc->span_order), mc->nobjs))) {
 			u32 *states = mstat_span_states(span, central->cls, mc->span_order);
 
-			for (; i < mc->nobjs && nout < ARRAY_SIZE(out); i++) {
+			for (i = 0; i < mc->nobjs && nout < ARRAY_SIZE(out); i++) {
 				if (mstat_state_out(READ_ONCE(states[i])))
 					out[nout++] = page_address(span) + mc->red_left +
 						      i * mc->stride;
 			}
-			mstat_span_revive(central, span, central->cls);
+			mstat_span_revive(central, span, central->cls, true);
 			continue;
 		}
 		/* past its grace period: its index says its class to the purge */
@@ -361,7 +375,7 @@ static void mstat_retired_free(struct list_head *list)
 	struct page *span, *tmp;
 
 	list_for_each_entry_safe(span, tmp, list, lru) {
-		unsigned int order = page_private(span);
+		unsigned int order = mstat_limbo_order(span);
 
 		list_del(&span->lru);
 		set_page_private(span, 0);
@@ -455,13 +469,13 @@ static bool mstat_retire_pending(unsigned int cls)
 static void mstat_span_release(struct mstat_central *central, struct page *span,
 			       unsigned int cls)
 {
-	unsigned int order = mstat_span_order(span);
+	unsigned int order = mstat_span_order(span), head = mstat_span_head(span);
 
 	lockdep_assert_held(&central->lock);
 	mstat_unmap_span(span, cls, order);
 	/* no longer in use: sys_bytes drops now, the pages follow */
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	set_page_private(span, order);
+	set_page_private(span, (unsigned long)head << 32 | order);
 	/* after the bit is clear: get_state_synchronize_rcu() orders it */
 	span->index = get_state_synchronize_rcu();
 	list_move(&span->lru, &central->limbo);
@@ -562,21 +576,29 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 
 /*
  * Bring @span back from the limbo, remapped to its class and order (mapped
- * before, so it fits the bitmap), its list made from its states: an object
- * still out stays out (mstat_limbo_rcu()).  No page allocator call and
- * nothing that sleeps.  Called with the pool's lock held.
+ * before, so it fits the bitmap).  With @relink (an object found out after
+ * the grace period, or debug mode's objects to set up again) its list is
+ * made from its states: an object still out stays out (mstat_limbo_rcu()).
+ * Else it keeps the list it went with, every object free: a copy's late
+ * hand-out write onto it shows as an object out on a list, which the
+ * refill and the count of all free find (mstat_central_take(),
+ * mstat_span_check_free()), as they do on a span that never went.  No page
+ * allocator call and nothing that sleeps.  Called with the pool's lock held.
  */
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
-			      unsigned int cls)
+			      unsigned int cls, bool relink)
 {
-	unsigned int order = page_private(span), nfree, nout;
+	unsigned int order = mstat_limbo_order(span), head = mstat_limbo_head(span);
+	unsigned int nfree = mstat_span_capacity(&mstat_classes[cls], order), nout;
 
 	lockdep_assert_held(&central->lock);
-	span->index = 0;
 	/* the states before the bits: a stale free finds them valid */
-	nfree = mstat_span_relink(span, cls, order, true, &nout);
+	if (relink)
+		nfree = mstat_span_relink(span, cls, order, true, &nout);
 	mstat_map_span(span, cls, order);
 	mstat_span_set_nfree(span, nfree);
+	if (!relink)
+		mstat_span_set_head(span, head);
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 	central->nspans++;
 	WRITE_ONCE(central->npages, central->npages + (1UL << order));
@@ -602,9 +624,9 @@ static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned i
 	lockdep_assert_held(&central->lock);
 	while ((span = list_first_entry_or_null(&central->limbo, struct page, lru))) {
 		/* a fallback span waits for the page allocator: it never joins the partial list */
-		if (page_private(span) != mstat_classes[cls].span_order)
+		if (mstat_limbo_order(span) != mstat_classes[cls].span_order)
 			return NULL;
-		mstat_span_revive(central, span, cls);
+		mstat_span_revive(central, span, cls, mstat_debug());
 		if (mstat_span_nfree(span))
 			return span;
 	}
@@ -885,12 +907,12 @@ static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, v
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
-	unsigned int i = mstat_span_first_out(span, cls, order), found = 0, nout;
 	u32 *states = mstat_span_states(span, cls, order);
+	unsigned int i, found = 0, nout;
 
-	if (likely(i == n))
+	if (likely(!mstat_states_any_out(states, n)))
 		return 0;
-	for (; i < n && found < room; i++) {
+	for (i = 0; i < n && found < room; i++) {
 		if (mstat_state_out(READ_ONCE(states[i])))
 			out[found++] = page_address(span) + mc->red_left + i * mc->stride;
 	}
@@ -967,7 +989,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
 	struct mstat_central *central;
-	unsigned long flags, base = 0, pfn;
+	unsigned long flags, base = 0;
 	u32 *states = NULL, *p, st;
 	struct page *span, *s;
 	bool live = false;
@@ -993,10 +1015,13 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 				span = s;
 				/*
 				 * A span released meanwhile takes nothing back: withdrawn.
-				 * Its bit first: its page may be someone else's by now.
+				 * Its pages are still mstat's, so its private is read, not
+				 * the bitmap: they go back only once every online CPU
+				 * purged its caches of them, each under its caches' locks,
+				 * a CPU gone before having drained its caches
+				 * (mstat_retire_fn()); the caller holds its cache's lock.
 				 */
-				live = mstat_page_info(objs[i], &pfn) &&
-				       (page_private(span) & MSTAT_INFO_FIXED) == want;
+				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
 				base = mstat_span_base(span);
 				states = mstat_span_states(span, cls, order);
 				head = live ? mstat_span_head(span) : 0;
