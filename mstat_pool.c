@@ -140,21 +140,6 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 	WRITE_ONCE(span->private, low | (unsigned long)nfree << MSTAT_INFO_NFREE_SHIFT);
 }
 
-/*
- * A span in the limbo keeps its order in the low half of its private, and
- * the head its free list had when it went (every object on it) in the high
- * half: no MSTAT_INFO_TAG, so no free decodes it.
- */
-static unsigned int mstat_limbo_order(struct page *span)
-{
-	return lower_32_bits(page_private(span));
-}
-
-static unsigned int mstat_limbo_head(struct page *span)
-{
-	return upper_32_bits(page_private(span));
-}
-
 /* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
 static struct page *mstat_obj_span(const void *obj, unsigned int order)
 {
@@ -287,20 +272,21 @@ static unsigned int mstat_span_relink(struct page *span, unsigned int cls, unsig
 	return nfree;
 }
 
-/* Whether any of @n states says its object is out (mstat_state_out()). */
-static bool mstat_states_any_out(const u32 *states, unsigned int n)
+/* The index of @span's first object out (mstat_state_out()), or its capacity if none is. */
+static unsigned int mstat_span_first_out(struct page *span, unsigned int cls, unsigned int order)
 {
-	unsigned int i;
+	unsigned int i, n = mstat_span_capacity(&mstat_classes[cls], order);
+	u32 *states = mstat_span_states(span, cls, order);
 
 	for (i = 0; i < n; i++) {
 		if (unlikely(mstat_state_out(READ_ONCE(states[i]))))
-			return true;
+			break;
 	}
-	return false;
+	return i;
 }
 
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
-			      unsigned int cls, bool relink);
+			      unsigned int cls);
 
 /* Give back the spans of a pool's limbo whose grace period is over. */
 static void mstat_limbo_rcu(struct rcu_head *head)
@@ -324,17 +310,17 @@ static void mstat_limbo_rcu(struct rcu_head *head)
 		 * an owner, and the span comes back with it (mstat_span_check_free()).
 		 * A fallback span's object is never in a cache, so never copied.
 		 */
-		if (mstat_limbo_order(span) == mc->span_order &&
-		    unlikely(mstat_states_any_out(mstat_span_states(span, central->cls,
-								    mc->span_order), mc->nobjs))) {
+		i = page_private(span) == mc->span_order ?
+		    mstat_span_first_out(span, central->cls, mc->span_order) : mc->nobjs;
+		if (unlikely(i < mc->nobjs)) {
 			u32 *states = mstat_span_states(span, central->cls, mc->span_order);
 
-			for (i = 0; i < mc->nobjs && nout < ARRAY_SIZE(out); i++) {
+			for (; i < mc->nobjs && nout < ARRAY_SIZE(out); i++) {
 				if (mstat_state_out(READ_ONCE(states[i])))
 					out[nout++] = page_address(span) + mc->red_left +
 						      i * mc->stride;
 			}
-			mstat_span_revive(central, span, central->cls, true);
+			mstat_span_revive(central, span, central->cls);
 			continue;
 		}
 		/* past its grace period: its index says its class to the purge */
@@ -375,7 +361,7 @@ static void mstat_retired_free(struct list_head *list)
 	struct page *span, *tmp;
 
 	list_for_each_entry_safe(span, tmp, list, lru) {
-		unsigned int order = mstat_limbo_order(span);
+		unsigned int order = page_private(span);
 
 		list_del(&span->lru);
 		set_page_private(span, 0);
@@ -469,13 +455,13 @@ static bool mstat_retire_pending(unsigned int cls)
 static void mstat_span_release(struct mstat_central *central, struct page *span,
 			       unsigned int cls)
 {
-	unsigned int order = mstat_span_order(span), head = mstat_span_head(span);
+	unsigned int order = mstat_span_order(span);
 
 	lockdep_assert_held(&central->lock);
 	mstat_unmap_span(span, cls, order);
 	/* no longer in use: sys_bytes drops now, the pages follow */
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	set_page_private(span, (unsigned long)head << 32 | order);
+	set_page_private(span, order);
 	/* after the bit is clear: get_state_synchronize_rcu() orders it */
 	span->index = get_state_synchronize_rcu();
 	list_move(&span->lru, &central->limbo);
@@ -576,29 +562,21 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
 
 /*
  * Bring @span back from the limbo, remapped to its class and order (mapped
- * before, so it fits the bitmap).  With @relink (an object found out after
- * the grace period, or debug mode's objects to set up again) its list is
- * made from its states: an object still out stays out (mstat_limbo_rcu()).
- * Else it keeps the list it went with, every object free: a copy's late
- * hand-out write onto it shows as an object out on a list, which the
- * refill and the count of all free find (mstat_central_take(),
- * mstat_span_check_free()), as they do on a span that never went.  No page
- * allocator call and nothing that sleeps.  Called with the pool's lock held.
+ * before, so it fits the bitmap), its list made from its states: an object
+ * still out stays out (mstat_limbo_rcu()).  No page allocator call and
+ * nothing that sleeps.  Called with the pool's lock held.
  */
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
-			      unsigned int cls, bool relink)
+			      unsigned int cls)
 {
-	unsigned int order = mstat_limbo_order(span), head = mstat_limbo_head(span);
-	unsigned int nfree = mstat_span_capacity(&mstat_classes[cls], order), nout;
+	unsigned int order = page_private(span), nfree, nout;
 
 	lockdep_assert_held(&central->lock);
+	span->index = 0;
 	/* the states before the bits: a stale free finds them valid */
-	if (relink)
-		nfree = mstat_span_relink(span, cls, order, true, &nout);
+	nfree = mstat_span_relink(span, cls, order, true, &nout);
 	mstat_map_span(span, cls, order);
 	mstat_span_set_nfree(span, nfree);
-	if (!relink)
-		mstat_span_set_head(span, head);
 	atomic_long_add(PAGE_SIZE << order, &mstat_span_sys);
 	central->nspans++;
 	WRITE_ONCE(central->npages, central->npages + (1UL << order));
@@ -624,9 +602,9 @@ static struct page *mstat_limbo_revive(struct mstat_central *central, unsigned i
 	lockdep_assert_held(&central->lock);
 	while ((span = list_first_entry_or_null(&central->limbo, struct page, lru))) {
 		/* a fallback span waits for the page allocator: it never joins the partial list */
-		if (mstat_limbo_order(span) != mstat_classes[cls].span_order)
+		if (page_private(span) != mstat_classes[cls].span_order)
 			return NULL;
-		mstat_span_revive(central, span, cls, mstat_debug());
+		mstat_span_revive(central, span, cls);
 		if (mstat_span_nfree(span))
 			return span;
 	}
@@ -907,12 +885,12 @@ static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, v
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
+	unsigned int i = mstat_span_first_out(span, cls, order), found = 0, nout;
 	u32 *states = mstat_span_states(span, cls, order);
-	unsigned int i, found = 0, nout;
 
-	if (likely(!mstat_states_any_out(states, n)))
+	if (likely(i == n))
 		return 0;
-	for (i = 0; i < n && found < room; i++) {
+	for (; i < n && found < room; i++) {
 		if (mstat_state_out(READ_ONCE(states[i])))
 			out[found++] = page_address(span) + mc->red_left + i * mc->stride;
 	}
@@ -989,7 +967,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
 	struct mstat_central *central;
-	unsigned long flags, base = 0;
+	unsigned long flags, base = 0, pfn;
 	u32 *states = NULL, *p, st;
 	struct page *span, *s;
 	bool live = false;
@@ -1015,13 +993,10 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 				span = s;
 				/*
 				 * A span released meanwhile takes nothing back: withdrawn.
-				 * Its pages are still mstat's, so its private is read, not
-				 * the bitmap: they go back only once every online CPU
-				 * purged its caches of them, each under its caches' locks,
-				 * a CPU gone before having drained its caches
-				 * (mstat_retire_fn()); the caller holds its cache's lock.
+				 * Its bit first: its page may be someone else's by now.
 				 */
-				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
+				live = mstat_page_info(objs[i], &pfn) &&
+				       (page_private(span) & MSTAT_INFO_FIXED) == want;
 				base = mstat_span_base(span);
 				states = mstat_span_states(span, cls, order);
 				head = live ? mstat_span_head(span) : 0;
