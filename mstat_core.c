@@ -253,10 +253,13 @@ static void __exit mstat_exit(void)
 	mstat_rcu_exit();
 	mstat_reclaim_exit();
 	cpuhp_remove_state_nocalls(mstat_hp_state);
+	/* without the caches' locks: no purge may withdraw from them meanwhile */
+	mstat_purge_block();
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (mstat_cpu_caches[i])
 			mstat_pcpu_drain(mstat_cpu_caches[i]);
 	}
+	mstat_purge_unblock();
 	if (mstat_debug())
 		mstat_leaks_report(MSTAT_ANY_CLS);
 	kept = mstat_release_all();

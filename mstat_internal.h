@@ -1245,6 +1245,8 @@ unsigned long mstat_class_pages(unsigned int cls);
 void mstat_walk_spans(unsigned int cls, void (*fn)(struct page *, void *), void *arg);
 unsigned long mstat_central_shrink(unsigned int cls, int nid, unsigned int keep);
 void mstat_limbo_drain(void);
+void mstat_purge_block(void);
+void mstat_purge_unblock(void);
 void mstat_limbo_drain_class(unsigned int cls);
 bool mstat_in_limbo(unsigned int cls, const struct page *span);
 unsigned long mstat_central_ops(unsigned int cls, int nid);

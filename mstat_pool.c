@@ -18,6 +18,7 @@
 #include <linux/gfp.h>
 #include <linux/list.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/nodemask.h>
 #include <linux/percpu.h>
 #include <linux/rcupdate.h>
@@ -69,6 +70,8 @@ static bool mstat_purging;	/* a purge under way, of mstat_purge_cls's spans */
 static DEFINE_SPINLOCK(mstat_retired_lock);	/* protects the three above */
 static void mstat_retire_fn(struct work_struct *work);
 static DECLARE_DELAYED_WORK(mstat_retire_work, mstat_retire_fn);
+/* Held by a purge from its start to its pages' release, and by the unload's drain. */
+static DEFINE_MUTEX(mstat_purge_mutex);
 
 /* The tests set it to act as if no span of a class's own order were to be had. */
 bool mstat_fail_preferred;
@@ -398,6 +401,7 @@ static void mstat_retire_fn(struct work_struct *work)
 	LIST_HEAD(list);
 	int cpu;
 
+	mutex_lock(&mstat_purge_mutex);
 	spin_lock_irqsave(&mstat_retired_lock, flags);
 	list_splice_init(&mstat_retired, &list);
 	bitmap_copy(mstat_purge_cls, mstat_retired_cls, MSTAT_NR_CLASSES);
@@ -405,8 +409,10 @@ static void mstat_retire_fn(struct work_struct *work)
 	/* the drains wait for the spans on this list too */
 	mstat_purging = !list_empty(&list);
 	spin_unlock_irqrestore(&mstat_retired_lock, flags);
-	if (list_empty(&list))
+	if (list_empty(&list)) {
+		mutex_unlock(&mstat_purge_mutex);
 		return;
+	}
 	/* as schedule_on_each_cpu(), which modules cannot call */
 	cpus_read_lock();
 	for_each_online_cpu(cpu) {
@@ -422,6 +428,7 @@ static void mstat_retire_fn(struct work_struct *work)
 	spin_lock_irqsave(&mstat_retired_lock, flags);
 	mstat_purging = false;
 	spin_unlock_irqrestore(&mstat_retired_lock, flags);
+	mutex_unlock(&mstat_purge_mutex);
 }
 
 /* Whether spans (of class @cls, or of any if MSTAT_NR_CLASSES) wait for the purge. */
@@ -490,6 +497,28 @@ static bool mstat_limbo_queued(void)
 		}
 	}
 	return queued;
+}
+
+/**
+ * mstat_purge_block - keep the purge from running until mstat_purge_unblock()
+ *
+ * For the unload, which drains every CPU's caches without their locks: a
+ * purge compacting a cache's array meanwhile would hand the drain a copy
+ * it withdrew, whose pages may be gone.  One under way is waited for.
+ *
+ * Context: process context; sleeps.
+ */
+void mstat_purge_block(void)
+{
+	mutex_lock(&mstat_purge_mutex);
+}
+
+/**
+ * mstat_purge_unblock - let the purge run again after mstat_purge_block()
+ */
+void mstat_purge_unblock(void)
+{
+	mutex_unlock(&mstat_purge_mutex);
 }
 
 /**
