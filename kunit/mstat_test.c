@@ -2264,6 +2264,67 @@ static void mstat_test_refill_meets_out(struct kunit *test)
 	expect_distinct(test, 96, 2 * nobjs);
 }
 
+/*
+ * The same race's late write landing while the span waits in the limbo,
+ * its object deep in the span's list: a refill that takes the span back
+ * must not list it again (its owner's free would then list it twice and
+ * cut the list), so it reads the states before it keeps the list the span
+ * went with.  Without that read the refill's batch stops before the
+ * object, no copy is withdrawn, and the owner's free breaks the list.
+ */
+static void mstat_test_revive_meets_out(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs, n, i;
+	unsigned int max = 4096, in_span;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	struct mstat_totals *before, *after;
+	void *p, *q;
+	u32 *st, key;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	KUNIT_ASSERT_GT(test, nobjs, mstat_classes[cls].batch + 1);
+	expect_reports(test);
+	migrate_disable();	/* one node's pool throughout; may sleep */
+	p = fresh_span_obj(test, 96);
+	mstat_limbo_drain();	/* the class's other spans gone: p's is its only one */
+	st = mstat_obj_state(p, cls);
+	key = mstat_state_key_bits(READ_ONCE(*st));
+	/* p at the end of its span's list: back before the span's other objects */
+	n = take_all(cls, objs, max);
+	KUNIT_ASSERT_EQ(test, n, nobjs - 1);
+	mstat_free(p);
+	drain_all_cpus();
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	before = snap(test);
+	rcu_read_lock();	/* no grace period: the span stays in the limbo */
+	mstat_central_shrink(cls, NUMA_NO_NODE, 0);
+	KUNIT_EXPECT_TRUE(test, mstat_in_limbo(cls, span_of(p, cls)));
+	late_hand_out(p, cls, st, key, true);
+	q = mstat_alloc(96, GFP_ATOMIC);	/* the refill takes the span back */
+	rcu_read_unlock();
+	KUNIT_ASSERT_NOT_NULL(test, q);
+	KUNIT_EXPECT_PTR_NE(test, q, p);
+	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
+	after = snap(test);
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	/* p (its late owner's) and q live: the copy's second free balanced */
+	KUNIT_EXPECT_EQ(test, (s64)((after->sum.nmalloc[cls] - after->sum.nfree[cls]) -
+				    (before->sum.nmalloc[cls] - before->sum.nfree[cls])), 2LL);
+	KUNIT_EXPECT_EQ(test, after->cached_bytes, cached_for_real());
+	/* the owner's free and q's: every object of the span to be had, once */
+	mstat_free(p);
+	mstat_free(q);
+	drain_all_cpus();
+	n = take_all(cls, objs, max);
+	KUNIT_ASSERT_LT(test, n, max);
+	expect_no_repeats(test, objs, n);
+	for (i = 0, in_span = 0; i < n; i++)
+		in_span += span_of(objs[i], cls) == span_of(p, cls);
+	KUNIT_EXPECT_EQ(test, in_span, nobjs);
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	migrate_enable();
+}
+
 static struct mstat_pcpu *put_race_cache;
 static void *put_race_obj;
 
@@ -4915,6 +4976,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_counted_free_while_out),
 	KUNIT_CASE(mstat_test_put_races_hand_out),
 	KUNIT_CASE(mstat_test_refill_meets_out),
+	KUNIT_CASE(mstat_test_revive_meets_out),
 	KUNIT_CASE(mstat_test_grow_after_withdrawn),
 	KUNIT_CASE(mstat_test_fallback_counters),
 	KUNIT_CASE(mstat_test_span_orders),
