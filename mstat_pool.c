@@ -146,8 +146,11 @@ static void mstat_span_set_nfree(struct page *span, unsigned int nfree)
 /*
  * A span in the limbo keeps its order in the low half of its private, and
  * the head its free list had when it went (every object on it) in the high
- * half: no MSTAT_INFO_TAG, so no free decodes it.
+ * half: no MSTAT_INFO_TAG, so no free decodes it.  (64-bit kernels only:
+ * mstat_internal.h.)
  */
+#define MSTAT_LIMBO_HEAD_SHIFT	32
+
 static unsigned int mstat_limbo_order(struct page *span)
 {
 	return lower_32_bits(page_private(span));
@@ -155,7 +158,7 @@ static unsigned int mstat_limbo_order(struct page *span)
 
 static unsigned int mstat_limbo_head(struct page *span)
 {
-	return upper_32_bits(page_private(span));
+	return page_private(span) >> MSTAT_LIMBO_HEAD_SHIFT;
 }
 
 /* The span of @order an object, known to be mstat's, belongs to: aligned to its size. */
@@ -470,8 +473,9 @@ static bool mstat_retire_pending(unsigned int cls)
  * then the pages are still mstat's, and mstat_central_take() takes them
  * back before anyone asks the page allocator: such a reader sees them as
  * foreign or, remapped to the same class, as free objects of the same
- * layout.  The span's order is in its private, its cookie in its index.
- * Called with the pool's lock held.
+ * layout.  The span's order and list head are in its private
+ * (mstat_limbo_order()), its cookie in its index.  Called with the pool's
+ * lock held.
  */
 static void mstat_span_release(struct mstat_central *central, struct page *span,
 			       unsigned int cls)
@@ -482,7 +486,7 @@ static void mstat_span_release(struct mstat_central *central, struct page *span,
 	mstat_unmap_span(span, cls, order);
 	/* no longer in use: sys_bytes drops now, the pages follow */
 	atomic_long_sub(PAGE_SIZE << order, &mstat_span_sys);
-	set_page_private(span, (unsigned long)head << 32 | order);
+	set_page_private(span, (unsigned long)head << MSTAT_LIMBO_HEAD_SHIFT | order);
 	/* after the bit is clear: get_state_synchronize_rcu() orders it */
 	span->index = get_state_synchronize_rcu();
 	list_move(&span->lru, &central->limbo);
@@ -529,6 +533,8 @@ void mstat_purge_block(void)
 
 /**
  * mstat_purge_unblock - let the purge run again after mstat_purge_block()
+ *
+ * Context: process context, after mstat_purge_block().
  */
 void mstat_purge_unblock(void)
 {
@@ -608,9 +614,10 @@ bool mstat_in_limbo(unsigned int cls, const struct page *span)
  * before, so it fits the bitmap).  With @relink (an object found out: a
  * copy's late hand-out write landed while it waited, or debug mode's objects
  * to set up again) its list is made from its states, an object out left
- * out (mstat_limbo_rcu()).  Else no state changed since it went, and it
- * keeps the list it went with, every object on it.  No page allocator call
- * and nothing that sleeps.  Called with the pool's lock held.
+ * out (mstat_limbo_rcu()).  Else it keeps the list it went with, every
+ * object on it; a write landing after the read is met as on any other span
+ * (mstat_span_all_free()).  No page allocator call and nothing that sleeps.
+ * Called with the pool's lock held.
  */
 static void mstat_span_revive(struct mstat_central *central, struct page *span,
 			      unsigned int cls, bool relink)
@@ -944,17 +951,19 @@ broken:
  * has an owner.  Then the list is made again from the states, the span
  * stays, and each object found out is set at @out (@room at most): the
  * copy that went on the list is withdrawn, as mstat_central_put()'s are.
- * Returns how many were found.  Called with the pool's lock held.
+ * With @relink the list is made again whatever the states say (its count
+ * is off: mstat_span_all_free()).  Returns how many were found.  Called
+ * with the pool's lock held.
  */
 static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, void **out,
-					  unsigned int room)
+					  unsigned int room, bool relink)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
 	u32 *states = mstat_span_states(span, cls, order);
 	unsigned int i, found = 0, nout;
 
-	if (likely(!mstat_states_any_out(states, n)))
+	if (likely(!relink && !mstat_states_any_out(states, n)))
 		return 0;
 	for (i = 0; i < n && found < room; i++) {
 		if (mstat_state_out(READ_ONCE(states[i])))
@@ -968,20 +977,31 @@ static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, v
 /*
  * A span whose count says every object is free: checked against its states
  * (mstat_span_check_free()), then kept as the pool's empty span or released.
- * Out of line, so that mstat_central_put()'s loop over the objects stays
- * small: that measured 3-4% on batch-random (UML A/B, 3 placements).
+ * A count above the span's objects is an object listed twice: a copy's late
+ * hand-out write left it on the list after the last such check, and its
+ * owner's free listed it again, its first place in the list pointing on
+ * to it.  The list is then made again from the states, and a span that
+ * was counted wholly free before this run (@added objects) stays counted
+ * once.  Out of line, so that mstat_central_put()'s loop over the objects
+ * stays small: that measured 3-4% on batch-random (UML A/B, 3 placements).
  */
 static noinline unsigned int mstat_span_all_free(struct mstat_central *central,
 						 struct page *span, unsigned int cls,
-						 void **out, unsigned int room)
+						 unsigned int added, void **out, unsigned int room)
 {
-	unsigned int found = mstat_span_check_free(span, cls, out, room);
+	unsigned int nobjs = mstat_span_nobjs(span, cls), nfree = mstat_span_nfree(span);
+	bool was_empty = nfree - added >= nobjs;
+	unsigned int found = mstat_span_check_free(span, cls, out, room, nfree != nobjs);
 
-	if (unlikely(found)) {
+	if (unlikely(mstat_span_nfree(span) != nobjs)) {
+		if (was_empty)
+			central->nempty--;
 		if (!mstat_span_nfree(span))
 			list_move(&span->lru, &central->full);
 		return found;
 	}
+	if (unlikely(was_empty))
+		return found;
 	/* a fallback span goes back at once: see mstat_central_grow() */
 	if (central->nempty >= MSTAT_EMPTY_RESERVE ||
 	    mstat_span_order(span) != mstat_classes[cls].span_order) {
@@ -990,7 +1010,7 @@ static noinline unsigned int mstat_span_all_free(struct mstat_central *central,
 		list_move_tail(&span->lru, &central->partial);
 		central->nempty++;
 	}
-	return 0;
+	return found;
 }
 
 /*
@@ -1014,7 +1034,7 @@ static unsigned int mstat_span_put_done(struct mstat_central *central, struct pa
 		list_move(&span->lru, &central->partial);
 	if (likely(nfree < mstat_span_nobjs(span, cls)))
 		return 0;
-	return mstat_span_all_free(central, span, cls, out, room);
+	return mstat_span_all_free(central, span, cls, added, out, room);
 }
 
 /**
