@@ -1067,7 +1067,7 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 			     (unsigned long)cls << MSTAT_INFO_SHIFT | MSTAT_INFO_TAG |
 			     MSTAT_INFO_SPAN;
 	struct mstat_central *central;
-	unsigned long flags, base = 0, pfn;
+	unsigned long flags, base = 0;
 	u32 *states = NULL, *p, st;
 	struct page *span, *s;
 	bool live = false;
@@ -1093,10 +1093,13 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 				span = s;
 				/*
 				 * A span released meanwhile takes nothing back: withdrawn.
-				 * Its bit first: its page may be someone else's by now.
+				 * Its private, not the bitmap: its pages are mstat's until
+				 * every online CPU purged its caches of them under their
+				 * locks (mstat_retire_fn()), a CPU gone before that having
+				 * drained its own, and the unload drains with the purge
+				 * kept out (mstat_purge_block()).
 				 */
-				live = mstat_page_info(objs[i], &pfn) &&
-				       (page_private(span) & MSTAT_INFO_FIXED) == want;
+				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
 				base = mstat_span_base(span);
 				states = mstat_span_states(span, cls, order);
 				head = live ? mstat_span_head(span) : 0;
