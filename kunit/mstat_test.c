@@ -5087,12 +5087,14 @@ static void mstat_test_suite_exit(struct kunit_suite *suite)
 }
 
 /*
- * Nothing left running from the test before: a purge (mstat_pcpu_purge())
- * or a limbo callback it queued would withdraw objects and change counters
- * under this one's exact deltas, or read a page info a test forged.
+ * Nothing left running from the test before: its RCU frees' batch, a purge
+ * (mstat_pcpu_purge()) or a limbo callback it queued would free or withdraw
+ * objects and change counters under this one's exact deltas, or read a
+ * page info a test forged.  The RCU frees first: they may release spans.
  */
 static int mstat_test_init(struct kunit *test)
 {
+	mstat_rcu_barrier();
 	mstat_limbo_drain();
 	return 0;
 }
@@ -5117,7 +5119,7 @@ static int mstat_debug_test_init(struct kunit *test)
 {
 	if (!mstat_debug())
 		kunit_skip(test, "needs mstat.debug=1");
-	return 0;
+	return mstat_test_init(test);
 }
 
 /* Every class round trip in debug mode: no red zone disturbed by full use. */
