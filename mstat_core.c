@@ -252,9 +252,14 @@ static void __exit mstat_exit(void)
 	/* the objects given to mstat_free_rcu() go back before the caches are drained */
 	mstat_rcu_exit();
 	mstat_reclaim_exit();
-	cpuhp_remove_state_nocalls(mstat_hp_state);
-	/* without the caches' locks: no purge may withdraw from them meanwhile */
+	/*
+	 * The drain takes no cache's lock: no purge may withdraw from them
+	 * meanwhile, nor free pages a CPU going down after the callbacks are
+	 * gone (undrained, unpurged) still points into.  Before the hotplug
+	 * lock, as mstat_retire_fn() takes them.
+	 */
 	mstat_purge_block();
+	cpuhp_remove_state_nocalls(mstat_hp_state);
 	for (i = 0; i < nr_cpu_ids * MSTAT_NR_CTX; i++) {
 		if (mstat_cpu_caches[i])
 			mstat_pcpu_drain(mstat_cpu_caches[i]);

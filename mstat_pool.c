@@ -794,35 +794,43 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 	mstat_count_mistake(MSTAT_CORRUPT_FREE);
 }
 
+/* What a refill that met an object out on a list does (mstat_span_take_out()). */
+enum mstat_take_out {
+	MSTAT_TAKE_CUT,		/* the list cut: mstat_span_list_broken() */
+	MSTAT_TAKE_OUT,		/* the list made again; the object to withdraw */
+	MSTAT_TAKE_TWICE,	/* the list made again; the object taken once */
+};
+
 /*
  * A refill met @obj out (mstat_state_out()) on @span's list, @nfree
  * counted free on it still, @obj among them: a copy of an object two CPUs
  * freed at once went back as the other was handed out
- * (mstat_span_check_free()).  If every other state still decodes, no more
- * than the count less @obj say free, and @obj is not one of the @n objects
- * this walk took already (@taken) nor of the @nout it found out (the last
- * of @taken's @want), the list is made again from the states
- * and the walk goes on; else the span's state vector was written to, and
- * the list is cut (mstat_span_list_broken()): no state it cannot trust
- * hands out an object.  Returns whether the list was made again.  Called
- * with the pool's lock held.
+ * (mstat_span_check_free()).  If @obj is one this walk took already
+ * (@taken's first @n), it was listed twice: its owner freed it before a
+ * refill met it out, and the put listed it again.  If every other state
+ * still decodes and no more than the count less @obj say free, the list
+ * is made again from the states (the object out either way, withdrawn by
+ * the caller if the walk has not taken it) and the walk goes on; else,
+ * or if @obj is one it found out already (the last @nout of @taken's
+ * @want), the span's state vector was written to, and the list is cut
+ * (mstat_span_list_broken()): no state it cannot trust hands out an
+ * object.  Called with the pool's lock held.
  */
-static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
-				unsigned int nfree, void *const *taken, unsigned int n,
-				unsigned int want, unsigned int nout)
+static enum mstat_take_out mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
+					       unsigned int nfree, void *const *taken,
+					       unsigned int n, unsigned int want,
+					       unsigned int nout)
 {
 	unsigned int order = mstat_span_order(span), i, link, free = 0;
 	unsigned int cap = mstat_span_capacity(&mstat_classes[cls], order);
 	u32 *states = mstat_span_states(span, cls, order);
+	bool twice = false;
 
-	/* taken already, or found out already (the end of @taken's array) */
-	for (i = 0; i < n; i++) {
-		if (taken[i] == obj)
-			return false;
-	}
+	for (i = 0; i < n && !twice; i++)
+		twice = taken[i] == obj;
 	for (i = want - nout; i < want; i++) {
 		if (taken[i] == obj)
-			return false;
+			return MSTAT_TAKE_CUT;
 	}
 	for (i = 0; i < cap; i++) {
 		u32 st = READ_ONCE(states[i]);
@@ -831,13 +839,13 @@ static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
 			continue;
 		link = mstat_state_link(st);
 		if (link != MSTAT_LINK_LAST && link > cap)
-			return false;
+			return MSTAT_TAKE_CUT;
 		free++;
 	}
 	if (!nfree || free > nfree - 1)
-		return false;
+		return MSTAT_TAKE_CUT;
 	mstat_span_relink(span, cls, order, false, &free);
-	return true;
+	return twice ? MSTAT_TAKE_TWICE : MSTAT_TAKE_OUT;
 }
 
 /**
@@ -859,6 +867,7 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central;
 	unsigned int nfree, nobjs, link, n = 0, i;
+	enum mstat_take_out res;
 	unsigned long flags;
 	struct page *span;
 	void *obj, *base;
@@ -909,8 +918,10 @@ out:
 			 * An object out on the list: the list again from the
 			 * states, the object to the caller to withdraw.
 			 */
-			if (mstat_span_take_out(span, cls, obj, nfree, objs, n, want, *nout)) {
-				objs[want - ++*nout] = obj;
+			res = mstat_span_take_out(span, cls, obj, nfree, objs, n, want, *nout);
+			if (res != MSTAT_TAKE_CUT) {
+				if (res == MSTAT_TAKE_OUT)
+					objs[want - ++*nout] = obj;
 				nfree = mstat_span_nfree(span);
 				link = mstat_span_head(span);
 				continue;

@@ -2284,7 +2284,7 @@ static void mstat_test_revive_meets_out(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	KUNIT_ASSERT_GT(test, nobjs, mstat_classes[cls].batch + 1);
 	expect_reports(test);
-	/* one node's pool throughout (may sleep); no assertion until the end */
+	/* one node's pool throughout (may sleep); no assertion of its own until the end */
 	migrate_disable();
 	p = fresh_span_obj(test, 96);
 	mstat_limbo_drain();	/* the class's other spans gone: p's is its only one */
@@ -2345,7 +2345,7 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 	void *p;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
-	/* one node's pool throughout (may sleep); no assertion until the end */
+	/* one node's pool throughout (may sleep); no assertion of its own until the end */
 	migrate_disable();
 	p = fresh_span_obj(test, 96);
 	mstat_limbo_drain();	/* the class's other spans gone: p's is its only one */
@@ -2359,6 +2359,8 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 	drain_all_cpus();	/* p listed twice */
 	after = snap(test);
 	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);
+	/* counted wholly free once: still its pool's empty span, not released */
+	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
 	/* every object of the span to be had, once, and none lost */
 	n = take_all(cls, objs, max);
 	KUNIT_EXPECT_LT(test, n, max);
@@ -2367,6 +2369,51 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 		in_span += span_of(objs[i], cls) == span_of(p, cls);
 	KUNIT_EXPECT_EQ(test, in_span, nobjs);
 	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	migrate_enable();
+	expect_distinct(test, 96, 2 * nobjs);
+}
+
+/*
+ * The same on a span with live objects, so that the count never reads all
+ * free: the refill takes the object listed twice once, meets it again on
+ * the list, and makes the list again from the states (its state says
+ * cached now) instead of cutting it and losing the span's other objects.
+ */
+static void mstat_test_partial_listed_twice(struct kunit *test)
+{
+	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs, n, i;
+	unsigned int max = 4096, in_span, seen_p;
+	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
+	void *p, *q1, *q2;
+	u32 *st, key;
+
+	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
+	/* one node's pool throughout (may sleep); no assertion of its own until the end */
+	migrate_disable();
+	p = fresh_span_obj(test, 96);
+	mstat_limbo_drain();
+	q1 = live_neighbour(test, p, 96);
+	q2 = live_neighbour(test, p, 96);
+	st = mstat_obj_state(p, cls);
+	key = mstat_state_key_bits(READ_ONCE(*st));
+	mstat_free(p);
+	drain_all_cpus();	/* p heads its span's list */
+	late_hand_out(p, cls, st, key, true);
+	mstat_free(p);		/* its owner's free */
+	drain_all_cpus();	/* p listed twice, pointing on to itself */
+	n = take_all(cls, objs, max);
+	KUNIT_EXPECT_LT(test, n, max);
+	expect_no_repeats(test, objs, n);
+	for (i = 0, in_span = 0, seen_p = 0; i < n; i++) {
+		in_span += span_of(objs[i], cls) == span_of(p, cls);
+		seen_p += objs[i] == p;
+	}
+	KUNIT_EXPECT_EQ(test, seen_p, 1U);
+	KUNIT_EXPECT_EQ(test, in_span, nobjs - 2);
+	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+	mstat_free(q1);
+	mstat_free(q2);
 	migrate_enable();
 	expect_distinct(test, 96, 2 * nobjs);
 }
@@ -5024,6 +5071,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_refill_meets_out),
 	KUNIT_CASE(mstat_test_revive_meets_out),
 	KUNIT_CASE(mstat_test_all_free_listed_twice),
+	KUNIT_CASE(mstat_test_partial_listed_twice),
 	KUNIT_CASE(mstat_test_grow_after_withdrawn),
 	KUNIT_CASE(mstat_test_fallback_counters),
 	KUNIT_CASE(mstat_test_span_orders),
