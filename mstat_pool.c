@@ -794,43 +794,33 @@ static void __cold mstat_span_list_broken(struct page *span, unsigned int cls, v
 	mstat_count_mistake(MSTAT_CORRUPT_FREE);
 }
 
-/* What a refill that met an object out on a list does (mstat_span_take_out()). */
-enum mstat_take_out {
-	MSTAT_TAKE_CUT,		/* the list cut: mstat_span_list_broken() */
-	MSTAT_TAKE_OUT,		/* the list made again; the object to withdraw */
-	MSTAT_TAKE_TWICE,	/* the list made again; the object taken once */
-};
-
 /*
  * A refill met @obj out (mstat_state_out()) on @span's list, @nfree
  * counted free on it still, @obj among them: a copy of an object two CPUs
  * freed at once went back as the other was handed out
- * (mstat_span_check_free()).  If @obj is one this walk took already
- * (@taken's first @n), it was listed twice: its owner freed it before a
- * refill met it out, and the put listed it again.  If every other state
- * still decodes and no more than the count less @obj say free, the list
- * is made again from the states (the object out either way, withdrawn by
- * the caller if the walk has not taken it) and the walk goes on; else,
- * or if @obj is one it found out already (the last @nout of @taken's
- * @want), the span's state vector was written to, and the list is cut
+ * (mstat_span_check_free()), or, if @obj is one this walk took already, it
+ * was listed twice (its owner freed it before a refill met it out, and the
+ * put listed it again; it reads cached now, this refill's).  If every
+ * other state still decodes and no more than the count less @obj say free,
+ * the list is made again from the states and the walk goes on, @obj to the
+ * caller to withdraw (the copy that went on the list); else, or if @obj is
+ * one it found out already (the last @nout of @objs' @want), the span's
+ * state vector was written to, and the list is cut
  * (mstat_span_list_broken()): no state it cannot trust hands out an
- * object.  Called with the pool's lock held.
+ * object.  Returns whether the list was made again.  Called with the
+ * pool's lock held.
  */
-static enum mstat_take_out mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
-					       unsigned int nfree, void *const *taken,
-					       unsigned int n, unsigned int want,
-					       unsigned int nout)
+static bool mstat_span_take_out(struct page *span, unsigned int cls, void *obj,
+				unsigned int nfree, void *const *objs, unsigned int want,
+				unsigned int nout)
 {
 	unsigned int order = mstat_span_order(span), i, link, free = 0;
 	unsigned int cap = mstat_span_capacity(&mstat_classes[cls], order);
 	u32 *states = mstat_span_states(span, cls, order);
-	bool twice = false;
 
-	for (i = 0; i < n && !twice; i++)
-		twice = taken[i] == obj;
 	for (i = want - nout; i < want; i++) {
-		if (taken[i] == obj)
-			return MSTAT_TAKE_CUT;
+		if (objs[i] == obj)
+			return false;
 	}
 	for (i = 0; i < cap; i++) {
 		u32 st = READ_ONCE(states[i]);
@@ -839,13 +829,13 @@ static enum mstat_take_out mstat_span_take_out(struct page *span, unsigned int c
 			continue;
 		link = mstat_state_link(st);
 		if (link != MSTAT_LINK_LAST && link > cap)
-			return MSTAT_TAKE_CUT;
+			return false;
 		free++;
 	}
 	if (!nfree || free > nfree - 1)
-		return MSTAT_TAKE_CUT;
+		return false;
 	mstat_span_relink(span, cls, order, false, &free);
-	return twice ? MSTAT_TAKE_TWICE : MSTAT_TAKE_OUT;
+	return true;
 }
 
 /**
@@ -867,7 +857,6 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_central *central;
 	unsigned int nfree, nobjs, link, n = 0, i;
-	enum mstat_take_out res;
 	unsigned long flags;
 	struct page *span;
 	void *obj, *base;
@@ -918,10 +907,8 @@ out:
 			 * An object out on the list: the list again from the
 			 * states, the object to the caller to withdraw.
 			 */
-			res = mstat_span_take_out(span, cls, obj, nfree, objs, n, want, *nout);
-			if (res != MSTAT_TAKE_CUT) {
-				if (res == MSTAT_TAKE_OUT)
-					objs[want - ++*nout] = obj;
+			if (mstat_span_take_out(span, cls, obj, nfree, objs, want, *nout)) {
+				objs[want - ++*nout] = obj;
 				nfree = mstat_span_nfree(span);
 				link = mstat_span_head(span);
 				continue;
@@ -960,28 +947,84 @@ broken:
  * back, but a hand-out's check and write are not one atomic step: when the
  * one hands it out as the other puts it back, the object is on its list and
  * has an owner.  Then the list is made again from the states, the span
- * stays, and each object found out is set at @out (@room at most): the
- * copy that went on the list is withdrawn, as mstat_central_put()'s are.
- * With @relink the list is made again whatever the states say (its count
- * is off: mstat_span_all_free()).  Returns how many were found.  Called
- * with the pool's lock held.
+ * stays, and the object out the list leads to is set at @out (@room at
+ * least 1): the copy that went on the list is withdrawn, as
+ * mstat_central_put()'s are.  The list, not the states, says which: an
+ * object out that is not on it is one the count did not miss but counted
+ * twice (mstat_span_all_free()), its owner's, left alone.  The walk stops
+ * there (the hand-out's write took the link on) or at the count.  With
+ * @relink (a count above the span's objects) the list is made again
+ * whatever the states say.  If none out is on the list, the object it
+ * loops back to is the one listed twice, its copy withdrawn.  Returns how
+ * many were found.  Called with the pool's lock held.
  */
+/* The link after @link on a list of @n objects, or 0 past its end or where it breaks. */
+static unsigned int mstat_span_next(const u32 *states, unsigned int n, unsigned int link)
+{
+	u32 st;
+
+	if (!link || link > n)
+		return 0;
+	st = READ_ONCE(states[link - 1]);
+	return mstat_state_out(st) ? 0 : mstat_state_link(st);
+}
+
+/*
+ * The link of the object @span's list comes back to, if the list loops:
+ * one listed twice (mstat_span_all_free()).  Floyd's cycle finding, at most
+ * about three times @count links followed; 0 if it ends or breaks first.
+ */
+static unsigned int mstat_span_loop_entry(struct page *span, const u32 *states, unsigned int n,
+					  unsigned int count)
+{
+	unsigned int head = mstat_span_head(span), slow = head, fast = head;
+	unsigned int budget = 2 * count + 2;
+
+	do {
+		slow = mstat_span_next(states, n, slow);
+		fast = mstat_span_next(states, n, mstat_span_next(states, n, fast));
+		if (!slow || !fast || !budget--)
+			return 0;
+	} while (slow != fast);
+	for (slow = head; slow != fast; ) {
+		slow = mstat_span_next(states, n, slow);
+		fast = mstat_span_next(states, n, fast);
+		if (!slow || !fast || !budget--)
+			return 0;
+	}
+	return slow;
+}
+
 static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, void **out,
 					  unsigned int room, bool relink)
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	unsigned int order = mstat_span_order(span), n = mstat_span_capacity(mc, order);
+	unsigned int link = mstat_span_head(span), steps = mstat_span_nfree(span);
 	u32 *states = mstat_span_states(span, cls, order);
-	unsigned int i, found = 0, nout;
+	unsigned int found = 0, nout;
 
 	if (likely(!relink && !mstat_states_any_out(states, n)))
 		return 0;
-	for (i = 0; i < n && found < room; i++) {
-		if (mstat_state_out(READ_ONCE(states[i])))
-			out[found++] = page_address(span) + mc->red_left + i * mc->stride;
+	while (room && link != MSTAT_LINK_LAST && link && link <= n && steps--) {
+		u32 st = READ_ONCE(states[link - 1]);
+
+		if (mstat_state_out(st)) {
+			out[found++] = page_address(span) + mc->red_left + (link - 1) * mc->stride;
+			break;
+		}
+		link = mstat_state_link(st);
+	}
+	/*
+	 * None out on it, yet the count says all free (an object out is not on
+	 * the list) or more: the object the list loops back to, listed twice.
+	 */
+	if (!found && room) {
+		link = mstat_span_loop_entry(span, states, n, mstat_span_nfree(span));
+		if (link)
+			out[found++] = page_address(span) + mc->red_left + (link - 1) * mc->stride;
 	}
 	mstat_span_relink(span, cls, order, false, &nout);
-	/* beyond @room (never seen): out of the list, not counted */
 	return found;
 }
 

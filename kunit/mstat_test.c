@@ -834,12 +834,18 @@ static void drain_all_cpus(void)
 	schedule_on_each_cpu(drain_here);
 }
 
-/* Up to @want free objects of @cls from this CPU's pool (none found out on a list). */
+/*
+ * Up to @want free objects of @cls from this CPU's pool; one found out on
+ * a list (a copy) is counted as withdrawn, as a cache's refill counts it.
+ */
 static unsigned int take(unsigned int cls, void **objs, unsigned int want)
 {
-	unsigned int nout;
+	unsigned int nout, n, i;
 
-	return mstat_central_take(cls, NUMA_NO_NODE, objs, want, &nout);
+	n = mstat_central_take(cls, NUMA_NO_NODE, objs, want, &nout);
+	for (i = 0; i < nout; i++)
+		mstat_pcpu_owed(cls, objs[want - 1 - i]);
+	return n;
 }
 
 static unsigned int take_all(unsigned int cls, void **objs, unsigned int max)
@@ -2047,6 +2053,10 @@ static void mstat_test_freed_twice_at_once(struct kunit *test)
  */
 static u64 cached_for_real(void);
 
+/* The line fresh_span_obj() allocates at: its objects' site. */
+static unsigned int fresh_line;
+static struct mstat_site_stats site_row(struct kunit *test, unsigned int line);
+
 static void *fresh_span_obj(struct kunit *test, size_t size)
 {
 	unsigned int cls = mstat_size_to_class(size), n, max = 4096;
@@ -2058,6 +2068,7 @@ static void *fresh_span_obj(struct kunit *test, size_t size)
 	n = take_all(cls, objs, max);		/* the pool empty: the refill grows it */
 	KUNIT_ASSERT_LT(test, n, max);
 	migrate_disable();
+	fresh_line = __LINE__ + 1;
 	p = mstat_alloc(size, GFP_KERNEL);
 	drain_here(NULL);			/* the rest of the refill back */
 	migrate_enable();
@@ -2345,6 +2356,7 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 	void *p;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
+	expect_reports(test);
 	/* one node's pool throughout (may sleep); no assertion of its own until the end */
 	migrate_disable();
 	p = fresh_span_obj(test, 96);
@@ -2358,7 +2370,10 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 	mstat_free(p);		/* its owner's free */
 	drain_all_cpus();	/* p listed twice */
 	after = snap(test);
-	KUNIT_EXPECT_EQ(test, after->nwrite_after_free, before->nwrite_after_free);
+	/* the copy listed first withdrawn: reported once, the class balanced */
+	KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, (s64)((after->sum.nmalloc[cls] - after->sum.nfree[cls]) -
+				    (before->sum.nmalloc[cls] - before->sum.nfree[cls])), 0LL);
 	/* counted wholly free once: still its pool's empty span, not released */
 	KUNIT_EXPECT_FALSE(test, mstat_in_limbo(cls, span_of(p, cls)));
 	/* every object of the span to be had, once, and none lost */
@@ -2374,48 +2389,68 @@ static void mstat_test_all_free_listed_twice(struct kunit *test)
 }
 
 /*
- * The same on a span with live objects, so that the count never reads all
- * free: the refill takes the object listed twice once, meets it again on
- * the list, and makes the list again from the states (its state says
+ * The same on a span with live objects.  With two, the count never reads
+ * all free: the refill takes the object listed twice once, meets it again
+ * on the list, and makes the list again from the states (its state says
  * cached now) instead of cutting it and losing the span's other objects.
+ * With one, the count reads all free with that one live: it is not on the
+ * list, so it is no copy to withdraw; the object the list loops back to is.
  */
 static void mstat_test_partial_listed_twice(struct kunit *test)
 {
 	unsigned int cls = mstat_size_to_class(96), nobjs = mstat_classes[cls].nobjs, n, i;
-	unsigned int max = 4096, in_span, seen_p;
+	unsigned int max = 4096, in_span, seen_p, nq;
 	void **objs = kunit_kcalloc(test, max, sizeof(void *), GFP_KERNEL);
-	void *p, *q1, *q2;
+	struct mstat_site_stats sb, sa;
+	struct mstat_totals *before, *after;
+	void *p, *q[2];
 	u32 *st, key;
 
 	KUNIT_ASSERT_NOT_NULL(test, objs);
 	expect_reports(test);
-	/* one node's pool throughout (may sleep); no assertion of its own until the end */
-	migrate_disable();
-	p = fresh_span_obj(test, 96);
-	mstat_limbo_drain();
-	q1 = live_neighbour(test, p, 96);
-	q2 = live_neighbour(test, p, 96);
-	st = mstat_obj_state(p, cls);
-	key = mstat_state_key_bits(READ_ONCE(*st));
-	mstat_free(p);
-	drain_all_cpus();	/* p heads its span's list */
-	late_hand_out(p, cls, st, key, true);
-	mstat_free(p);		/* its owner's free */
-	drain_all_cpus();	/* p listed twice, pointing on to itself */
-	n = take_all(cls, objs, max);
-	KUNIT_EXPECT_LT(test, n, max);
-	expect_no_repeats(test, objs, n);
-	for (i = 0, in_span = 0, seen_p = 0; i < n; i++) {
-		in_span += span_of(objs[i], cls) == span_of(p, cls);
-		seen_p += objs[i] == p;
+	for (nq = 1; nq <= 2; nq++) {
+		/* one node's pool throughout (may sleep); no assertion of its own until the end */
+		migrate_disable();
+		p = fresh_span_obj(test, 96);
+		mstat_limbo_drain();
+		for (i = 0; i < nq; i++)
+			q[i] = live_neighbour(test, p, 96);
+		st = mstat_obj_state(p, cls);
+		key = mstat_state_key_bits(READ_ONCE(*st));
+		mstat_free(p);
+		drain_all_cpus();	/* p heads its span's list */
+		before = snap(test);
+		sb = site_row(test, fresh_line);
+		late_hand_out(p, cls, st, key, true);
+		mstat_free(p);		/* its owner's free */
+		drain_all_cpus();	/* p listed twice, pointing on to itself */
+		n = take_all(cls, objs, max);
+		after = snap(test);
+		sa = site_row(test, fresh_line);
+		/* the copy withdrawn, counted to p's site: it and the class balanced */
+		KUNIT_EXPECT_EQ(test, sa.nmalloc - sa.nfree, sb.nmalloc - sb.nfree);
+		/* the live ones left alone */
+		KUNIT_EXPECT_EQ(test, after->nwrite_after_free - before->nwrite_after_free, 1ULL);
+		KUNIT_EXPECT_EQ(test, after->sum.nmalloc[cls] - after->sum.nfree[cls],
+				before->sum.nmalloc[cls] - before->sum.nfree[cls]);
+		KUNIT_EXPECT_LT(test, n, max);
+		expect_no_repeats(test, objs, n);
+		for (i = 0, in_span = 0, seen_p = 0; i < n; i++) {
+			in_span += span_of(objs[i], cls) == span_of(p, cls);
+			seen_p += objs[i] == p;
+		}
+		KUNIT_EXPECT_EQ(test, seen_p, 1U);
+		KUNIT_EXPECT_EQ(test, in_span, nobjs - nq);
+		KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
+		for (i = 0; i < nq; i++) {
+			st = mstat_obj_state(q[i], cls);
+			KUNIT_EXPECT_EQ(test, mstat_state_link(READ_ONCE(*st)), MSTAT_LINK_LIVE);
+		}
+		for (i = 0; i < nq; i++)
+			mstat_free(q[i]);
+		migrate_enable();
+		expect_distinct(test, 96, 2 * nobjs);
 	}
-	KUNIT_EXPECT_EQ(test, seen_p, 1U);
-	KUNIT_EXPECT_EQ(test, in_span, nobjs - 2);
-	KUNIT_EXPECT_EQ(test, put_back(cls, objs, n), 0U);
-	mstat_free(q1);
-	mstat_free(q2);
-	migrate_enable();
-	expect_distinct(test, 96, 2 * nobjs);
 }
 
 static struct mstat_pcpu *put_race_cache;
