@@ -939,25 +939,6 @@ broken:
 	return n;
 }
 
-/*
- * A span whose count says every object is free, checked against its states
- * before it may go back: an object whose state says it is out is one the
- * count missed.  Two caches that both hold a copy of an object two CPUs
- * freed at once each check its state before they hand it out or put it
- * back, but a hand-out's check and write are not one atomic step: when the
- * one hands it out as the other puts it back, the object is on its list and
- * has an owner.  Then the list is made again from the states, the span
- * stays, and the object out the list leads to is set at @out (@room at
- * least 1): the copy that went on the list is withdrawn, as
- * mstat_central_put()'s are.  The list, not the states, says which: an
- * object out that is not on it is one the count did not miss but counted
- * twice (mstat_span_all_free()), its owner's, left alone.  The walk stops
- * there (the hand-out's write took the link on) or at the count.  With
- * @relink (a count above the span's objects) the list is made again
- * whatever the states say.  If none out is on the list, the object it
- * loops back to is the one listed twice, its copy withdrawn.  Returns how
- * many were found.  Called with the pool's lock held.
- */
 /* The link after @link on a list of @n objects, or 0 past its end or where it breaks. */
 static unsigned int mstat_span_next(const u32 *states, unsigned int n, unsigned int link)
 {
@@ -971,8 +952,8 @@ static unsigned int mstat_span_next(const u32 *states, unsigned int n, unsigned 
 
 /*
  * The link of the object @span's list comes back to, if the list loops:
- * one listed twice (mstat_span_all_free()).  Floyd's cycle finding, at most
- * about three times @count links followed; 0 if it ends or breaks first.
+ * one listed twice (mstat_span_all_free()).  Floyd's cycle finding, a few
+ * times @count links followed at most; 0 if it ends or breaks first.
  */
 static unsigned int mstat_span_loop_entry(struct page *span, const u32 *states, unsigned int n,
 					  unsigned int count)
@@ -995,6 +976,25 @@ static unsigned int mstat_span_loop_entry(struct page *span, const u32 *states, 
 	return slow;
 }
 
+/*
+ * A span whose count says every object is free, checked against its states
+ * before it may go back: an object whose state says it is out is one the
+ * count missed.  Two caches that both hold a copy of an object two CPUs
+ * freed at once each check its state before they hand it out or put it
+ * back, but a hand-out's check and write are not one atomic step: when the
+ * one hands it out as the other puts it back, the object is on its list and
+ * has an owner.  Then the list is made again from the states, the span
+ * stays, and the object out the list leads to is set at @out (@room at
+ * least 1): the copy that went on the list is withdrawn, as
+ * mstat_central_put()'s are.  The list, not the states, says which: an
+ * object out that is not on it is its owner's, left alone (the count is
+ * high because another was listed twice: mstat_span_all_free()).  The walk
+ * stops there (the hand-out's write took the link on) or at the count.  With
+ * @relink (a count above the span's objects) the list is made again
+ * whatever the states say.  If none out is on the list, the object it
+ * loops back to is the one listed twice, its copy withdrawn.  Returns how
+ * many were found.  Called with the pool's lock held.
+ */
 static unsigned int mstat_span_check_free(struct page *span, unsigned int cls, void **out,
 					  unsigned int room, bool relink)
 {
