@@ -1154,8 +1154,10 @@ unsigned int mstat_central_put(unsigned int cls, void **objs, unsigned int n,
 				 * kept out (mstat_purge_block()).
 				 */
 				live = (page_private(span) & MSTAT_INFO_FIXED) == want;
-				base = mstat_span_base(span);
-				states = mstat_span_states(span, cls, order);
+				/* the span is aligned to its size: no page_address() */
+				base = (unsigned long)kasan_reset_tag(objs[i]) &
+				       ~((PAGE_SIZE << order) - 1);
+				states = mstat_states_at(base, mc, order);
 				head = live ? mstat_span_head(span) : 0;
 			}
 			idx = mstat_obj_index(objs[i], base, mc);
