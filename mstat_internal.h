@@ -1262,6 +1262,7 @@ extern void (*mstat_purge_hook)(const unsigned long *classes);
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 extern void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 extern void (*mstat_put_hook)(void *obj);
+extern void (*mstat_take_hook)(unsigned int cls);
 extern void (*mstat_free_hook)(const void *ptr);
 extern void (*mstat_bulk_hook)(void **p, unsigned int n);
 extern int mstat_fail_allocs_after;

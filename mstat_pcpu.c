@@ -601,7 +601,10 @@ static __always_inline void *__mstat_alloc(size_t size, gfp_t flags, struct msta
  * general path) and its way of taking an object, for up to @n of them
  * under one lock, the cache refilled from its pool, never grown, as it
  * empties.  It stops at an object whose state does not say cached, which
- * the general path withdraws.
+ * the general path withdraws.  What the cache held is counted and live
+ * before a refill: the refill may take back an object just checked, the
+ * other copy of one two CPUs freed at once having gone back meanwhile,
+ * and hand it out a second time ("Hardening" in DESIGN.md).
  *
  * Return: how many objects it put at @p, MSTAT_BULK_MAX at most (one
  * lock hold); the caller allocates the rest.
@@ -611,8 +614,9 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 {
 	const struct mstat_class *mc = &mstat_classes[cls];
 	struct mstat_class_cache *cc;
+	unsigned int key, i, k = 0, from;
 	struct mstat_pcpu *c;
-	unsigned int key, i, k = 0;
+	bool stop = false;
 
 	/* __GFP_ZERO: object by object, each zeroed by mstat_alloc_caller() */
 	if ((flags & (MSTAT_GFP_SLOW | __GFP_ZERO)) || !in_task() || mstat_fast_off())
@@ -622,24 +626,28 @@ unsigned int mstat_pcpu_alloc_bulk(unsigned int cls, gfp_t flags, struct mstat_s
 	local_lock(&mstat_caches[MSTAT_TASK]->lock);
 	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
 	cc = &c->cls[cls];
-	while (k < n && (likely(cc->count) ||
-			 mstat_pcpu_refill_n(c, cls, NUMA_NO_NODE,
-					     clamp(n - k, mc->batch, mc->cache_cap)))) {
-		void *obj = cc->objs[cc->count - 1];
-		u32 *st = mstat_obj_state_quick(obj, mc);
+	while (!stop && k < n && (likely(cc->count) ||
+				  mstat_pcpu_refill_n(c, cls, NUMA_NO_NODE,
+						      clamp(n - k, mc->batch, mc->cache_cap)))) {
+		for (from = k; k < n && cc->count; k++) {
+			void *obj = cc->objs[cc->count - 1];
+			u32 *st = mstat_obj_state_quick(obj, mc);
 
-		if (unlikely(!mstat_state_is_cached(READ_ONCE(*st))))
-			break;
-		cc->count--;
-		p[k++] = obj;
+			if (unlikely(!mstat_state_is_cached(READ_ONCE(*st)))) {
+				stop = true;
+				break;
+			}
+			cc->count--;
+			p[k] = obj;
+		}
+		/* one count for the run, before any of it is live: mstat_obj_handed_out() */
+		mstat_key_count_alloc_n(c, key, cls, k - from);
+		/* the count before the states: pairs with the free counter's release */
+		smp_wmb();
+		mstat_bulk_step(p + from, k - from);
+		for (i = from; i < k; i++)
+			mstat_obj_live(p[i], mstat_obj_state_quick(p[i], mc), cls, key);
 	}
-	/* one count for the batch, before any of them is live: mstat_obj_handed_out() */
-	mstat_key_count_alloc_n(c, key, cls, k);
-	/* the count before the states: pairs with the free counter's release */
-	smp_wmb();
-	mstat_bulk_step(p, k);
-	for (i = 0; i < k; i++)
-		mstat_obj_live(p[i], mstat_obj_state_quick(p[i], mc), cls, key);
 	local_unlock(&mstat_caches[MSTAT_TASK]->lock);
 	return k;
 }

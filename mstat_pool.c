@@ -80,6 +80,8 @@ bool mstat_fail_preferred;
 void (*mstat_pages_hook)(gfp_t gfp, unsigned int order, unsigned int cls);
 /* The tests act between a put's read of an object's state and its claim. */
 void (*mstat_put_hook)(void *obj);
+/* The tests act as a refill starts, before it takes the pool's lock. */
+void (*mstat_take_hook)(unsigned int cls);
 /* The torture's page allocation faults: set at boot only, read-only after. */
 static unsigned int mstat_fail_span_nth;
 module_param_named(fail_span_nth, mstat_fail_span_nth, uint, 0444);
@@ -863,6 +865,10 @@ unsigned int mstat_central_take(unsigned int cls, int nid, void **objs, unsigned
 	u32 *states, st;
 
 	*nout = 0;
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	if (mstat_take_hook)
+		mstat_take_hook(cls);
+#endif
 	central = mstat_pool(cls, nid == NUMA_NO_NODE ? mstat_home_node() : nid);
 	/* an empty pool is left to grow without a lock trip; a stale look costs a span */
 	if (list_empty(&central->partial) && list_empty(&central->limbo))

@@ -4519,12 +4519,15 @@ static void bulk_race_free(void *obj)
 	mstat_free(obj);
 }
 
+static bool bulk_race_done;
+
 /* A stale free of the batch's first object, from another CPU, inside the bulk call. */
 static void bulk_race_hook(void **p, unsigned int n)
 {
 	unsigned int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
 
-	if (n && cpu < nr_cpu_ids)
+	/* once: the call may make its objects live in more than one run */
+	if (n && cpu < nr_cpu_ids && !xchg(&bulk_race_done, true))
 		smp_call_function_single(cpu, bulk_race_free, p[0], 1);
 }
 
@@ -4550,6 +4553,7 @@ static void mstat_test_bulk_counted_first(struct kunit *test)
 	t0 = snap(test);
 	dbl0 = mstat_nmistakes(MSTAT_DOUBLE_FREE);
 	cpus_read_lock();
+	WRITE_ONCE(bulk_race_done, false);
 	WRITE_ONCE(mstat_bulk_hook, bulk_race_hook);
 	KUNIT_EXPECT_EQ(test, mstat_alloc_bulk(64, GFP_KERNEL, ARRAY_SIZE(p), p),
 			(int)ARRAY_SIZE(p));
@@ -4564,6 +4568,80 @@ static void mstat_test_bulk_counted_first(struct kunit *test)
 	mstat_free_bulk(ARRAY_SIZE(p), p);
 	t1 = snap(test);
 	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), (u64)ARRAY_SIZE(p));
+}
+
+/* An object two CPUs freed at once: the other copy, flushed as a refill of its class starts. */
+static void *bulk_copy_obj;
+static unsigned int bulk_copy_cls;
+
+static void bulk_copy_hook(unsigned int cls)
+{
+	struct mstat_pcpu *c;
+	void *obj;
+	u32 state;
+
+	if (cls != bulk_copy_cls)
+		return;
+	obj = xchg(&bulk_copy_obj, NULL);
+	if (!obj)
+		return;
+	/* the bulk call holds this CPU's lock: the copy's CPU is played on this one */
+	c = this_cpu_ptr(mstat_caches[MSTAT_TASK]);
+	state = READ_ONCE(*mstat_obj_state(obj, cls));
+	mstat_key_count_free(c, mstat_state_key(state, cls), cls);
+	if (mstat_central_put(cls, &obj, 1, mstat_classes[cls].span_order))
+		mstat_site_withdrawn(c, cls, &obj, 1);
+}
+
+/*
+ * A bulk allocation whose refill, inside the call, meets the other copy of
+ * an object it took from its cache just before (two CPUs freed it at once,
+ * and the other flushed its copy meanwhile): the object is live by then,
+ * so the copy is withdrawn, not listed, and the refill cannot take it back
+ * and hand it out a second time in the same batch.  (Made live only once
+ * the whole call was counted, the object was still cached at the refill,
+ * its copy listed and taken again: the batch held it twice.)
+ */
+static void mstat_test_bulk_refill_meets_copy(struct kunit *test)
+{
+	struct mstat_class_cache *cc;
+	struct mstat_totals *t0, *t1;
+	struct mstat_cache *s;
+	void **p, *first;
+	unsigned int n;
+
+	p = kunit_kcalloc(test, 2 * MSTAT_CACHE_SLOTS, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	s = mstat_cache_create("kunit_bulk_copy", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	expect_reports(test);
+	/* one CPU's caches throughout (may sleep); no assertion of its own until the end */
+	migrate_disable();
+	/* a span grown for it, a batch taken into the cache, one handed out */
+	first = mstat_cache_alloc(s, GFP_KERNEL);
+	cc = &this_cpu_ptr(mstat_caches[MSTAT_TASK])->cls[s->cls];
+	n = cc->count + mstat_classes[s->cls].batch;
+	t0 = snap(test);
+	/* the call's first object, then its refill of one batch, all handed out */
+	bulk_copy_cls = s->cls;
+	WRITE_ONCE(bulk_copy_obj, cc->count ? cc->objs[cc->count - 1] : NULL);
+	WRITE_ONCE(mstat_take_hook, bulk_copy_hook);
+	KUNIT_EXPECT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, n, p), (int)n);
+	WRITE_ONCE(mstat_take_hook, NULL);
+	t1 = snap(test);
+	KUNIT_EXPECT_NOT_NULL(test, first);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(bulk_copy_obj));
+	expect_no_repeats(test, p, n);
+	KUNIT_EXPECT_EQ(test, t1->nwrite_after_free - t0->nwrite_after_free, 1ULL);
+	mstat_cache_free_bulk(s, n, p);
+	mstat_cache_free(s, first);
+	migrate_enable();
+	t1 = snap(test);
+	/* the batch and the copy's withdrawal; the batch, first, the copy's second free */
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum) - mstat_nmalloc(&t0->sum), (u64)n + 1);
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), (u64)n + 2);
+	KUNIT_EXPECT_EQ(test, t1->ndouble_free - t0->ndouble_free, 0ULL);
+	mstat_cache_destroy(s);
 }
 
 /*
@@ -5142,6 +5220,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_bulk),
 	KUNIT_CASE(mstat_test_bulk_batched),
 	KUNIT_CASE(mstat_test_bulk_counted_first),
+	KUNIT_CASE(mstat_test_bulk_refill_meets_copy),
 	KUNIT_CASE(mstat_test_bulk_sites),
 	KUNIT_CASE(mstat_test_bulk_partial),
 	KUNIT_CASE(mstat_test_bulk_long),
