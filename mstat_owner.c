@@ -248,7 +248,7 @@ static void mstat_free_owned(void)
  * mstat_core.c's memory notifier.
  *
  * Return: 0, -EINVAL if the linear map is not what mstat_fast_state()
- * takes it for, or -ENOMEM.
+ * and mstat_obj_state_quick() take it for, or -ENOMEM.
  */
 int mstat_owner_init(void)
 {
@@ -263,6 +263,14 @@ int mstat_owner_init(void)
 #else
 	mstat_pfn_offset = pfn_offset;
 #endif
+	/*
+	 * A span's address, masked, finds its base and its states
+	 * (mstat_obj_state_quick()): the linear map must keep the page
+	 * allocator's alignment of a block, up to the largest span.
+	 */
+	if (WARN_ON(((PAGE_OFFSET >> PAGE_SHIFT) - pfn_offset) &
+		    (BIT(MSTAT_MAX_SPAN_ORDER) - 1)))
+		return -EINVAL;
 	mstat_owned = kvcalloc(BITS_TO_LONGS(mstat_owned_pfns), sizeof(long), GFP_KERNEL);
 	if (!mstat_owned)
 		return -ENOMEM;
