@@ -1265,6 +1265,7 @@ extern void (*mstat_put_hook)(void *obj);
 extern void (*mstat_take_hook)(unsigned int cls);
 extern void (*mstat_free_hook)(const void *ptr);
 extern void (*mstat_bulk_hook)(void **p, unsigned int n);
+extern void (*mstat_flush_hook)(unsigned int cls);
 extern int mstat_fail_allocs_after;
 extern bool mstat_rcu_no_blocks;
 void mstat_reclaim_test_up(bool up);

@@ -36,6 +36,8 @@ atomic64_t mstat_global_stats[MSTAT_NR_COUNTERS];
 #if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
 void (*mstat_free_hook)(const void *ptr);
 void (*mstat_bulk_hook)(void **p, unsigned int n);
+/* The tests act as a flush starts, the cache's lock held. */
+void (*mstat_flush_hook)(unsigned int cls);
 /* the tests' failure injection: this many general-path allocations succeed, then one fails */
 int mstat_fail_allocs_after = -1;
 /* the tests' way to the RCU frees' fallback: no pointer page can be had */
@@ -154,6 +156,10 @@ static noinline void mstat_pcpu_flush_n(struct mstat_pcpu *c, unsigned int cls,
 	struct mstat_class_cache *cc = &c->cls[cls];
 	unsigned int nbad;
 
+#if IS_ENABLED(CONFIG_MSTAT_KUNIT_TEST)
+	if (mstat_flush_hook)
+		mstat_flush_hook(cls);
+#endif
 	/* Give back the oldest objects and keep the cache-hot ones. */
 	nbad = mstat_central_put(cls, cc->objs, batch, mstat_classes[cls].span_order);
 	/* a withdrawn object leaves the cache as an allocation */
@@ -959,11 +965,14 @@ unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p)
 				break;
 			span = addr & ~(unsigned long)mc->span_mask;
 		}
-		state = READ_ONCE(*st);
-		if (unlikely(mstat_state_is_free(state)))
-			break;
 		cc = &c->cls[cls];
-		/* frees are counted before a flush counts them out of the cache */
+		/*
+		 * Room first: the state is read and written with nothing
+		 * between, as mstat_task_push() does.  A flush between would
+		 * let another CPU's free and hand-out of the object land in
+		 * the window, its owner's live state then overwritten.  Frees
+		 * are counted before a flush counts them out of the cache.
+		 */
 		if (unlikely(cc->count >= mc->cache_cap)) {
 			if (nkey)
 				mstat_key_count_free_n(c, key, kcls, nkey);
@@ -971,6 +980,9 @@ unsigned int mstat_pcpu_free_bulk(unsigned int want, unsigned int n, void **p)
 			/* room for the rest of the call at one pool trip, if the cache has it */
 			mstat_pcpu_flush_n(c, cls, clamp(n - k, mc->batch, cc->count));
 		}
+		state = READ_ONCE(*st);
+		if (unlikely(mstat_state_is_free(state)))
+			break;
 		mstat_obj_cached(st, state);
 		cc->objs[cc->count++] = (void *)ptr;
 		/* a run of one key's objects is counted once */

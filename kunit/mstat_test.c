@@ -4661,6 +4661,68 @@ static void mstat_test_bulk_refill_meets_copy(struct kunit *test)
 	mstat_cache_destroy(s);
 }
 
+/* An object the client frees twice at once, the other free on another CPU as a flush starts. */
+static void *bulk_flush_obj;
+
+static void bulk_flush_hook(unsigned int cls)
+{
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
+	void *obj = xchg(&bulk_flush_obj, NULL);
+
+	if (obj && cpu < nr_cpu_ids)
+		smp_call_function_single(cpu, bulk_race_free, obj, 1);
+}
+
+/*
+ * A bulk free meets a full cache at an object its client frees a second
+ * time, on another CPU, just then (the other free lands while the cache
+ * is flushed): the bulk free reads the object's state after the flush and
+ * finds it cached there, a double free, refused; the object is in one
+ * cache, and the class balanced.  (Read before the flush, the state said
+ * live, and the bulk free cached the object over the other CPU's cached
+ * state: two copies, one free too many until one was withdrawn; with a
+ * hand-out on that CPU meanwhile, its new owner's state overwritten.)
+ */
+static void mstat_test_bulk_free_flush_race(struct kunit *test)
+{
+	struct mstat_totals *t0, *t1;
+	struct mstat_cache *s;
+	unsigned int cap, m;
+	void **p;
+
+	if (num_online_cpus() < 2)
+		kunit_skip(test, "needs a second online CPU");
+	/* the other free comes in an IPI: mstat is not for hard interrupts on RT */
+	if (IS_ENABLED(CONFIG_PREEMPT_RT))
+		kunit_skip(test, "PREEMPT_RT: no mstat_free() in hard interrupt context");
+	s = mstat_cache_create("kunit_bulk_flush", 64, 0, 0, NULL);
+	KUNIT_ASSERT_NOT_NULL(test, s);
+	cap = mstat_classes[s->cls].cache_cap;
+	m = cap + 1;
+	p = kunit_kcalloc(test, m, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	expect_reports(test);
+	/* one CPU's caches throughout (may sleep); no assertion of its own until the end */
+	migrate_disable();
+	KUNIT_EXPECT_EQ(test, mstat_cache_alloc_bulk(s, GFP_KERNEL, m, p), (int)m);
+	drain_all_cpus();
+	t0 = snap(test);
+	/* the first cap fill the empty cache; the last finds it full */
+	WRITE_ONCE(bulk_flush_obj, p[cap]);
+	WRITE_ONCE(mstat_flush_hook, bulk_flush_hook);
+	mstat_cache_free_bulk(s, m, p);
+	WRITE_ONCE(mstat_flush_hook, NULL);
+	migrate_enable();
+	drain_all_cpus();
+	t1 = snap(test);
+	KUNIT_EXPECT_NULL(test, READ_ONCE(bulk_flush_obj));
+	KUNIT_EXPECT_EQ(test, t1->ndouble_free - t0->ndouble_free, 1ULL);
+	KUNIT_EXPECT_EQ(test, t1->nwrite_after_free, t0->nwrite_after_free);
+	KUNIT_EXPECT_EQ(test, mstat_nmalloc(&t1->sum), mstat_nmalloc(&t0->sum));
+	KUNIT_EXPECT_EQ(test, mstat_nfree(&t1->sum) - mstat_nfree(&t0->sum), (u64)m);
+	mstat_cache_destroy(s);
+}
+
 /*
  * A bulk call takes its objects under one lock (mstat_pcpu_alloc_bulk(),
  * mstat_pcpu_free_bulk()) across refills and flushes, and hands whatever
@@ -5244,6 +5306,7 @@ static struct kunit_case mstat_test_cases[] = {
 	KUNIT_CASE(mstat_test_bulk_batched),
 	KUNIT_CASE(mstat_test_bulk_counted_first),
 	KUNIT_CASE(mstat_test_bulk_refill_meets_copy),
+	KUNIT_CASE(mstat_test_bulk_free_flush_race),
 	KUNIT_CASE(mstat_test_bulk_sites),
 	KUNIT_CASE(mstat_test_bulk_partial),
 	KUNIT_CASE(mstat_test_bulk_long),
