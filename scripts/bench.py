@@ -144,6 +144,20 @@ WHY = """Where the time goes.
   objects of one span, and it gained only once a span's free list was
   headed by a link rather than a pointer (no address-to-index multiply at
   either end): 8 B 0.82-1.12x to 0.76-0.88x (A/B, 2 rounds).
+  The copies' checks (DESIGN.md, "Hardening") are what the batch patterns
+  lost since 68f22aa: in a profile of batch-fifo at 32 B (perf's cpu-clock
+  sampling of the UML process, both allocators in one boot, kmalloc's
+  three functions at 100), mstat's refill reads 19.5 and its flush 14.5,
+  against 14.9 and 9.0 before the checks, and the read of a span's states
+  when its count says all free 3.2 more; the one `cmpxchg` per object
+  each way is 2.3 and 2.0 of that, the rest the refill's tests of a
+  state (out, a link that decodes) and its read of a span back from the
+  limbo. Finding the span's state vector from the object's address, not
+  page_address() and a call per run of one span's objects, took
+  batch-random at 8-128 B from 0.98-1.04x to 0.92-0.98x (A/B, 6 boots).
+  Not reading a span back from the limbo took batch-fifo at 8-64 B 3-5%
+  lower (A/B, 4 boots), but left a class unbalanced for good after two
+  late writes on one span (only the first copy is met), and was dropped.
 - Order of the allocators. Each repetition runs them in another of their
   six orders. In a fixed order mstat always ran right after kmem_cache,
   and found the page allocator as kmem_cache's frees had left it: at
