@@ -4666,12 +4666,19 @@ static void mstat_test_bulk_refill_meets_copy(struct kunit *test)
 
 /* An object the client frees twice at once, the other free on another CPU as a flush starts. */
 static void *bulk_flush_obj;
+static unsigned int bulk_flush_cls, bulk_flush_cpu;
 
 static void bulk_flush_hook(unsigned int cls)
 {
-	unsigned int cpu = cpumask_any_but(cpu_online_mask, smp_processor_id());
-	void *obj = xchg(&bulk_flush_obj, NULL);
+	unsigned int cpu;
+	void *obj;
 
+	/* the test's flush only: its class, its CPU, task context */
+	if (cls != bulk_flush_cls || smp_processor_id() != bulk_flush_cpu || !in_task() ||
+	    irqs_disabled())
+		return;
+	obj = xchg(&bulk_flush_obj, NULL);
+	cpu = cpumask_any_but(cpu_online_mask, bulk_flush_cpu);
 	if (obj && cpu < nr_cpu_ids)
 		smp_call_function_single(cpu, bulk_race_free, obj, 1);
 }
@@ -4711,6 +4718,8 @@ static void mstat_test_bulk_free_flush_race(struct kunit *test)
 	drain_all_cpus();
 	t0 = snap(test);
 	/* the first cap fill the empty cache; the last finds it full */
+	bulk_flush_cls = s->cls;
+	bulk_flush_cpu = smp_processor_id();
 	WRITE_ONCE(bulk_flush_obj, p[cap]);
 	WRITE_ONCE(mstat_flush_hook, bulk_flush_hook);
 	mstat_cache_free_bulk(s, m, p);
